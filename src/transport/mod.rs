@@ -1,0 +1,2 @@
+//! The SSH transport layer (RFC 4253).
+pub mod cipher;
