@@ -1,10 +1,33 @@
-//! sshgate: a sans-IO SSH-2 engine.
+//! sshgate: a sans-IO SSH-2 engine, client and server, for the browser and native hosts.
+//!
+//! The engine does no I/O: it takes bytes, time and randomness from its driver and gives back
+//! bytes, events and deadlines. See [`Connection`] for the run loop every driver follows.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod config;
+mod connection;
 pub mod crypto;
+mod error;
+mod event;
 pub mod kex;
 pub mod keys;
+pub mod msg;
 pub mod time;
 pub mod transport;
 pub mod wire;
+
+pub use config::{Algorithms, ClientConfig, CommonConfig, GexRange, RekeyLimits, ServerConfig};
+pub use connection::Connection;
+pub use error::{Error, Fault};
+pub use event::{Event, HostKeyInfo};
+pub use time::{Duration, Instant};
+
+/// Which end of the connection an engine plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Opens the connection and authenticates to the server.
+    Client,
+    /// Accepts the connection and holds host keys.
+    Server,
+}

@@ -145,3 +145,16 @@ impl PrivateKey {
         todo!()
     }
 }
+
+impl PublicKey {
+    /// STUB (main only): `verify` with an explicit RSA minimum.
+    pub fn verify_with_min_rsa_bits(
+        &self,
+        _alg: HostKeyAlg,
+        _data: &[u8],
+        _sig_blob: &[u8],
+        _min: usize,
+    ) -> Result<(), KeyError> {
+        todo!()
+    }
+}

@@ -1,0 +1,156 @@
+//! Configuration of the two roles: algorithm preferences, re-key limits, identities.
+
+use crate::kex::KexAlg;
+use crate::keys::{HostKeyAlg, PrivateKey};
+use crate::time::Duration;
+use crate::transport::cipher::{CipherAlg, MacAlg};
+use std::sync::Arc;
+
+/// Algorithms offered, each list in preference order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Algorithms {
+    /// Key exchange methods.
+    pub kex: Vec<KexAlg>,
+    /// Host key (signature) algorithms.
+    pub host_key: Vec<HostKeyAlg>,
+    /// Ciphers, both directions.
+    pub cipher: Vec<CipherAlg>,
+    /// MACs, both directions.
+    pub mac: Vec<MacAlg>,
+}
+
+impl Default for Algorithms {
+    /// The modern set: everything but the legacy algorithms (SHA-1 kex and signatures, CBC, 3DES,
+    /// truncated MACs).
+    fn default() -> Self {
+        Algorithms {
+            kex: KexAlg::ALL
+                .iter()
+                .copied()
+                .filter(|a| !a.is_legacy())
+                .collect(),
+            host_key: HostKeyAlg::ALL
+                .iter()
+                .copied()
+                .filter(|a| !a.is_legacy())
+                .collect(),
+            cipher: CipherAlg::ALL
+                .iter()
+                .copied()
+                .filter(|a| !a.is_legacy())
+                .collect(),
+            mac: MacAlg::ALL
+                .iter()
+                .copied()
+                .filter(|a| !a.is_legacy())
+                .collect(),
+        }
+    }
+}
+
+impl Algorithms {
+    /// Every algorithm the engine implements, legacy ones last, as old network devices need.
+    #[must_use]
+    pub fn with_legacy() -> Self {
+        Algorithms {
+            kex: KexAlg::ALL.to_vec(),
+            host_key: HostKeyAlg::ALL.to_vec(),
+            cipher: CipherAlg::ALL.to_vec(),
+            mac: MacAlg::ALL.to_vec(),
+        }
+    }
+}
+
+/// When to re-key (RFC 4253 §9 recommends after a gigabyte or an hour).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RekeyLimits {
+    /// Bytes sent or received under one set of keys.
+    pub bytes: u64,
+    /// Packets sent or received under one set of keys.
+    pub packets: u64,
+    /// Time under one set of keys.
+    pub time: Duration,
+}
+
+impl Default for RekeyLimits {
+    fn default() -> Self {
+        RekeyLimits {
+            bytes: 1 << 30,
+            packets: 1 << 31,
+            time: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// Group-exchange sizes a client asks for (RFC 4419 §3: min, preferred, max bits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GexRange {
+    /// Smallest acceptable group.
+    pub min: u32,
+    /// Preferred group size.
+    pub n: u32,
+    /// Largest acceptable group.
+    pub max: u32,
+}
+
+impl Default for GexRange {
+    fn default() -> Self {
+        // OpenSSH asks 2048 < n < 8192; n = 3072 matches a 128-bit cipher's strength.
+        GexRange {
+            min: 2048,
+            n: 3072,
+            max: 8192,
+        }
+    }
+}
+
+/// Settings shared by both roles.
+#[derive(Debug, Clone)]
+pub struct CommonConfig {
+    /// The software-version part of our identification string (`SSH-2.0-<this>`).
+    pub software: String,
+    /// Algorithm preferences.
+    pub algorithms: Algorithms,
+    /// Re-key limits.
+    pub rekey: RekeyLimits,
+    /// Minimum RSA modulus accepted from the peer.
+    pub min_rsa_bits: usize,
+}
+
+impl Default for CommonConfig {
+    fn default() -> Self {
+        CommonConfig {
+            software: concat!("sshgate_", env!("CARGO_PKG_VERSION")).to_string(),
+            algorithms: Algorithms::default(),
+            rekey: RekeyLimits::default(),
+            min_rsa_bits: 2048,
+        }
+    }
+}
+
+/// Client configuration.
+#[derive(Debug, Clone, Default)]
+pub struct ClientConfig {
+    /// Shared settings.
+    pub common: CommonConfig,
+    /// Group-exchange sizes to ask for.
+    pub gex: GexRange,
+}
+
+/// Server configuration.
+#[derive(Clone, Default)]
+pub struct ServerConfig {
+    /// Shared settings.
+    pub common: CommonConfig,
+    /// Host keys; the algorithms offered are those these keys can sign with.
+    pub host_keys: Vec<Arc<PrivateKey>>,
+}
+
+impl core::fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("common", &self.common)
+            .field("host_keys", &self.host_keys.len())
+            .finish()
+    }
+}

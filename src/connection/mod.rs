@@ -1,0 +1,181 @@
+//! The engine's public face: one [`Connection`] per SSH connection, in either role.
+//!
+//! # The run loop
+//!
+//! A driver owns the socket (or WebSocket, or in-memory pipe), a clock and an entropy source.
+//! It calls, in any order but **draining after every input**:
+//!
+//! 1. [`Connection::handle_input`] with bytes from the peer, or [`Connection::handle_timeout`]
+//!    when the instant from [`Connection::poll_timeout`] has passed;
+//! 2. then [`Connection::poll_transmit`] until it returns `false`, writing the bytes out;
+//! 3. then [`Connection::poll_event`] until it returns `None`, answering any decision the events
+//!    ask for (e.g. [`Connection::answer_host_key`]); answers can produce more output, so go back
+//!    to step 2;
+//! 4. then re-arm the timer from [`Connection::poll_timeout`].
+//!
+//! Nothing happens between calls: the engine never blocks, reads a clock or draws OS randomness.
+
+use crate::config::{ClientConfig, ServerConfig};
+use crate::event::Event;
+use crate::msg::reason;
+use crate::time::Instant;
+use crate::transport::{RoleConfig, Transport};
+use crate::{Error, Role};
+use std::sync::Arc;
+
+/// One SSH connection, client or server, sans-IO.
+pub struct Connection {
+    transport: Transport,
+}
+
+impl Connection {
+    /// A client connection. `seed` must come from a cryptographically secure source.
+    #[must_use]
+    pub fn client(cfg: Arc<ClientConfig>, now: Instant, seed: [u8; 32]) -> Self {
+        let role_cfg = RoleConfig::Client { gex: cfg.gex };
+        Connection {
+            transport: Transport::new(Role::Client, cfg.common.clone(), role_cfg, now, seed),
+        }
+    }
+
+    /// A server connection. `seed` must come from a cryptographically secure source.
+    #[must_use]
+    pub fn server(cfg: Arc<ServerConfig>, now: Instant, seed: [u8; 32]) -> Self {
+        let role_cfg = RoleConfig::Server {
+            host_keys: cfg.host_keys.clone(),
+        };
+        Connection {
+            transport: Transport::new(Role::Server, cfg.common.clone(), role_cfg, now, seed),
+        }
+    }
+
+    /// Which side this is.
+    #[must_use]
+    pub fn role(&self) -> Role {
+        self.transport.role()
+    }
+
+    /// Feeds bytes received from the peer. An `Err` means the connection is over: drain
+    /// [`Connection::poll_transmit`] once more (a DISCONNECT may be queued) and close the socket.
+    pub fn handle_input(&mut self, bytes: &[u8], now: Instant) -> Result<(), Error> {
+        self.transport.handle_input(bytes, now)?;
+        self.process_upper()
+    }
+
+    /// Tells the engine that `now` has come (call when [`Connection::poll_timeout`]'s instant passes).
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.transport.handle_timeout(now);
+    }
+
+    /// Appends bytes to send to `out`; returns whether anything was added.
+    pub fn poll_transmit(&mut self, out: &mut Vec<u8>) -> bool {
+        self.transport.poll_transmit(out)
+    }
+
+    /// Bytes queued for sending (for back-pressure decisions).
+    #[must_use]
+    pub fn pending_output(&self) -> usize {
+        self.transport.pending_output()
+    }
+
+    /// The next instant at which [`Connection::handle_timeout`] must be called.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.transport.poll_timeout()
+    }
+
+    /// The next event.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.transport.events.pop_front()
+    }
+
+    /// Client: answers [`Event::HostKey`]. Trusting it lets the key exchange finish; refusing ends
+    /// the connection with "host key not verifiable".
+    pub fn answer_host_key(&mut self, trusted: bool) -> Result<(), Error> {
+        self.transport.answer_host_key(trusted)?;
+        self.process_upper()
+    }
+
+    /// Client: asks the server for a service (`ssh-userauth`). Sent once keys are in place.
+    pub fn request_service(&mut self, name: &str) {
+        self.transport.request_service(name);
+    }
+
+    /// Starts a re-key now (it also starts by itself on the configured limits).
+    pub fn rekey(&mut self) {
+        if self.transport.is_established() {
+            self.transport.start_kex();
+        }
+    }
+
+    /// Sends SSH_MSG_IGNORE carrying `data` (held while a key exchange runs).
+    pub fn send_ignore(&mut self, data: &[u8]) {
+        if self.transport.is_established() {
+            self.transport.send_ignore(data);
+        }
+    }
+
+    /// Sends `ping@openssh.com`; the peer's answer arrives as [`Event::Pong`].
+    pub fn send_ping(&mut self, data: &[u8]) {
+        if self.transport.is_established() {
+            self.transport.send_ping(data);
+        }
+    }
+
+    /// Closes the connection with SSH_MSG_DISCONNECT.
+    pub fn disconnect(&mut self, description: &str) {
+        self.transport
+            .fail(Error::local(reason::BY_APPLICATION, description));
+    }
+
+    /// Whether the connection has ended.
+    #[must_use]
+    pub fn is_closed(&self) -> bool {
+        self.transport.is_closed()
+    }
+
+    /// Why the connection ended, once it has.
+    #[must_use]
+    pub fn close_reason(&self) -> Option<&Error> {
+        self.transport.closed_reason()
+    }
+
+    /// Whether the first key exchange has finished.
+    #[must_use]
+    pub fn is_established(&self) -> bool {
+        self.transport.is_established()
+    }
+
+    /// The session identifier (H of the first key exchange), once known.
+    #[must_use]
+    pub fn session_id(&self) -> Option<&[u8]> {
+        self.transport.session_id()
+    }
+
+    /// Signature algorithms the server accepts for user authentication (RFC 8308), if it said.
+    #[must_use]
+    pub fn server_sig_algs(&self) -> Option<&[String]> {
+        self.transport.server_sig_algs.as_deref()
+    }
+
+    /// Mixes fresh entropy into the engine's generator.
+    pub fn add_entropy(&mut self, entropy: &[u8]) {
+        self.transport.rng().reseed(entropy);
+    }
+
+    /// Messages for the services above the transport. User authentication and the connection
+    /// protocol are not part of this engine yet: such a message ends the connection politely.
+    fn process_upper(&mut self) -> Result<(), Error> {
+        if let Some(p) = self.transport.upper.pop_front() {
+            self.transport.upper.clear();
+            let msg = p[0];
+            let err = Error::policy(
+                reason::NO_MORE_AUTH_METHODS_AVAILABLE,
+                format!("message {msg}: user authentication is not available on this endpoint yet"),
+            );
+            return Err(self.transport.fail(err));
+        }
+        Ok(())
+    }
+}

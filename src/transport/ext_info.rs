@@ -1,0 +1,51 @@
+//! RFC 8308 extension negotiation: SSH_MSG_EXT_INFO.
+
+use super::Transport;
+use crate::event::Event;
+use crate::msg::EXT_INFO;
+use crate::wire::{Reader, Writer};
+use crate::{Error, Role};
+
+/// More extensions than this in one message is not a real peer (OpenSSH sends four or five).
+const MAX_EXTENSIONS: u32 = 32;
+
+impl Transport {
+    /// The server's EXT_INFO: which signature algorithms it accepts for user authentication,
+    /// and that it answers `ping@openssh.com`.
+    pub(super) fn ext_info_payload(&self) -> Vec<u8> {
+        let sig_algs: Vec<&str> = self
+            .cfg
+            .algorithms
+            .host_key
+            .iter()
+            .map(|a| a.name())
+            .collect();
+        let mut w = Writer::message(EXT_INFO);
+        w.u32(2);
+        w.string(b"server-sig-algs").name_list(&sig_algs);
+        w.string(b"ping@openssh.com").string(b"0");
+        w.into_vec()
+    }
+
+    pub(super) fn on_ext_info(&mut self, payload: &[u8]) -> Result<(), Error> {
+        let mut r = Reader::new(&payload[1..]);
+        let n = r.u32("nr-extensions")?;
+        if n > MAX_EXTENSIONS {
+            return Err(Error::protocol(format!("EXT_INFO with {n} extensions")));
+        }
+        let mut exts = Vec::with_capacity(n as usize);
+        for _ in 0..n {
+            let name = String::from_utf8_lossy(r.string("extension-name")?).into_owned();
+            let value = r.string("extension-value")?.to_vec();
+            if name == "server-sig-algs" && self.role == Role::Client {
+                let mut v = Reader::new(&value);
+                let names = v.name_list("server-sig-algs")?;
+                self.server_sig_algs = Some(names.into_iter().map(str::to_string).collect());
+            }
+            exts.push((name, value));
+        }
+        r.finish()?;
+        self.events.push_back(Event::ExtInfo(exts));
+        Ok(())
+    }
+}
