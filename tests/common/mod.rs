@@ -1,0 +1,203 @@
+//! The in-memory test pair: a client and a server wired together on a virtual clock, with an
+//! optional tamperer on the wire (after quinn-proto's `Pair::drive`).
+#![allow(dead_code)]
+
+use sshgate::crypto::EngineRng;
+use sshgate::keys::{KeyKind, PrivateKey};
+use sshgate::{ClientConfig, Connection, Duration, Event, Instant, ServerConfig};
+use std::sync::{Arc, OnceLock};
+
+/// Which way bytes are flowing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dir {
+    ClientToServer,
+    ServerToClient,
+}
+
+/// A hook that may alter the bytes in flight, given the direction and how many bytes have passed.
+pub type Tamper = Box<dyn FnMut(Dir, u64, &mut Vec<u8>)>;
+
+pub struct Pair {
+    pub client: Connection,
+    pub server: Connection,
+    pub now: Instant,
+    pub client_events: Vec<Event>,
+    pub server_events: Vec<Event>,
+    pub tamper: Option<Tamper>,
+    /// Bytes carried so far in each direction.
+    pub c2s_bytes: u64,
+    pub s2c_bytes: u64,
+    /// Answer host key questions with this.
+    pub trust_host_key: bool,
+    pub client_error: Option<sshgate::Error>,
+    pub server_error: Option<sshgate::Error>,
+}
+
+/// Host keys of every type, generated once per test binary (RSA generation is slow).
+pub fn host_key(kind: KeyKind) -> Arc<PrivateKey> {
+    static KEYS: OnceLock<Vec<(KeyKindKey, Arc<PrivateKey>)>> = OnceLock::new();
+    let keys = KEYS.get_or_init(|| {
+        let mut rng = EngineRng::from_seed([42; 32]);
+        [
+            KeyKind::Ed25519,
+            KeyKind::EcdsaP256,
+            KeyKind::EcdsaP384,
+            KeyKind::EcdsaP521,
+            KeyKind::Rsa(2048),
+        ]
+        .into_iter()
+        .map(|k| {
+            (
+                KeyKindKey::from(k),
+                Arc::new(PrivateKey::generate(k, &mut rng).expect("keygen")),
+            )
+        })
+        .collect()
+    });
+    let want = KeyKindKey::from(kind);
+    keys.iter()
+        .find(|(k, _)| *k == want)
+        .map(|(_, v)| v.clone())
+        .expect("key kind")
+}
+
+#[derive(PartialEq, Eq)]
+pub struct KeyKindKey(String);
+impl From<KeyKind> for KeyKindKey {
+    fn from(k: KeyKind) -> Self {
+        KeyKindKey(format!("{k:?}"))
+    }
+}
+
+pub fn all_host_keys() -> Vec<Arc<PrivateKey>> {
+    [
+        KeyKind::Ed25519,
+        KeyKind::EcdsaP256,
+        KeyKind::EcdsaP384,
+        KeyKind::EcdsaP521,
+        KeyKind::Rsa(2048),
+    ]
+    .into_iter()
+    .map(host_key)
+    .collect()
+}
+
+impl Pair {
+    pub fn new(client: ClientConfig, server: ServerConfig) -> Self {
+        Self::with_seeds(client, server, [1; 32], [2; 32])
+    }
+
+    pub fn with_seeds(
+        client: ClientConfig,
+        server: ServerConfig,
+        cs: [u8; 32],
+        ss: [u8; 32],
+    ) -> Self {
+        let now = Instant::ZERO;
+        Pair {
+            client: Connection::client(Arc::new(client), now, cs),
+            server: Connection::server(Arc::new(server), now, ss),
+            now,
+            client_events: Vec::new(),
+            server_events: Vec::new(),
+            tamper: None,
+            c2s_bytes: 0,
+            s2c_bytes: 0,
+            trust_host_key: true,
+            client_error: None,
+            server_error: None,
+        }
+    }
+
+    /// Moves bytes both ways and answers questions until neither side has anything to say.
+    pub fn drive(&mut self) {
+        for _ in 0..100_000 {
+            let mut progressed = false;
+            let mut buf = Vec::new();
+            if self.client.poll_transmit(&mut buf) {
+                progressed = true;
+                if let Some(t) = self.tamper.as_mut() {
+                    t(Dir::ClientToServer, self.c2s_bytes, &mut buf);
+                }
+                self.c2s_bytes += buf.len() as u64;
+                if self.server_error.is_none()
+                    && let Err(e) = self.server.handle_input(&buf, self.now)
+                {
+                    self.server_error = Some(e);
+                }
+            }
+            let mut buf = Vec::new();
+            if self.server.poll_transmit(&mut buf) {
+                progressed = true;
+                if let Some(t) = self.tamper.as_mut() {
+                    t(Dir::ServerToClient, self.s2c_bytes, &mut buf);
+                }
+                self.s2c_bytes += buf.len() as u64;
+                if self.client_error.is_none()
+                    && let Err(e) = self.client.handle_input(&buf, self.now)
+                {
+                    self.client_error = Some(e);
+                }
+            }
+            while let Some(ev) = self.client.poll_event() {
+                progressed = true;
+                if let Event::HostKey(_) = ev
+                    && let Err(e) = self.client.answer_host_key(self.trust_host_key)
+                {
+                    self.client_error = Some(e);
+                }
+                self.client_events.push(ev);
+            }
+            while let Some(ev) = self.server.poll_event() {
+                progressed = true;
+                self.server_events.push(ev);
+            }
+            if !progressed {
+                return;
+            }
+        }
+        panic!("pair did not settle");
+    }
+
+    /// Advances the virtual clock, firing timers, then drives.
+    pub fn advance(&mut self, d: Duration) {
+        self.now = self.now + d;
+        self.client.handle_timeout(self.now);
+        self.server.handle_timeout(self.now);
+        self.drive();
+    }
+
+    pub fn kex_completions(events: &[Event]) -> usize {
+        events
+            .iter()
+            .filter(|e| matches!(e, Event::KexComplete { .. }))
+            .count()
+    }
+
+    pub fn ignores(events: &[Event]) -> Vec<usize> {
+        events
+            .iter()
+            .filter_map(|e| {
+                if let Event::Ignore(n) = e {
+                    Some(*n)
+                } else {
+                    None
+                }
+            })
+            .collect()
+    }
+}
+
+/// A cleartext binary packet (before NEWKEYS) carrying `payload`, for injecting raw messages.
+pub fn cleartext_packet(payload: &[u8]) -> Vec<u8> {
+    let mut pad = 8 - (5 + payload.len()) % 8;
+    if pad < 4 {
+        pad += 8;
+    }
+    let len = (1 + payload.len() + pad) as u32;
+    let mut p = len.to_be_bytes().to_vec();
+    p.push(pad as u8);
+    p.extend_from_slice(payload);
+    p.extend(std::iter::repeat_n(0u8, pad));
+    p
+}
