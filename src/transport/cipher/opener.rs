@@ -18,7 +18,7 @@ enum Kind {
     Gcm(GcmState),
     Block {
         dec: BlockDec,
-        mac: MacState,
+        mac: Box<MacState>,
         tag_len: usize,
         etm: bool,
         block: usize,
@@ -42,7 +42,7 @@ impl BlockDec {
 /// RFC 4253 §6: `packet_length` bounds, and alignment of the encrypted part to `align`.
 fn check_length(len: u32, align: usize, covered_extra: usize) -> Result<usize, PacketError> {
     let n = len as usize;
-    if n < 5 || n > MAX_PACKET_LEN || (n + covered_extra) % align != 0 {
+    if !(5..=MAX_PACKET_LEN).contains(&n) || !(n + covered_extra).is_multiple_of(align) {
         return Err(PacketError::BadLength(len));
     }
     Ok(n)
@@ -93,7 +93,7 @@ impl PacketOpener {
             };
             Kind::Block {
                 dec,
-                mac: MacState::new(mac_alg, &keys.mac_key),
+                mac: Box::new(MacState::new(mac_alg, &keys.mac_key)),
                 tag_len: mac_alg.tag_len(),
                 etm: mac_alg.is_etm(),
                 block: c.block_size(),

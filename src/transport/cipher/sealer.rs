@@ -16,7 +16,7 @@ enum Kind {
     Gcm(GcmState),
     Block {
         enc: BlockEnc,
-        mac: MacState,
+        mac: Box<MacState>,
         tag_len: usize,
         etm: bool,
         block: usize,
@@ -65,7 +65,7 @@ impl PacketSealer {
             };
             Kind::Block {
                 enc,
-                mac: MacState::new(mac_alg, &keys.mac_key),
+                mac: Box::new(MacState::new(mac_alg, &keys.mac_key)),
                 tag_len: mac_alg.tag_len(),
                 etm: mac_alg.is_etm(),
                 block: c.block_size(),
