@@ -161,6 +161,7 @@ where
             return Ending::Io(e);
         }
         if engine.is_closed() {
+            linger(&mut rd, &mut wr, &mut buf).await;
             return ended(engine);
         }
         // Step 4.
@@ -179,6 +180,7 @@ where
                         // A DISCONNECT may be queued: send it, let the handler see the events
                         // that came before the failure (and `Closed`), then close.
                         let _ = drain(engine, handler, &mut wr, &mut out).await;
+                        linger(&mut rd, &mut wr, &mut buf).await;
                         return Ending::Engine(e);
                     }
                 }
@@ -188,11 +190,29 @@ where
             () = &mut shutdown => {
                 engine.disconnect(SHUTDOWN_MESSAGE);
                 let _ = drain(engine, handler, &mut wr, &mut out).await;
-                let _ = wr.shutdown().await;
+                linger(&mut rd, &mut wr, &mut buf).await;
                 return Ending::Shutdown;
             }
         }
     }
+}
+
+/// How long a closing connection waits for the peer to close after our last bytes.
+const LINGER: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Closes our side (FIN after the last bytes, e.g. a DISCONNECT), then reads and discards until
+/// the peer closes too, briefly. Closing a socket with unread input makes the kernel send a reset,
+/// which can destroy the DISCONNECT still in flight.
+async fn linger<R, W>(rd: &mut R, wr: &mut W, buf: &mut [u8])
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let _ = wr.shutdown().await;
+    let _ = tokio::time::timeout(LINGER, async {
+        while matches!(rd.read(buf).await, Ok(n) if n > 0) {}
+    })
+    .await;
 }
 
 /// The engine ended by itself: its reason, or a generic one.

@@ -177,6 +177,12 @@ async fn engine_error_flushes_its_disconnect_and_tells_the_handler() {
     assert_eq!(peer.line().await, "HELLO");
     peer.send("hello\nfail\n").await;
     assert_eq!(peer.line().await, "BYE");
+    assert_eq!(
+        peer.line().await,
+        "",
+        "our side closed after the last bytes"
+    );
+    drop(peer);
     let (end, seen) = task.await.unwrap();
     match end {
         Ending::Engine(e) => assert_eq!(e.fault, Fault::Peer),
@@ -224,6 +230,7 @@ async fn handler_disconnect_is_sent_and_ends_the_loop() {
     assert_eq!(peer.line().await, "HELLO");
     peer.send("quit\n").await;
     assert_eq!(peer.line().await, "DISCONNECT bye now");
+    drop(peer);
     match task.await.unwrap() {
         Ending::Engine(e) => {
             assert_eq!(e.fault, Fault::Local);
@@ -247,7 +254,11 @@ async fn shutdown_disconnects_politely() {
     assert_eq!(peer.line().await, "HELLO");
     tx.send(()).unwrap();
     assert_eq!(peer.line().await, format!("DISCONNECT {SHUTDOWN_MESSAGE}"));
+    // The peer keeps its side open: the driver gives up waiting after LINGER.
+    let start = std::time::Instant::now();
     assert!(matches!(task.await.unwrap(), Ending::Shutdown));
+    assert!(start.elapsed() >= LINGER - std::time::Duration::from_millis(100));
+    drop(peer);
 }
 
 #[test]

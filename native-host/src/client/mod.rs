@@ -54,6 +54,12 @@ pub async fn run(args: &SshArgs) -> anyhow::Result<ExitCode> {
         cfg.common.software
     ));
     stream.set_nodelay(true)?;
+    debug(&format!(
+        "Authenticating to {}:{} as '{}'",
+        settings.host,
+        settings.port,
+        settings.login_name()
+    ));
 
     let mut conn = Connection::client(cfg, driver::now(), driver::os_seed()?);
     let mut session = ClientSession::new(settings);

@@ -128,6 +128,15 @@ impl ClientSettings {
         Ok(s)
     }
 
+    /// The login name: `-l`, `user@`, `-o User`, else the local user (as OpenSSH).
+    #[must_use]
+    pub fn login_name(&self) -> String {
+        self.user
+            .clone()
+            .or_else(|| std::env::var("USER").ok())
+            .unwrap_or_else(|| "root".into())
+    }
+
     /// Name of the host in known_hosts: `host`, or `[host]:port` off port 22.
     #[must_use]
     pub fn known_hosts_name(&self) -> String {

@@ -189,9 +189,15 @@ impl Handler<Connection> for ClientSession {
             Event::ServiceAccepted(name) => {
                 self.debug("SSH2_MSG_SERVICE_ACCEPT received");
                 self.accepted = name == USERAUTH_SERVICE;
+                let s = &self.settings;
+                let not_run = if s.command.is_empty() {
+                    ""
+                } else {
+                    " (remote command not run)"
+                };
                 eprintln!(
-                    "sshgate-host: connected to {} port {}: key exchange complete and service {name} accepted; {NO_USERAUTH_YET}, disconnecting.",
-                    self.settings.host, self.settings.port
+                    "sshgate-host: connected to {} port {}: key exchange complete and service {name} accepted; {NO_USERAUTH_YET}, disconnecting{not_run}.",
+                    s.host, s.port
                 );
                 return Flow::Disconnect(NO_USERAUTH_YET.into());
             }
