@@ -43,8 +43,14 @@ impl Transport {
                     .ok()
                     .filter(|s| s.bytes().all(|b| (0x21..=0x7e).contains(&b)))
                     .ok_or_else(|| Error::protocol("server-sig-algs is not a list of names"))?;
-                self.server_sig_algs =
-                    Some(names.split(',').filter(|n| !n.is_empty()).take(64).map(str::to_string).collect());
+                self.server_sig_algs = Some(
+                    names
+                        .split(',')
+                        .filter(|n| !n.is_empty())
+                        .take(64)
+                        .map(str::to_string)
+                        .collect(),
+                );
             }
             exts.push((name, value));
         }
