@@ -38,8 +38,11 @@ echo "== run: wasm" >&2
 node bench/wasm/run.mjs | tee "$tmp/wasm.md" || status=1
 
 cpu=$(grep -m1 -E '^(model name|Hardware|cpu model)' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//')
-commit=$(git rev-parse --short HEAD)
-git diff --quiet HEAD 2>/dev/null || commit+=" (with uncommitted changes)"
+if commit=$(git rev-parse --short HEAD 2>/dev/null); then
+  git diff --quiet HEAD || commit+=" (with uncommitted changes)"
+else
+  commit="unknown (not a git checkout)"
+fi
 mkdir -p bench/results
 {
   echo "### Transport benchmarks"
