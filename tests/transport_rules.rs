@@ -19,9 +19,10 @@ use sshgate::{
 use std::sync::Arc;
 
 fn server_cfg() -> ServerConfig {
-    let mut s = ServerConfig::default();
-    s.host_keys = vec![host_key(KeyKind::Ed25519), host_key(KeyKind::Rsa(2048))];
-    s
+    ServerConfig {
+        host_keys: vec![host_key(KeyKind::Ed25519), host_key(KeyKind::Rsa(2048))],
+        ..ServerConfig::default()
+    }
 }
 
 fn pair() -> Pair {

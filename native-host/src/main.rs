@@ -1,1 +1,159 @@
-fn main() {}
+//! `sshgate-host`: the native host around the sshgate engine.
+//!
+//! - `serve`: the engine as an SSH server for a device (TOML config, IOS-like settings);
+//! - `ssh`: a native client, with OpenSSH's command line;
+//! - `keygen`: OpenSSH key pairs, like `ssh-keygen`.
+//!
+//! Later: `bridge` (WebSocket to TCP for the browser), `demo`, `passwd`.
+#![forbid(unsafe_code)]
+
+mod algs;
+mod client;
+mod driver;
+mod keyfile;
+mod keygen;
+mod server;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// sshgate native host: SSH server, client and key tools on the sshgate engine.
+#[derive(Debug, Parser)]
+#[command(name = "sshgate-host", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the SSH server for a device.
+    Serve(server::ServeArgs),
+    /// Connect to an SSH server (OpenSSH-style options).
+    Ssh(client::SshArgs),
+    /// Generate a key pair (OpenSSH format).
+    Keygen(keygen::KeygenArgs),
+    // Room for later issues: Bridge (WebSocket <-> TCP), Demo, Passwd.
+}
+
+fn init_logging(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // The client prints its own OpenSSH-style lines; logging is for the server and tools.
+    init_logging(match cli.command {
+        Command::Ssh(_) => "warn",
+        _ => "info",
+    });
+    let result = match &cli.command {
+        Command::Keygen(args) => keygen::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Serve(args) => runtime()
+            .and_then(|rt| rt.block_on(server::run(args)))
+            .map(|()| ExitCode::SUCCESS),
+        Command::Ssh(args) => runtime().and_then(|rt| rt.block_on(client::run(args))),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("sshgate-host: {e:#}");
+            match cli.command {
+                Command::Ssh(_) => ExitCode::from(255),
+                _ => ExitCode::FAILURE,
+            }
+        }
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(argv: &[&str]) -> Result<Command, clap::Error> {
+        Cli::try_parse_from(std::iter::once("sshgate-host").chain(argv.iter().copied()))
+            .map(|c| c.command)
+    }
+
+    #[test]
+    fn cli_shape() {
+        Cli::command_for_test().debug_assert();
+    }
+
+    #[test]
+    fn subcommands() {
+        match parse(&[
+            "serve",
+            "--config",
+            "d.toml",
+            "--listen",
+            "0.0.0.0:22",
+            "--listen",
+            "[::]:22",
+        ])
+        .unwrap()
+        {
+            Command::Serve(a) => {
+                assert_eq!(a.config, std::path::PathBuf::from("d.toml"));
+                assert_eq!(a.listen, ["0.0.0.0:22", "[::]:22"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        match parse(&[
+            "ssh",
+            "-o",
+            "Ciphers=+aes128-cbc",
+            "-l",
+            "admin",
+            "-p",
+            "2222",
+            "-v",
+            "user@host",
+            "show",
+            "run",
+        ])
+        .unwrap()
+        {
+            Command::Ssh(a) => {
+                assert_eq!(a.options, ["Ciphers=+aes128-cbc"]);
+                assert_eq!(a.login.as_deref(), Some("admin"));
+                assert_eq!(a.port, Some(2222));
+                assert_eq!(a.verbose, 1);
+                assert_eq!(a.destination, "user@host");
+                assert_eq!(a.command, ["show", "run"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        match parse(&[
+            "keygen", "-t", "rsa", "-b", "4096", "-f", "/tmp/k", "-C", "me",
+        ])
+        .unwrap()
+        {
+            Command::Keygen(a) => {
+                assert_eq!((a.key_type.as_str(), a.bits), ("rsa", Some(4096)));
+                assert_eq!(a.comment.as_deref(), Some("me"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(parse(&["keygen", "-t", "rsa"]).is_err(), "-f is required");
+        assert!(parse(&["serve"]).is_err(), "--config is required");
+        assert!(parse(&["ssh"]).is_err(), "destination is required");
+    }
+
+    impl Cli {
+        fn command_for_test() -> clap::Command {
+            <Cli as clap::CommandFactory>::command()
+        }
+    }
+}

@@ -1,6 +1,25 @@
 //! Key exchange methods (RFC 4253 §8, RFC 4419, RFC 5656, RFC 8731, RFC 8268,
 //! draft-ietf-sshm-mlkem-hybrid-kex), the exchange hash and key derivation (RFC 4253 §7.2).
-//! STUB: interface only; implemented in this folder.
+//!
+//! Layout: this file names the methods and dispatches; `groups` holds the RFC 3526 primes and
+//! group selection, `dh` finite-field Diffie-Hellman, `ecdh` X25519 and the NIST curves, `mlkem`
+//! the ML-KEM-768 + X25519 hybrid, `hash` the exchange hash and key derivation.
+//!
+//! Every peer value is length-checked before anything is allocated from it and validated before
+//! use; failures are [`KexError`]s, never panics. Secrets live in [`Zeroizing`] buffers or in
+//! types that wipe themselves on drop. All randomness comes from the injected [`EngineRng`].
+
+mod dh;
+mod ecdh;
+mod groups;
+mod hash;
+mod mlkem;
+
+#[cfg(test)]
+mod tests;
+
+pub use groups::MAX_GROUP_BITS;
+pub use hash::{derive_key, exchange_hash};
 
 use crate::crypto::{EngineRng, HashAlg};
 use crate::wire::Writer;
@@ -33,6 +52,21 @@ pub enum KexAlg {
     DhGroup14Sha1,
 }
 
+/// How a method carries its public values and what arithmetic it does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    /// Finite-field DH over a fixed RFC 3526 group (`mpint` e/f).
+    DhFixed,
+    /// Finite-field DH over a negotiated group (`mpint` e/f).
+    DhGex,
+    /// X25519 (`string` Q_C/Q_S).
+    X25519,
+    /// ECDH over a NIST curve (`string` Q_C/Q_S, uncompressed SEC1).
+    Nist(ecdh::Curve),
+    /// ML-KEM-768 + X25519 (`string` C_INIT/S_REPLY, `string` K).
+    MlKemHybrid,
+}
+
 impl KexAlg {
     /// Every method, in default preference order.
     pub const ALL: &'static [KexAlg] = &[
@@ -48,25 +82,80 @@ impl KexAlg {
         KexAlg::DhGexSha1,
         KexAlg::DhGroup14Sha1,
     ];
+
     /// SSH name.
     pub fn name(self) -> &'static str {
-        todo!()
+        match self {
+            KexAlg::MlKem768X25519Sha256 => "mlkem768x25519-sha256",
+            KexAlg::Curve25519Sha256 => "curve25519-sha256",
+            KexAlg::Curve25519Sha256Libssh => "curve25519-sha256@libssh.org",
+            KexAlg::EcdhSha2Nistp256 => "ecdh-sha2-nistp256",
+            KexAlg::EcdhSha2Nistp384 => "ecdh-sha2-nistp384",
+            KexAlg::EcdhSha2Nistp521 => "ecdh-sha2-nistp521",
+            KexAlg::DhGexSha256 => "diffie-hellman-group-exchange-sha256",
+            KexAlg::DhGroup16Sha512 => "diffie-hellman-group16-sha512",
+            KexAlg::DhGroup14Sha256 => "diffie-hellman-group14-sha256",
+            KexAlg::DhGexSha1 => "diffie-hellman-group-exchange-sha1",
+            KexAlg::DhGroup14Sha1 => "diffie-hellman-group14-sha1",
+        }
     }
+
     /// By SSH name.
-    pub fn from_name(_n: &str) -> Option<Self> {
-        todo!()
+    pub fn from_name(n: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|a| a.name() == n)
     }
+
     /// The exchange hash / key derivation hash.
     pub fn hash(self) -> HashAlg {
-        todo!()
+        match self {
+            KexAlg::MlKem768X25519Sha256
+            | KexAlg::Curve25519Sha256
+            | KexAlg::Curve25519Sha256Libssh
+            | KexAlg::EcdhSha2Nistp256
+            | KexAlg::DhGexSha256
+            | KexAlg::DhGroup14Sha256 => HashAlg::Sha256,
+            KexAlg::EcdhSha2Nistp384 => HashAlg::Sha384,
+            KexAlg::EcdhSha2Nistp521 | KexAlg::DhGroup16Sha512 => HashAlg::Sha512,
+            KexAlg::DhGexSha1 | KexAlg::DhGroup14Sha1 => HashAlg::Sha1,
+        }
     }
+
     /// Legacy: off unless configured (SHA-1 methods).
     pub fn is_legacy(self) -> bool {
-        todo!()
+        matches!(self, KexAlg::DhGexSha1 | KexAlg::DhGroup14Sha1)
     }
+
     /// Group exchange (RFC 4419): the client asks for a group first.
     pub fn is_group_exchange(self) -> bool {
-        todo!()
+        matches!(self, KexAlg::DhGexSha256 | KexAlg::DhGexSha1)
+    }
+
+    /// Whether `e`/`f` travel as `mpint` (finite-field DH) rather than `string`.
+    pub fn public_is_mpint(self) -> bool {
+        matches!(self.family(), Family::DhFixed | Family::DhGex)
+    }
+
+    fn family(self) -> Family {
+        match self {
+            KexAlg::MlKem768X25519Sha256 => Family::MlKemHybrid,
+            KexAlg::Curve25519Sha256 | KexAlg::Curve25519Sha256Libssh => Family::X25519,
+            KexAlg::EcdhSha2Nistp256 => Family::Nist(ecdh::Curve::P256),
+            KexAlg::EcdhSha2Nistp384 => Family::Nist(ecdh::Curve::P384),
+            KexAlg::EcdhSha2Nistp521 => Family::Nist(ecdh::Curve::P521),
+            KexAlg::DhGexSha256 | KexAlg::DhGexSha1 => Family::DhGex,
+            KexAlg::DhGroup16Sha512 | KexAlg::DhGroup14Sha256 | KexAlg::DhGroup14Sha1 => {
+                Family::DhFixed
+            }
+        }
+    }
+
+    /// The group a finite-field method uses: its fixed RFC 3526 group, or the negotiated one.
+    fn dh_group(self, negotiated: Option<&DhGroup>) -> Result<&DhGroup, KexError> {
+        match self {
+            KexAlg::DhGroup14Sha256 | KexAlg::DhGroup14Sha1 => Ok(groups::group14()),
+            KexAlg::DhGroup16Sha512 => Ok(groups::group16()),
+            _ => negotiated.ok_or(KexError::BadGroup("group exchange without a group")),
+        }
     }
 }
 
@@ -82,6 +171,18 @@ pub enum KexError {
     DegenerateSecret,
 }
 
+impl core::fmt::Display for KexError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            KexError::BadPublicValue(what) => write!(f, "bad key exchange public value: {what}"),
+            KexError::BadGroup(what) => write!(f, "unacceptable Diffie-Hellman group: {what}"),
+            KexError::DegenerateSecret => f.write_str("degenerate key exchange shared secret"),
+        }
+    }
+}
+
+impl std::error::Error for KexError {}
+
 /// A finite-field Diffie-Hellman group (prime `p`, generator `g`, big-endian magnitudes).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DhGroup {
@@ -91,74 +192,133 @@ pub struct DhGroup {
     pub g: Vec<u8>,
 }
 
-impl DhGroup {
-    /// Server side of RFC 4419: a group from the shipped moduli (2048–8192 bits) within `min..=max`, closest to `n`.
-    pub fn choose(_min: u32, _n: u32, _max: u32) -> Result<&'static DhGroup, KexError> {
-        todo!()
-    }
-    /// Client side: checks a server's group (size within `min..=max`, odd prime-sized, sane generator).
-    pub fn from_server(_p: &[u8], _g: &[u8], _min: u32, _max: u32) -> Result<DhGroup, KexError> {
-        todo!()
-    }
-    /// Modulus size in bits.
-    pub fn bits(&self) -> u32 {
-        todo!()
-    }
+/// The shared secret `K`, encoded the way its method says (mpint, or string for ML-KEM hybrids).
+pub struct SharedSecret {
+    /// Big-endian magnitude (mpint methods) or the raw octets (string methods).
+    bytes: Zeroizing<Vec<u8>>,
+    /// `K` is a `string` (ML-KEM hybrid) rather than an `mpint`.
+    is_string: bool,
 }
 
-/// The shared secret `K`, encoded the way its method says (mpint, or string for ML-KEM hybrids).
-pub struct SharedSecret {}
-
-impl SharedSecret {
-    /// Writes `K` as it enters the exchange hash and key derivation.
-    pub fn encode(&self, _w: &mut Writer) {
-        todo!()
+impl core::fmt::Debug for SharedSecret {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SharedSecret").finish_non_exhaustive()
     }
 }
 
 /// The client's ephemeral key for one exchange.
-pub struct ClientEphemeral {}
+pub struct ClientEphemeral {
+    public: Vec<u8>,
+    secret: ClientSecret,
+}
+
+enum ClientSecret {
+    Dh(dh::DhSecret),
+    X25519(ecdh::X25519Secret),
+    Nist(ecdh::NistSecret),
+    MlKem(Box<mlkem::HybridSecret>),
+}
 
 impl ClientEphemeral {
-    /// Generates the client's ephemeral key; `group` is required for group exchange.
+    /// Generates the client's ephemeral key; `group` is required for group exchange (and ignored
+    /// by the fixed-group methods, which always use their RFC 3526 group).
     pub fn generate(
-        _alg: KexAlg,
-        _group: Option<&DhGroup>,
-        _rng: &mut EngineRng,
+        alg: KexAlg,
+        group: Option<&DhGroup>,
+        rng: &mut EngineRng,
     ) -> Result<Self, KexError> {
-        todo!()
+        let (public, secret) = match alg.family() {
+            Family::DhFixed | Family::DhGex => {
+                let (public, s) = dh::DhSecret::generate(alg.dh_group(group)?, alg.hash(), rng)?;
+                (public, ClientSecret::Dh(s))
+            }
+            Family::X25519 => {
+                let (public, s) = ecdh::X25519Secret::generate(rng);
+                (public.to_vec(), ClientSecret::X25519(s))
+            }
+            Family::Nist(curve) => {
+                let (public, s) = ecdh::NistSecret::generate(curve, rng);
+                (public, ClientSecret::Nist(s))
+            }
+            Family::MlKemHybrid => {
+                let (public, s) = mlkem::HybridSecret::generate(rng);
+                (public, ClientSecret::MlKem(Box::new(s)))
+            }
+        };
+        Ok(ClientEphemeral { public, secret })
     }
+
     /// The public value to send (`e`, `Q_C` or `C_INIT`), raw: magnitude bytes for mpint methods.
     pub fn public(&self) -> &[u8] {
-        todo!()
+        &self.public
     }
+
     /// Computes `K` from the server's public value (`f`, `Q_S` or `S_REPLY`).
-    pub fn finish(self, _server_public: &[u8]) -> Result<SharedSecret, KexError> {
-        todo!()
+    pub fn finish(self, server_public: &[u8]) -> Result<SharedSecret, KexError> {
+        match self.secret {
+            ClientSecret::Dh(s) => s.agree(server_public).map(SharedSecret::mpint),
+            ClientSecret::X25519(s) => s.agree(server_public).map(SharedSecret::mpint),
+            ClientSecret::Nist(s) => s.agree(server_public).map(SharedSecret::mpint),
+            ClientSecret::MlKem(s) => s.decapsulate(server_public).map(SharedSecret::string),
+        }
     }
 }
 
 /// The server's side: from the client's public value, returns the server's public value and `K`.
+/// `group` is the group the server chose for group exchange (ignored by the other methods).
 pub fn server_exchange(
-    _alg: KexAlg,
-    _group: Option<&DhGroup>,
-    _client_public: &[u8],
-    _rng: &mut EngineRng,
+    alg: KexAlg,
+    group: Option<&DhGroup>,
+    client_public: &[u8],
+    rng: &mut EngineRng,
 ) -> Result<(Vec<u8>, SharedSecret), KexError> {
-    todo!()
+    match alg.family() {
+        Family::DhFixed | Family::DhGex => {
+            let group = alg.dh_group(group)?;
+            // Check e before spending a modular exponentiation on our own key.
+            dh::check_public(group, client_public)?;
+            let (public, s) = dh::DhSecret::generate(group, alg.hash(), rng)?;
+            Ok((public, SharedSecret::mpint(s.agree(client_public)?)))
+        }
+        Family::X25519 => {
+            let (public, s) = ecdh::X25519Secret::generate(rng);
+            Ok((
+                public.to_vec(),
+                SharedSecret::mpint(s.agree(client_public)?),
+            ))
+        }
+        Family::Nist(curve) => {
+            let (public, s) = ecdh::NistSecret::generate(curve, rng);
+            Ok((public, SharedSecret::mpint(s.agree(client_public)?)))
+        }
+        Family::MlKemHybrid => {
+            let (reply, k) = mlkem::encapsulate(client_public, rng)?;
+            Ok((reply, SharedSecret::string(k)))
+        }
+    }
 }
 
 /// Writes a public value as the method's messages and exchange hash carry it (mpint or string).
-pub fn encode_public(_alg: KexAlg, _public: &[u8], _w: &mut Writer) {
-    todo!()
+pub fn encode_public(alg: KexAlg, public: &[u8], w: &mut Writer) {
+    if alg.public_is_mpint() {
+        w.mpint(public);
+    } else {
+        w.string(public);
+    }
 }
 
-/// Reads a public value from a KEXDH/ECDH/GEX/hybrid message.
+/// Reads a public value from a KEXDH/ECDH/GEX/hybrid message. For mpint methods the result is the
+/// magnitude without leading zeros (negative values are refused); its range is checked later, by
+/// [`ClientEphemeral::finish`] or [`server_exchange`].
 pub fn decode_public<'a>(
-    _alg: KexAlg,
-    _r: &mut crate::wire::Reader<'a>,
+    alg: KexAlg,
+    r: &mut crate::wire::Reader<'a>,
 ) -> Result<&'a [u8], crate::wire::WireError> {
-    todo!()
+    if alg.public_is_mpint() {
+        r.mpint_positive("DH public value")
+    } else {
+        r.string("key exchange public value")
+    }
 }
 
 /// Group exchange parameters that enter the exchange hash.
@@ -193,21 +353,4 @@ pub struct ExchangeHashInput<'a> {
     pub f: &'a [u8],
     /// Shared secret.
     pub k: &'a SharedSecret,
-}
-
-/// Computes `H`.
-pub fn exchange_hash(_alg: KexAlg, _input: &ExchangeHashInput<'_>) -> Vec<u8> {
-    todo!()
-}
-
-/// RFC 4253 §7.2: `HASH(K || H || letter || session_id)` extended to `len` bytes.
-pub fn derive_key(
-    _hash: HashAlg,
-    _k: &SharedSecret,
-    _h: &[u8],
-    _letter: u8,
-    _session_id: &[u8],
-    _len: usize,
-) -> Zeroizing<Vec<u8>> {
-    todo!()
 }

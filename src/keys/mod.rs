@@ -1,8 +1,47 @@
 //! Host and user keys and their signatures (RFC 4253 §6.6, RFC 5656, RFC 8332, RFC 8709),
 //! OpenSSH private key files, fingerprints.
-//! STUB: interface only; implemented in this folder.
+//!
+//! Layout: [`HostKeyAlg`] is the wire name negotiated in KEXINIT; it maps to a
+//! [`SignatureScheme`] (key type + hash), and the raw signature primitives
+//! ([`PublicKey::verify_raw`], [`PrivateKey::sign_raw`]) work per scheme, so that the RFC 6187
+//! `x509v3-*` algorithms can reuse them with their own wire names and key blobs.
 
-use crate::crypto::EngineRng;
+mod fingerprint;
+mod kdf;
+mod openssh;
+mod private;
+mod public;
+mod scheme;
+mod secbuf;
+mod sig_ecdsa;
+mod sig_ed25519;
+mod sig_rsa;
+
+#[cfg(test)]
+mod tests;
+
+pub use private::PrivateKey;
+pub use public::PublicKey;
+pub use scheme::{SignatureScheme, decode_signature_blob, encode_signature_blob};
+
+use crate::wire::WireError;
+
+/// RSA keys with a smaller modulus are refused by [`PublicKey::verify`].
+pub const DEFAULT_MIN_RSA_BITS: usize = 2048;
+
+/// Smallest RSA modulus [`PublicKey::from_blob`] parses at all (smaller ones are
+/// [`KeyError::TooSmall`] right away); between this and the verification minimum a key can be
+/// parsed, printed and fingerprinted, but not used to verify.
+pub const MIN_PARSE_RSA_BITS: usize = 512;
+
+/// Largest RSA modulus accepted anywhere (as OpenSSH).
+pub const MAX_RSA_BITS: usize = 16384;
+
+/// [`MAX_RSA_BITS`] in bytes.
+const MAX_PARSE_RSA_BYTES: usize = MAX_RSA_BITS / 8;
+
+/// Largest RSA modulus [`PrivateKey::generate`] makes.
+pub const MAX_GENERATE_RSA_BITS: usize = 8192;
 
 /// A public key algorithm as negotiated in KEXINIT and named in signatures.
 /// RFC 6187 `x509v3-*` names join this list in the X.509 issue, carrying a certificate chain as the key blob.
@@ -37,15 +76,42 @@ impl HostKeyAlg {
     ];
     /// SSH name.
     pub fn name(self) -> &'static str {
-        todo!()
+        match self {
+            HostKeyAlg::SshEd25519 => "ssh-ed25519",
+            HostKeyAlg::EcdsaSha2Nistp256 => "ecdsa-sha2-nistp256",
+            HostKeyAlg::EcdsaSha2Nistp384 => "ecdsa-sha2-nistp384",
+            HostKeyAlg::EcdsaSha2Nistp521 => "ecdsa-sha2-nistp521",
+            HostKeyAlg::RsaSha2_512 => "rsa-sha2-512",
+            HostKeyAlg::RsaSha2_256 => "rsa-sha2-256",
+            HostKeyAlg::SshRsa => "ssh-rsa",
+        }
     }
     /// By SSH name.
-    pub fn from_name(_n: &str) -> Option<Self> {
-        todo!()
+    pub fn from_name(n: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|a| a.name() == n)
     }
     /// Legacy: off unless configured (`ssh-rsa`).
     pub fn is_legacy(self) -> bool {
-        todo!()
+        matches!(self, HostKeyAlg::SshRsa)
+    }
+    /// The signature primitive (key type and hash) behind this algorithm.
+    #[must_use]
+    pub fn scheme(self) -> SignatureScheme {
+        match self {
+            HostKeyAlg::SshEd25519 => SignatureScheme::Ed25519,
+            HostKeyAlg::EcdsaSha2Nistp256 => SignatureScheme::EcdsaP256Sha256,
+            HostKeyAlg::EcdsaSha2Nistp384 => SignatureScheme::EcdsaP384Sha384,
+            HostKeyAlg::EcdsaSha2Nistp521 => SignatureScheme::EcdsaP521Sha512,
+            HostKeyAlg::RsaSha2_512 => SignatureScheme::RsaPkcs1Sha512,
+            HostKeyAlg::RsaSha2_256 => SignatureScheme::RsaPkcs1Sha256,
+            HostKeyAlg::SshRsa => SignatureScheme::RsaPkcs1Sha1,
+        }
+    }
+    /// The key format name a key must have to be used with this algorithm (`ssh-rsa` for all
+    /// three RSA algorithms, RFC 8332).
+    #[must_use]
+    pub fn key_type(self) -> &'static str {
+        self.scheme().key_type()
     }
 }
 
@@ -80,81 +146,25 @@ pub enum KeyError {
     Passphrase,
 }
 
-/// A public key.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PublicKey {}
-
-impl PublicKey {
-    /// Parses an SSH public key blob (RFC 4253 §6.6).
-    pub fn from_blob(_blob: &[u8]) -> Result<Self, KeyError> {
-        todo!()
-    }
-    /// The SSH public key blob.
-    pub fn to_blob(&self) -> Vec<u8> {
-        todo!()
-    }
-    /// Key format name (`ssh-ed25519`, `ecdsa-sha2-nistp256`, `ssh-rsa`, ...).
-    pub fn key_type(&self) -> &'static str {
-        todo!()
-    }
-    /// Whether signatures of `alg` can be made with this key type.
-    pub fn supports(&self, _alg: HostKeyAlg) -> bool {
-        todo!()
-    }
-    /// Verifies a signature blob (`string alg-name, string sig`) of `alg` over `data`.
-    pub fn verify(&self, _alg: HostKeyAlg, _data: &[u8], _sig_blob: &[u8]) -> Result<(), KeyError> {
-        todo!()
-    }
-    /// `SHA256:<base64 without padding>` as OpenSSH prints it.
-    pub fn fingerprint_sha256(&self) -> String {
-        todo!()
-    }
-    /// Key size in bits (modulus bits for RSA, curve size for ECDSA, 256 for Ed25519).
-    pub fn bits(&self) -> usize {
-        todo!()
+impl core::fmt::Display for KeyError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            KeyError::Malformed(what) => write!(f, "malformed key or signature: {what}"),
+            KeyError::Unsupported(what) => write!(f, "unsupported: {what}"),
+            KeyError::TooSmall(bits) => write!(f, "RSA key of {bits} bits is too small"),
+            KeyError::BadSignature => f.write_str("signature does not verify"),
+            KeyError::Passphrase => f.write_str("passphrase missing or wrong"),
+        }
     }
 }
 
-/// A private key. Secret material is zeroized on drop.
-pub struct PrivateKey {}
+impl std::error::Error for KeyError {}
 
-impl PrivateKey {
-    /// Generates a key with the injected RNG.
-    pub fn generate(_kind: KeyKind, _rng: &mut EngineRng) -> Result<Self, KeyError> {
-        todo!()
-    }
-    /// The public half.
-    pub fn public(&self) -> PublicKey {
-        todo!()
-    }
-    /// Signs `data` with `alg`, returning a signature blob (`string alg-name, string sig`).
-    pub fn sign(
-        &self,
-        _alg: HostKeyAlg,
-        _data: &[u8],
-        _rng: &mut EngineRng,
-    ) -> Result<Vec<u8>, KeyError> {
-        todo!()
-    }
-    /// Parses an unencrypted `-----BEGIN OPENSSH PRIVATE KEY-----` file.
-    pub fn from_openssh(_text: &str) -> Result<Self, KeyError> {
-        todo!()
-    }
-    /// Writes an unencrypted OpenSSH private key file.
-    pub fn to_openssh(&self, _comment: &str, _rng: &mut EngineRng) -> String {
-        todo!()
-    }
-}
-
-impl PublicKey {
-    /// STUB (main only): `verify` with an explicit RSA minimum.
-    pub fn verify_with_min_rsa_bits(
-        &self,
-        _alg: HostKeyAlg,
-        _data: &[u8],
-        _sig_blob: &[u8],
-        _min: usize,
-    ) -> Result<(), KeyError> {
-        todo!()
+impl From<WireError> for KeyError {
+    fn from(e: WireError) -> Self {
+        match e {
+            WireError::Truncated(what) | WireError::Invalid(what) => KeyError::Malformed(what),
+            WireError::TrailingBytes(_) => KeyError::Malformed("trailing bytes"),
+        }
     }
 }

@@ -1,9 +1,22 @@
 //! Packet protection (RFC 4253 §6, RFC 5647, OpenSSH PROTOCOL.chacha20poly1305 and ETM MACs):
 //! one [`PacketSealer`] per outgoing direction and one [`PacketOpener`] per incoming direction.
-//! STUB: interface only; implemented in this folder.
+//!
+//! The opener checks every length before it reads further, verifies the MAC or tag before it
+//! returns a payload (and, for ETM and AEAD modes, before it decrypts), and compares tags in
+//! constant time. Cipher and MAC states live as long as their keys, so sealing a packet costs the
+//! primitives and one copy of the payload, nothing more.
 
-use crate::crypto::EngineRng;
 use zeroize::Zeroizing;
+
+mod mac;
+mod modes;
+mod opener;
+mod sealer;
+#[cfg(test)]
+mod tests;
+
+pub use opener::PacketOpener;
+pub use sealer::PacketSealer;
 
 /// Largest `packet_length` accepted from a peer (OpenSSH's limit). RFC 4253 §6.1 asks for at least 35000.
 pub const MAX_PACKET_LEN: usize = 256 * 1024;
@@ -101,33 +114,85 @@ impl CipherAlg {
         CipherAlg::Aes256Cbc,
         CipherAlg::TripleDesCbc,
     ];
+
     /// SSH name.
+    #[must_use]
     pub fn name(self) -> &'static str {
-        todo!()
+        match self {
+            CipherAlg::ChaCha20Poly1305 => "chacha20-poly1305@openssh.com",
+            CipherAlg::Aes128Gcm => "aes128-gcm@openssh.com",
+            CipherAlg::Aes256Gcm => "aes256-gcm@openssh.com",
+            CipherAlg::Aes128Ctr => "aes128-ctr",
+            CipherAlg::Aes192Ctr => "aes192-ctr",
+            CipherAlg::Aes256Ctr => "aes256-ctr",
+            CipherAlg::Aes128Cbc => "aes128-cbc",
+            CipherAlg::Aes192Cbc => "aes192-cbc",
+            CipherAlg::Aes256Cbc => "aes256-cbc",
+            CipherAlg::TripleDesCbc => "3des-cbc",
+        }
     }
+
     /// By SSH name.
-    pub fn from_name(_n: &str) -> Option<Self> {
-        todo!()
+    #[must_use]
+    pub fn from_name(n: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|c| c.name() == n)
     }
-    /// Key bytes.
+
+    /// Key bytes (chacha20-poly1305@openssh.com takes two 256-bit keys).
+    #[must_use]
     pub fn key_len(self) -> usize {
-        todo!()
+        match self {
+            CipherAlg::ChaCha20Poly1305 => 64,
+            CipherAlg::Aes128Gcm | CipherAlg::Aes128Ctr | CipherAlg::Aes128Cbc => 16,
+            CipherAlg::Aes192Ctr | CipherAlg::Aes192Cbc | CipherAlg::TripleDesCbc => 24,
+            CipherAlg::Aes256Gcm | CipherAlg::Aes256Ctr | CipherAlg::Aes256Cbc => 32,
+        }
     }
+
     /// IV bytes derived for this cipher.
+    #[must_use]
     pub fn iv_len(self) -> usize {
-        todo!()
+        match self {
+            CipherAlg::ChaCha20Poly1305 => 0,
+            CipherAlg::Aes128Gcm | CipherAlg::Aes256Gcm => 12,
+            CipherAlg::TripleDesCbc => 8,
+            _ => 16,
+        }
     }
+
     /// Cipher block size (8 for chacha20-poly1305 and 3DES, 16 for AES).
+    #[must_use]
     pub fn block_size(self) -> usize {
-        todo!()
+        match self {
+            CipherAlg::ChaCha20Poly1305 | CipherAlg::TripleDesCbc => 8,
+            _ => 16,
+        }
     }
+
     /// AEAD ciphers carry their own tag and ignore the negotiated MAC.
+    #[must_use]
     pub fn is_aead(self) -> bool {
-        todo!()
+        matches!(
+            self,
+            CipherAlg::ChaCha20Poly1305 | CipherAlg::Aes128Gcm | CipherAlg::Aes256Gcm
+        )
     }
+
     /// Legacy: off unless configured (CBC modes, 3DES).
+    #[must_use]
     pub fn is_legacy(self) -> bool {
-        todo!()
+        matches!(
+            self,
+            CipherAlg::Aes128Cbc
+                | CipherAlg::Aes192Cbc
+                | CipherAlg::Aes256Cbc
+                | CipherAlg::TripleDesCbc
+        )
+    }
+
+    /// CBC chaining (every legacy cipher is a CBC mode).
+    pub(crate) fn is_cbc(self) -> bool {
+        self.is_legacy()
     }
 }
 
@@ -142,64 +207,69 @@ impl MacAlg {
         MacAlg::HmacSha1,
         MacAlg::HmacSha1_96,
     ];
+
     /// SSH name.
+    #[must_use]
     pub fn name(self) -> &'static str {
-        todo!()
+        match self {
+            MacAlg::HmacSha256Etm => "hmac-sha2-256-etm@openssh.com",
+            MacAlg::HmacSha512Etm => "hmac-sha2-512-etm@openssh.com",
+            MacAlg::HmacSha1Etm => "hmac-sha1-etm@openssh.com",
+            MacAlg::HmacSha256 => "hmac-sha2-256",
+            MacAlg::HmacSha512 => "hmac-sha2-512",
+            MacAlg::HmacSha1 => "hmac-sha1",
+            MacAlg::HmacSha1_96 => "hmac-sha1-96",
+        }
     }
+
     /// By SSH name.
-    pub fn from_name(_n: &str) -> Option<Self> {
-        todo!()
+    #[must_use]
+    pub fn from_name(n: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|m| m.name() == n)
     }
-    /// Key bytes.
+
+    /// Key bytes (the hash output length, RFC 4253 §6.4 and RFC 6668).
+    #[must_use]
     pub fn key_len(self) -> usize {
-        todo!()
+        match self {
+            MacAlg::HmacSha256Etm | MacAlg::HmacSha256 => 32,
+            MacAlg::HmacSha512Etm | MacAlg::HmacSha512 => 64,
+            MacAlg::HmacSha1Etm | MacAlg::HmacSha1 | MacAlg::HmacSha1_96 => 20,
+        }
     }
+
     /// Tag bytes on the wire.
+    #[must_use]
     pub fn tag_len(self) -> usize {
-        todo!()
+        match self {
+            MacAlg::HmacSha1_96 => 12,
+            other => other.key_len(),
+        }
     }
+
     /// Encrypt-then-MAC variant.
+    #[must_use]
     pub fn is_etm(self) -> bool {
-        todo!()
+        matches!(
+            self,
+            MacAlg::HmacSha256Etm | MacAlg::HmacSha512Etm | MacAlg::HmacSha1Etm
+        )
     }
+
     /// Legacy: off unless configured (`hmac-sha1-96`).
+    #[must_use]
     pub fn is_legacy(self) -> bool {
-        todo!()
+        self == MacAlg::HmacSha1_96
     }
 }
 
-/// Outgoing packet protection for one direction.
-pub struct PacketSealer {}
-
-impl PacketSealer {
-    /// No encryption, no MAC (before the first NEWKEYS).
-    pub fn cleartext() -> Self {
-        todo!()
+/// Padding for a payload: RFC 4253 §6 asks for 4..=255 bytes making the padded length a multiple
+/// of `align`; `skip_len` is true when the 4-byte length is outside the aligned part (ETM, AEAD).
+pub(crate) fn padding_len(payload: usize, align: usize, skip_len: bool) -> usize {
+    let covered = if skip_len { 1 + payload } else { 5 + payload };
+    let mut pad = align - covered % align;
+    if pad < 4 {
+        pad += align;
     }
-    /// From freshly derived keys.
-    pub fn new(_keys: &DirectionKeys) -> Self {
-        todo!()
-    }
-    /// Appends one complete binary packet carrying `payload` to `out`.
-    pub fn seal(&mut self, _seq: u32, _payload: &[u8], _rng: &mut EngineRng, _out: &mut Vec<u8>) {
-        todo!()
-    }
-}
-
-/// Incoming packet protection for one direction.
-pub struct PacketOpener {}
-
-impl PacketOpener {
-    /// No encryption, no MAC (before the first NEWKEYS).
-    pub fn cleartext() -> Self {
-        todo!()
-    }
-    /// From freshly derived keys.
-    pub fn new(_keys: &DirectionKeys) -> Self {
-        todo!()
-    }
-    /// Tries to open the packet at the front of `buf` in place; `Ok(None)` means more bytes are needed.
-    pub fn open(&mut self, _seq: u32, _buf: &mut [u8]) -> Result<Option<Opened>, PacketError> {
-        todo!()
-    }
+    pad
 }

@@ -1,0 +1,240 @@
+//! The `ssh` command line, read the way OpenSSH reads it: `[user@]host`, `-l`, `-p`, `-c`, `-m`
+//! and `-o Option=value` (or `-o "Option value"`; names case-insensitive; the first value given
+//! for an option wins, as in ssh_config).
+
+use crate::algs::{AlgorithmSpecs, ListSpec};
+use clap::Args;
+use std::path::PathBuf;
+
+/// Arguments of `ssh`.
+#[derive(Debug, Clone, Args)]
+pub struct SshArgs {
+    /// User to log in as (overrides user@ in the destination).
+    #[arg(short = 'l', value_name = "LOGIN")]
+    pub login: Option<String>,
+    /// Port to connect to.
+    #[arg(short = 'p', value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
+    pub port: Option<u16>,
+    /// Cipher(s), comma-separated (like IOS `ssh -c aes256-ctr`); replaces the cipher list.
+    #[arg(short = 'c', value_name = "CIPHER")]
+    pub cipher: Option<String>,
+    /// MAC(s), comma-separated (like IOS `ssh -m hmac-sha1-96`); replaces the MAC list.
+    #[arg(short = 'm', value_name = "MAC")]
+    pub mac: Option<String>,
+    /// Option=value, as in ssh_config (KexAlgorithms, Ciphers, MACs, HostKeyAlgorithms,
+    /// StrictHostKeyChecking, UserKnownHostsFile, BatchMode, Port, User, ConnectTimeout).
+    #[arg(short = 'o', value_name = "OPTION")]
+    pub options: Vec<String>,
+    /// Verbose: print debug lines to stderr (may be repeated).
+    #[arg(short = 'v', action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// [user@]host, or ssh://[user@]host[:port].
+    pub destination: String,
+    /// Remote command (kept for when sessions land).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<String>,
+}
+
+/// What to do with a host key not (yet) in known_hosts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StrictMode {
+    /// Refuse unknown keys (OpenSSH `yes`; also `ask`, as there is no prompt).
+    Yes,
+    /// Add unknown keys, refuse changed ones.
+    AcceptNew,
+    /// Accept any key.
+    No,
+}
+
+/// The `ssh` command's settings, after option processing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientSettings {
+    /// Host name or address to connect to.
+    pub host: String,
+    /// TCP port.
+    pub port: u16,
+    /// Login name, if given (used once user authentication lands).
+    pub user: Option<String>,
+    /// Algorithm list overrides.
+    pub algorithms: AlgorithmSpecs,
+    /// Host key checking.
+    pub strict: StrictMode,
+    /// known_hosts file; `None` means `~/.ssh/known_hosts`.
+    pub known_hosts: Option<PathBuf>,
+    /// Never prompt (stored for user authentication).
+    pub batch_mode: bool,
+    /// TCP connect timeout, seconds.
+    pub connect_timeout: Option<u64>,
+    /// `-v` count.
+    pub verbose: u8,
+    /// Remote command words.
+    pub command: Vec<String>,
+}
+
+impl ClientSettings {
+    /// Applies the command line.
+    pub fn from_args(a: &SshArgs) -> Result<Self, String> {
+        let (dest_user, host, dest_port) = parse_destination(&a.destination)?;
+        let mut s = ClientSettings {
+            host,
+            port: 22,
+            user: None,
+            algorithms: AlgorithmSpecs::default(),
+            strict: StrictMode::Yes,
+            known_hosts: None,
+            batch_mode: false,
+            connect_timeout: None,
+            verbose: a.verbose,
+            command: a.command.clone(),
+        };
+        let mut seen = Vec::new();
+        let (mut port, mut user) = (None, None);
+        for opt in &a.options {
+            let (key, value) = split_option(opt)?;
+            let key = key.to_ascii_lowercase();
+            if seen.contains(&key) {
+                continue; // first obtained value wins
+            }
+            seen.push(key.clone());
+            let list = || ListSpec::parse(value).map_err(|e| format!("{opt}: {e}"));
+            match key.as_str() {
+                "kexalgorithms" => s.algorithms.kex = Some(list()?),
+                "hostkeyalgorithms" => s.algorithms.host_key = Some(list()?),
+                "ciphers" => s.algorithms.cipher = Some(list()?),
+                "macs" => s.algorithms.mac = Some(list()?),
+                "stricthostkeychecking" => s.strict = parse_strict(value)?,
+                "userknownhostsfile" => s.known_hosts = Some(expand_tilde(value)),
+                "batchmode" => s.batch_mode = parse_yes_no(value, opt)?,
+                "port" => port = Some(parse_port(value)?),
+                "user" => user = Some(value.to_string()),
+                "connecttimeout" => {
+                    let t = value
+                        .parse()
+                        .map_err(|_| format!("invalid ConnectTimeout {value:?}"))?;
+                    s.connect_timeout = (t > 0).then_some(t);
+                }
+                _ => return Err(format!("Bad configuration option: {key}")),
+            }
+        }
+        // -c / -m replace the lists whatever -o said.
+        if let Some(c) = &a.cipher {
+            s.algorithms.cipher = Some(ListSpec::Replace(plain_list(c)?));
+        }
+        if let Some(m) = &a.mac {
+            s.algorithms.mac = Some(ListSpec::Replace(plain_list(m)?));
+        }
+        s.port = a.port.or(dest_port).or(port).unwrap_or(22);
+        s.user = a.login.clone().or(dest_user).or(user);
+        Ok(s)
+    }
+
+    /// Name of the host in known_hosts: `host`, or `[host]:port` off port 22.
+    #[must_use]
+    pub fn known_hosts_name(&self) -> String {
+        if self.port == 22 {
+            self.host.clone()
+        } else {
+            format!("[{}]:{}", self.host, self.port)
+        }
+    }
+
+    /// The known_hosts file to use.
+    #[must_use]
+    pub fn known_hosts_path(&self) -> PathBuf {
+        self.known_hosts
+            .clone()
+            .unwrap_or_else(|| expand_tilde("~/.ssh/known_hosts"))
+    }
+}
+
+/// `Key=value`, `Key value` or `Key = value`.
+fn split_option(opt: &str) -> Result<(&str, &str), String> {
+    let opt = opt.trim();
+    let at = opt
+        .find(|c: char| c == '=' || c.is_whitespace())
+        .ok_or_else(|| format!("no argument after keyword {opt:?}"))?;
+    let key = &opt[..at];
+    let value = opt[at..].trim_start_matches(|c: char| c == '=' || c.is_whitespace());
+    if key.is_empty() || value.is_empty() {
+        return Err(format!("missing argument in option {opt:?}"));
+    }
+    Ok((key, value.trim_end()))
+}
+
+/// `-c`/`-m` take names only (no `+`/`-`/`^`).
+fn plain_list(v: &str) -> Result<Vec<String>, String> {
+    match ListSpec::parse(v)? {
+        ListSpec::Replace(names) => Ok(names),
+        _ => Err(format!("{v:?}: list modifiers are for -o options")),
+    }
+}
+
+fn parse_strict(v: &str) -> Result<StrictMode, String> {
+    match v.to_ascii_lowercase().as_str() {
+        "yes" | "ask" => Ok(StrictMode::Yes),
+        "accept-new" => Ok(StrictMode::AcceptNew),
+        "no" | "off" => Ok(StrictMode::No),
+        _ => Err(format!("unsupported StrictHostKeyChecking value {v:?}")),
+    }
+}
+
+fn parse_yes_no(v: &str, opt: &str) -> Result<bool, String> {
+    match v.to_ascii_lowercase().as_str() {
+        "yes" => Ok(true),
+        "no" => Ok(false),
+        _ => Err(format!("{opt}: expected yes or no")),
+    }
+}
+
+fn parse_port(v: &str) -> Result<u16, String> {
+    v.parse::<u16>()
+        .ok()
+        .filter(|p| *p != 0)
+        .ok_or_else(|| format!("Bad port '{v}'"))
+}
+
+/// `[user@]host` or `ssh://[user@]host[:port]`; IPv6 literals may be bracketed.
+fn parse_destination(d: &str) -> Result<(Option<String>, String, Option<u16>), String> {
+    let (uri, rest) = match d.strip_prefix("ssh://") {
+        Some(r) => (true, r.trim_end_matches('/')),
+        None => (false, d),
+    };
+    let (user, hostport) = match rest.rsplit_once('@') {
+        Some((u, h)) if !u.is_empty() => (Some(u.to_string()), h),
+        Some(_) => return Err(format!("invalid destination {d:?}")),
+        None => (None, rest),
+    };
+    let (host, port) = if let Some(inner) = hostport.strip_prefix('[') {
+        let (h, after) = inner
+            .split_once(']')
+            .ok_or_else(|| format!("invalid destination {d:?}"))?;
+        match after.strip_prefix(':') {
+            Some(p) if uri => (h, Some(parse_port(p)?)),
+            None if after.is_empty() => (h, None),
+            _ => return Err(format!("invalid destination {d:?}")),
+        }
+    } else if uri && hostport.matches(':').count() == 1 {
+        let (h, p) = hostport.split_once(':').expect("one colon");
+        (h, Some(parse_port(p)?))
+    } else {
+        (hostport, None)
+    };
+    if host.is_empty() {
+        return Err(format!("invalid destination {d:?}"));
+    }
+    Ok((user, host.to_string(), port))
+}
+
+fn expand_tilde(p: &str) -> PathBuf {
+    match p.strip_prefix("~/") {
+        Some(rest) => std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_default()
+            .join(rest),
+        None => PathBuf::from(p),
+    }
+}
+
+#[cfg(test)]
+#[path = "options_tests.rs"]
+mod tests;

@@ -1,0 +1,149 @@
+use super::*;
+use clap::Parser;
+
+#[derive(Parser)]
+struct Cmd {
+    #[command(flatten)]
+    args: SshArgs,
+}
+
+fn settings(argv: &[&str]) -> Result<ClientSettings, String> {
+    let cmd = Cmd::try_parse_from(std::iter::once("ssh").chain(argv.iter().copied()))
+        .map_err(|e| e.to_string())?;
+    ClientSettings::from_args(&cmd.args)
+}
+
+fn names(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn user_host_port() {
+    let s = settings(&["admin@router1"]).unwrap();
+    assert_eq!(
+        (s.user.as_deref(), s.host.as_str(), s.port),
+        (Some("admin"), "router1", 22)
+    );
+    assert_eq!(s.known_hosts_name(), "router1");
+
+    let s = settings(&["-l", "ops", "-p", "2222", "admin@10.0.0.1"]).unwrap();
+    assert_eq!(s.user.as_deref(), Some("ops"), "-l wins over user@");
+    assert_eq!(s.port, 2222);
+    assert_eq!(s.known_hosts_name(), "[10.0.0.1]:2222");
+
+    let s = settings(&["-o", "Port=2200", "-o", "User=bob", "host"]).unwrap();
+    assert_eq!((s.user.as_deref(), s.port), (Some("bob"), 2200));
+    let s = settings(&["-p", "23", "-o", "Port=2200", "host"]).unwrap();
+    assert_eq!(s.port, 23, "-p wins over -o Port");
+
+    let s = settings(&["ssh://me@[::1]:2022"]).unwrap();
+    assert_eq!(
+        (s.user.as_deref(), s.host.as_str(), s.port),
+        (Some("me"), "::1", 2022)
+    );
+    let s = settings(&["::1"]).unwrap();
+    assert_eq!((s.host.as_str(), s.port), ("::1", 22));
+
+    assert!(settings(&["@host"]).is_err());
+    assert!(settings(&["-p", "0", "host"]).is_err());
+    assert!(settings(&[]).is_err(), "destination required");
+}
+
+#[test]
+fn options_after_host_and_command() {
+    let s = settings(&["host", "-v", "-p", "2222", "show", "version", "-x"]).unwrap();
+    assert_eq!(s.verbose, 1);
+    assert_eq!(s.port, 2222);
+    assert_eq!(s.command, names(&["show", "version", "-x"]));
+    let s = settings(&["-vvv", "host"]).unwrap();
+    assert_eq!(s.verbose, 3);
+}
+
+#[test]
+fn algorithm_options() {
+    let s = settings(&[
+        "-o",
+        "Ciphers=+aes128-cbc",
+        "-oKexAlgorithms=diffie-hellman-group14-sha1,curve25519-sha256",
+        "-o",
+        "MACs -hmac-sha1",
+        "-o",
+        "hostkeyalgorithms=^ssh-rsa",
+        "-o",
+        "Ciphers=aes256-ctr",
+        "h",
+    ])
+    .unwrap();
+    let a = &s.algorithms;
+    assert_eq!(
+        a.cipher,
+        Some(ListSpec::Append(names(&["aes128-cbc"]))),
+        "first value wins"
+    );
+    assert_eq!(
+        a.kex,
+        Some(ListSpec::Replace(names(&[
+            "diffie-hellman-group14-sha1",
+            "curve25519-sha256"
+        ])))
+    );
+    assert_eq!(a.mac, Some(ListSpec::Remove(names(&["hmac-sha1"]))));
+    assert_eq!(a.host_key, Some(ListSpec::Prepend(names(&["ssh-rsa"]))));
+}
+
+#[test]
+fn dash_c_and_m_replace_lists() {
+    let s = settings(&[
+        "-c",
+        "aes256-ctr",
+        "-m",
+        "hmac-sha1-96",
+        "-o",
+        "Ciphers=+aes128-cbc",
+        "h",
+    ])
+    .unwrap();
+    assert_eq!(
+        s.algorithms.cipher,
+        Some(ListSpec::Replace(names(&["aes256-ctr"])))
+    );
+    assert_eq!(
+        s.algorithms.mac,
+        Some(ListSpec::Replace(names(&["hmac-sha1-96"])))
+    );
+    assert!(settings(&["-c", "+aes128-cbc", "h"]).is_err());
+}
+
+#[test]
+fn host_key_checking_options() {
+    let s = settings(&["h"]).unwrap();
+    assert_eq!(s.strict, StrictMode::Yes);
+    assert!(!s.batch_mode);
+    let s = settings(&[
+        "-o",
+        "StrictHostKeyChecking=accept-new",
+        "-o",
+        "UserKnownHostsFile=/tmp/kh",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "ConnectTimeout=5",
+        "h",
+    ])
+    .unwrap();
+    assert_eq!(s.strict, StrictMode::AcceptNew);
+    assert_eq!(s.known_hosts_path(), PathBuf::from("/tmp/kh"));
+    assert!(s.batch_mode);
+    assert_eq!(s.connect_timeout, Some(5));
+    assert_eq!(
+        settings(&["-o", "StrictHostKeyChecking=no", "h"])
+            .unwrap()
+            .strict,
+        StrictMode::No
+    );
+    assert!(settings(&["-o", "StrictHostKeyChecking=maybe", "h"]).is_err());
+    assert!(settings(&["-o", "BatchMode=sure", "h"]).is_err());
+    let e = settings(&["-o", "Frobnicate=yes", "h"]).unwrap_err();
+    assert!(e.contains("frobnicate"), "{e}");
+    assert!(settings(&["-o", "Ciphers", "h"]).is_err());
+}

@@ -1,0 +1,257 @@
+//! The `ssh` command's event handler: OpenSSH-style `debug1:` lines, the host key decision, and
+//! (until user authentication lands) stopping after SSH2_MSG_SERVICE_ACCEPT.
+
+use super::known_hosts::{self, Status};
+use super::options::{ClientSettings, StrictMode};
+use crate::driver::{Flow, Handler};
+use crate::keyfile::{public_line_parts, type_label};
+use sshgate::transport::kexinit::Negotiated;
+use sshgate::{Connection, Event, HostKeyInfo};
+
+/// The service asked for once keys are in place.
+pub const USERAUTH_SERVICE: &str = "ssh-userauth";
+
+/// Description of our DISCONNECT after SERVICE_ACCEPT.
+pub const NO_USERAUTH_YET: &str = "user authentication is not implemented yet";
+
+/// State of one `ssh` run.
+pub struct ClientSession {
+    settings: ClientSettings,
+    /// The server accepted `ssh-userauth`.
+    pub accepted: bool,
+    /// A failure was already explained to the user (host key refused).
+    pub reported: bool,
+}
+
+/// The four `debug1: kex:` lines for a negotiated set, exactly as OpenSSH prints them.
+#[must_use]
+pub fn kex_lines(n: &Negotiated) -> [String; 4] {
+    let mac = |m: Option<sshgate::transport::cipher::MacAlg>| m.map_or("<implicit>", |m| m.name());
+    [
+        format!("kex: algorithm: {}", n.kex.name()),
+        format!("kex: host key algorithm: {}", n.host_key.name()),
+        format!(
+            "kex: server->client cipher: {} MAC: {} compression: none",
+            n.cipher_s2c.name(),
+            mac(n.mac_s2c)
+        ),
+        format!(
+            "kex: client->server cipher: {} MAC: {} compression: none",
+            n.cipher_c2s.name(),
+            mac(n.mac_c2s)
+        ),
+    ]
+}
+
+/// OpenSSH's line for the peer's identification: `SSH-2.0-OpenSSH_9.2p1 Debian-2` becomes
+/// `Remote protocol version 2.0, remote software version OpenSSH_9.2p1 Debian-2`.
+#[must_use]
+pub fn remote_version_line(version: &str) -> String {
+    let rest = version.strip_prefix("SSH-").unwrap_or(version);
+    match rest.split_once('-') {
+        Some((proto, software)) => {
+            format!("Remote protocol version {proto}, remote software version {software}")
+        }
+        None => format!("Remote protocol version {rest}, remote software version "),
+    }
+}
+
+impl ClientSession {
+    /// A session for these settings.
+    #[must_use]
+    pub fn new(settings: ClientSettings) -> Self {
+        ClientSession {
+            settings,
+            accepted: false,
+            reported: false,
+        }
+    }
+
+    fn debug(&self, msg: &str) {
+        if self.settings.verbose > 0 {
+            eprintln!("debug1: {msg}");
+        }
+    }
+
+    /// The host key decision, as OpenSSH's `check_host_key` words it.
+    fn trust(&mut self, info: &HostKeyInfo) -> bool {
+        let s = &self.settings;
+        if s.strict == StrictMode::No {
+            self.debug("Host key checking is disabled (StrictHostKeyChecking=no)");
+            return true;
+        }
+        let path = s.known_hosts_path();
+        let name = s.known_hosts_name();
+        let ty = info.key.key_type();
+        let blob = info.key.to_blob();
+        let label = type_label(ty);
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        match known_hosts::check(&text, &name, ty, &blob) {
+            Status::Known(line) => {
+                self.debug(&format!(
+                    "Host '{name}' is known and matches the {label} host key."
+                ));
+                self.debug(&format!("Found key in {}:{line}", path.display()));
+                true
+            }
+            Status::Unknown if s.strict == StrictMode::AcceptNew => {
+                match known_hosts::append(
+                    &path,
+                    &format!("{name} {}", public_line_parts(ty, &blob, "")),
+                ) {
+                    Ok(()) => eprintln!(
+                        "Warning: Permanently added '{name}' ({label}) to the list of known hosts."
+                    ),
+                    Err(e) => eprintln!(
+                        "Failed to add the host to the list of known hosts ({}): {e}",
+                        path.display()
+                    ),
+                }
+                true
+            }
+            Status::Unknown => {
+                eprintln!(
+                    "No {label} host key is known for {name} and you have requested strict checking."
+                );
+                self.refuse()
+            }
+            Status::Changed(line) => {
+                eprintln!("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
+                eprintln!("@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @");
+                eprintln!("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
+                eprintln!("IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!");
+                eprintln!("The fingerprint for the {label} key sent by the remote host is");
+                eprintln!("{}.", info.fingerprint);
+                eprintln!("Offending {label} key in {}:{line}", path.display());
+                eprintln!(
+                    "Host key for {name} has changed and you have requested strict checking."
+                );
+                self.refuse()
+            }
+            Status::Revoked(line) => {
+                eprintln!(
+                    "Host key {ty} {} revoked by file {}:{line}",
+                    info.fingerprint,
+                    path.display()
+                );
+                self.refuse()
+            }
+        }
+    }
+
+    fn refuse(&mut self) -> bool {
+        eprintln!("Host key verification failed.");
+        self.reported = true;
+        false
+    }
+}
+
+impl Handler<Connection> for ClientSession {
+    fn on_event(&mut self, conn: &mut Connection, event: Event) -> Flow {
+        match event {
+            Event::PeerVersion { version, prelude } => {
+                for (i, line) in prelude.iter().enumerate() {
+                    self.debug(&format!(
+                        "kex_exchange_identification: banner line {i}: {line}"
+                    ));
+                }
+                self.debug(&remote_version_line(&version));
+            }
+            Event::HostKey(info) => {
+                self.debug(&format!(
+                    "Server host key: {} {}",
+                    info.key.key_type(),
+                    info.fingerprint
+                ));
+                let trusted = self.trust(&info);
+                // A refusal closes the connection; the `Closed` event and the driver report it.
+                let _ = conn.answer_host_key(trusted);
+            }
+            Event::KexComplete {
+                algorithms,
+                initial,
+            } => {
+                for line in kex_lines(&algorithms) {
+                    self.debug(&line);
+                }
+                if initial {
+                    conn.request_service(USERAUTH_SERVICE);
+                    self.debug("SSH2_MSG_SERVICE_REQUEST sent");
+                }
+            }
+            Event::ExtInfo(exts) => {
+                self.debug("SSH2_MSG_EXT_INFO received");
+                for (name, value) in exts {
+                    let value = String::from_utf8_lossy(&value);
+                    self.debug(&format!("kex_ext_info_client_parse: {name}=<{value}>"));
+                }
+            }
+            Event::ServiceAccepted(name) => {
+                self.debug("SSH2_MSG_SERVICE_ACCEPT received");
+                self.accepted = name == USERAUTH_SERVICE;
+                eprintln!(
+                    "sshgate-host: connected to {} port {}: key exchange complete and service {name} accepted; {NO_USERAUTH_YET}, disconnecting.",
+                    self.settings.host, self.settings.port
+                );
+                return Flow::Disconnect(NO_USERAUTH_YET.into());
+            }
+            Event::Debug {
+                always_display,
+                message,
+            } => {
+                if always_display {
+                    eprintln!("{message}");
+                } else {
+                    self.debug(&format!("Remote: {message}"));
+                }
+            }
+            _ => {}
+        }
+        Flow::Continue
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remote_version() {
+        assert_eq!(
+            remote_version_line("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3"),
+            "Remote protocol version 2.0, remote software version OpenSSH_9.2p1 Debian-2+deb12u3"
+        );
+        assert_eq!(
+            remote_version_line("SSH-1.99-Cisco-1.25"),
+            "Remote protocol version 1.99, remote software version Cisco-1.25"
+        );
+    }
+
+    #[test]
+    fn kex_line_format() {
+        if !crate::algs::engine_tables_ready() {
+            eprintln!("skipped: engine algorithm tables are stubs in this build");
+            return;
+        }
+        use sshgate::kex::KexAlg;
+        use sshgate::keys::HostKeyAlg;
+        use sshgate::transport::cipher::{CipherAlg, MacAlg};
+        let n = Negotiated {
+            kex: KexAlg::Curve25519Sha256,
+            host_key: HostKeyAlg::SshEd25519,
+            cipher_c2s: CipherAlg::Aes256Ctr,
+            cipher_s2c: CipherAlg::ChaCha20Poly1305,
+            mac_c2s: Some(MacAlg::HmacSha1_96),
+            mac_s2c: None,
+        };
+        assert_eq!(
+            kex_lines(&n),
+            [
+                "kex: algorithm: curve25519-sha256",
+                "kex: host key algorithm: ssh-ed25519",
+                "kex: server->client cipher: chacha20-poly1305@openssh.com MAC: <implicit> compression: none",
+                "kex: client->server cipher: aes256-ctr MAC: hmac-sha1-96 compression: none",
+            ]
+        );
+    }
+}

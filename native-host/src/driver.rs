@@ -1,0 +1,251 @@
+//! The tokio loop around an [`sshgate::Connection`], following the engine's run loop exactly:
+//!
+//! 1. read the socket, feed [`Engine::handle_input`] (or [`Engine::handle_timeout`] when the
+//!    deadline from [`Engine::poll_timeout`] passes);
+//! 2. drain [`Engine::poll_transmit`] to the socket;
+//! 3. drain [`Engine::poll_event`], handing each event to a [`Handler`]; answers may queue more
+//!    output, so go back to 2 until both are empty;
+//! 4. re-arm the timer from [`Engine::poll_timeout`].
+//!
+//! The driver moves bytes, time and decisions; every protocol decision stays in the engine or in
+//! the command's [`Handler`]. Time is an [`sshgate::Instant`] measured from a per-process origin
+//! ([`now`]), randomness a 32-byte OS seed per connection ([`os_seed`]).
+
+use sshgate::{Connection, Error, Event, Instant};
+use std::future::Future;
+use std::sync::OnceLock;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+/// Read buffer size: larger than the biggest packet the engine accepts is not needed, a few
+/// packets' worth keeps syscalls down.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// The process's clock origin: every engine instant is time elapsed since it.
+fn origin() -> std::time::Instant {
+    static ORIGIN: OnceLock<std::time::Instant> = OnceLock::new();
+    *ORIGIN.get_or_init(std::time::Instant::now)
+}
+
+/// Now, on the engine's clock.
+#[must_use]
+pub fn now() -> Instant {
+    Instant::from_duration(origin().elapsed())
+}
+
+/// The tokio instant at which the engine's `at` comes.
+fn deadline(at: Instant) -> tokio::time::Instant {
+    tokio::time::Instant::from_std(origin() + at.since_origin())
+}
+
+/// A fresh 32-byte seed from the operating system, for one connection's engine.
+pub fn os_seed() -> anyhow::Result<[u8; 32]> {
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("OS random number generator: {e}"))?;
+    Ok(seed)
+}
+
+/// What the driver needs from an engine: the sans-IO surface of [`Connection`]. A trait so the
+/// loop can be tested with a fake, and reused by later drivers (bridge, WebSocket).
+pub trait Engine {
+    /// Bytes from the peer.
+    fn handle_input(&mut self, bytes: &[u8], now: Instant) -> Result<(), Error>;
+    /// The deadline has come.
+    fn handle_timeout(&mut self, now: Instant);
+    /// Appends bytes to send; true if anything was added.
+    fn poll_transmit(&mut self, out: &mut Vec<u8>) -> bool;
+    /// The next deadline.
+    fn poll_timeout(&self) -> Option<Instant>;
+    /// The next event.
+    fn poll_event(&mut self) -> Option<Event>;
+    /// Closes with SSH_MSG_DISCONNECT.
+    fn disconnect(&mut self, description: &str);
+    /// Whether the connection has ended.
+    fn is_closed(&self) -> bool;
+    /// Why it ended.
+    fn close_reason(&self) -> Option<Error>;
+}
+
+impl Engine for Connection {
+    fn handle_input(&mut self, bytes: &[u8], now: Instant) -> Result<(), Error> {
+        Connection::handle_input(self, bytes, now)
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        Connection::handle_timeout(self, now);
+    }
+    fn poll_transmit(&mut self, out: &mut Vec<u8>) -> bool {
+        Connection::poll_transmit(self, out)
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        Connection::poll_timeout(self)
+    }
+    fn poll_event(&mut self) -> Option<Event> {
+        Connection::poll_event(self)
+    }
+    fn disconnect(&mut self, description: &str) {
+        Connection::disconnect(self, description);
+    }
+    fn is_closed(&self) -> bool {
+        Connection::is_closed(self)
+    }
+    fn close_reason(&self) -> Option<Error> {
+        Connection::close_reason(self).cloned()
+    }
+}
+
+/// What a handler wants after an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Flow {
+    /// Go on.
+    Continue,
+    /// Close the connection with SSH_MSG_DISCONNECT carrying this description.
+    Disconnect(String),
+}
+
+/// Acts on the engine's events (answering decisions through the engine it is given).
+pub trait Handler<E> {
+    /// One event.
+    fn on_event(&mut self, engine: &mut E, event: Event) -> Flow;
+}
+
+impl<E, F: FnMut(&mut E, Event) -> Flow> Handler<E> for F {
+    fn on_event(&mut self, engine: &mut E, event: Event) -> Flow {
+        self(engine, event)
+    }
+}
+
+/// How a driven connection ended.
+#[derive(Debug)]
+pub enum Ending {
+    /// The engine closed the connection (peer DISCONNECT, protocol error, policy, or a handler's
+    /// [`Flow::Disconnect`]).
+    Engine(Error),
+    /// The peer closed the socket without a DISCONNECT.
+    PeerClosed,
+    /// Reading or writing the socket failed.
+    Io(std::io::Error),
+    /// The shutdown future fired; the connection was closed with "server shutting down".
+    Shutdown,
+}
+
+impl std::fmt::Display for Ending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Ending::Engine(e) => write!(f, "{e}"),
+            Ending::PeerClosed => f.write_str("connection closed by peer"),
+            Ending::Io(e) => write!(f, "I/O error: {e}"),
+            Ending::Shutdown => f.write_str("server shutting down"),
+        }
+    }
+}
+
+/// Description sent in the DISCONNECT when `shutdown` fires.
+pub const SHUTDOWN_MESSAGE: &str = "server shutting down";
+
+/// Drives `engine` over `stream` until the connection ends. `shutdown` (e.g. a signal) closes it
+/// politely; pass `std::future::pending()` for none.
+pub async fn drive<S, E, H, F>(stream: S, engine: &mut E, handler: &mut H, shutdown: F) -> Ending
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    E: Engine,
+    H: Handler<E>,
+    F: Future<Output = ()>,
+{
+    let (mut rd, mut wr) = tokio::io::split(stream);
+    let mut buf = vec![0u8; READ_CHUNK];
+    let mut out = Vec::new();
+    tokio::pin!(shutdown);
+    loop {
+        // Steps 2 and 3: the engine queued our version and KEXINIT at construction, so this runs
+        // before the first read too.
+        if let Err(e) = drain(engine, handler, &mut wr, &mut out).await {
+            return Ending::Io(e);
+        }
+        if engine.is_closed() {
+            return ended(engine);
+        }
+        // Step 4.
+        let timer = engine.poll_timeout();
+        let sleep = async move {
+            match timer {
+                Some(at) => tokio::time::sleep_until(deadline(at)).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            r = rd.read(&mut buf) => match r {
+                Ok(0) => return Ending::PeerClosed,
+                Ok(n) => {
+                    if let Err(e) = engine.handle_input(&buf[..n], now()) {
+                        // A DISCONNECT may be queued: send it, let the handler see the events
+                        // that came before the failure (and `Closed`), then close.
+                        let _ = drain(engine, handler, &mut wr, &mut out).await;
+                        return Ending::Engine(e);
+                    }
+                }
+                Err(e) => return Ending::Io(e),
+            },
+            () = sleep => engine.handle_timeout(now()),
+            () = &mut shutdown => {
+                engine.disconnect(SHUTDOWN_MESSAGE);
+                let _ = drain(engine, handler, &mut wr, &mut out).await;
+                let _ = wr.shutdown().await;
+                return Ending::Shutdown;
+            }
+        }
+    }
+}
+
+/// The engine ended by itself: its reason, or a generic one.
+fn ended<E: Engine>(engine: &E) -> Ending {
+    match engine.close_reason() {
+        Some(e) => Ending::Engine(e),
+        None => Ending::PeerClosed,
+    }
+}
+
+/// Steps 2 and 3, repeated until the engine has neither output nor events.
+async fn drain<E, H, W>(
+    engine: &mut E,
+    handler: &mut H,
+    wr: &mut W,
+    out: &mut Vec<u8>,
+) -> std::io::Result<()>
+where
+    E: Engine,
+    H: Handler<E>,
+    W: AsyncWrite + Unpin,
+{
+    loop {
+        flush(engine, wr, out).await?;
+        let mut any = false;
+        while let Some(event) = engine.poll_event() {
+            any = true;
+            if let Flow::Disconnect(why) = handler.on_event(engine, event) {
+                engine.disconnect(&why);
+            }
+        }
+        if !any {
+            return Ok(());
+        }
+    }
+}
+
+/// Step 2: everything queued goes to the socket.
+async fn flush<E: Engine, W: AsyncWrite + Unpin>(
+    engine: &mut E,
+    wr: &mut W,
+    out: &mut Vec<u8>,
+) -> std::io::Result<()> {
+    out.clear();
+    while engine.poll_transmit(out) {}
+    if !out.is_empty() {
+        wr.write_all(out).await?;
+        wr.flush().await?;
+        out.clear();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[path = "driver_tests.rs"]
+mod tests;

@@ -1,0 +1,259 @@
+//! The driver loop against a fake, line-based engine over an in-memory pipe.
+
+use super::*;
+use sshgate::{Duration, Fault};
+use tokio::io::{AsyncBufReadExt, BufReader, DuplexStream};
+
+/// Speaks lines: "ping" → "PONG" and an event; "ask" → an event the handler must answer;
+/// "fail" → an engine error with "BYE" queued; "timer" → a deadline 20 ms away, then "TICK".
+#[derive(Default)]
+struct Fake {
+    line: Vec<u8>,
+    out: Vec<u8>,
+    events: std::collections::VecDeque<Event>,
+    timer: Option<Instant>,
+    closed: Option<Error>,
+}
+
+impl Fake {
+    fn new() -> Self {
+        Fake {
+            out: b"HELLO\n".to_vec(),
+            ..Fake::default()
+        }
+    }
+    fn answer(&mut self) {
+        self.out.extend_from_slice(b"ANSWER\n");
+    }
+    fn close(&mut self, e: Error) -> Error {
+        self.closed = Some(e.clone());
+        self.events.push_back(Event::Closed(e.clone()));
+        e
+    }
+}
+
+impl Engine for Fake {
+    fn handle_input(&mut self, bytes: &[u8], now: Instant) -> Result<(), Error> {
+        assert!(self.closed.is_none(), "input after close");
+        for &b in bytes {
+            if b != b'\n' {
+                self.line.push(b);
+                continue;
+            }
+            let line = String::from_utf8(std::mem::take(&mut self.line)).unwrap();
+            match line.as_str() {
+                "ping" => {
+                    self.out.extend_from_slice(b"PONG\n");
+                    self.events.push_back(Event::Pong(b"x".to_vec()));
+                }
+                "ask" => self.events.push_back(Event::Ignore(7)),
+                "timer" => self.timer = Some(now + Duration::from_millis(20)),
+                "fail" => {
+                    self.out.extend_from_slice(b"BYE\n");
+                    return Err(self.close(Error::protocol("bad line")));
+                }
+                other => self.events.push_back(Event::Debug {
+                    always_display: false,
+                    message: other.to_string(),
+                }),
+            }
+        }
+        Ok(())
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        if self.timer.is_some_and(|t| now >= t) {
+            self.timer = None;
+            self.out.extend_from_slice(b"TICK\n");
+        }
+    }
+    fn poll_transmit(&mut self, out: &mut Vec<u8>) -> bool {
+        if self.out.is_empty() {
+            return false;
+        }
+        out.append(&mut self.out);
+        true
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.timer
+    }
+    fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+    fn disconnect(&mut self, description: &str) {
+        if self.closed.is_none() {
+            self.out
+                .extend_from_slice(format!("DISCONNECT {description}\n").as_bytes());
+            self.close(Error::local(11, description));
+        }
+    }
+    fn is_closed(&self) -> bool {
+        self.closed.is_some()
+    }
+    fn close_reason(&self) -> Option<Error> {
+        self.closed.clone()
+    }
+}
+
+/// Answers `Ignore` (the "ask" line), disconnects on a `Debug` saying "quit", records the rest.
+#[derive(Default)]
+struct Recorder {
+    seen: Vec<String>,
+}
+
+impl Handler<Fake> for Recorder {
+    fn on_event(&mut self, engine: &mut Fake, event: Event) -> Flow {
+        let flow = match &event {
+            Event::Ignore(_) => {
+                engine.answer();
+                Flow::Continue
+            }
+            Event::Debug { message, .. } if message == "quit" => Flow::Disconnect("bye now".into()),
+            _ => Flow::Continue,
+        };
+        self.seen.push(format!("{event:?}"));
+        flow
+    }
+}
+
+struct Peer {
+    rd: BufReader<tokio::io::ReadHalf<DuplexStream>>,
+    wr: tokio::io::WriteHalf<DuplexStream>,
+}
+
+impl Peer {
+    async fn line(&mut self) -> String {
+        let mut s = String::new();
+        self.rd.read_line(&mut s).await.unwrap();
+        s.trim_end().to_string()
+    }
+    async fn send(&mut self, s: &str) {
+        self.wr.write_all(s.as_bytes()).await.unwrap();
+    }
+}
+
+fn pipe() -> (DuplexStream, Peer) {
+    let (a, b) = tokio::io::duplex(4096);
+    let (rd, wr) = tokio::io::split(b);
+    (
+        a,
+        Peer {
+            rd: BufReader::new(rd),
+            wr,
+        },
+    )
+}
+
+#[tokio::test]
+async fn greets_echoes_answers_and_ends_on_peer_close() {
+    let (sock, mut peer) = pipe();
+    let task = tokio::spawn(async move {
+        let mut engine = Fake::new();
+        let mut rec = Recorder::default();
+        let end = drive(sock, &mut engine, &mut rec, std::future::pending()).await;
+        (end, rec.seen)
+    });
+    assert_eq!(peer.line().await, "HELLO");
+    peer.send("ping\n").await;
+    assert_eq!(peer.line().await, "PONG");
+    // The handler's answer is output produced while draining events: it must be sent too.
+    peer.send("ask\n").await;
+    assert_eq!(peer.line().await, "ANSWER");
+    drop(peer);
+    let (end, seen) = task.await.unwrap();
+    assert!(matches!(end, Ending::PeerClosed), "{end:?}");
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert!(seen[0].starts_with("Pong"));
+}
+
+#[tokio::test]
+async fn engine_error_flushes_its_disconnect_and_tells_the_handler() {
+    let (sock, mut peer) = pipe();
+    let task = tokio::spawn(async move {
+        let mut engine = Fake::new();
+        let mut rec = Recorder::default();
+        let end = drive(sock, &mut engine, &mut rec, std::future::pending()).await;
+        (end, rec.seen)
+    });
+    assert_eq!(peer.line().await, "HELLO");
+    peer.send("hello\nfail\n").await;
+    assert_eq!(peer.line().await, "BYE");
+    let (end, seen) = task.await.unwrap();
+    match end {
+        Ending::Engine(e) => assert_eq!(e.fault, Fault::Peer),
+        other => panic!("{other:?}"),
+    }
+    assert!(seen[0].contains("hello"), "{seen:?}");
+    assert!(seen.last().unwrap().starts_with("Closed"), "{seen:?}");
+}
+
+#[tokio::test]
+async fn timer_fires_handle_timeout() {
+    let (sock, mut peer) = pipe();
+    let task = tokio::spawn(async move {
+        let mut engine = Fake::new();
+        drive(
+            sock,
+            &mut engine,
+            &mut Recorder::default(),
+            std::future::pending(),
+        )
+        .await
+    });
+    assert_eq!(peer.line().await, "HELLO");
+    let start = std::time::Instant::now();
+    peer.send("timer\n").await;
+    assert_eq!(peer.line().await, "TICK");
+    assert!(start.elapsed() >= std::time::Duration::from_millis(15));
+    drop(peer);
+    assert!(matches!(task.await.unwrap(), Ending::PeerClosed));
+}
+
+#[tokio::test]
+async fn handler_disconnect_is_sent_and_ends_the_loop() {
+    let (sock, mut peer) = pipe();
+    let task = tokio::spawn(async move {
+        let mut engine = Fake::new();
+        drive(
+            sock,
+            &mut engine,
+            &mut Recorder::default(),
+            std::future::pending(),
+        )
+        .await
+    });
+    assert_eq!(peer.line().await, "HELLO");
+    peer.send("quit\n").await;
+    assert_eq!(peer.line().await, "DISCONNECT bye now");
+    match task.await.unwrap() {
+        Ending::Engine(e) => {
+            assert_eq!(e.fault, Fault::Local);
+            assert_eq!(e.description, "bye now");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn shutdown_disconnects_politely() {
+    let (sock, mut peer) = pipe();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let mut engine = Fake::new();
+        let shutdown = async move {
+            let _ = rx.await;
+        };
+        drive(sock, &mut engine, &mut Recorder::default(), shutdown).await
+    });
+    assert_eq!(peer.line().await, "HELLO");
+    tx.send(()).unwrap();
+    assert_eq!(peer.line().await, format!("DISCONNECT {SHUTDOWN_MESSAGE}"));
+    assert!(matches!(task.await.unwrap(), Ending::Shutdown));
+}
+
+#[test]
+fn clock_is_monotonic_and_seeds_differ() {
+    let a = now();
+    let b = now();
+    assert!(b >= a);
+    assert_ne!(os_seed().unwrap(), os_seed().unwrap());
+}

@@ -1,0 +1,217 @@
+//! The device config file (TOML), modelled on Cisco IOS `ip ssh ...` settings, and its conversion
+//! into the engine's [`sshgate::CommonConfig`]. See `native-host/examples/device.toml`.
+
+use crate::algs::{AlgorithmSpecs, ListSpec};
+use crate::keyfile;
+use anyhow::{Context, anyhow, bail};
+use serde::Deserialize;
+use sshgate::keys::KeyKind;
+use sshgate::{CommonConfig, Duration, RekeyLimits};
+use std::path::{Path, PathBuf};
+
+/// The whole file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceFile {
+    /// `[server]`
+    pub server: ServerSection,
+    /// `[algorithms]`
+    #[serde(default)]
+    pub algorithms: AlgorithmsSection,
+    /// `[rekey]`
+    #[serde(default)]
+    pub rekey: RekeySection,
+}
+
+/// `[server]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSection {
+    /// Addresses to listen on (`host:port`).
+    #[serde(default = "default_listen")]
+    pub listen: Vec<String>,
+    /// The device's name (IOS `hostname`), used in prompts and key comments.
+    #[serde(default = "default_hostname")]
+    pub hostname: String,
+    /// Host key files, generated when absent.
+    pub host_keys: Vec<HostKeySpec>,
+    /// IOS `ip ssh time-out` (1-120 s, default 120): time allowed for authentication.
+    #[serde(default = "default_timeout")]
+    pub timeout_seconds: u64,
+    /// IOS `ip ssh authentication-retries` (0-5, default 3).
+    #[serde(default = "default_retries")]
+    pub retries: u32,
+    /// IOS `banner login`: shown before authentication.
+    #[serde(default)]
+    pub banner: Option<String>,
+}
+
+/// A host key: a path (kind from the file name), or a table with an explicit type and size.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum HostKeySpec {
+    /// `"keys/ssh_host_ed25519_key"`
+    Path(PathBuf),
+    /// `{ path = "...", type = "rsa", bits = 4096 }`
+    Table(HostKeyTable),
+}
+
+/// The table form of [`HostKeySpec`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostKeyTable {
+    /// File path.
+    pub path: PathBuf,
+    /// `ed25519`, `ecdsa` or `rsa`.
+    #[serde(rename = "type")]
+    pub key_type: Option<String>,
+    /// Size in bits (ecdsa 256/384/521, rsa 2048-16384).
+    pub bits: Option<usize>,
+}
+
+/// `[algorithms]`: SSH names in preference order; absent lists take the engine's defaults.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlgorithmsSection {
+    /// IOS `ip ssh server algorithm kex`.
+    pub kex: Option<Vec<String>>,
+    /// IOS `ip ssh server algorithm hostkey`.
+    pub hostkey: Option<Vec<String>>,
+    /// IOS `ip ssh server algorithm encryption`.
+    pub cipher: Option<Vec<String>>,
+    /// IOS `ip ssh server algorithm mac`.
+    pub mac: Option<Vec<String>>,
+}
+
+/// `[rekey]`: IOS `ip ssh rekey volume` / `ip ssh rekey time`, here in bytes, packets, seconds.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RekeySection {
+    /// Bytes under one set of keys.
+    pub bytes: Option<u64>,
+    /// Packets under one set of keys.
+    pub packets: Option<u64>,
+    /// Seconds under one set of keys.
+    pub seconds: Option<u64>,
+}
+
+/// How errors name the `[algorithms]` lists.
+const CONFIG_LABELS: [&str; 4] = [
+    "[algorithms] kex",
+    "[algorithms] hostkey",
+    "[algorithms] cipher",
+    "[algorithms] mac",
+];
+
+fn default_listen() -> Vec<String> {
+    vec!["127.0.0.1:2222".into()]
+}
+fn default_hostname() -> String {
+    "sshgate".into()
+}
+fn default_timeout() -> u64 {
+    120
+}
+fn default_retries() -> u32 {
+    3
+}
+
+impl DeviceFile {
+    /// Parses and checks the file's text (names are checked by [`DeviceFile::common`]).
+    pub fn parse(text: &str) -> anyhow::Result<Self> {
+        let f: DeviceFile = toml::from_str(text)?;
+        let s = &f.server;
+        if s.listen.is_empty() {
+            bail!("[server] listen: no address");
+        }
+        if s.host_keys.is_empty() {
+            bail!("[server] host_keys: at least one host key is needed");
+        }
+        if !(1..=120).contains(&s.timeout_seconds) {
+            bail!("[server] timeout_seconds: 1 to 120 (IOS ip ssh time-out)");
+        }
+        if s.retries > 5 {
+            bail!("[server] retries: 0 to 5 (IOS ip ssh authentication-retries)");
+        }
+        for (name, v) in [
+            ("bytes", f.rekey.bytes),
+            ("packets", f.rekey.packets),
+            ("seconds", f.rekey.seconds),
+        ] {
+            if v == Some(0) {
+                bail!("[rekey] {name}: must be positive");
+            }
+        }
+        Ok(f)
+    }
+
+    /// Reads and parses a file.
+    pub fn load(path: &Path) -> anyhow::Result<Self> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        Self::parse(&text).with_context(|| format!("in {}", path.display()))
+    }
+
+    /// Each host key's path and the kind to generate if the file is absent.
+    pub fn host_keys(&self) -> anyhow::Result<Vec<(PathBuf, KeyKind)>> {
+        self.server
+            .host_keys
+            .iter()
+            .map(|spec| match spec {
+                HostKeySpec::Path(p) => keyfile::kind_from_file_name(p)
+                    .map(|k| (p.clone(), k))
+                    .ok_or_else(|| {
+                        anyhow!(
+                            "[server] host_keys: cannot tell the key type from {:?}; name it \
+                             like ssh_host_ed25519_key or use {{ path = ..., type = ... }}",
+                            p.display().to_string()
+                        )
+                    }),
+                HostKeySpec::Table(t) => {
+                    let kind = match &t.key_type {
+                        Some(ty) => keyfile::kind_from_type(ty, t.bits)?,
+                        None => keyfile::kind_from_file_name(&t.path).ok_or_else(|| {
+                            anyhow!("[server] host_keys: {} needs a type", t.path.display())
+                        })?,
+                    };
+                    Ok((t.path.clone(), kind))
+                }
+            })
+            .collect()
+    }
+
+    /// The algorithm lists as overrides of the engine defaults (plain lists replace).
+    #[must_use]
+    pub fn algorithm_specs(&self) -> AlgorithmSpecs {
+        let a = &self.algorithms;
+        let spec = |l: &Option<Vec<String>>| l.clone().map(ListSpec::Replace);
+        AlgorithmSpecs {
+            kex: spec(&a.kex),
+            host_key: spec(&a.hostkey),
+            cipher: spec(&a.cipher),
+            mac: spec(&a.mac),
+        }
+    }
+
+    /// The engine settings: algorithms (every name checked) and re-key limits.
+    pub fn common(&self) -> anyhow::Result<CommonConfig> {
+        let algorithms = self
+            .algorithm_specs()
+            .build(CONFIG_LABELS)
+            .map_err(anyhow::Error::msg)?;
+        let mut rekey = RekeyLimits::default();
+        let r = &self.rekey;
+        rekey.bytes = r.bytes.unwrap_or(rekey.bytes);
+        rekey.packets = r.packets.unwrap_or(rekey.packets);
+        rekey.time = r.seconds.map_or(rekey.time, Duration::from_secs);
+        Ok(CommonConfig {
+            algorithms,
+            rekey,
+            ..CommonConfig::default()
+        })
+    }
+}
+
+#[cfg(test)]
+#[path = "config_tests.rs"]
+mod tests;

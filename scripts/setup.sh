@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs what building and testing sshgate needs, skipping whatever is already there.
+# Safe to run again and again; the README's commands call it first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+# --- Rust targets and tools -------------------------------------------------------------------
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    say "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+fi
+
+# wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly.
+wb_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, "", $0); print; exit }' Cargo.lock)
+if [ -n "$wb_version" ]; then
+    have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+    if [ "$have" != "$wb_version" ]; then
+        say "installing wasm-bindgen-cli $wb_version (a few minutes, once per machine)"
+        cargo install wasm-bindgen-cli --version "$wb_version"
+    fi
+fi
+
+# --- Debian packages the interop tests run ---------------------------------------------------
+debs=(openssh-server openssh-client sshpass tmux)
+missing=()
+for p in "${debs[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "[setup] missing Debian packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})" >&2
+        exit 1
+    fi
+    say "installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+# sshd refuses to start without its privilege-separation directory.
+[ -d /run/sshd ] || mkdir -p /run/sshd 2>/dev/null || true
+
+# --- Python peers (asyncssh speaks ML-KEM and RFC 6187 X.509) --------------------------------
+if ! python3 -c 'import asyncssh, OpenSSL' >/dev/null 2>&1; then
+    say "installing asyncssh and pyopenssl from PyPI"
+    python3 -m pip install --quiet --disable-pip-version-check asyncssh pyopenssl
+fi
+
+say "ready"

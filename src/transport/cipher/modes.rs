@@ -1,0 +1,241 @@
+//! The cipher states behind the sealer and opener: CTR and CBC block modes, AES-GCM, and
+//! OpenSSH's chacha20-poly1305 construction.
+
+use super::CipherAlg;
+use aes::{Aes128, Aes192, Aes256};
+use aes_gcm::aead::AeadInOut;
+use aes_gcm::{Aes128Gcm, Aes256Gcm, KeyInit};
+use cbc::cipher::array::Array;
+use cbc::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit, StreamCipher, StreamCipherSeek};
+use chacha20::ChaCha20Legacy;
+use des::TdesEde3;
+use poly1305::Poly1305;
+use zeroize::{Zeroize, Zeroizing};
+
+type Ctr<C> = ctr::Ctr128BE<C>;
+
+/// A stream-like block mode: CTR keeps its counter across packets (RFC 4344 §4).
+pub(super) enum CtrState {
+    A128(Box<Ctr<Aes128>>),
+    A192(Box<Ctr<Aes192>>),
+    A256(Box<Ctr<Aes256>>),
+}
+
+impl CtrState {
+    pub(super) fn new(alg: CipherAlg, key: &[u8], iv: &[u8]) -> Option<Self> {
+        Some(match alg {
+            CipherAlg::Aes128Ctr => CtrState::A128(Box::new(Ctr::new_from_slices(key, iv).ok()?)),
+            CipherAlg::Aes192Ctr => CtrState::A192(Box::new(Ctr::new_from_slices(key, iv).ok()?)),
+            CipherAlg::Aes256Ctr => CtrState::A256(Box::new(Ctr::new_from_slices(key, iv).ok()?)),
+            _ => return None,
+        })
+    }
+
+    pub(super) fn apply(&mut self, buf: &mut [u8]) {
+        match self {
+            CtrState::A128(c) => c.apply_keystream(buf),
+            CtrState::A192(c) => c.apply_keystream(buf),
+            CtrState::A256(c) => c.apply_keystream(buf),
+        }
+    }
+}
+
+/// CBC encryption, chained across packets (RFC 4253 §6.3).
+pub(super) enum CbcEnc {
+    A128(Box<cbc::Encryptor<Aes128>>),
+    A192(Box<cbc::Encryptor<Aes192>>),
+    A256(Box<cbc::Encryptor<Aes256>>),
+    Des3(Box<cbc::Encryptor<TdesEde3>>),
+}
+
+/// CBC decryption, chained across packets.
+pub(super) enum CbcDec {
+    A128(Box<cbc::Decryptor<Aes128>>),
+    A192(Box<cbc::Decryptor<Aes192>>),
+    A256(Box<cbc::Decryptor<Aes256>>),
+    Des3(Box<cbc::Decryptor<TdesEde3>>),
+}
+
+impl CbcEnc {
+    pub(super) fn new(alg: CipherAlg, key: &[u8], iv: &[u8]) -> Option<Self> {
+        Some(match alg {
+            CipherAlg::Aes128Cbc => {
+                CbcEnc::A128(Box::new(cbc::Encryptor::new_from_slices(key, iv).ok()?))
+            }
+            CipherAlg::Aes192Cbc => {
+                CbcEnc::A192(Box::new(cbc::Encryptor::new_from_slices(key, iv).ok()?))
+            }
+            CipherAlg::Aes256Cbc => {
+                CbcEnc::A256(Box::new(cbc::Encryptor::new_from_slices(key, iv).ok()?))
+            }
+            CipherAlg::TripleDesCbc => {
+                CbcEnc::Des3(Box::new(cbc::Encryptor::new_from_slices(key, iv).ok()?))
+            }
+            _ => return None,
+        })
+    }
+
+    /// Encrypts whole blocks in place; `buf.len()` is a multiple of the block size.
+    pub(super) fn encrypt(&mut self, buf: &mut [u8]) {
+        match self {
+            CbcEnc::A128(c) => c.encrypt_blocks(Array::slice_as_chunks_mut(buf).0),
+            CbcEnc::A192(c) => c.encrypt_blocks(Array::slice_as_chunks_mut(buf).0),
+            CbcEnc::A256(c) => c.encrypt_blocks(Array::slice_as_chunks_mut(buf).0),
+            CbcEnc::Des3(c) => c.encrypt_blocks(Array::slice_as_chunks_mut(buf).0),
+        }
+    }
+}
+
+impl CbcDec {
+    pub(super) fn new(alg: CipherAlg, key: &[u8], iv: &[u8]) -> Option<Self> {
+        Some(match alg {
+            CipherAlg::Aes128Cbc => {
+                CbcDec::A128(Box::new(cbc::Decryptor::new_from_slices(key, iv).ok()?))
+            }
+            CipherAlg::Aes192Cbc => {
+                CbcDec::A192(Box::new(cbc::Decryptor::new_from_slices(key, iv).ok()?))
+            }
+            CipherAlg::Aes256Cbc => {
+                CbcDec::A256(Box::new(cbc::Decryptor::new_from_slices(key, iv).ok()?))
+            }
+            CipherAlg::TripleDesCbc => {
+                CbcDec::Des3(Box::new(cbc::Decryptor::new_from_slices(key, iv).ok()?))
+            }
+            _ => return None,
+        })
+    }
+
+    /// Decrypts whole blocks in place; `buf.len()` is a multiple of the block size.
+    pub(super) fn decrypt(&mut self, buf: &mut [u8]) {
+        match self {
+            CbcDec::A128(c) => c.decrypt_blocks(Array::slice_as_chunks_mut(buf).0),
+            CbcDec::A192(c) => c.decrypt_blocks(Array::slice_as_chunks_mut(buf).0),
+            CbcDec::A256(c) => c.decrypt_blocks(Array::slice_as_chunks_mut(buf).0),
+            CbcDec::Des3(c) => c.decrypt_blocks(Array::slice_as_chunks_mut(buf).0),
+        }
+    }
+}
+
+/// AES-GCM with the RFC 5647 nonce: a 4-byte fixed field and an 8-byte invocation counter that
+/// increments after every packet.
+pub(super) struct GcmState {
+    aead: GcmAead,
+    nonce: [u8; 12],
+}
+
+enum GcmAead {
+    A128(Box<Aes128Gcm>),
+    A256(Box<Aes256Gcm>),
+}
+
+/// Tag length of both AEAD constructions.
+pub(super) const AEAD_TAG: usize = 16;
+
+impl GcmState {
+    pub(super) fn new(alg: CipherAlg, key: &[u8], iv: &[u8]) -> Option<Self> {
+        let aead = match alg {
+            CipherAlg::Aes128Gcm => GcmAead::A128(Box::new(Aes128Gcm::new_from_slice(key).ok()?)),
+            CipherAlg::Aes256Gcm => GcmAead::A256(Box::new(Aes256Gcm::new_from_slice(key).ok()?)),
+            _ => return None,
+        };
+        Some(GcmState {
+            aead,
+            nonce: iv.try_into().ok()?,
+        })
+    }
+
+    fn next_nonce(&mut self) {
+        let mut ctr = u64::from_be_bytes(self.nonce[4..].try_into().expect("8 bytes"));
+        ctr = ctr.wrapping_add(1);
+        self.nonce[4..].copy_from_slice(&ctr.to_be_bytes());
+    }
+
+    /// Encrypts `body` with `aad` and returns the tag.
+    pub(super) fn seal(&mut self, aad: &[u8], body: &mut [u8]) -> [u8; AEAD_TAG] {
+        let nonce = Array::from(self.nonce);
+        let tag = match &self.aead {
+            GcmAead::A128(a) => a.encrypt_inout_detached(&nonce, aad, body.into()),
+            GcmAead::A256(a) => a.encrypt_inout_detached(&nonce, aad, body.into()),
+        }
+        .expect("GCM packet sizes are far below the AES-GCM limit");
+        self.next_nonce();
+        tag.into()
+    }
+
+    /// Verifies `tag` and decrypts `body` in place; false (and nothing decrypted) on a bad tag.
+    pub(super) fn open(&mut self, aad: &[u8], body: &mut [u8], tag: &[u8]) -> bool {
+        let nonce = Array::from(self.nonce);
+        let Ok(tag) = <&Array<u8, _>>::try_from(tag) else {
+            return false;
+        };
+        let ok = match &self.aead {
+            GcmAead::A128(a) => a.decrypt_inout_detached(&nonce, aad, body.into(), tag),
+            GcmAead::A256(a) => a.decrypt_inout_detached(&nonce, aad, body.into(), tag),
+        }
+        .is_ok();
+        if ok {
+            self.next_nonce();
+        }
+        ok
+    }
+}
+
+/// OpenSSH's chacha20-poly1305@openssh.com (PROTOCOL.chacha20poly1305): K_2, the first 32 key
+/// bytes, encrypts the payload and keys Poly1305; K_1, the second 32, encrypts only the length.
+/// The nonce is the packet sequence number.
+pub(super) struct ChaChaPoly {
+    main: Zeroizing<[u8; 32]>,
+    header: Zeroizing<[u8; 32]>,
+}
+
+impl ChaChaPoly {
+    pub(super) fn new(key: &[u8]) -> Option<Self> {
+        if key.len() != 64 {
+            return None;
+        }
+        let mut main = Zeroizing::new([0u8; 32]);
+        let mut header = Zeroizing::new([0u8; 32]);
+        main.copy_from_slice(&key[..32]);
+        header.copy_from_slice(&key[32..]);
+        Some(ChaChaPoly { main, header })
+    }
+
+    fn nonce(seq: u32) -> Array<u8, chacha20::cipher::consts::U8> {
+        Array::from(u64::from(seq).to_be_bytes())
+    }
+
+    /// En- or decrypts the 4-byte length field.
+    pub(super) fn crypt_length(&self, seq: u32, len: &mut [u8]) {
+        let mut c = ChaCha20Legacy::new(&Array::from(*self.header), &Self::nonce(seq));
+        c.apply_keystream(len);
+    }
+
+    /// The payload cipher (positioned at block 1) and the Poly1305 instance for packet `seq`.
+    fn payload(&self, seq: u32) -> (ChaCha20Legacy, Poly1305) {
+        let mut c = ChaCha20Legacy::new(&Array::from(*self.main), &Self::nonce(seq));
+        let mut poly_key = [0u8; 32];
+        c.apply_keystream(&mut poly_key);
+        let poly = Poly1305::new(&Array::from(poly_key));
+        poly_key.zeroize();
+        c.seek(64u64);
+        (c, poly)
+    }
+
+    /// Encrypts `packet[4..]` (length already encrypted) and returns the tag over all of it.
+    pub(super) fn seal_body(&self, seq: u32, packet: &mut [u8]) -> [u8; AEAD_TAG] {
+        let (mut c, poly) = self.payload(seq);
+        c.apply_keystream(&mut packet[4..]);
+        poly.compute_unpadded(packet).into()
+    }
+
+    /// Verifies the tag over the still-encrypted `packet`, then decrypts `packet[4..]`.
+    pub(super) fn open_body(&self, seq: u32, packet: &mut [u8], tag: &[u8]) -> bool {
+        let (mut c, poly) = self.payload(seq);
+        let expected: [u8; AEAD_TAG] = poly.compute_unpadded(packet).into();
+        if !crate::crypto::ct_eq(&expected, tag) {
+            return false;
+        }
+        c.apply_keystream(&mut packet[4..]);
+        true
+    }
+}
