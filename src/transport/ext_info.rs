@@ -38,9 +38,13 @@ impl Transport {
             let name = String::from_utf8_lossy(r.string("extension-name")?).into_owned();
             let value = r.string("extension-value")?.to_vec();
             if name == "server-sig-algs" && self.role == Role::Client {
-                let mut v = Reader::new(&value);
-                let names = v.name_list("server-sig-algs")?;
-                self.server_sig_algs = Some(names.into_iter().map(str::to_string).collect());
+                // The value is the name-list's content: the string itself is the list.
+                let names = core::str::from_utf8(&value)
+                    .ok()
+                    .filter(|s| s.bytes().all(|b| (0x21..=0x7e).contains(&b)))
+                    .ok_or_else(|| Error::protocol("server-sig-algs is not a list of names"))?;
+                self.server_sig_algs =
+                    Some(names.split(',').filter(|n| !n.is_empty()).take(64).map(str::to_string).collect());
             }
             exts.push((name, value));
         }
