@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Transport benchmarks, native and wasm under Node: bulk seal+open (engine vs raw primitives) and
+# key exchange time. Prints markdown tables and writes them to bench/results/transport.md.
+# From the repository root:  bash bench/run.sh        (64 MiB per cipher/MAC, 11 handshakes)
+#                            QUICK=1 bash bench/run.sh (4 MiB, 3 handshakes)
+# Also honoured: BENCH_MIB, BENCH_RUNS, KEX_RUNS, BENCH_ONLY=transport|kex, CARGO_TARGET_DIR,
+# WASM_BINDGEN (path to wasm-bindgen-cli, which must match the locked wasm-bindgen, 0.2.130).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+command=""
+for v in QUICK BENCH_MIB BENCH_RUNS KEX_RUNS BENCH_ONLY; do
+  if [[ -n "${!v:-}" ]]; then
+    export "${v?}"
+    command+="$v=${!v} "
+  fi
+done
+command+="bash bench/run.sh"
+
+wasm_bindgen=${WASM_BINDGEN:-$(command -v wasm-bindgen || echo "$HOME/.cargo/bin/wasm-bindgen")}
+target_dir=$(cargo metadata --format-version 1 --no-deps |
+  node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s).target_directory))')
+
+echo "== build: native" >&2
+cargo build --release -p sshgate-bench --bin transport
+echo "== build: wasm (and check its imports)" >&2
+bash bench/check-wasm-imports.sh
+"$wasm_bindgen" --target nodejs --out-dir bench/wasm/pkg \
+  "$target_dir/wasm32-unknown-unknown/release/sshgate_bench.wasm"
+
+load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+status=0
+echo "== run: native" >&2
+"$target_dir/release/transport" | tee "$tmp/native.md" || status=1
+echo "== run: wasm" >&2
+node bench/wasm/run.mjs | tee "$tmp/wasm.md" || status=1
+
+cpu=$(grep -m1 -E '^(model name|Hardware|cpu model)' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//')
+if commit=$(git rev-parse --short HEAD 2>/dev/null); then
+  git diff --quiet HEAD || commit+=" (with uncommitted changes)"
+else
+  commit="unknown (not a git checkout)"
+fi
+mkdir -p bench/results
+{
+  echo "### Transport benchmarks"
+  echo
+  echo "- command: \`$command\`"
+  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit"
+  echo "- machine: ${cpu:-unknown CPU}, $(nproc) CPUs, $(uname -sm), load average before the runs: $load"
+  echo "- toolchain: $(rustc --version), Node $(node --version), $("$wasm_bindgen" --version)"
+  echo
+  cat "$tmp/native.md" "$tmp/wasm.md"
+} >bench/results/transport.md
+echo "== wrote bench/results/transport.md" >&2
+exit "$status"
