@@ -16,10 +16,7 @@ cargo clippy --workspace --all-targets --release -- -D warnings
 cargo clippy -p sshgate --lib --release --target wasm32-unknown-unknown -- -D warnings
 
 step "wasm build: the engine must not import anything from env (no libc, no clock)"
-cargo build --release -p sshgate -p sshgate-bench --lib --target wasm32-unknown-unknown
-node bench/wasm/imports.mjs \
-    target/wasm32-unknown-unknown/release/sshgate.wasm \
-    target/wasm32-unknown-unknown/release/sshgate_bench.wasm
+bash bench/check-wasm-imports.sh
 
 step "tests (unit, in-memory pair, interop with OpenSSH and asyncssh)"
 cargo test --release --workspace --no-fail-fast
