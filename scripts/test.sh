@@ -19,4 +19,11 @@ step "wasm build: the engine must not import anything from env (no libc, no cloc
 bash bench/check-wasm-imports.sh
 
 step "tests (unit, in-memory pair, interop with OpenSSH and asyncssh)"
-cargo test --release --workspace --no-fail-fast
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+cargo test --release --workspace --no-fail-fast --lib --bins --tests 2>&1 | tee "$log" || status=$?
+# One closing line for the whole run, summed over every test binary.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "\ntotal: %d passed, %d failed\n", p, f }' "$log"
+exit "$status"
