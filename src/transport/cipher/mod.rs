@@ -263,6 +263,55 @@ impl MacAlg {
     }
 }
 
+/// The protection of one direction, shared by the sealer and the opener; `B` is the block-mode
+/// state, which differs between the two halves (CBC encrypts or decrypts).
+enum Protection<B> {
+    /// Before the first NEWKEYS.
+    Clear,
+    /// chacha20-poly1305@openssh.com.
+    ChaCha(modes::ChaChaPoly),
+    /// AES-GCM.
+    Gcm(modes::GcmState),
+    /// A block or CTR cipher with an HMAC.
+    Block {
+        /// The cipher state.
+        mode: B,
+        /// The keyed MAC.
+        mac: Box<mac::MacState>,
+        /// Tag bytes on the wire.
+        tag_len: usize,
+        /// Encrypt-then-MAC.
+        etm: bool,
+        /// The cipher's block size.
+        block: usize,
+    },
+}
+
+impl<B> Protection<B> {
+    /// Builds a direction's state from derived keys; `mode` builds the CTR/CBC state.
+    ///
+    /// # Panics
+    /// If the key or IV lengths do not match the algorithm (they come from our own derivation).
+    fn new(keys: &DirectionKeys, mode: impl FnOnce(CipherAlg, &[u8], &[u8]) -> Option<B>) -> Self {
+        let c = keys.cipher;
+        let bad = "derived key and IV lengths match the cipher";
+        if c == CipherAlg::ChaCha20Poly1305 {
+            Protection::ChaCha(modes::ChaChaPoly::new(&keys.key).expect(bad))
+        } else if c.is_aead() {
+            Protection::Gcm(modes::GcmState::new(c, &keys.key, &keys.iv).expect(bad))
+        } else {
+            let mac_alg = keys.mac.expect("a non-AEAD cipher has a negotiated MAC");
+            Protection::Block {
+                mode: mode(c, &keys.key, &keys.iv).expect(bad),
+                mac: Box::new(mac::MacState::new(mac_alg, &keys.mac_key)),
+                tag_len: mac_alg.tag_len(),
+                etm: mac_alg.is_etm(),
+                block: c.block_size(),
+            }
+        }
+    }
+}
+
 /// Padding for a payload: RFC 4253 §6 asks for 4..=255 bytes making the padded length a multiple
 /// of `align`; `skip_len` is true when the 4-byte length is outside the aligned part (ETM, AEAD).
 pub(crate) fn padding_len(payload: usize, align: usize, skip_len: bool) -> usize {

@@ -1,28 +1,14 @@
 //! The incoming half: checks, authenticates and decrypts one binary packet in place.
 
-use super::mac::MacState;
-use super::modes::{AEAD_TAG, CbcDec, ChaChaPoly, CtrState, GcmState};
-use super::{DirectionKeys, MAX_PACKET_LEN, Opened, PacketError};
+use super::modes::{AEAD_TAG, CbcDec, CtrState};
+use super::{DirectionKeys, MAX_PACKET_LEN, Opened, PacketError, Protection};
 
 /// Incoming packet protection for one direction.
 pub struct PacketOpener {
-    kind: Kind,
+    kind: Protection<BlockDec>,
     /// Non-ETM block modes: the first block of the current packet is already decrypted and its
     /// length read (so it is not decrypted twice while the rest arrives).
     pending_len: Option<usize>,
-}
-
-enum Kind {
-    Clear,
-    ChaCha(ChaChaPoly),
-    Gcm(GcmState),
-    Block {
-        dec: BlockDec,
-        mac: Box<MacState>,
-        tag_len: usize,
-        etm: bool,
-        block: usize,
-    },
 }
 
 enum BlockDec {
@@ -67,38 +53,21 @@ impl PacketOpener {
     #[must_use]
     pub fn cleartext() -> Self {
         PacketOpener {
-            kind: Kind::Clear,
+            kind: Protection::Clear,
             pending_len: None,
         }
     }
 
     /// From freshly derived keys.
-    ///
-    /// # Panics
-    /// If the key or IV lengths do not match the algorithm (they come from our own derivation).
     #[must_use]
     pub fn new(keys: &DirectionKeys) -> Self {
-        let c = keys.cipher;
-        let bad = "derived key and IV lengths match the cipher";
-        let kind = if c == super::CipherAlg::ChaCha20Poly1305 {
-            Kind::ChaCha(ChaChaPoly::new(&keys.key).expect(bad))
-        } else if c.is_aead() {
-            Kind::Gcm(GcmState::new(c, &keys.key, &keys.iv).expect(bad))
-        } else {
-            let mac_alg = keys.mac.expect("a non-AEAD cipher has a negotiated MAC");
-            let dec = if c.is_cbc() {
-                BlockDec::Cbc(CbcDec::new(c, &keys.key, &keys.iv).expect(bad))
+        let kind = Protection::new(keys, |c, key, iv| {
+            Some(if c.is_cbc() {
+                BlockDec::Cbc(CbcDec::new(c, key, iv)?)
             } else {
-                BlockDec::Ctr(CtrState::new(c, &keys.key, &keys.iv).expect(bad))
-            };
-            Kind::Block {
-                dec,
-                mac: Box::new(MacState::new(mac_alg, &keys.mac_key)),
-                tag_len: mac_alg.tag_len(),
-                etm: mac_alg.is_etm(),
-                block: c.block_size(),
-            }
-        };
+                BlockDec::Ctr(CtrState::new(c, key, iv)?)
+            })
+        });
         PacketOpener {
             kind,
             pending_len: None,
@@ -109,7 +78,7 @@ impl PacketOpener {
     /// needed. `buf` must start at the current packet and only grow between calls.
     pub fn open(&mut self, seq: u32, buf: &mut [u8]) -> Result<Option<Opened>, PacketError> {
         match &mut self.kind {
-            Kind::Clear => {
+            Protection::Clear => {
                 if buf.len() < 4 {
                     return Ok(None);
                 }
@@ -123,7 +92,7 @@ impl PacketOpener {
                     payload,
                 }))
             }
-            Kind::ChaCha(c) => {
+            Protection::ChaCha(c) => {
                 if buf.len() < 4 {
                     return Ok(None);
                 }
@@ -145,7 +114,7 @@ impl PacketOpener {
                     payload,
                 }))
             }
-            Kind::Gcm(g) => {
+            Protection::Gcm(g) => {
                 if buf.len() < 4 {
                     return Ok(None);
                 }
@@ -165,8 +134,8 @@ impl PacketOpener {
                     payload,
                 }))
             }
-            Kind::Block {
-                dec,
+            Protection::Block {
+                mode: dec,
                 mac,
                 tag_len,
                 etm: true,
@@ -192,8 +161,8 @@ impl PacketOpener {
                     payload,
                 }))
             }
-            Kind::Block {
-                dec,
+            Protection::Block {
+                mode: dec,
                 mac,
                 tag_len,
                 etm: false,

@@ -1,26 +1,12 @@
 //! The outgoing half: builds one binary packet (RFC 4253 §6) in place at the end of `out`.
 
-use super::mac::MacState;
-use super::modes::{CbcEnc, ChaChaPoly, CtrState, GcmState};
-use super::{DirectionKeys, padding_len};
+use super::modes::{CbcEnc, CtrState};
+use super::{DirectionKeys, Protection, padding_len};
 use crate::crypto::EngineRng;
 
 /// Outgoing packet protection for one direction.
 pub struct PacketSealer {
-    kind: Kind,
-}
-
-enum Kind {
-    Clear,
-    ChaCha(ChaChaPoly),
-    Gcm(GcmState),
-    Block {
-        enc: BlockEnc,
-        mac: Box<MacState>,
-        tag_len: usize,
-        etm: bool,
-        block: usize,
-    },
+    kind: Protection<BlockEnc>,
 }
 
 enum BlockEnc {
@@ -41,46 +27,31 @@ impl PacketSealer {
     /// No encryption, no MAC (before the first NEWKEYS).
     #[must_use]
     pub fn cleartext() -> Self {
-        PacketSealer { kind: Kind::Clear }
+        PacketSealer {
+            kind: Protection::Clear,
+        }
     }
 
     /// From freshly derived keys.
-    ///
-    /// # Panics
-    /// If the key or IV lengths do not match the algorithm (they come from our own derivation).
     #[must_use]
     pub fn new(keys: &DirectionKeys) -> Self {
-        let c = keys.cipher;
-        let bad = "derived key and IV lengths match the cipher";
-        let kind = if c == super::CipherAlg::ChaCha20Poly1305 {
-            Kind::ChaCha(ChaChaPoly::new(&keys.key).expect(bad))
-        } else if c.is_aead() {
-            Kind::Gcm(GcmState::new(c, &keys.key, &keys.iv).expect(bad))
-        } else {
-            let mac_alg = keys.mac.expect("a non-AEAD cipher has a negotiated MAC");
-            let enc = if c.is_cbc() {
-                BlockEnc::Cbc(CbcEnc::new(c, &keys.key, &keys.iv).expect(bad))
+        let kind = Protection::new(keys, |c, key, iv| {
+            Some(if c.is_cbc() {
+                BlockEnc::Cbc(CbcEnc::new(c, key, iv)?)
             } else {
-                BlockEnc::Ctr(CtrState::new(c, &keys.key, &keys.iv).expect(bad))
-            };
-            Kind::Block {
-                enc,
-                mac: Box::new(MacState::new(mac_alg, &keys.mac_key)),
-                tag_len: mac_alg.tag_len(),
-                etm: mac_alg.is_etm(),
-                block: c.block_size(),
-            }
-        };
+                BlockEnc::Ctr(CtrState::new(c, key, iv)?)
+            })
+        });
         PacketSealer { kind }
     }
 
     /// Appends one complete binary packet carrying `payload` to `out`.
     pub fn seal(&mut self, seq: u32, payload: &[u8], rng: &mut EngineRng, out: &mut Vec<u8>) {
         let (align, skip_len, tag) = match &self.kind {
-            Kind::Clear => (8, false, 0),
-            Kind::ChaCha(_) => (8, true, super::modes::AEAD_TAG),
-            Kind::Gcm(_) => (16, true, super::modes::AEAD_TAG),
-            Kind::Block {
+            Protection::Clear => (8, false, 0),
+            Protection::ChaCha(_) => (8, true, super::modes::AEAD_TAG),
+            Protection::Gcm(_) => (16, true, super::modes::AEAD_TAG),
+            Protection::Block {
                 etm,
                 block,
                 tag_len,
@@ -103,19 +74,19 @@ impl PacketSealer {
         rng.fill(&mut out[pad_start..]);
         let end = out.len();
         match &mut self.kind {
-            Kind::Clear => {}
-            Kind::ChaCha(c) => {
+            Protection::Clear => {}
+            Protection::ChaCha(c) => {
                 c.crypt_length(seq, &mut out[start..start + 4]);
                 let t = c.seal_body(seq, &mut out[start..end]);
                 out.extend_from_slice(&t);
             }
-            Kind::Gcm(g) => {
+            Protection::Gcm(g) => {
                 let (len, body) = out[start..end].split_at_mut(4);
                 let t = g.seal(len, body);
                 out.extend_from_slice(&t);
             }
-            Kind::Block {
-                enc,
+            Protection::Block {
+                mode: enc,
                 mac,
                 tag_len,
                 etm: true,
@@ -125,8 +96,8 @@ impl PacketSealer {
                 enc.encrypt(&mut out[start + 4..end]);
                 mac.sign_appending(seq, start, *tag_len, out);
             }
-            Kind::Block {
-                enc,
+            Protection::Block {
+                mode: enc,
                 mac,
                 tag_len,
                 etm: false,
