@@ -6,7 +6,12 @@
 pub mod config;
 pub mod keys;
 pub mod listener;
+// Used by the session layer once user authentication lands.
+#[allow(dead_code)]
+pub mod passwords;
 pub mod session;
+#[allow(dead_code)]
+pub mod users;
 
 use clap::Args;
 use config::DeviceFile;
