@@ -4,7 +4,13 @@
 //! `ssh-userauth`; the engine then closes it politely on the first authentication request.
 
 pub mod config;
+#[allow(dead_code)]
+pub mod device_cli;
+#[allow(dead_code)]
+pub mod device_show;
 pub mod keys;
+#[allow(dead_code)]
+pub mod line_editor;
 pub mod listener;
 // Used by the session layer once user authentication lands.
 #[allow(dead_code)]
