@@ -8,6 +8,8 @@ pub mod config;
 pub mod device_cli;
 #[allow(dead_code)]
 pub mod device_show;
+#[allow(dead_code)]
+pub mod device_state;
 pub mod keys;
 #[allow(dead_code)]
 pub mod line_editor;

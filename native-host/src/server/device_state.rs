@@ -1,0 +1,180 @@
+//! A [`DeviceState`] for the server: settings from the device file, and a registry of the live
+//! sessions that the session code fills in (login) and empties (logout).
+
+use super::config::DeviceFile;
+use super::device_cli::{ConnectionRow, DeviceState, SshSettings, UserLine};
+use sshgate::Algorithms;
+use std::sync::Mutex;
+
+/// Authentication methods the device offers, in IOS's `show ip ssh` order.
+pub const AUTH_METHODS: [&str; 3] = ["publickey", "password", "keyboard-interactive"];
+
+/// `show ip ssh` settings from the device file and the engine algorithms it resolves to.
+/// Public key algorithms for user authentication are the signature algorithms offered for
+/// host keys (the engine verifies the same set).
+#[must_use]
+pub fn settings_from_config(file: &DeviceFile, algs: &Algorithms) -> SshSettings {
+    let hostkey: Vec<String> = algs.host_key.iter().map(|a| a.name().to_owned()).collect();
+    SshSettings {
+        timeout_secs: file.server.timeout_seconds,
+        retries: file.server.retries,
+        pubkey_algorithms: hostkey.clone(),
+        hostkey_algorithms: hostkey,
+        kex_algorithms: algs.kex.iter().map(|a| a.name().to_owned()).collect(),
+        encryption: algs.cipher.iter().map(|a| a.name().to_owned()).collect(),
+        macs: algs.mac.iter().map(|a| a.name().to_owned()).collect(),
+        auth_methods: AUTH_METHODS.map(String::from).to_vec(),
+    }
+}
+
+/// One logged-in session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// The `show ssh` rows' data (its `id` is the line number too).
+    pub connection: ConnectionRow,
+    /// Peer address, for `show users`.
+    pub location: String,
+    /// Idle time `hh:mm:ss`, updated by the session.
+    pub idle: String,
+}
+
+/// Settings plus the live sessions; share it in an `Arc` between sessions.
+#[derive(Debug, Default)]
+pub struct DeviceRegistry {
+    settings: SshSettings,
+    sessions: Mutex<Vec<SessionInfo>>,
+}
+
+impl DeviceRegistry {
+    /// A registry with no sessions.
+    #[must_use]
+    pub fn new(settings: SshSettings) -> Self {
+        DeviceRegistry {
+            settings,
+            sessions: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Records a session (replacing one with the same id).
+    pub fn add(&self, info: SessionInfo) {
+        let mut s = self.lock();
+        s.retain(|o| o.connection.id != info.connection.id);
+        s.push(info);
+        s.sort_by_key(|o| o.connection.id);
+    }
+
+    /// Forgets a session.
+    pub fn remove(&self, id: u32) {
+        self.lock().retain(|o| o.connection.id != id);
+    }
+
+    /// Sets a session's idle time.
+    pub fn set_idle(&self, id: u32, idle: String) {
+        if let Some(s) = self.lock().iter_mut().find(|o| o.connection.id == id) {
+            s.idle = idle;
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<SessionInfo>> {
+        self.sessions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl DeviceState for DeviceRegistry {
+    fn ssh_connections(&self) -> Vec<ConnectionRow> {
+        self.lock().iter().map(|s| s.connection.clone()).collect()
+    }
+
+    fn ssh_settings(&self) -> SshSettings {
+        self.settings.clone()
+    }
+
+    fn users(&self) -> Vec<UserLine> {
+        // IOS numbers vty lines from 0 in login order.
+        self.lock()
+            .iter()
+            .enumerate()
+            .map(|(i, s)| UserLine {
+                number: s.connection.id,
+                line: format!("vty {i}"),
+                user: s.connection.username.clone(),
+                host: "idle".into(),
+                idle: s.idle.clone(),
+                location: s.location.clone(),
+            })
+            .collect()
+    }
+}
+
+/// `hh:mm:ss` for an idle time in seconds (hours are not wrapped).
+#[must_use]
+pub fn idle_hms(secs: u64) -> String {
+    format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::device_cli::{CliContext, DeviceCli};
+    use std::sync::Arc;
+
+    fn session(id: u32, user: &str) -> SessionInfo {
+        SessionInfo {
+            connection: ConnectionRow {
+                id,
+                version: "2.0".into(),
+                encryption_in: "aes256-ctr".into(),
+                encryption_out: "aes256-ctr".into(),
+                hmac_in: "hmac-sha2-256".into(),
+                hmac_out: "hmac-sha2-256".into(),
+                state: "Session started".into(),
+                username: user.into(),
+            },
+            location: "127.0.0.1".into(),
+            idle: idle_hms(0),
+        }
+    }
+
+    #[test]
+    fn settings_from_example() {
+        let f = DeviceFile::parse(include_str!("../../examples/device.toml")).unwrap();
+        let c = f.common().unwrap();
+        let s = settings_from_config(&f, &c.algorithms);
+        assert_eq!((s.timeout_secs, s.retries), (120, 3));
+        assert_eq!(s.encryption[0], "chacha20-poly1305@openssh.com");
+        assert_eq!(s.kex_algorithms[0], "mlkem768x25519-sha256");
+        assert_eq!(s.hostkey_algorithms, s.pubkey_algorithms);
+        assert_eq!(s.macs.len(), 4);
+        assert_eq!(
+            s.auth_methods.join(","),
+            "publickey,password,keyboard-interactive"
+        );
+    }
+
+    #[test]
+    fn registry_feeds_the_cli() {
+        let reg = Arc::new(DeviceRegistry::new(SshSettings::default()));
+        reg.add(session(3, "ops"));
+        reg.add(session(1, "lab"));
+        reg.set_idle(3, idle_hms(3725));
+        let mut cli = DeviceCli::new(CliContext {
+            hostname: "router1".into(),
+            user: "lab".into(),
+            privilege: 15,
+            line_number: 1,
+            state: reg.clone(),
+        });
+        let users = cli.feed_line("show users").text;
+        assert!(users.contains("*  1 vty 0     lab "), "{users}");
+        assert!(
+            users.contains("   3 vty 1     ops        idle                 01:02:05 127.0.0.1"),
+            "{users}"
+        );
+        assert_eq!(cli.feed_line("show ssh").text.lines().count(), 6);
+        reg.remove(3);
+        assert_eq!(cli.feed_line("show ssh").text.lines().count(), 4);
+        assert!(!cli.feed_line("show users").text.contains("ops"));
+    }
+}
