@@ -144,6 +144,29 @@ const SHOW: &[Node] = &[
     },
 ];
 
+/// `terminal length|width <0-512>`: accepted (automation tools send them first) and kept;
+/// the CLI does not page.
+const TERMINAL: &[Node] = &[
+    Node {
+        name: "length",
+        help: "Set number of lines on a screen",
+        children: &[Node {
+            name: "<0-512>",
+            help: "Number of lines on screen (0 for no pausing)",
+            children: &[],
+        }],
+    },
+    Node {
+        name: "width",
+        help: "Set width of the display terminal",
+        children: &[Node {
+            name: "<0-512>",
+            help: "Number of characters on a screen line",
+            children: &[],
+        }],
+    },
+];
+
 const TOP: &[Node] = &[
     Node {
         name: "exit",
@@ -165,6 +188,11 @@ const TOP: &[Node] = &[
         help: "Show running system information",
         children: SHOW,
     },
+    Node {
+        name: "terminal",
+        help: "Set terminal line parameters",
+        children: TERMINAL,
+    },
 ];
 
 const INVALID: &str = "% Invalid input detected at '^' marker.\r\n";
@@ -172,11 +200,13 @@ const INVALID: &str = "% Invalid input detected at '^' marker.\r\n";
 /// The interpreter for one session.
 pub struct DeviceCli {
     ctx: CliContext,
+    /// `terminal length` (24 by default, 0 = no paging) and `terminal width` (80).
+    terminal: (u32, u32),
 }
 
 /// A parse outcome.
 enum Parsed {
-    Command(Vec<&'static str>),
+    Command(Vec<&'static str>, Vec<u32>),
     Help(&'static [Node], String),
     Invalid(usize),
     Ambiguous(usize),
@@ -188,7 +218,10 @@ impl DeviceCli {
     /// A CLI for `ctx`.
     #[must_use]
     pub fn new(ctx: CliContext) -> Self {
-        DeviceCli { ctx }
+        DeviceCli {
+            ctx,
+            terminal: (24, 80),
+        }
     }
 
     /// `router1#` at privilege 15, `router1>` otherwise.
@@ -236,11 +269,11 @@ impl DeviceCli {
                 },
                 true,
             ),
-            Parsed::Command(words) => (self.execute(&words), true),
+            Parsed::Command(words, args) => (self.execute(&words, &args), true),
         }
     }
 
-    fn execute(&self, words: &[&str]) -> CliOutput {
+    fn execute(&mut self, words: &[&str], args: &[u32]) -> CliOutput {
         let state = &self.ctx.state;
         let text = match words {
             ["exit" | "logout" | "quit"] => {
@@ -255,6 +288,14 @@ impl DeviceCli {
                 super::device_show::show_users(&state.users(), self.ctx.line_number)
             }
             ["show", "sessions"] => "% No connections open\r\n".into(),
+            ["terminal", "length", _] => {
+                self.terminal.0 = args[0];
+                String::new()
+            }
+            ["terminal", "width", _] => {
+                self.terminal.1 = args[0];
+                String::new()
+            }
             _ => unreachable!("every leaf of the command tree is handled"),
         };
         CliOutput { text, exit: false }
@@ -265,6 +306,7 @@ impl DeviceCli {
 fn parse(line: &str) -> Parsed {
     let mut nodes = TOP;
     let mut words = Vec::new();
+    let mut args = Vec::new();
     let mut tokens = tokens(line).peekable();
     if tokens.peek().is_none() {
         return Parsed::Empty;
@@ -278,6 +320,17 @@ fn parse(line: &str) -> Parsed {
         }
         if nodes.is_empty() {
             return Parsed::Invalid(start);
+        }
+        if let Some(arg) = nodes.iter().find(|n| n.name.starts_with('<')) {
+            match number_in(tok, arg.name) {
+                Some(v) => {
+                    words.push(arg.name);
+                    args.push(v);
+                    nodes = arg.children;
+                    continue;
+                }
+                None => return Parsed::Invalid(start),
+            }
         }
         let lower = tok.to_ascii_lowercase();
         let matches: Vec<&Node> = match nodes.iter().find(|n| n.name == lower) {
@@ -297,10 +350,17 @@ fn parse(line: &str) -> Parsed {
         }
     }
     if nodes.is_empty() {
-        Parsed::Command(words)
+        Parsed::Command(words, args)
     } else {
         Parsed::Incomplete
     }
+}
+
+/// `tok` as a number within the range named like `<0-512>`.
+fn number_in(tok: &str, range: &str) -> Option<u32> {
+    let (lo, hi) = range.trim_matches(['<', '>']).split_once('-')?;
+    let v: u32 = tok.parse().ok()?;
+    (lo.parse::<u32>().ok()? <= v && v <= hi.parse::<u32>().ok()?).then_some(v)
 }
 
 /// Byte offset within `tok` of the first character no command continues with (IOS puts the

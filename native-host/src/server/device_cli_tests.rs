@@ -207,7 +207,7 @@ fn ambiguous_and_incomplete() {
 #[test]
 fn help() {
     let top = out("?");
-    for w in ["exit", "logout", "quit", "show"] {
+    for w in ["exit", "logout", "quit", "show", "terminal"] {
         assert!(top.contains(&format!("  {w} ")), "{top}");
     }
     let show = out("show ?");
@@ -231,4 +231,28 @@ fn exec_mode() {
     assert_eq!(c.run_command("show").1, 1);
     assert_eq!(c.run_command("show s").1, 1);
     assert_eq!(c.run_command("exit"), (String::new(), 0));
+}
+
+#[test]
+fn terminal_settings() {
+    let mut c = cli(1);
+    assert_eq!(c.feed_line("terminal length 0"), CliOutput::default());
+    assert_eq!(c.feed_line("term width 511"), CliOutput::default());
+    assert_eq!(c.terminal, (0, 511));
+    assert_eq!(
+        c.feed_line("terminal length 513").text,
+        format!("{}^\r\n{INVALID}", " ".repeat(8 + 16))
+    );
+    assert_eq!(
+        c.feed_line("terminal length x").text,
+        format!("{}^\r\n{INVALID}", " ".repeat(8 + 16))
+    );
+    assert_eq!(
+        c.feed_line("terminal length").text,
+        "% Incomplete command.\r\n\r\n"
+    );
+    assert_eq!(c.terminal, (0, 511));
+    let h = c.feed_line("terminal length ?").text;
+    assert!(h.contains("<0-512>"), "{h}");
+    assert_eq!(c.run_command("terminal length 0"), (String::new(), 0));
 }
