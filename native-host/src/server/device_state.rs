@@ -1,10 +1,79 @@
-//! A [`DeviceState`] for the server: settings from the device file, and a registry of the live
-//! sessions that the session code fills in (login) and empties (logout).
+//! What the device CLI shows ([`DeviceState`] and its rows), and the server's implementation:
+//! settings from the device file, and a registry of the live sessions that the session code
+//! fills in (login) and empties (logout).
 
 use super::config::DeviceFile;
-use super::device_cli::{ConnectionRow, DeviceState, SshSettings, UserLine};
 use sshgate::Algorithms;
 use std::sync::Mutex;
+
+/// One SSH connection, as `show ssh` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionRow {
+    /// Connection number.
+    pub id: u32,
+    /// `2.0`.
+    pub version: String,
+    /// Client-to-server cipher.
+    pub encryption_in: String,
+    /// Server-to-client cipher.
+    pub encryption_out: String,
+    /// Client-to-server MAC ([`mac_display`] for AEAD ciphers).
+    pub hmac_in: String,
+    /// Server-to-client MAC.
+    pub hmac_out: String,
+    /// `Session started`.
+    pub state: String,
+    /// Authenticated user.
+    pub username: String,
+}
+
+/// The SSH server settings, as `show ip ssh` lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SshSettings {
+    /// IOS `ip ssh time-out`.
+    pub timeout_secs: u64,
+    /// IOS `ip ssh authentication-retries`.
+    pub retries: u32,
+    /// Host key algorithms offered.
+    pub hostkey_algorithms: Vec<String>,
+    /// Key exchange algorithms offered.
+    pub kex_algorithms: Vec<String>,
+    /// Ciphers offered.
+    pub encryption: Vec<String>,
+    /// MACs offered.
+    pub macs: Vec<String>,
+    /// Authentication methods (`publickey`, `password`, `keyboard-interactive`).
+    pub auth_methods: Vec<String>,
+    /// Public key algorithms accepted for user authentication.
+    pub pubkey_algorithms: Vec<String>,
+}
+
+/// One terminal line in use, as `show users` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserLine {
+    /// Absolute line number (the session's connection number).
+    pub number: u32,
+    /// `vty 0`.
+    pub line: String,
+    /// Logged-in user.
+    pub user: String,
+    /// `idle`, or the host of an outgoing connection.
+    pub host: String,
+    /// Idle time, `hh:mm:ss`.
+    pub idle: String,
+    /// Peer address.
+    pub location: String,
+}
+
+/// What the CLI shows about the running server; implemented by the server around its sessions.
+pub trait DeviceState: Send + Sync {
+    /// Open SSH connections.
+    fn ssh_connections(&self) -> Vec<ConnectionRow>;
+    /// Server settings.
+    fn ssh_settings(&self) -> SshSettings;
+    /// Lines in use.
+    fn users(&self) -> Vec<UserLine>;
+}
 
 /// Authentication methods the device offers, in IOS's `show ip ssh` order.
 pub const AUTH_METHODS: [&str; 3] = ["publickey", "password", "keyboard-interactive"];
