@@ -3,6 +3,8 @@
 //! Until user authentication lands a connection goes as far as SERVICE_ACCEPT for
 //! `ssh-userauth`; the engine then closes it politely on the first authentication request.
 
+#[allow(dead_code)]
+pub mod cli_session;
 pub mod config;
 #[allow(dead_code)]
 pub mod device_cli;
