@@ -2,9 +2,10 @@
 //!
 //! - `serve`: the engine as an SSH server for a device (TOML config, IOS-like settings);
 //! - `ssh`: a native client, with OpenSSH's command line;
-//! - `keygen`: OpenSSH key pairs, like `ssh-keygen`.
+//! - `keygen`: OpenSSH key pairs, like `ssh-keygen`;
+//! - `passwd`: an argon2id PHC string for a device user's `password_hash`.
 //!
-//! Later: `bridge` (WebSocket to TCP for the browser), `demo`, `passwd`.
+//! Later: `bridge` (WebSocket to TCP for the browser), `demo`.
 #![forbid(unsafe_code)]
 
 mod algs;
@@ -33,7 +34,10 @@ enum Command {
     Ssh(client::SshArgs),
     /// Generate a key pair (OpenSSH format).
     Keygen(keygen::KeygenArgs),
-    // Room for later issues: Bridge (WebSocket <-> TCP), Demo, Passwd.
+    /// Hash a password for a device user's `password_hash` (reads it twice; no echo on a
+    /// terminal, lines from standard input otherwise) and print the argon2id PHC string.
+    Passwd,
+    // Room for later issues: Bridge (WebSocket <-> TCP), Demo.
 }
 
 fn init_logging(default: &str) {
@@ -55,6 +59,7 @@ fn main() -> ExitCode {
     });
     let result = match &cli.command {
         Command::Keygen(args) => keygen::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Passwd => server::passwords::run_passwd().map(|()| ExitCode::SUCCESS),
         Command::Serve(args) => runtime()
             .and_then(|rt| rt.block_on(server::run(args)))
             .map(|()| ExitCode::SUCCESS),
@@ -147,6 +152,7 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        assert!(matches!(parse(&["passwd"]).unwrap(), Command::Passwd));
         assert!(parse(&["keygen", "-t", "rsa"]).is_err(), "-f is required");
         assert!(parse(&["serve"]).is_err(), "--config is required");
         assert!(parse(&["ssh"]).is_err(), "destination is required");

@@ -1,6 +1,7 @@
 //! The device config file (TOML), modelled on Cisco IOS `ip ssh ...` settings, and its conversion
 //! into the engine's [`sshgate::CommonConfig`]. See `native-host/examples/device.toml`.
 
+use super::users::{UserEntry, check_users};
 use crate::algs::{AlgorithmSpecs, ListSpec};
 use crate::keyfile;
 use anyhow::{Context, anyhow, bail};
@@ -21,6 +22,9 @@ pub struct DeviceFile {
     /// `[rekey]`
     #[serde(default)]
     pub rekey: RekeySection,
+    /// `[[users]]`: IOS `username NAME privilege N secret ...` and `ip ssh pubkey-chain`.
+    #[serde(default)]
+    pub users: Vec<UserEntry>,
 }
 
 /// `[server]`.
@@ -142,6 +146,7 @@ impl DeviceFile {
                 bail!("[rekey] {name}: must be positive");
             }
         }
+        check_users(&f.users)?;
         Ok(f)
     }
 

@@ -2,11 +2,32 @@
 //!
 //! Until user authentication lands a connection goes as far as SERVICE_ACCEPT for
 //! `ssh-userauth`; the engine then closes it politely on the first authentication request.
+//!
+//! Ready for the session layer (not wired yet): `users` (`[[users]]` in the device file),
+//! `passwords` (PHC verify, timing-equal `dummy_verify`), and the built-in device CLI:
+//! `device_cli` (the interpreter), `device_show` (IOS `show` layouts), `device_state` (what
+//! the CLI shows, and a registry of live sessions), `line_editor` and `cli_session` (raw
+//! terminal bytes in, echo/output/prompts out, for a channel without a server-side PTY).
 
+#[allow(dead_code)]
+pub mod cli_session;
 pub mod config;
+#[allow(dead_code)]
+pub mod device_cli;
+#[allow(dead_code)]
+pub mod device_show;
+#[allow(dead_code)]
+pub mod device_state;
 pub mod keys;
+#[allow(dead_code)]
+pub mod line_editor;
 pub mod listener;
+// Used by the session layer once user authentication lands.
+#[allow(dead_code)]
+pub mod passwords;
 pub mod session;
+#[allow(dead_code)]
+pub mod users;
 
 use clap::Args;
 use config::DeviceFile;

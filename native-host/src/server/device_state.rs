@@ -1,0 +1,249 @@
+//! What the device CLI shows ([`DeviceState`] and its rows), and the server's implementation:
+//! settings from the device file, and a registry of the live sessions that the session code
+//! fills in (login) and empties (logout).
+
+use super::config::DeviceFile;
+use sshgate::Algorithms;
+use std::sync::Mutex;
+
+/// One SSH connection, as `show ssh` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionRow {
+    /// Connection number.
+    pub id: u32,
+    /// `2.0`.
+    pub version: String,
+    /// Client-to-server cipher.
+    pub encryption_in: String,
+    /// Server-to-client cipher.
+    pub encryption_out: String,
+    /// Client-to-server MAC ([`mac_display`] for AEAD ciphers).
+    pub hmac_in: String,
+    /// Server-to-client MAC.
+    pub hmac_out: String,
+    /// `Session started`.
+    pub state: String,
+    /// Authenticated user.
+    pub username: String,
+}
+
+/// The SSH server settings, as `show ip ssh` lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SshSettings {
+    /// IOS `ip ssh time-out`.
+    pub timeout_secs: u64,
+    /// IOS `ip ssh authentication-retries`.
+    pub retries: u32,
+    /// Host key algorithms offered.
+    pub hostkey_algorithms: Vec<String>,
+    /// Key exchange algorithms offered.
+    pub kex_algorithms: Vec<String>,
+    /// Ciphers offered.
+    pub encryption: Vec<String>,
+    /// MACs offered.
+    pub macs: Vec<String>,
+    /// Authentication methods (`publickey`, `password`, `keyboard-interactive`).
+    pub auth_methods: Vec<String>,
+    /// Public key algorithms accepted for user authentication.
+    pub pubkey_algorithms: Vec<String>,
+}
+
+/// One terminal line in use, as `show users` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserLine {
+    /// Absolute line number (the session's connection number).
+    pub number: u32,
+    /// `vty 0`.
+    pub line: String,
+    /// Logged-in user.
+    pub user: String,
+    /// `idle`, or the host of an outgoing connection.
+    pub host: String,
+    /// Idle time, `hh:mm:ss`.
+    pub idle: String,
+    /// Peer address.
+    pub location: String,
+}
+
+/// What the CLI shows about the running server; implemented by the server around its sessions.
+pub trait DeviceState: Send + Sync {
+    /// Open SSH connections.
+    fn ssh_connections(&self) -> Vec<ConnectionRow>;
+    /// Server settings.
+    fn ssh_settings(&self) -> SshSettings;
+    /// Lines in use.
+    fn users(&self) -> Vec<UserLine>;
+}
+
+/// Authentication methods the device offers, in IOS's `show ip ssh` order.
+pub const AUTH_METHODS: [&str; 3] = ["publickey", "password", "keyboard-interactive"];
+
+/// `show ip ssh` settings from the device file and the engine algorithms it resolves to.
+/// Public key algorithms for user authentication are the signature algorithms offered for
+/// host keys (the engine verifies the same set).
+#[must_use]
+pub fn settings_from_config(file: &DeviceFile, algs: &Algorithms) -> SshSettings {
+    let hostkey: Vec<String> = algs.host_key.iter().map(|a| a.name().to_owned()).collect();
+    SshSettings {
+        timeout_secs: file.server.timeout_seconds,
+        retries: file.server.retries,
+        pubkey_algorithms: hostkey.clone(),
+        hostkey_algorithms: hostkey,
+        kex_algorithms: algs.kex.iter().map(|a| a.name().to_owned()).collect(),
+        encryption: algs.cipher.iter().map(|a| a.name().to_owned()).collect(),
+        macs: algs.mac.iter().map(|a| a.name().to_owned()).collect(),
+        auth_methods: AUTH_METHODS.map(String::from).to_vec(),
+    }
+}
+
+/// One logged-in session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// The `show ssh` rows' data (its `id` is the line number too).
+    pub connection: ConnectionRow,
+    /// Peer address, for `show users`.
+    pub location: String,
+    /// Idle time `hh:mm:ss`, updated by the session.
+    pub idle: String,
+}
+
+/// Settings plus the live sessions; share it in an `Arc` between sessions.
+#[derive(Debug, Default)]
+pub struct DeviceRegistry {
+    settings: SshSettings,
+    sessions: Mutex<Vec<SessionInfo>>,
+}
+
+impl DeviceRegistry {
+    /// A registry with no sessions.
+    #[must_use]
+    pub fn new(settings: SshSettings) -> Self {
+        DeviceRegistry {
+            settings,
+            sessions: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Records a session (replacing one with the same id).
+    pub fn add(&self, info: SessionInfo) {
+        let mut s = self.lock();
+        s.retain(|o| o.connection.id != info.connection.id);
+        s.push(info);
+        s.sort_by_key(|o| o.connection.id);
+    }
+
+    /// Forgets a session.
+    pub fn remove(&self, id: u32) {
+        self.lock().retain(|o| o.connection.id != id);
+    }
+
+    /// Sets a session's idle time.
+    pub fn set_idle(&self, id: u32, idle: String) {
+        if let Some(s) = self.lock().iter_mut().find(|o| o.connection.id == id) {
+            s.idle = idle;
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<SessionInfo>> {
+        self.sessions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl DeviceState for DeviceRegistry {
+    fn ssh_connections(&self) -> Vec<ConnectionRow> {
+        self.lock().iter().map(|s| s.connection.clone()).collect()
+    }
+
+    fn ssh_settings(&self) -> SshSettings {
+        self.settings.clone()
+    }
+
+    fn users(&self) -> Vec<UserLine> {
+        // IOS numbers vty lines from 0 in login order.
+        self.lock()
+            .iter()
+            .enumerate()
+            .map(|(i, s)| UserLine {
+                number: s.connection.id,
+                line: format!("vty {i}"),
+                user: s.connection.username.clone(),
+                host: "idle".into(),
+                idle: s.idle.clone(),
+                location: s.location.clone(),
+            })
+            .collect()
+    }
+}
+
+/// `hh:mm:ss` for an idle time in seconds (hours are not wrapped).
+#[must_use]
+pub fn idle_hms(secs: u64) -> String {
+    format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::device_cli::{CliContext, DeviceCli};
+    use std::sync::Arc;
+
+    fn session(id: u32, user: &str) -> SessionInfo {
+        SessionInfo {
+            connection: ConnectionRow {
+                id,
+                version: "2.0".into(),
+                encryption_in: "aes256-ctr".into(),
+                encryption_out: "aes256-ctr".into(),
+                hmac_in: "hmac-sha2-256".into(),
+                hmac_out: "hmac-sha2-256".into(),
+                state: "Session started".into(),
+                username: user.into(),
+            },
+            location: "127.0.0.1".into(),
+            idle: idle_hms(0),
+        }
+    }
+
+    #[test]
+    fn settings_from_example() {
+        let f = DeviceFile::parse(include_str!("../../examples/device.toml")).unwrap();
+        let c = f.common().unwrap();
+        let s = settings_from_config(&f, &c.algorithms);
+        assert_eq!((s.timeout_secs, s.retries), (120, 3));
+        assert_eq!(s.encryption[0], "chacha20-poly1305@openssh.com");
+        assert_eq!(s.kex_algorithms[0], "mlkem768x25519-sha256");
+        assert_eq!(s.hostkey_algorithms, s.pubkey_algorithms);
+        assert_eq!(s.macs.len(), 4);
+        assert_eq!(
+            s.auth_methods.join(","),
+            "publickey,password,keyboard-interactive"
+        );
+    }
+
+    #[test]
+    fn registry_feeds_the_cli() {
+        let reg = Arc::new(DeviceRegistry::new(SshSettings::default()));
+        reg.add(session(3, "ops"));
+        reg.add(session(1, "lab"));
+        reg.set_idle(3, idle_hms(3725));
+        let mut cli = DeviceCli::new(CliContext {
+            hostname: "router1".into(),
+            user: "lab".into(),
+            privilege: 15,
+            line_number: 1,
+            state: reg.clone(),
+        });
+        let users = cli.feed_line("show users").text;
+        assert!(users.contains("*  1 vty 0     lab "), "{users}");
+        assert!(
+            users.contains("   3 vty 1     ops        idle                 01:02:05 127.0.0.1"),
+            "{users}"
+        );
+        assert_eq!(cli.feed_line("show ssh").text.lines().count(), 6);
+        reg.remove(3);
+        assert_eq!(cli.feed_line("show ssh").text.lines().count(), 4);
+        assert!(!cli.feed_line("show users").text.contains("ops"));
+    }
+}

@@ -1,0 +1,168 @@
+//! `[[users]]` in the device file: IOS `username NAME privilege N secret ...` plus
+//! `ip ssh pubkey-chain` / `username NAME` / `key-string` or `key-hash ssh-rsa <md5>`.
+
+use super::passwords;
+use anyhow::{anyhow, bail};
+use serde::Deserialize;
+use sshgate::keys::PublicKey;
+
+/// One `[[users]]` table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserEntry {
+    /// Login name.
+    pub name: String,
+    /// IOS privilege level 0-15 (default 1); 15 gives the `#` prompt, others `>`.
+    #[serde(default = "default_privilege")]
+    pub privilege: u8,
+    /// PHC string (`sshgate-host passwd`; argon2id, or scrypt); absent = no password login.
+    #[serde(default)]
+    pub password_hash: Option<String>,
+    /// OpenSSH `authorized_keys` lines (options allowed), kept raw for the engine's parser.
+    #[serde(default)]
+    pub authorized_keys: Vec<String>,
+    /// IOS `key-hash ssh-rsa <MD5 of the key blob>`.
+    #[serde(default)]
+    pub key_hashes: Vec<KeyHash>,
+    /// A command run in a PTY instead of the built-in device CLI.
+    #[serde(default)]
+    pub command: Option<String>,
+    /// The password must be changed at the next login.
+    #[serde(default)]
+    pub password_expired: bool,
+}
+
+/// IOS `key-hash <type> <hash>`: the MD5 of a public key blob, 32 hex digits (colons allowed).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyHash {
+    /// Key type, e.g. `ssh-rsa` (the only one IOS takes).
+    #[serde(rename = "type")]
+    pub key_type: String,
+    /// Hex MD5, as IOS prints it (`8FB4F858DD7E5AFB372780EC653DB371`) or as `ssh-keygen -E md5`.
+    pub hash: String,
+}
+
+fn default_privilege() -> u8 {
+    1
+}
+
+/// Key types an `authorized_keys` line may start with (so the first token is not options).
+const KEY_TYPES: [&str; 10] = [
+    "ssh-ed25519",
+    "ssh-rsa",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "sk-ssh-ed25519@openssh.com",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+    "ssh-dss",
+    "ssh-ed25519-cert-v01@openssh.com",
+    "ssh-rsa-cert-v01@openssh.com",
+];
+
+impl UserEntry {
+    /// The IOS prompt character for this user: `#` at privilege 15, `>` otherwise.
+    #[must_use]
+    pub fn prompt_char(&self) -> char {
+        if self.privilege >= 15 { '#' } else { '>' }
+    }
+
+    /// The parsed public keys of `authorized_keys` (options dropped).
+    #[must_use]
+    pub fn public_keys(&self) -> Vec<PublicKey> {
+        self.authorized_keys
+            .iter()
+            .filter_map(|l| PublicKey::from_openssh_line(key_part(l)).ok())
+            .collect()
+    }
+
+    /// True when `key` matches one of `key_hashes`.
+    #[must_use]
+    pub fn key_hash_matches(&self, key: &PublicKey) -> bool {
+        let md5 = key.fingerprint_md5().replace(':', "");
+        self.key_hashes.iter().any(|h| {
+            h.key_type == key.key_type() && normalize_hash(&h.hash).as_deref() == Some(&md5)
+        })
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        let who = format!("[[users]] {:?}", self.name);
+        if self.privilege > 15 {
+            bail!("{who}: privilege {}: must be 0 to 15", self.privilege);
+        }
+        if let Some(phc) = &self.password_hash {
+            passwords::check_phc(phc).map_err(|e| anyhow!("{who}: password_hash: {e}"))?;
+        }
+        for (i, line) in self.authorized_keys.iter().enumerate() {
+            PublicKey::from_openssh_line(key_part(line))
+                .map_err(|e| anyhow!("{who}: authorized_keys[{i}]: {e}"))?;
+        }
+        for (i, h) in self.key_hashes.iter().enumerate() {
+            if !KEY_TYPES[..5].contains(&h.key_type.as_str()) {
+                bail!("{who}: key_hashes[{i}]: unknown key type {:?}", h.key_type);
+            }
+            if normalize_hash(&h.hash).is_none() {
+                bail!("{who}: key_hashes[{i}]: hash must be 32 hex digits (MD5)");
+            }
+        }
+        if self.command.as_deref().is_some_and(|c| c.trim().is_empty()) {
+            bail!("{who}: command is empty");
+        }
+        if self.password_hash.is_none()
+            && self.authorized_keys.is_empty()
+            && self.key_hashes.is_empty()
+        {
+            bail!("{who}: no password_hash, authorized_keys or key_hashes: cannot log in");
+        }
+        Ok(())
+    }
+}
+
+/// Checks every user and that names are unique.
+pub fn check_users(users: &[UserEntry]) -> anyhow::Result<()> {
+    for (i, u) in users.iter().enumerate() {
+        if u.name.is_empty() || u.name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            bail!("[[users]] #{}: bad name {:?}", i + 1, u.name);
+        }
+        if users[..i].iter().any(|o| o.name == u.name) {
+            bail!("[[users]] {:?}: defined twice", u.name);
+        }
+        u.check()?;
+    }
+    Ok(())
+}
+
+/// The `type base64 [comment]` part of an `authorized_keys` line: when the first token is not
+/// a key type it is the options field (which may hold quoted spaces) and is skipped.
+#[must_use]
+pub fn key_part(line: &str) -> &str {
+    let line = line.trim();
+    let first = line.split_ascii_whitespace().next().unwrap_or("");
+    if KEY_TYPES.contains(&first) {
+        return line;
+    }
+    let mut quoted = false;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            c if c.is_ascii_whitespace() && !quoted => return line[i..].trim_start(),
+            _ => {}
+        }
+    }
+    line
+}
+
+/// Lowercase hex without colons, if `h` is an MD5 in hex.
+fn normalize_hash(h: &str) -> Option<String> {
+    let hex: String = h.chars().filter(|&c| c != ':').collect();
+    (hex.len() == 32 && hex.chars().all(|c| c.is_ascii_hexdigit()))
+        .then(|| hex.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+#[path = "users_tests.rs"]
+mod tests;

@@ -1,0 +1,131 @@
+use super::*;
+use crate::server::config::DeviceFile;
+use crate::server::passwords::verify_password;
+
+const EXAMPLE: &str = include_str!("../../examples/device.toml");
+
+const ED25519: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINf9zy3WkS4uepURP9I6t9aSBKVW54pksuni6LHTn1tp lab@example";
+const RSA: &str = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDIS9SbWdrvfIpz9oyhH9l8cC5iZWooNTm7BIQcrYKmzmCwrNQ68u7yZCUH/fvlPsv8UhWIJzyaXI+vzuPSeBUdYS66FpTfxx10pxDah/4YrZbxTOelqzLEpyEzEkb+zNy1zOOtlHhqx7J/1sn+dggA1vpRDh+qithyT8wXUYlKxtWPE7OS/p+k/LuTbSS/i//wb23S9ZnVDKvABSpNkTxyhMllhlbWwqDAOoECwpTjvLbMiCIQRKZVv6OX/Z0k9CpT1TN22sG0T3bty6nscYIvWglBu67Cr27ilUVs7YcS+UQD0KMaLzLTt5xe1DcZV0bzpCLFw5qQdw3J0sKxlH9J rsa@example";
+/// `ssh-keygen -E md5 -lf` of [`RSA`].
+const RSA_MD5: &str = "cf:7e:d5:5e:3c:ac:fb:3e:66:9a:50:29:97:16:b5:b2";
+
+const HEAD: &str = "[server]\nhost_keys = [\"k/ssh_host_ed25519_key\"]\n";
+
+fn parse(users: &str) -> anyhow::Result<DeviceFile> {
+    DeviceFile::parse(&format!("{HEAD}{users}"))
+}
+
+fn err(users: &str) -> String {
+    format!("{:#}", parse(users).unwrap_err())
+}
+
+#[test]
+fn example_users() {
+    let f = DeviceFile::parse(EXAMPLE).unwrap();
+    assert_eq!(f.users.len(), 1);
+    let lab = &f.users[0];
+    assert_eq!((lab.name.as_str(), lab.privilege), ("lab", 15));
+    assert_eq!(lab.prompt_char(), '#');
+    assert!(verify_password(
+        lab.password_hash.as_deref().unwrap(),
+        "demo-lab-pw"
+    ));
+    assert!(lab.authorized_keys.is_empty() && lab.command.is_none() && !lab.password_expired);
+    // The commented-out examples are valid too once uncommented (placeholders aside).
+    assert!(EXAMPLE.contains("# authorized_keys = ["));
+}
+
+#[test]
+fn full_user() {
+    let text = format!(
+        r#"
+[[users]]
+name = "ops"
+authorized_keys = [
+    '{ED25519}',
+    'from="192.0.2.0/24",command="show ssh" {RSA}',
+    'restrict,command="echo \"a b\"" {ED25519}',
+]
+key_hashes = [{{ type = "ssh-rsa", hash = "{}" }}, {{ type = "ssh-rsa", hash = "{RSA_MD5}" }}]
+command = "/bin/sh"
+password_expired = true
+"#,
+        RSA_MD5.replace(':', "").to_uppercase()
+    );
+    let f = parse(&text).unwrap();
+    let u = &f.users[0];
+    assert_eq!(u.privilege, 1, "default");
+    assert_eq!(u.prompt_char(), '>');
+    assert_eq!(u.authorized_keys.len(), 3);
+    assert!(u.authorized_keys[1].starts_with("from="), "kept raw");
+    let keys = u.public_keys();
+    assert_eq!(keys.len(), 3);
+    assert_eq!(keys[1].key_type(), "ssh-rsa");
+    assert!(u.key_hash_matches(&keys[1]));
+    assert!(!u.key_hash_matches(&keys[0]));
+    assert_eq!(u.command.as_deref(), Some("/bin/sh"));
+    assert!(u.password_expired && u.password_hash.is_none());
+}
+
+#[test]
+fn key_part_heuristic() {
+    assert_eq!(key_part(ED25519), ED25519);
+    assert_eq!(key_part(&format!("  no-pty {ED25519}")), ED25519);
+    assert_eq!(
+        key_part(&format!("command=\"a \\\"b c\\\" d\",no-pty {ED25519}")),
+        ED25519
+    );
+    assert_eq!(key_part("garbage"), "garbage");
+}
+
+#[test]
+fn rejects() {
+    let pw = format!(
+        "password_hash = \"{}\"",
+        crate::server::passwords::tests::scrypt_phc("hunter2")
+    );
+    let e = err(&format!(
+        "[[users]]\nname = \"lab\"\nprivilege = 16\n{pw}\n"
+    ));
+    assert!(e.contains("\"lab\"") && e.contains("privilege 16"), "{e}");
+    let e = err("[[users]]\nname = \"bob\"\nauthorized_keys = [\"ssh-ed25519 AAAAnotbase64!\"]\n");
+    assert!(
+        e.contains("\"bob\"") && e.contains("authorized_keys[0]"),
+        "{e}"
+    );
+    let e = err(
+        "[[users]]\nname = \"bob\"\nauthorized_keys = [\"no-pty ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAINf9zy3WkS4uepURP9I6t9aSBKVW54pksuni6LHTn1tp\"]\n",
+    );
+    assert!(e.contains("\"bob\""), "type differs from blob: {e}");
+    let e = err("[[users]]\nname = \"carol\"\npassword_hash = \"hunter2\"\n");
+    assert!(
+        e.contains("\"carol\"") && e.contains("password_hash"),
+        "{e}"
+    );
+    let e =
+        err("[[users]]\nname = \"dave\"\nkey_hashes = [{ type = \"ssh-rsa\", hash = \"abc\" }]\n");
+    assert!(e.contains("\"dave\"") && e.contains("32 hex"), "{e}");
+    let e = err(
+        "[[users]]\nname = \"dave\"\nkey_hashes = [{ type = \"rsa\", hash = \"cf7ed55e3cacfb3e669a50299716b5b2\" }]\n",
+    );
+    assert!(e.contains("unknown key type"), "{e}");
+    let e = err("[[users]]\nname = \"erin\"\n");
+    assert!(e.contains("cannot log in"), "{e}");
+    let e = err(&format!(
+        "[[users]]\nname = \"x\"\n{pw}\n[[users]]\nname = \"x\"\n{pw}\n"
+    ));
+    assert!(e.contains("twice"), "{e}");
+    let e = err(&format!("[[users]]\nname = \"a b\"\n{pw}\n"));
+    assert!(e.contains("bad name"), "{e}");
+    let e = err(&format!("[[users]]\nname = \"f\"\ncommand = \" \"\n{pw}\n"));
+    assert!(e.contains("command"), "{e}");
+    let e = err(&format!("[[users]]\nname = \"f\"\nshell = \"x\"\n{pw}\n"));
+    assert!(e.contains("shell"), "{e}");
+    // The scrypt user itself is fine.
+    let f = parse(&format!("[[users]]\nname = \"s\"\nprivilege = 0\n{pw}\n")).unwrap();
+    assert!(verify_password(
+        f.users[0].password_hash.as_deref().unwrap(),
+        "hunter2"
+    ));
+}
