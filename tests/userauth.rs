@@ -606,3 +606,43 @@ fn pk_ok_for_another_key_is_a_protocol_error() {
         reason::PROTOCOL_ERROR
     );
 }
+
+#[test]
+fn ssh_rsa_query_refused_unless_allowed() {
+    let blob = host_key(KeyKind::Rsa(2048)).public().to_blob();
+    let query = |alg: &str| {
+        let mut w = Writer::message(50);
+        w.string(b"alice")
+            .string(b"ssh-connection")
+            .string(b"publickey")
+            .bool(false)
+            .string(alg.as_bytes())
+            .string(&blob);
+        w.into_vec()
+    };
+    let mut p = ready(ServerAuthConfig::default());
+    p.client
+        .send_raw_auth_payload_for_tests(query("ssh-rsa"))
+        .unwrap();
+    p.drive();
+    assert!(
+        requests(&mut p).is_empty(),
+        "legacy ssh-rsa reached the app"
+    );
+    assert_eq!(p.server.auth_failures(), 1);
+    let mut p = ready(ServerAuthConfig {
+        allow_ssh_rsa: true,
+        ..ServerAuthConfig::default()
+    });
+    p.client
+        .send_raw_auth_payload_for_tests(query("ssh-rsa"))
+        .unwrap();
+    p.drive();
+    assert!(matches!(
+        one_request(&mut p).2,
+        AuthMethod::PublicKeyQuery {
+            alg: HostKeyAlg::SshRsa,
+            ..
+        }
+    ));
+}
