@@ -135,6 +135,10 @@ pub struct ClientConfig {
     pub common: CommonConfig,
     /// Group-exchange sizes to ask for.
     pub gex: GexRange,
+    /// User authentication.
+    pub auth: crate::userauth::ClientAuthConfig,
+    /// Channels.
+    pub channels: crate::channel::ChannelConfig,
 }
 
 /// Server configuration.
@@ -144,6 +148,10 @@ pub struct ServerConfig {
     pub common: CommonConfig,
     /// Host keys; the algorithms offered are those these keys can sign with.
     pub host_keys: Vec<Arc<PrivateKey>>,
+    /// User authentication policy (time-out, retries, banner, methods).
+    pub auth: crate::userauth::ServerAuthConfig,
+    /// Channels: what clients may open and request.
+    pub channels: crate::channel::ChannelConfig,
 }
 
 impl core::fmt::Debug for ServerConfig {
@@ -151,6 +159,8 @@ impl core::fmt::Debug for ServerConfig {
         f.debug_struct("ServerConfig")
             .field("common", &self.common)
             .field("host_keys", &self.host_keys.len())
+            .field("auth", &self.auth)
+            .field("channels", &self.channels)
             .finish()
     }
 }

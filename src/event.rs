@@ -43,6 +43,10 @@ pub enum Event {
     },
     /// The peer answered our `ping@openssh.com` with this data.
     Pong(Vec<u8>),
+    /// User authentication: a result, a banner, or a question to answer.
+    Auth(crate::userauth::AuthEvent),
+    /// The connection protocol: channels and global requests.
+    Channel(crate::channel::ChannelEvent),
     /// The connection ended; nothing more will happen. Holds the reason.
     Closed(Error),
 }

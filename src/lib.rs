@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod channel;
 pub mod config;
 mod connection;
 pub mod crypto;
@@ -15,6 +16,7 @@ pub mod keys;
 pub mod msg;
 pub mod time;
 pub mod transport;
+pub mod userauth;
 pub mod wire;
 
 pub use config::{Algorithms, ClientConfig, CommonConfig, GexRange, RekeyLimits, ServerConfig};

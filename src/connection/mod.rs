@@ -15,17 +15,24 @@
 //!
 //! Nothing happens between calls: the engine never blocks, reads a clock or draws OS randomness.
 
+mod auth_api;
+pub(crate) mod layer;
+
+use crate::channel::Channels;
 use crate::config::{ClientConfig, ServerConfig};
 use crate::event::Event;
-use crate::msg::reason;
+use crate::msg::{Phase, reason};
 use crate::time::Instant;
 use crate::transport::{RoleConfig, Transport};
+use crate::userauth::UserAuth;
 use crate::{Error, Role};
 use std::sync::Arc;
 
 /// One SSH connection, client or server, sans-IO.
 pub struct Connection {
     transport: Transport,
+    auth: UserAuth,
+    channels: Channels,
 }
 
 impl Connection {
@@ -35,6 +42,8 @@ impl Connection {
         let role_cfg = RoleConfig::Client { gex: cfg.gex };
         Connection {
             transport: Transport::new(Role::Client, cfg.common.clone(), role_cfg, now, seed),
+            auth: UserAuth::new(Role::Client, Some(&cfg.auth), None, now),
+            channels: Channels::new(Role::Client, &cfg.channels),
         }
     }
 
@@ -46,6 +55,8 @@ impl Connection {
         };
         Connection {
             transport: Transport::new(Role::Server, cfg.common.clone(), role_cfg, now, seed),
+            auth: UserAuth::new(Role::Server, None, Some(&cfg.auth), now),
+            channels: Channels::new(Role::Server, &cfg.channels),
         }
     }
 
@@ -65,6 +76,19 @@ impl Connection {
     /// Tells the engine that `now` has come (call when [`Connection::poll_timeout`]'s instant passes).
     pub fn handle_timeout(&mut self, now: Instant) {
         self.transport.handle_timeout(now);
+        if self.transport.is_closed() {
+            return;
+        }
+        let auth = &mut self.auth;
+        let r = self.transport.run_layer(|ctx| auth.handle_timeout(ctx));
+        let r = r.and_then(|signal| {
+            self.apply(signal);
+            let channels = &mut self.channels;
+            self.transport.run_layer(|ctx| channels.handle_timeout(ctx))
+        });
+        if let Err(e) = r {
+            self.transport.fail(e);
+        }
     }
 
     /// Appends bytes to send to `out`; returns whether anything was added.
@@ -81,7 +105,17 @@ impl Connection {
     /// The next instant at which [`Connection::handle_timeout`] must be called.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.transport.poll_timeout()
+        if self.transport.is_closed() {
+            return None;
+        }
+        [
+            self.transport.poll_timeout(),
+            self.auth.poll_timeout(),
+            self.channels.poll_timeout(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// The next event.
@@ -164,18 +198,34 @@ impl Connection {
         self.transport.rng().reseed(entropy);
     }
 
-    /// Messages for the services above the transport. User authentication and the connection
-    /// protocol are not part of this engine yet: such a message ends the connection politely.
+    /// Hands messages for the layers above the transport to their layer, in order.
     fn process_upper(&mut self) -> Result<(), Error> {
-        if let Some(p) = self.transport.upper.pop_front() {
-            self.transport.upper.clear();
-            let msg = p[0];
-            let err = Error::policy(
-                reason::NO_MORE_AUTH_METHODS_AVAILABLE,
-                format!("message {msg}: user authentication is not available on this endpoint yet"),
-            );
-            return Err(self.transport.fail(err));
+        while let Some(p) = self.transport.upper.pop_front() {
+            let result = match p[0] {
+                50..=79 => {
+                    let auth = &mut self.auth;
+                    self.transport.run_layer(|ctx| auth.handle(ctx, &p))
+                }
+                _ => {
+                    let channels = &mut self.channels;
+                    self.transport
+                        .run_layer(|ctx| channels.handle(ctx, &p))
+                        .map(|()| layer::Signal::default())
+                }
+            };
+            match result {
+                Ok(signal) => self.apply(signal),
+                Err(e) => return Err(self.transport.fail(e)),
+            }
         }
         Ok(())
+    }
+
+    /// Moves the connection on when a layer says so.
+    fn apply(&mut self, signal: layer::Signal) {
+        if signal.authenticated {
+            // RFC 4252 §5.1: after USERAUTH_SUCCESS the connection protocol starts.
+            self.transport.upper_phase = Phase::Connection;
+        }
     }
 }

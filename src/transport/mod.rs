@@ -13,6 +13,7 @@ mod output;
 pub mod version;
 
 use crate::config::{CommonConfig, GexRange};
+use crate::connection::layer::Ctx;
 use crate::crypto::EngineRng;
 use crate::event::Event;
 use crate::keys::PrivateKey;
@@ -214,6 +215,29 @@ impl Transport {
         if self.poll_timeout().is_some_and(|t| now >= t) {
             self.start_kex();
         }
+    }
+
+    /// Runs a layer above the transport with its [`Ctx`], then sends what it queued, in order
+    /// (held while a key exchange runs, like any other payload).
+    pub(crate) fn run_layer<R>(&mut self, f: impl FnOnce(&mut Ctx<'_>) -> R) -> R {
+        let mut out = Vec::new();
+        let session_id = self.session_id.clone().unwrap_or_default();
+        let r = {
+            let mut ctx = Ctx::new(
+                self.role,
+                self.now,
+                &session_id,
+                &mut self.rng,
+                self.server_sig_algs.as_deref(),
+                &mut out,
+                &mut self.events,
+            );
+            f(&mut ctx)
+        };
+        for p in out {
+            self.send(p);
+        }
+        r
     }
 
     /// Ends the connection: queues a DISCONNECT unless the peer sent one, records the reason.

@@ -1,0 +1,313 @@
+//! The client side: builds requests, tracks which method is in flight (message 60 means PK_OK,
+//! PASSWD_CHANGEREQ or INFO_REQUEST depending on it), signs public key requests.
+
+use super::events::{AuthEvent, Secret};
+use super::messages::{self, MAX_PROMPTS, MAX_SECRET, MAX_USER};
+use super::{ClientAuthConfig, misuse};
+use crate::Error;
+use crate::connection::layer::{Ctx, Signal};
+use crate::event::Event;
+use crate::keys::{HostKeyAlg, PrivateKey};
+use crate::msg::{USERAUTH_60, USERAUTH_BANNER, USERAUTH_FAILURE, USERAUTH_SUCCESS};
+use std::sync::Arc;
+
+/// The request whose answer we wait for.
+enum InFlight {
+    None,
+    Password {
+        user: String,
+    },
+    PkQuery {
+        user: String,
+        key: Arc<PrivateKey>,
+        alg: HostKeyAlg,
+        blob: Vec<u8>,
+    },
+    PkSigned {
+        fingerprint: String,
+    },
+    Kbd,
+}
+
+pub(crate) struct Client {
+    cfg: ClientAuthConfig,
+    in_flight: Option<InFlight>,
+    next_id: u64,
+    /// Prompts shown with this id, expecting this many answers.
+    prompt: Option<(u64, usize)>,
+    /// Password change asked with this id.
+    change: Option<u64>,
+    done: bool,
+}
+
+fn check_user(user: &str) -> Result<(), Error> {
+    if user.len() > MAX_USER {
+        return Err(misuse("user name longer than 256 bytes"));
+    }
+    Ok(())
+}
+
+fn check_secret(s: &str) -> Result<(), Error> {
+    if s.len() > MAX_SECRET {
+        return Err(misuse("password or answer longer than 1024 bytes"));
+    }
+    Ok(())
+}
+
+impl Client {
+    pub(crate) fn new(cfg: ClientAuthConfig) -> Self {
+        Client {
+            cfg,
+            in_flight: None,
+            next_id: 1,
+            prompt: None,
+            change: None,
+            done: false,
+        }
+    }
+
+    fn start(&mut self, user: &str, f: InFlight) -> Result<(), Error> {
+        if self.done {
+            return Err(misuse("already authenticated"));
+        }
+        check_user(user)?;
+        self.prompt = None;
+        self.change = None;
+        self.in_flight = Some(f);
+        Ok(())
+    }
+
+    pub(crate) fn none(&mut self, ctx: &mut Ctx<'_>, user: &str) -> Result<(), Error> {
+        self.start(user, InFlight::None)?;
+        ctx.send(messages::request_head(user, "none").into_vec());
+        Ok(())
+    }
+
+    pub(crate) fn password(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        user: &str,
+        pw: &str,
+    ) -> Result<(), Error> {
+        check_secret(pw)?;
+        self.start(
+            user,
+            InFlight::Password {
+                user: user.to_owned(),
+            },
+        )?;
+        let mut w = messages::request_head(user, "password");
+        w.bool(false).string(pw.as_bytes());
+        ctx.send(w.into_vec());
+        Ok(())
+    }
+
+    /// RSA: rsa-sha2-512, then rsa-sha2-256 from server-sig-algs (RFC 8332 §3.1), `ssh-rsa`
+    /// only if allowed and nothing better is offered; rsa-sha2-512 when the server said nothing.
+    fn pick_alg(&self, key: &PrivateKey, sig_algs: Option<&[String]>) -> Result<HostKeyAlg, Error> {
+        let kt = key.key_type();
+        if kt != "ssh-rsa" {
+            return HostKeyAlg::ALL
+                .iter()
+                .copied()
+                .find(|a| a.key_type() == kt)
+                .ok_or_else(|| misuse("unsupported key type"));
+        }
+        let Some(list) = sig_algs else {
+            return Ok(HostKeyAlg::RsaSha2_512);
+        };
+        let offered = |a: HostKeyAlg| list.iter().any(|n| n == a.name());
+        [HostKeyAlg::RsaSha2_512, HostKeyAlg::RsaSha2_256]
+            .into_iter()
+            .find(|a| offered(*a))
+            .or(self.cfg.allow_ssh_rsa.then_some(HostKeyAlg::SshRsa))
+            .ok_or_else(|| misuse("the server accepts no RSA signature algorithm we allow"))
+    }
+
+    pub(crate) fn publickey(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        user: &str,
+        key: Arc<PrivateKey>,
+    ) -> Result<(), Error> {
+        let alg = self.pick_alg(&key, ctx.server_sig_algs)?;
+        let blob = key.public().to_blob();
+        let mut w = messages::request_head(user, "publickey");
+        w.bool(false).string(alg.name().as_bytes()).string(&blob);
+        let f = InFlight::PkQuery {
+            user: user.to_owned(),
+            key,
+            alg,
+            blob,
+        };
+        self.start(user, f)?;
+        ctx.send(w.into_vec());
+        Ok(())
+    }
+
+    pub(crate) fn keyboard_interactive(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        user: &str,
+        submethods: &str,
+    ) -> Result<(), Error> {
+        self.start(user, InFlight::Kbd)?;
+        let mut w = messages::request_head(user, "keyboard-interactive");
+        w.string(b"").string(submethods.as_bytes());
+        ctx.send(w.into_vec());
+        Ok(())
+    }
+
+    pub(crate) fn answer_prompts(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        id: u64,
+        responses: Vec<String>,
+    ) -> Result<(), Error> {
+        let responses: Vec<Secret> = responses.into_iter().map(Secret::new).collect();
+        match self.prompt {
+            Some((pid, n)) if pid == id && n == responses.len() => {}
+            _ => {
+                return Err(misuse(
+                    "no prompts with this id, or a wrong number of answers",
+                ));
+            }
+        }
+        for r in &responses {
+            check_secret(r.expose())?;
+        }
+        self.prompt = None;
+        ctx.send(messages::info_response(&responses));
+        Ok(())
+    }
+
+    pub(crate) fn change_password(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        id: u64,
+        old: &str,
+        new: &str,
+    ) -> Result<(), Error> {
+        let user = match (&self.in_flight, self.change) {
+            (Some(InFlight::Password { user }), Some(c)) if c == id => user.clone(),
+            _ => return Err(misuse("no password change request with this id")),
+        };
+        check_secret(old)?;
+        check_secret(new)?;
+        self.change = None;
+        let mut w = messages::request_head(&user, "password");
+        // RFC 4252 §8: the change request carries the old and the new password.
+        w.bool(true).string(old.as_bytes()).string(new.as_bytes());
+        ctx.send(w.into_vec());
+        Ok(())
+    }
+
+    pub(crate) fn handle(&mut self, ctx: &mut Ctx<'_>, payload: &[u8]) -> Result<Signal, Error> {
+        debug_assert_eq!(ctx.role, crate::Role::Client);
+        match payload[0] {
+            USERAUTH_BANNER => {
+                let message = messages::decode_text(payload, "banner")?;
+                ctx.emit(Event::Auth(AuthEvent::Banner { message }));
+            }
+            USERAUTH_FAILURE => {
+                let Some(f) = self.in_flight.take() else {
+                    return Err(Error::protocol("USERAUTH_FAILURE without a request"));
+                };
+                let (methods, partial_success) = messages::decode_failure(payload)?;
+                self.prompt = None;
+                self.change = None;
+                if let InFlight::PkQuery { key, .. } = f {
+                    let fingerprint = key.public().fingerprint_sha256();
+                    ctx.emit(Event::Auth(AuthEvent::PublicKeyRefused { fingerprint }));
+                } else if let InFlight::PkSigned { fingerprint } = f {
+                    ctx.emit(Event::Auth(AuthEvent::PublicKeyRefused { fingerprint }));
+                }
+                ctx.emit(Event::Auth(AuthEvent::Failure {
+                    methods,
+                    partial_success,
+                }));
+            }
+            USERAUTH_SUCCESS => {
+                if payload.len() != 1 {
+                    return Err(Error::protocol("USERAUTH_SUCCESS with trailing bytes"));
+                }
+                if self.in_flight.take().is_none() {
+                    return Err(Error::protocol("USERAUTH_SUCCESS without a request"));
+                }
+                self.done = true;
+                ctx.emit(Event::Auth(AuthEvent::Success));
+                return Ok(Signal {
+                    authenticated: true,
+                });
+            }
+            USERAUTH_60 => self.on_60(ctx, payload)?,
+            n => {
+                return Err(Error::protocol(format!(
+                    "message {n} is not expected by a client during user authentication"
+                )));
+            }
+        }
+        Ok(Signal::default())
+    }
+
+    fn on_60(&mut self, ctx: &mut Ctx<'_>, payload: &[u8]) -> Result<(), Error> {
+        match self.in_flight.take() {
+            Some(InFlight::PkQuery {
+                user,
+                key,
+                alg,
+                blob,
+            }) => {
+                let (a, b) = messages::decode_pk_ok(payload)?;
+                if a != alg.name() || b != blob.as_slice() {
+                    return Err(Error::protocol(
+                        "PK_OK for a key or algorithm not asked about",
+                    ));
+                }
+                let data = messages::pk_signed_data(ctx.session_id, &user, alg.name(), &blob);
+                let sig = key
+                    .sign(alg, &data, ctx.rng)
+                    .map_err(|e| misuse(&format!("signing failed: {e}")))?;
+                let mut w = messages::request_head(&user, "publickey");
+                w.bool(true)
+                    .string(alg.name().as_bytes())
+                    .string(&blob)
+                    .string(&sig);
+                ctx.send(w.into_vec());
+                let fingerprint = key.public().fingerprint_sha256();
+                self.in_flight = Some(InFlight::PkSigned { fingerprint });
+            }
+            Some(f @ InFlight::Password { .. }) => {
+                let prompt = messages::decode_text(payload, "password change prompt")?;
+                let id = self.next_id;
+                self.next_id += 1;
+                self.change = Some(id);
+                self.in_flight = Some(f);
+                ctx.emit(Event::Auth(AuthEvent::PasswordChangeRequired {
+                    id,
+                    prompt,
+                }));
+            }
+            Some(InFlight::Kbd) if self.prompt.is_none() => {
+                let (name, instruction, prompts) = messages::decode_info_request(payload)?;
+                debug_assert!(prompts.len() <= MAX_PROMPTS);
+                let id = self.next_id;
+                self.next_id += 1;
+                self.prompt = Some((id, prompts.len()));
+                self.in_flight = Some(InFlight::Kbd);
+                ctx.emit(Event::Auth(AuthEvent::Prompt {
+                    id,
+                    name,
+                    instruction,
+                    prompts,
+                }));
+            }
+            _ => {
+                return Err(Error::protocol(
+                    "message 60 does not fit the authentication method in flight",
+                ));
+            }
+        }
+        Ok(())
+    }
+}

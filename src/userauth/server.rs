@@ -1,0 +1,342 @@
+//! The server side: parses requests, verifies public key signatures, asks the application and
+//! sends its verdicts (RFC 4252 §5–§8, RFC 4256 §3).
+
+use super::events::{AuthEvent, AuthMethod, AuthVerdict, Prompt};
+use super::messages::{self, MAX_PROMPTS, MAX_SECRET, MethodReq, Request};
+use super::policy::Policy;
+use super::{SERVICE, ServerAuthConfig, misuse};
+use crate::Error;
+use crate::connection::layer::{Ctx, Signal};
+use crate::event::Event;
+use crate::keys::{HostKeyAlg, PublicKey};
+use crate::msg::{USERAUTH_61, USERAUTH_REQUEST, USERAUTH_SUCCESS, reason};
+use crate::time::Instant;
+
+/// What the application is deciding.
+#[derive(Debug, Clone)]
+enum Kind {
+    None,
+    Password,
+    PkQuery { alg: &'static str, blob: Vec<u8> },
+    PkSigned,
+    Kbd,
+}
+
+struct Waiting {
+    id: u64,
+    method: &'static str,
+    kind: Kind,
+}
+
+pub(crate) struct Server {
+    cfg: ServerAuthConfig,
+    pub(crate) policy: Policy,
+    /// The user of the first request; later requests must name the same.
+    user: Option<String>,
+    banner_sent: bool,
+    next_id: u64,
+    waiting: Option<Waiting>,
+    /// INFO_REQUEST sent with this many prompts; INFO_RESPONSE expected.
+    info_outstanding: Option<(&'static str, usize)>,
+    /// One request that arrived while a reply was pending.
+    queued: Option<Vec<u8>>,
+    /// Methods that already gave partial success.
+    done: Vec<String>,
+}
+
+impl Server {
+    pub(crate) fn new(cfg: ServerAuthConfig, now: Instant) -> Self {
+        Server {
+            policy: Policy::new(&cfg, now),
+            cfg,
+            user: None,
+            banner_sent: false,
+            next_id: 1,
+            waiting: None,
+            info_outstanding: None,
+            queued: None,
+            done: Vec::new(),
+        }
+    }
+
+    pub(crate) fn poll_timeout(&self) -> Option<Instant> {
+        self.policy.poll_timeout()
+    }
+
+    pub(crate) fn handle_timeout(&mut self, ctx: &mut Ctx<'_>) -> Result<Signal, Error> {
+        self.policy.check_deadline(ctx.now)?;
+        if self.policy.release(ctx) {
+            self.run_queued(ctx)?;
+        }
+        Ok(Signal::default())
+    }
+
+    pub(crate) fn handle(&mut self, ctx: &mut Ctx<'_>, payload: &[u8]) -> Result<Signal, Error> {
+        if self.policy.done {
+            // RFC 4252 §5.1: requests after success "SHOULD be ignored" (the phase table
+            // already refuses them; this is a second line).
+            return Ok(Signal::default());
+        }
+        match payload[0] {
+            USERAUTH_REQUEST => {
+                if self.waiting.is_some() || self.policy.holding() {
+                    if self.queued.is_some() {
+                        return Err(Error::protocol(
+                            "USERAUTH_REQUEST sent while two earlier ones are unanswered",
+                        ));
+                    }
+                    self.queued = Some(payload.to_vec());
+                    return Ok(Signal::default());
+                }
+                self.request(ctx, payload)?;
+                Ok(Signal::default())
+            }
+            USERAUTH_61 => {
+                let Some((method, n)) = self.info_outstanding.take() else {
+                    return Err(Error::protocol("INFO_RESPONSE without an INFO_REQUEST"));
+                };
+                let responses = messages::decode_info_response(payload, n)?;
+                self.ask(ctx, method, Kind::Kbd, |_| {
+                    AuthMethod::KeyboardInteractiveResponses { responses }
+                });
+                Ok(Signal::default())
+            }
+            n => Err(Error::protocol(format!(
+                "message {n} is not expected by a server during user authentication"
+            ))),
+        }
+    }
+
+    fn ask(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        method: &'static str,
+        kind: Kind,
+        m: impl FnOnce(&mut Self) -> AuthMethod,
+    ) {
+        let id = self.next_id;
+        self.next_id += 1;
+        let method_ev = m(self);
+        self.waiting = Some(Waiting { id, method, kind });
+        ctx.emit(Event::Auth(AuthEvent::Request {
+            id,
+            user: self.user.clone().unwrap_or_default(),
+            method: method_ev,
+        }));
+    }
+
+    fn offered(&self, method: &str) -> bool {
+        self.cfg.methods.iter().any(|m| m == method) && !self.done.iter().any(|m| m == method)
+    }
+
+    fn remaining(&self) -> Vec<String> {
+        self.cfg
+            .methods
+            .iter()
+            .filter(|m| *m != "none" && !self.done.contains(m))
+            .cloned()
+            .collect()
+    }
+
+    fn failure(&mut self, ctx: &mut Ctx<'_>, counted: bool) -> Result<(), Error> {
+        let payload = messages::failure(&self.remaining(), false);
+        self.policy.fail(ctx, payload, counted)
+    }
+
+    fn request(&mut self, ctx: &mut Ctx<'_>, payload: &[u8]) -> Result<(), Error> {
+        let req = Request::decode(payload)?;
+        if req.service != SERVICE {
+            return Err(Error::peer(
+                reason::SERVICE_NOT_AVAILABLE,
+                format!("service {:?} is not available", req.service),
+            ));
+        }
+        match &self.user {
+            // RFC 4252 §5: the user name and service name "MAY change ... the server
+            // implementations ... MAY disconnect"; we do (as OpenSSH), so no attempt spans users.
+            Some(u) if u != req.user => {
+                return Err(Error::protocol("user name changed during authentication"));
+            }
+            Some(_) => {}
+            None => self.user = Some(req.user.to_owned()),
+        }
+        // RFC 4252 §5: on a new request "the server MUST abandon the previous authentication
+        // attempt and continue with the new one".
+        self.info_outstanding = None;
+        if !self.banner_sent {
+            self.banner_sent = true;
+            if let Some(b) = &self.cfg.banner {
+                // RFC 4252 §5.4: the banner is sent "before authentication is successful".
+                ctx.send(messages::banner(b));
+            }
+        }
+        match req.method {
+            MethodReq::None if self.offered("none") => {
+                self.ask(ctx, "none", Kind::None, |_| AuthMethod::None);
+            }
+            // `none` only learns the list of methods; it is not counted (as OpenSSH).
+            MethodReq::None => self.failure(ctx, false)?,
+            MethodReq::Password {
+                password,
+                new_password,
+            } if self.offered("password") => {
+                self.ask(ctx, "password", Kind::Password, |_| AuthMethod::Password {
+                    password,
+                    new_password,
+                });
+            }
+            MethodReq::PublicKey {
+                alg,
+                blob,
+                signature,
+            } if self.offered("publickey") => {
+                self.publickey(ctx, req.user, alg, blob, signature)?;
+            }
+            MethodReq::KeyboardInteractive { submethods }
+                if self.offered("keyboard-interactive") =>
+            {
+                let submethods = submethods.to_owned();
+                self.ask(ctx, "keyboard-interactive", Kind::Kbd, |_| {
+                    AuthMethod::KeyboardInteractive { submethods }
+                });
+            }
+            _ => self.failure(ctx, true)?,
+        }
+        Ok(())
+    }
+
+    fn publickey(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        user: &str,
+        alg_name: &str,
+        blob: &[u8],
+        signature: Option<&[u8]>,
+    ) -> Result<(), Error> {
+        let alg =
+            HostKeyAlg::from_name(alg_name).filter(|a| !a.is_legacy() || self.cfg.allow_ssh_rsa);
+        let key = PublicKey::from_blob(blob).ok();
+        // The algorithm must fit the key type (RFC 8332 §3: the RSA names all use `ssh-rsa` keys).
+        let (Some(alg), Some(key)) = (alg, key) else {
+            return self.failure(ctx, true);
+        };
+        if !key.supports(alg) {
+            return self.failure(ctx, true);
+        }
+        match signature {
+            None => self.ask(
+                ctx,
+                "publickey",
+                Kind::PkQuery {
+                    alg: alg.name(),
+                    blob: blob.to_vec(),
+                },
+                |_| AuthMethod::PublicKeyQuery { key, alg },
+            ),
+            Some(sig) => {
+                let data = messages::pk_signed_data(ctx.session_id, user, alg.name(), blob);
+                // RFC 4252 §7: "The server MUST check that the key is a valid authenticator
+                // for the user, and MUST check that the signature is valid." The signature
+                // first: a bad one fails without the application being asked.
+                if key.verify(alg, &data, sig).is_err() {
+                    return self.failure(ctx, true);
+                }
+                self.ask(ctx, "publickey", Kind::PkSigned, |_| {
+                    AuthMethod::PublicKey { key, alg }
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn take_waiting(&mut self, id: u64) -> Result<Waiting, Error> {
+        match self.waiting.take() {
+            Some(w) if w.id == id => Ok(w),
+            other => {
+                self.waiting = other;
+                Err(misuse("no authentication request with this id is waiting"))
+            }
+        }
+    }
+
+    /// The application's verdict on request `id`.
+    pub(crate) fn answer(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        id: u64,
+        verdict: AuthVerdict,
+    ) -> Result<Signal, Error> {
+        let w = self.take_waiting(id)?;
+        match (verdict, &w.kind) {
+            (AuthVerdict::Accept, Kind::PkQuery { alg, blob }) => {
+                ctx.send(messages::pk_ok(alg, blob));
+            }
+            (AuthVerdict::Accept, _) => {
+                ctx.send(vec![USERAUTH_SUCCESS]);
+                self.policy.done = true;
+                self.queued = None;
+                ctx.emit(Event::Auth(AuthEvent::Success));
+                return Ok(Signal {
+                    authenticated: true,
+                });
+            }
+            (AuthVerdict::Reject, kind) => {
+                let counted = !matches!(kind, Kind::None);
+                self.failure(ctx, counted)?;
+            }
+            (AuthVerdict::PartialSuccess { remaining_methods }, _) => {
+                if !self.done.iter().any(|m| m == w.method) {
+                    self.done.push(w.method.to_owned());
+                }
+                let list = remaining_methods.unwrap_or_else(|| self.remaining());
+                // RFC 4252 §5.1: partial success TRUE "MUST" only follow a successful method.
+                ctx.send(messages::failure(&list, true));
+            }
+            (AuthVerdict::PasswordExpired { prompt }, Kind::Password) => {
+                if prompt.len() > MAX_SECRET {
+                    self.waiting = Some(w);
+                    return Err(misuse("password change prompt too long"));
+                }
+                ctx.send(messages::passwd_changereq(&prompt));
+            }
+            (AuthVerdict::PasswordExpired { .. }, _) => {
+                self.waiting = Some(w);
+                return Err(misuse("PasswordExpired answers only a password request"));
+            }
+        }
+        self.run_queued(ctx)?;
+        Ok(Signal::default())
+    }
+
+    /// Keyboard-interactive: send prompts (INFO_REQUEST) in answer to request `id`.
+    pub(crate) fn kbd_prompts(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        id: u64,
+        name: &str,
+        instruction: &str,
+        prompts: &[Prompt],
+    ) -> Result<(), Error> {
+        let w = self.take_waiting(id)?;
+        if !matches!(w.kind, Kind::Kbd) || prompts.len() > MAX_PROMPTS {
+            self.waiting = Some(w);
+            return Err(misuse(
+                "prompts answer only keyboard-interactive, at most 16",
+            ));
+        }
+        ctx.send(messages::info_request(name, instruction, prompts));
+        self.info_outstanding = Some((w.method, prompts.len()));
+        self.run_queued(ctx)
+    }
+
+    fn run_queued(&mut self, ctx: &mut Ctx<'_>) -> Result<(), Error> {
+        if self.waiting.is_none()
+            && !self.policy.holding()
+            && !self.policy.done
+            && let Some(q) = self.queued.take()
+        {
+            self.request(ctx, &q)?;
+        }
+        Ok(())
+    }
+}
