@@ -2,6 +2,7 @@
 //! on SIGTERM or ctrl-c, stop accepting, send "server shutting down" on every open connection,
 //! and wait (briefly) for them to flush.
 
+use super::users::UserEntry;
 use crate::driver::{self, Ending};
 use crate::server::session::ServerSession;
 use anyhow::Context;
@@ -17,7 +18,11 @@ use tokio::task::JoinSet;
 const DRAIN_TIME: Duration = Duration::from_secs(5);
 
 /// Listens on `addrs` until a shutdown signal.
-pub async fn serve(addrs: &[String], cfg: Arc<ServerConfig>) -> anyhow::Result<()> {
+pub async fn serve(
+    addrs: &[String],
+    cfg: Arc<ServerConfig>,
+    users: Arc<Vec<UserEntry>>,
+) -> anyhow::Result<()> {
     let (conn_tx, mut conn_rx) = mpsc::channel::<(TcpStream, SocketAddr)>(64);
     let mut accepts = JoinSet::new();
     for addr in addrs {
@@ -36,7 +41,7 @@ pub async fn serve(addrs: &[String], cfg: Arc<ServerConfig>) -> anyhow::Result<(
     loop {
         tokio::select! {
             Some((stream, peer)) = conn_rx.recv() => {
-                conns.spawn(connection(stream, peer, cfg.clone(), stop_rx.clone()));
+                conns.spawn(connection(stream, peer, cfg.clone(), users.clone(), stop_rx.clone()));
             }
             Some(_) = conns.join_next(), if !conns.is_empty() => {}
             () = &mut shutdown => break,
@@ -78,6 +83,7 @@ async fn connection(
     stream: TcpStream,
     peer: SocketAddr,
     cfg: Arc<ServerConfig>,
+    users: Arc<Vec<UserEntry>>,
     mut stop: watch::Receiver<bool>,
 ) {
     tracing::info!(%peer, "connection accepted");
@@ -90,7 +96,7 @@ async fn connection(
         }
     };
     let mut conn = Connection::server(cfg, driver::now(), seed);
-    let mut session = ServerSession::new(peer);
+    let mut session = ServerSession::new(peer, users);
     let shutdown = async move {
         let _ = stop.wait_for(|stop| *stop).await;
     };

@@ -1,14 +1,16 @@
 //! `sshgate-host serve`: the engine as an SSH server for a device, configured by a TOML file.
 //!
-//! Until user authentication lands a connection goes as far as SERVICE_ACCEPT for
-//! `ssh-userauth`; the engine then closes it politely on the first authentication request.
+//! User authentication is wired: local users (`[[users]]` in the device file) log in with a
+//! password (PHC hash, timing-equal `dummy_verify` for unknown users), keyboard-interactive, or a
+//! public key (authorized keys, IOS key hashes). Sessions are not wired yet (the connection
+//! protocol is the next step), so an authenticated client is closed at its first channel open.
 //!
-//! Ready for the session layer (not wired yet): `users` (`[[users]]` in the device file),
-//! `passwords` (PHC verify, timing-equal `dummy_verify`), and the built-in device CLI:
+//! Ready for the session layer (not wired yet): the built-in device CLI:
 //! `device_cli` (the interpreter), `device_show` (IOS `show` layouts), `device_state` (what
 //! the CLI shows, and a registry of live sessions), `line_editor` and `cli_session` (raw
 //! terminal bytes in, echo/output/prompts out, for a channel without a server-side PTY).
 
+pub mod auth;
 #[allow(dead_code)]
 pub mod cli_session;
 pub mod config;
@@ -22,16 +24,14 @@ pub mod keys;
 #[allow(dead_code)]
 pub mod line_editor;
 pub mod listener;
-// Used by the session layer once user authentication lands.
-#[allow(dead_code)]
 pub mod passwords;
 pub mod session;
-#[allow(dead_code)]
 pub mod users;
 
 use clap::Args;
 use config::DeviceFile;
 use sshgate::ServerConfig;
+use sshgate::userauth::ServerAuthConfig;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -52,7 +52,6 @@ pub async fn run(args: &ServeArgs) -> anyhow::Result<()> {
     let common = file.common()?;
     let specs = file.host_keys()?;
     let s = &file.server;
-    // Stored for user authentication (next issue): IOS time-out, retries, login banner.
     tracing::info!(
         hostname = %s.hostname,
         timeout_seconds = s.timeout_seconds,
@@ -65,11 +64,24 @@ pub async fn run(args: &ServeArgs) -> anyhow::Result<()> {
     let host_keys =
         tokio::task::spawn_blocking(move || keys::load_or_generate(&specs, &comment)).await??;
     keys::check_usable(&host_keys, &common.algorithms)?;
-    let cfg = Arc::new(ServerConfig { common, host_keys });
+    let auth = ServerAuthConfig {
+        // IOS `ip ssh time-out` and `ip ssh authentication-retries`, and `banner login`.
+        timeout: std::time::Duration::from_secs(u64::from(s.timeout_seconds)),
+        max_attempts: u32::from(s.retries),
+        banner: s.banner.clone(),
+        ..ServerAuthConfig::default()
+    };
+    let cfg = Arc::new(ServerConfig {
+        common,
+        host_keys,
+        auth,
+        ..ServerConfig::default()
+    });
+    let users = Arc::new(file.users.clone());
     let listen = if args.listen.is_empty() {
         &file.server.listen
     } else {
         &args.listen
     };
-    listener::serve(listen, cfg).await
+    listener::serve(listen, cfg, users).await
 }

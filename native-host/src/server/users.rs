@@ -64,6 +64,7 @@ const KEY_TYPES: [&str; 10] = [
 impl UserEntry {
     /// The IOS prompt character for this user: `#` at privilege 15, `>` otherwise.
     #[must_use]
+    #[allow(dead_code)] // for the device CLI's prompt, wired with sessions
     pub fn prompt_char(&self) -> char {
         if self.privilege >= 15 { '#' } else { '>' }
     }
