@@ -1,0 +1,237 @@
+//! User authentication with the real OpenSSH client against `sshgate-host serve`: password
+//! (through `sshpass`), keyboard-interactive, and public keys of each type, plus the refusals.
+//! Each run is judged from `ssh -v`'s own account of how it authenticated.
+
+mod support;
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+use support::{
+    ProcessGuard, RunOutput, TempDir, free_port, require_openssh_client, require_ssh_keygen,
+    require_tool, run_with_timeout, ssh_keygen, sshgate_bin, wait_for_port,
+};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// `sshgate-host passwd` reading the password twice from standard input.
+fn password_hash(pw: &str) -> String {
+    let mut child = Command::new(sshgate_bin())
+        .arg("passwd")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run sshgate-host passwd");
+    writeln!(child.stdin.take().unwrap(), "{pw}\n{pw}").unwrap();
+    let out = child.wait_with_output().expect("passwd output");
+    assert!(out.status.success(), "passwd failed: {out:?}");
+    let hash = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert!(hash.starts_with("$argon2id$"), "unexpected hash {hash:?}");
+    hash
+}
+
+struct Server {
+    _guard: ProcessGuard,
+    port: u16,
+    dir: TempDir,
+}
+
+/// A server with user `lab` (password + the given authorized keys).
+fn server(label: &str, authorized: &[String]) -> Server {
+    require_openssh_client();
+    let dir = TempDir::new(label);
+    let port = free_port();
+    let keys: Vec<String> = authorized.iter().map(|k| format!("{k:?}")).collect();
+    let config = format!(
+        "[server]\nlisten = [\"127.0.0.1:{port}\"]\nhostname = \"lab-router\"\n\
+         host_keys = [{hk:?}]\ntimeout_seconds = 120\nretries = 3\n\
+         banner = \"Authorized access only.\"\n\n\
+         [[users]]\nname = \"lab\"\nprivilege = 15\npassword_hash = {hash:?}\nauthorized_keys = [{keys}]\n",
+        hk = dir.join("ssh_host_ed25519_key").display().to_string(),
+        hash = password_hash(PASSWORD),
+        keys = keys.join(", "),
+    );
+    let path = dir.join("device.toml");
+    std::fs::write(&path, config).unwrap();
+    let guard = ProcessGuard::spawn(
+        "sshgate-host serve",
+        Command::new(sshgate_bin())
+            .arg("serve")
+            .arg("--config")
+            .arg(&path),
+    );
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    assert!(
+        wait_for_port(addr, Duration::from_secs(30)),
+        "server did not listen on {addr}"
+    );
+    Server {
+        _guard: guard,
+        port,
+        dir,
+    }
+}
+
+fn ssh_args(port: u16, extra: &[&str]) -> Vec<String> {
+    let mut a: Vec<String> = [
+        "-v",
+        "-F",
+        "/dev/null",
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "ConnectTimeout=5",
+        "-p",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    a.push(port.to_string());
+    a.extend(extra.iter().map(|s| s.to_string()));
+    a.extend(["lab@127.0.0.1".to_string(), "true".to_string()]);
+    a
+}
+
+fn with_sshpass(s: &Server, label: &str, password: &str, method: &str) -> RunOutput {
+    require_tool("/usr/bin/sshpass", "apt-get install sshpass");
+    let mut cmd = Command::new("/usr/bin/sshpass");
+    cmd.arg("-p").arg(password).arg("/usr/bin/ssh");
+    cmd.args(ssh_args(
+        s.port,
+        &[
+            "-o",
+            &format!("PreferredAuthentications={method}"),
+            "-o",
+            "PubkeyAuthentication=no",
+        ],
+    ));
+    run_with_timeout(&mut cmd, &s.dir, label, Duration::from_secs(20))
+}
+
+fn authenticated_with(out: &RunOutput, method: &str) -> bool {
+    out.stderr.contains("Authenticated to 127.0.0.1")
+        && out.stderr.contains(&format!("using \"{method}\""))
+}
+
+#[test]
+fn password_login_through_sshpass() {
+    let s = server("login-password", &[]);
+    let ok = with_sshpass(&s, "good", PASSWORD, "password");
+    assert!(authenticated_with(&ok, "password"), "{}", ok.report(40));
+    // The login banner (IOS `banner login`) is shown before authentication.
+    assert!(
+        ok.stderr.contains("Authorized access only."),
+        "{}",
+        ok.report(40)
+    );
+    let bad = with_sshpass(&s, "bad", "not the password", "password");
+    assert!(
+        !bad.stderr.contains("Authenticated to"),
+        "{}",
+        bad.report(40)
+    );
+    assert!(
+        bad.stderr.contains("Permission denied"),
+        "{}",
+        bad.report(40)
+    );
+}
+
+#[test]
+fn keyboard_interactive_login_through_sshpass() {
+    let s = server("login-kbdint", &[]);
+    let ok = with_sshpass(&s, "good", PASSWORD, "keyboard-interactive");
+    assert!(
+        authenticated_with(&ok, "keyboard-interactive"),
+        "{}",
+        ok.report(40)
+    );
+    let bad = with_sshpass(&s, "bad", "nope", "keyboard-interactive");
+    assert!(
+        !bad.stderr.contains("Authenticated to"),
+        "{}",
+        bad.report(40)
+    );
+}
+
+#[test]
+fn publickey_login_for_each_key_type() {
+    require_ssh_keygen();
+    let keydir = TempDir::new("login-keys");
+    let kinds = [
+        ("ed25519", None),
+        ("ecdsa", Some(256)),
+        ("ecdsa", Some(384)),
+        ("rsa", Some(3072)),
+    ];
+    let mut paths = Vec::new();
+    let mut lines = Vec::new();
+    for (i, (t, bits)) in kinds.iter().enumerate() {
+        let p = keydir.join(format!("id_{t}_{i}"));
+        ssh_keygen(t, *bits, &p);
+        let public =
+            std::fs::read_to_string(format!("{}.pub", p.display())).expect("public key file");
+        lines.push(public.trim().to_string());
+        paths.push(p);
+    }
+    let stranger = keydir.join("id_stranger");
+    ssh_keygen("ed25519", None, &stranger);
+    let s = server("login-publickey", &lines);
+    for (p, (t, bits)) in paths.iter().zip(kinds) {
+        let mut cmd = Command::new("/usr/bin/ssh");
+        let key = p.display().to_string();
+        cmd.args(ssh_args(
+            s.port,
+            &[
+                "-i",
+                &key,
+                "-o",
+                "IdentitiesOnly=yes",
+                "-o",
+                "BatchMode=yes",
+                "-o",
+                "PreferredAuthentications=publickey",
+            ],
+        ));
+        let out = run_with_timeout(
+            &mut cmd,
+            &s.dir,
+            &format!("{t}{bits:?}"),
+            Duration::from_secs(20),
+        );
+        assert!(
+            authenticated_with(&out, "publickey"),
+            "{t} {bits:?}: {}",
+            out.report(40)
+        );
+    }
+    let mut cmd = Command::new("/usr/bin/ssh");
+    let key = stranger.display().to_string();
+    cmd.args(ssh_args(
+        s.port,
+        &[
+            "-i",
+            &key,
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "PreferredAuthentications=publickey",
+        ],
+    ));
+    let out = run_with_timeout(&mut cmd, &s.dir, "stranger", Duration::from_secs(20));
+    assert!(
+        !out.stderr.contains("Authenticated to"),
+        "{}",
+        out.report(40)
+    );
+    assert!(
+        out.stderr.contains("Permission denied"),
+        "{}",
+        out.report(40)
+    );
+}
