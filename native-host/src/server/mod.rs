@@ -66,8 +66,8 @@ pub async fn run(args: &ServeArgs) -> anyhow::Result<()> {
     keys::check_usable(&host_keys, &common.algorithms)?;
     let auth = ServerAuthConfig {
         // IOS `ip ssh time-out` and `ip ssh authentication-retries`, and `banner login`.
-        timeout: std::time::Duration::from_secs(u64::from(s.timeout_seconds)),
-        max_attempts: u32::from(s.retries),
+        timeout: std::time::Duration::from_secs(s.timeout_seconds),
+        max_attempts: s.retries,
         banner: s.banner.clone(),
         ..ServerAuthConfig::default()
     };
