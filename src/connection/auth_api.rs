@@ -89,6 +89,8 @@ impl Connection {
     }
 
     /// Testing aid: sends a raw user-authentication payload (message number first) as is.
+    /// Only with the `test-hooks` feature, which the engine's own tests turn on.
+    #[cfg(feature = "test-hooks")]
     #[doc(hidden)]
     pub fn send_raw_auth_payload_for_tests(&mut self, payload: Vec<u8>) -> Result<(), Error> {
         self.with_auth(|_, ctx| {
