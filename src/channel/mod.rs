@@ -1,43 +1,168 @@
-//! The connection protocol (RFC 4254), both roles.
-//! STUB: interface only.
+//! The connection protocol (RFC 4254), both roles, sans-IO: channels, their requests and flow
+//! control, and global requests.
+//!
+//! Layout: [`events`] (what the application sees), [`request`] and [`modes`] (channel requests
+//! and terminal modes), `messages` (wire form of 80..=100), `state` (one channel and its
+//! windows), `incoming` (peer messages, checked against each channel's state before anything
+//! else), `outgoing` (application calls), `global` (global requests both ways).
+//!
+//! The engine decides what the protocol decides (windows, ordering of replies, what a role may
+//! receive) and asks the application about everything that is policy (which channels to accept,
+//! which requests to honour), through events answered by channel id and in order.
+
+pub mod events;
+mod global;
+mod incoming;
+mod messages;
+pub mod modes;
+mod outgoing;
+pub mod request;
+mod state;
+
+pub use events::{ChannelEvent, ChannelId, ChannelKind, GlobalRequest, open_failure};
+pub use modes::TerminalModes;
+pub use request::{ChannelRequest, PtyRequest, WindowSize, X11Request};
 
 use crate::Error;
 use crate::Role;
 use crate::connection::layer::Ctx;
+use crate::event::Event;
 use crate::time::Instant;
+use state::Channel;
+use std::collections::VecDeque;
 
-/// Settings for channels (window sizes, limits, what a server permits).
-#[derive(Debug, Clone, Default)]
-pub struct ChannelConfig {}
+pub(crate) use global::{
+    KEEPALIVE, NO_MORE_SESSIONS, answer as answer_global, send as send_global,
+    send_bare as send_bare_global,
+};
 
-/// Something the connection protocol tells the application or asks it to decide.
+/// Settings for channels.
 #[derive(Debug, Clone)]
-#[non_exhaustive]
-pub enum ChannelEvent {}
+pub struct ChannelConfig {
+    /// The window we advertise for each channel (bytes the peer may send before we give more).
+    /// OpenSSH uses 2 MiB for sessions.
+    pub window: u32,
+    /// Largest data payload we accept in one message (OpenSSH: 32 KiB).
+    pub max_packet: u32,
+    /// Most channels open at once; further opens from the peer get RESOURCE_SHORTAGE.
+    pub max_channels: usize,
+    /// Pass `x11-req` and `x11` channels to the application; refused by the engine otherwise.
+    pub allow_x11: bool,
+}
+
+impl Default for ChannelConfig {
+    fn default() -> Self {
+        ChannelConfig {
+            window: 2 * 1024 * 1024,
+            max_packet: 32 * 1024,
+            max_channels: 1024,
+            allow_x11: false,
+        }
+    }
+}
+
+/// Largest data payload we put in one message, whatever the peer allows: bigger packets gain
+/// nothing in throughput and cost the peer memory.
+const MAX_SEND_CHUNK: u32 = 32 * 1024;
 
 /// The channels and global requests of one connection.
-pub(crate) struct Channels {}
+pub(crate) struct Channels {
+    role: Role,
+    cfg: ChannelConfig,
+    /// Channels by our id (the index); `None` slots are free ids.
+    slots: Vec<Option<Channel>>,
+    /// Answers owed to the peer's global requests, in order: `None` while the application decides.
+    global_owed: VecDeque<Option<(bool, Option<u32>)>>,
+    /// Our global requests that wait for an answer: name, and whether it asked for port 0.
+    global_awaited: VecDeque<(String, bool)>,
+    /// Server: the client sent `no-more-sessions@openssh.com`.
+    no_more_sessions: bool,
+}
 
 impl Channels {
-    pub(crate) fn new(_role: Role, _cfg: &ChannelConfig) -> Self {
-        Channels {}
+    pub(crate) fn new(role: Role, cfg: &ChannelConfig) -> Self {
+        let mut cfg = cfg.clone();
+        // A zero window or packet size would stall every channel; one byte is the floor.
+        cfg.window = cfg.window.max(1);
+        cfg.max_packet = cfg.max_packet.max(1);
+        Channels {
+            role,
+            cfg,
+            slots: Vec::new(),
+            global_owed: VecDeque::new(),
+            global_awaited: VecDeque::new(),
+            no_more_sessions: false,
+        }
     }
 
-    /// Handles a message numbered 80..=127 (admitted only once authenticated).
-    pub(crate) fn handle(&mut self, _ctx: &mut Ctx<'_>, payload: &[u8]) -> Result<(), Error> {
-        Err(Error::protocol(format!(
-            "message {}: the connection protocol is not available yet",
-            payload[0]
-        )))
+    /// Handles a message numbered 80..=100 (admitted only once authenticated).
+    pub(crate) fn handle(&mut self, ctx: &mut Ctx<'_>, payload: &[u8]) -> Result<(), Error> {
+        incoming::handle(self, ctx, payload)
     }
 
-    /// The next instant this layer needs `handle_timeout` (keepalives).
+    /// The next instant this layer needs `handle_timeout`: none (keepalives are the driver's).
     pub(crate) fn poll_timeout(&self) -> Option<Instant> {
         None
     }
 
-    /// Fires due timers.
+    /// Fires due timers (none yet).
     pub(crate) fn handle_timeout(&mut self, _ctx: &mut Ctx<'_>) -> Result<(), Error> {
         Ok(())
+    }
+
+    /// Channels in use (any stage).
+    pub(crate) fn count(&self) -> usize {
+        self.slots.iter().filter(|s| s.is_some()).count()
+    }
+
+    fn get(&self, id: u32) -> Option<&Channel> {
+        self.slots.get(id as usize).and_then(Option::as_ref)
+    }
+
+    fn get_mut(&mut self, id: u32) -> Option<&mut Channel> {
+        self.slots.get_mut(id as usize).and_then(Option::as_mut)
+    }
+
+    /// Takes a free id for `ch`, or `None` at the channel limit.
+    fn allocate(&mut self, ch: Channel) -> Option<ChannelId> {
+        if self.count() >= self.cfg.max_channels {
+            return None;
+        }
+        let idx = match self.slots.iter().position(Option::is_none) {
+            Some(i) => i,
+            None => {
+                self.slots.push(None);
+                self.slots.len() - 1
+            }
+        };
+        self.slots[idx] = Some(ch);
+        Some(ChannelId(u32::try_from(idx).ok()?))
+    }
+
+    /// Frees `id` and tells the application the channel is gone.
+    fn release(&mut self, ctx: &mut Ctx<'_>, id: u32) {
+        if let Some(slot) = self.slots.get_mut(id as usize) {
+            *slot = None;
+        }
+        // Trailing free slots are dropped so an idle connection holds no memory for old channels.
+        while self.slots.last().is_some_and(Option::is_none) {
+            self.slots.pop();
+        }
+        ctx.emit(Event::Channel(ChannelEvent::Closed {
+            channel: ChannelId(id),
+        }));
+    }
+
+    /// Sends the answers at the front of `id`'s queue that are decided.
+    fn flush_replies(ctx: &mut Ctx<'_>, ch: &mut Channel) {
+        while let Some(Some(ok)) = ch.replies_owed.front().copied() {
+            ch.replies_owed.pop_front();
+            let msg = if ok {
+                crate::msg::CHANNEL_SUCCESS
+            } else {
+                crate::msg::CHANNEL_FAILURE
+            };
+            ctx.send(messages::bare(msg, ch.remote_id));
+        }
     }
 }

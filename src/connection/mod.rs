@@ -16,6 +16,7 @@
 //! Nothing happens between calls: the engine never blocks, reads a clock or draws OS randomness.
 
 mod auth_api;
+mod channel_api;
 pub(crate) mod layer;
 
 use crate::channel::Channels;

@@ -108,8 +108,10 @@ static TABLE: &[Row] = &[
     row(USERAUTH_60, USERAUTH_60, "USERAUTH method reply", AUTH, 0, false),
     row(USERAUTH_61, USERAUTH_61, "USERAUTH method response", 0, AUTH, false),
     row(62, 79, "USERAUTH method message", AUTH, AUTH, false),
-    // RFC 4254: the connection protocol, only once authenticated.
-    row(GLOBAL_REQUEST, 127, "connection protocol message", CONN, CONN, false),
+    // RFC 4254: the connection protocol, only once authenticated. 101..=127 are reserved for
+    // it but unassigned: they get SSH_MSG_UNIMPLEMENTED like any unknown number.
+    row(GLOBAL_REQUEST, REQUEST_FAILURE, "global request message", CONN, CONN, false),
+    row(CHANNEL_OPEN, CHANNEL_FAILURE, "channel message", CONN, CONN, false),
     // OpenSSH ping@openssh.com: after the first key exchange.
     row(PING, PONG, "PING/PONG", UP, UP, false),
 ];
