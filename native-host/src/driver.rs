@@ -11,6 +11,7 @@
 //! the command's [`Handler`]. Time is an [`sshgate::Instant`] measured from a per-process origin
 //! ([`now`]), randomness a 32-byte OS seed per connection ([`os_seed`]).
 
+pub use crate::app_msg::AppMsg;
 use sshgate::{Connection, Error, Event, Instant};
 use std::future::Future;
 use std::sync::OnceLock;
@@ -101,10 +102,15 @@ pub enum Flow {
     Disconnect(String),
 }
 
-/// Acts on the engine's events (answering decisions through the engine it is given).
+/// Acts on the engine's events (answering decisions through the engine it is given), and on
+/// messages from the application's own tasks (process output, terminal input).
 pub trait Handler<E> {
     /// One event.
     fn on_event(&mut self, engine: &mut E, event: Event) -> Flow;
+    /// One message from the application's tasks (see [`drive_with_app`]).
+    fn on_app(&mut self, _engine: &mut E, _msg: AppMsg) -> Flow {
+        Flow::Continue
+    }
 }
 
 impl<E, F: FnMut(&mut E, Event) -> Flow> Handler<E> for F {
@@ -150,6 +156,26 @@ where
     H: Handler<E>,
     F: Future<Output = ()>,
 {
+    // Nobody holds the sender: the application side stays silent.
+    let (_, mut app) = tokio::sync::mpsc::channel(1);
+    drive_with_app(stream, engine, handler, &mut app, shutdown).await
+}
+
+/// [`drive`], also handing the handler whatever the application's tasks send on `app`
+/// (between engine inputs, with the same drain afterwards).
+pub async fn drive_with_app<S, E, H, F>(
+    stream: S,
+    engine: &mut E,
+    handler: &mut H,
+    app: &mut tokio::sync::mpsc::Receiver<AppMsg>,
+    shutdown: F,
+) -> Ending
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    E: Engine,
+    H: Handler<E>,
+    F: Future<Output = ()>,
+{
     let (mut rd, mut wr) = tokio::io::split(stream);
     let mut buf = vec![0u8; READ_CHUNK];
     let mut out = Vec::new();
@@ -187,6 +213,11 @@ where
                 Err(e) => return Ending::Io(e),
             },
             () = sleep => engine.handle_timeout(now()),
+            Some(msg) = app.recv() => {
+                if let Flow::Disconnect(why) = handler.on_app(engine, msg) {
+                    engine.disconnect(&why);
+                }
+            }
             () = &mut shutdown => {
                 engine.disconnect(SHUTDOWN_MESSAGE);
                 let _ = drain(engine, handler, &mut wr, &mut out).await;

@@ -9,6 +9,8 @@
 #![forbid(unsafe_code)]
 
 mod algs;
+mod app_msg;
+mod channel_io;
 mod client;
 mod driver;
 mod keyfile;

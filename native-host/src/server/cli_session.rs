@@ -105,7 +105,6 @@ mod tests {
     fn session() -> CliSession {
         CliSession::new(DeviceCli::new(CliContext {
             hostname: "router1".into(),
-            user: "lab".into(),
             privilege: 15,
             line_number: 1,
             state: Arc::new(DeviceRegistry::new(SshSettings::default())),

@@ -17,8 +17,6 @@ pub use super::device_state::{ConnectionRow, DeviceState, SshSettings, UserLine}
 pub struct CliContext {
     /// Device name, for the prompt.
     pub hostname: String,
-    /// Logged-in user.
-    pub user: String,
     /// IOS privilege level: 15 gives the `#` prompt.
     pub privilege: u8,
     /// This session's line number, marked `*` in `show users`.

@@ -51,7 +51,6 @@ impl DeviceState for Fake {
 fn cli(privilege: u8) -> DeviceCli {
     DeviceCli::new(CliContext {
         hostname: "router1".into(),
-        user: "lab".into(),
         privilege,
         line_number: 1,
         state: Arc::new(Fake),

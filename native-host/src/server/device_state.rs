@@ -103,8 +103,8 @@ pub struct SessionInfo {
     pub connection: ConnectionRow,
     /// Peer address, for `show users`.
     pub location: String,
-    /// Idle time `hh:mm:ss`, updated by the session.
-    pub idle: String,
+    /// When the user last typed (for the idle column).
+    pub last_active: std::time::Instant,
 }
 
 /// Settings plus the live sessions; share it in an `Arc` between sessions.
@@ -137,10 +137,10 @@ impl DeviceRegistry {
         self.lock().retain(|o| o.connection.id != id);
     }
 
-    /// Sets a session's idle time.
-    pub fn set_idle(&self, id: u32, idle: String) {
+    /// Records input on a session at `at` (its idle time restarts).
+    pub fn touch(&self, id: u32, at: std::time::Instant) {
         if let Some(s) = self.lock().iter_mut().find(|o| o.connection.id == id) {
-            s.idle = idle;
+            s.last_active = at;
         }
     }
 
@@ -170,7 +170,7 @@ impl DeviceState for DeviceRegistry {
                 line: format!("vty {i}"),
                 user: s.connection.username.clone(),
                 host: "idle".into(),
-                idle: s.idle.clone(),
+                idle: idle_hms(s.last_active.elapsed().as_secs()),
                 location: s.location.clone(),
             })
             .collect()
@@ -202,7 +202,7 @@ mod tests {
                 username: user.into(),
             },
             location: "127.0.0.1".into(),
-            idle: idle_hms(0),
+            last_active: std::time::Instant::now(),
         }
     }
 
@@ -227,10 +227,12 @@ mod tests {
         let reg = Arc::new(DeviceRegistry::new(SshSettings::default()));
         reg.add(session(3, "ops"));
         reg.add(session(1, "lab"));
-        reg.set_idle(3, idle_hms(3725));
+        let earlier = std::time::Instant::now()
+            .checked_sub(std::time::Duration::from_secs(3725))
+            .expect("the clock goes back an hour");
+        reg.touch(3, earlier);
         let mut cli = DeviceCli::new(CliContext {
             hostname: "router1".into(),
-            user: "lab".into(),
             privilege: 15,
             line_number: 1,
             state: reg.clone(),

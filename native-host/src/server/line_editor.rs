@@ -47,6 +47,7 @@ impl LineEditor {
 
     /// The line typed so far.
     #[must_use]
+    #[cfg(test)]
     pub fn pending(&self) -> &str {
         &self.line
     }

@@ -2,7 +2,7 @@
 //! on SIGTERM or ctrl-c, stop accepting, send "server shutting down" on every open connection,
 //! and wait (briefly) for them to flush.
 
-use super::users::UserEntry;
+use super::session::ServeContext;
 use crate::driver::{self, Ending};
 use crate::server::session::ServerSession;
 use anyhow::Context;
@@ -21,7 +21,7 @@ const DRAIN_TIME: Duration = Duration::from_secs(5);
 pub async fn serve(
     addrs: &[String],
     cfg: Arc<ServerConfig>,
-    users: Arc<Vec<UserEntry>>,
+    ctx: Arc<ServeContext>,
 ) -> anyhow::Result<()> {
     let (conn_tx, mut conn_rx) = mpsc::channel::<(TcpStream, SocketAddr)>(64);
     let mut accepts = JoinSet::new();
@@ -41,7 +41,7 @@ pub async fn serve(
     loop {
         tokio::select! {
             Some((stream, peer)) = conn_rx.recv() => {
-                conns.spawn(connection(stream, peer, cfg.clone(), users.clone(), stop_rx.clone()));
+                conns.spawn(connection(stream, peer, cfg.clone(), ctx.clone(), stop_rx.clone()));
             }
             Some(_) = conns.join_next(), if !conns.is_empty() => {}
             () = &mut shutdown => break,
@@ -83,7 +83,7 @@ async fn connection(
     stream: TcpStream,
     peer: SocketAddr,
     cfg: Arc<ServerConfig>,
-    users: Arc<Vec<UserEntry>>,
+    ctx: Arc<ServeContext>,
     mut stop: watch::Receiver<bool>,
 ) {
     tracing::info!(%peer, "connection accepted");
@@ -96,11 +96,14 @@ async fn connection(
         }
     };
     let mut conn = Connection::server(cfg, driver::now(), seed);
-    let mut session = ServerSession::new(peer, users);
+    // Session programs report here; bounded, so busy programs wait for the connection task.
+    let (app_tx, mut app_rx) = mpsc::channel(64);
+    let mut session = ServerSession::new(peer, ctx, app_tx);
     let shutdown = async move {
         let _ = stop.wait_for(|stop| *stop).await;
     };
-    let ending = driver::drive(stream, &mut conn, &mut session, shutdown).await;
+    let ending =
+        driver::drive_with_app(stream, &mut conn, &mut session, &mut app_rx, shutdown).await;
     match &ending {
         Ending::Engine(e) => {
             tracing::info!(%peer, fault = ?e.fault, reason = e.reason, "connection closed: {}", e.description)

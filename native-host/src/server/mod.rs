@@ -1,31 +1,27 @@
 //! `sshgate-host serve`: the engine as an SSH server for a device, configured by a TOML file.
 //!
-//! User authentication is wired: local users (`[[users]]` in the device file) log in with a
-//! password (PHC hash, timing-equal `dummy_verify` for unknown users), keyboard-interactive, or a
-//! public key (authorized keys, IOS key hashes). Sessions are not wired yet (the connection
-//! protocol is the next step), so an authenticated client is closed at its first channel open.
+//! Local users (`[[users]]` in the device file) log in with a password (PHC hash,
+//! timing-equal `dummy_verify` for unknown users), keyboard-interactive, or a public key
+//! (authorized keys, IOS key hashes). Each session channel runs the built-in device CLI or the
+//! user's configured program (`session`, `session_channel`, `process`).
 //!
-//! Ready for the session layer (not wired yet): the built-in device CLI:
-//! `device_cli` (the interpreter), `device_show` (IOS `show` layouts), `device_state` (what
-//! the CLI shows, and a registry of live sessions), `line_editor` and `cli_session` (raw
-//! terminal bytes in, echo/output/prompts out, for a channel without a server-side PTY).
+//! The device CLI: `device_cli` (the interpreter), `device_show` (IOS `show` layouts),
+//! `device_state` (what the CLI shows, and the registry of live sessions), `line_editor` and
+//! `cli_session` (raw terminal bytes in, echo/output/prompts out: the CLI needs no PTY).
 
 pub mod auth;
-#[allow(dead_code)]
 pub mod cli_session;
 pub mod config;
-#[allow(dead_code)]
 pub mod device_cli;
-#[allow(dead_code)]
 pub mod device_show;
-#[allow(dead_code)]
 pub mod device_state;
 pub mod keys;
-#[allow(dead_code)]
 pub mod line_editor;
 pub mod listener;
 pub mod passwords;
+pub mod process;
 pub mod session;
+pub mod session_channel;
 pub mod users;
 
 use clap::Args;
@@ -77,11 +73,19 @@ pub async fn run(args: &ServeArgs) -> anyhow::Result<()> {
         auth,
         ..ServerConfig::default()
     });
-    let users = Arc::new(file.users.clone());
+    let registry = Arc::new(device_state::DeviceRegistry::new(
+        device_state::settings_from_config(&file, &cfg.common.algorithms),
+    ));
+    let ctx = Arc::new(session::ServeContext {
+        users: file.users.clone(),
+        registry,
+        hostname: file.server.hostname.clone(),
+        next_number: std::sync::atomic::AtomicU32::new(0),
+    });
     let listen = if args.listen.is_empty() {
         &file.server.listen
     } else {
         &args.listen
     };
-    listener::serve(listen, cfg, users).await
+    listener::serve(listen, cfg, ctx).await
 }

@@ -1,25 +1,234 @@
-//! The server's per-connection event handler. The engine does the protocol; this logs and
-//! answers the engine's questions (user authentication, for now).
+//! The server's per-connection handler: logs, answers user authentication from the device
+//! file, and runs sessions — the built-in device CLI, or the user's configured program — on the
+//! session channels the client opens. The engine does the protocol; this decides and moves
+//! bytes (see [`crate::channel_io`]).
 
 use super::auth::on_auth_event;
+use super::device_cli::{CliContext, DeviceCli, mac_display};
+use super::device_state::{ConnectionRow, DeviceRegistry, DeviceState, SessionInfo};
+use super::session_channel::SessionChannel;
 use super::users::UserEntry;
+use crate::app_msg::{AppMsg, Exit};
+use crate::channel_io::outbox::{Item, Outboxes};
 use crate::driver::{Flow, Handler};
+use sshgate::channel::{ChannelEvent, ChannelId, ChannelKind, ChannelRequest, open_failure};
 use sshgate::transport::cipher::MacAlg;
+use sshgate::transport::kexinit::Negotiated;
+use sshgate::userauth::AuthEvent;
 use sshgate::{Connection, Event};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use tokio::sync::mpsc;
+
+/// What every connection of one server shares.
+pub struct ServeContext {
+    /// `[[users]]`.
+    pub users: Vec<UserEntry>,
+    /// Live sessions and settings, for `show ssh` / `show ip ssh` / `show users`.
+    pub registry: Arc<DeviceRegistry>,
+    /// The device's name (prompt).
+    pub hostname: String,
+    /// Connection numbers, as IOS counts them (from 0).
+    pub next_number: AtomicU32,
+}
 
 /// One accepted connection.
 pub struct ServerSession {
     peer: SocketAddr,
-    users: Arc<Vec<UserEntry>>,
+    ctx: Arc<ServeContext>,
+    app: mpsc::Sender<AppMsg>,
+    number: u32,
+    /// The user named in the latest authentication request; after success, the user.
+    user: Option<String>,
+    authenticated: bool,
+    algorithms: Option<Negotiated>,
+    channels: HashMap<ChannelId, SessionChannel>,
+    outboxes: Outboxes,
 }
 
 impl ServerSession {
-    /// A session for a client at `peer`.
+    /// A session for a client at `peer`; the application's tasks report on `app`.
     #[must_use]
-    pub fn new(peer: SocketAddr, users: Arc<Vec<UserEntry>>) -> Self {
-        ServerSession { peer, users }
+    pub fn new(peer: SocketAddr, ctx: Arc<ServeContext>, app: mpsc::Sender<AppMsg>) -> Self {
+        let number = ctx.next_number.fetch_add(1, Ordering::Relaxed);
+        ServerSession {
+            peer,
+            ctx,
+            app,
+            number,
+            user: None,
+            authenticated: false,
+            algorithms: None,
+            channels: HashMap::new(),
+            outboxes: Outboxes::default(),
+        }
+    }
+
+    fn entry(&self) -> Option<&UserEntry> {
+        let name = self.user.as_deref()?;
+        self.ctx.users.iter().find(|u| u.name == name)
+    }
+
+    /// Puts this connection in the device's session list (`show ssh`, `show users`).
+    fn register(&self) {
+        let (Some(n), Some(user)) = (&self.algorithms, &self.user) else {
+            return;
+        };
+        let mac = |m: Option<MacAlg>| m.map(MacAlg::name);
+        self.ctx.registry.add(SessionInfo {
+            connection: ConnectionRow {
+                id: self.number,
+                version: "2.0".into(),
+                encryption_in: n.cipher_c2s.name().into(),
+                encryption_out: n.cipher_s2c.name().into(),
+                hmac_in: mac_display(n.cipher_c2s.name(), mac(n.mac_c2s)),
+                hmac_out: mac_display(n.cipher_s2c.name(), mac(n.mac_s2c)),
+                state: "Session started".into(),
+                username: user.clone(),
+            },
+            location: self.peer.ip().to_string(),
+            last_active: std::time::Instant::now(),
+        });
+    }
+
+    fn cli(&self) -> DeviceCli {
+        let state: Arc<dyn DeviceState> = self.ctx.registry.clone();
+        DeviceCli::new(CliContext {
+            hostname: self.ctx.hostname.clone(),
+            privilege: self.entry().map_or(1, |u| u.privilege),
+            line_number: self.number,
+            state,
+        })
+    }
+
+    fn on_channel(&mut self, conn: &mut Connection, ev: ChannelEvent) {
+        match ev {
+            ChannelEvent::OpenRequest { channel, kind } => {
+                if kind == ChannelKind::Session && self.authenticated {
+                    if conn.accept_channel(channel).is_ok() {
+                        self.channels.insert(channel, SessionChannel::new());
+                    }
+                } else {
+                    // A device does not forward ports.
+                    let _ = conn.reject_channel(
+                        channel,
+                        open_failure::ADMINISTRATIVELY_PROHIBITED,
+                        "port forwarding is disabled on this device",
+                    );
+                }
+            }
+            ChannelEvent::Request {
+                channel,
+                request,
+                want_reply,
+            } => {
+                let ok = self.on_request(conn, channel, request);
+                if want_reply {
+                    let _ = conn.answer_channel_request(channel, ok);
+                }
+            }
+            ChannelEvent::Data { channel, data } => {
+                self.ctx
+                    .registry
+                    .touch(self.number, std::time::Instant::now());
+                if let Some(ch) = self.channels.get_mut(&channel) {
+                    let out = ch.input(conn, channel, data);
+                    self.send(conn, channel, out);
+                }
+            }
+            ChannelEvent::ExtendedData { channel, data, .. } => {
+                // Nothing reads a client's stderr: give the window back.
+                let _ = conn.consume(channel, data.len());
+            }
+            ChannelEvent::Eof { channel } => {
+                if let Some(ch) = self.channels.get_mut(&channel) {
+                    ch.peer_eof();
+                }
+            }
+            ChannelEvent::Writable { channel } => self.outboxes.flush(conn, channel),
+            ChannelEvent::Closed { channel } => {
+                self.outboxes.forget(channel);
+                if let Some(ch) = self.channels.remove(&channel) {
+                    ch.hang_up();
+                }
+            }
+            ChannelEvent::GlobalRequest {
+                want_reply: true, ..
+            } => {
+                let _ = conn.answer_global_request(false, None);
+            }
+            _ => {}
+        }
+    }
+
+    /// Decides a channel request; true to answer SUCCESS.
+    fn on_request(
+        &mut self,
+        conn: &mut Connection,
+        channel: ChannelId,
+        req: ChannelRequest,
+    ) -> bool {
+        let cli =
+            matches!(req, ChannelRequest::Shell | ChannelRequest::Exec { .. }).then(|| self.cli());
+        let command = self.entry().and_then(|u| u.command.clone());
+        let user = self.user.clone().unwrap_or_default();
+        let Some(ch) = self.channels.get_mut(&channel) else {
+            return false;
+        };
+        let started = match req {
+            ChannelRequest::Pty(p) => return ch.set_pty(p),
+            ChannelRequest::Env { name, value } => return ch.set_env(name, value),
+            ChannelRequest::WindowChange(size) => {
+                ch.resize(size);
+                return true;
+            }
+            ChannelRequest::Signal { name } => return ch.signal(&name),
+            ChannelRequest::Shell => ch.start_shell(
+                cli.expect("made for shell"),
+                command.as_deref(),
+                &user,
+                channel,
+                &self.app,
+            ),
+            ChannelRequest::Exec { command: line } => ch.start_exec(
+                cli.expect("made for exec"),
+                command.as_deref(),
+                &line,
+                &user,
+                channel,
+                &self.app,
+            ),
+            _ => return false,
+        };
+        match started {
+            Ok(out) => {
+                tracing::info!(peer = %self.peer, %channel, "session started");
+                self.send(conn, channel, out);
+                true
+            }
+            Err(e) => {
+                tracing::warn!(peer = %self.peer, %channel, error = %e, "session refused");
+                false
+            }
+        }
+    }
+
+    /// Queues what a session produced.
+    fn send(&mut self, conn: &mut Connection, channel: ChannelId, items: Vec<Item>) {
+        for item in items {
+            self.outboxes.push(conn, channel, item);
+        }
+    }
+}
+
+impl Drop for ServerSession {
+    fn drop(&mut self) {
+        self.ctx.registry.remove(self.number);
+        for (_, ch) in self.channels.drain() {
+            ch.hang_up();
+        }
     }
 }
 
@@ -37,17 +246,23 @@ impl Handler<Connection> for ServerSession {
             Event::KexComplete {
                 algorithms: n,
                 initial,
-            } => tracing::info!(
-                %peer,
-                kex = n.kex.name(),
-                hostkey = n.host_key.name(),
-                cipher_c2s = n.cipher_c2s.name(),
-                mac_c2s = mac_name(n.mac_c2s),
-                cipher_s2c = n.cipher_s2c.name(),
-                mac_s2c = mac_name(n.mac_s2c),
-                rekey = !initial,
-                "key exchange complete"
-            ),
+            } => {
+                tracing::info!(
+                    %peer,
+                    kex = n.kex.name(),
+                    hostkey = n.host_key.name(),
+                    cipher_c2s = n.cipher_c2s.name(),
+                    mac_c2s = mac_name(n.mac_c2s),
+                    cipher_s2c = n.cipher_s2c.name(),
+                    mac_s2c = mac_name(n.mac_s2c),
+                    rekey = !initial,
+                    "key exchange complete"
+                );
+                self.algorithms = Some(n);
+                if self.authenticated {
+                    self.register();
+                }
+            }
             Event::ServiceStarted(name) => {
                 tracing::info!(%peer, service = %name, "service started");
             }
@@ -55,18 +270,63 @@ impl Handler<Connection> for ServerSession {
                 let names: Vec<&str> = exts.iter().map(|(n, _)| n.as_str()).collect();
                 tracing::debug!(%peer, extensions = ?names, "client extensions");
             }
-            Event::Auth(sshgate::userauth::AuthEvent::Success) => {
-                tracing::info!(%peer, "user authenticated");
+            Event::Auth(AuthEvent::Success) => {
+                tracing::info!(%peer, user = ?self.user, "user authenticated");
+                self.authenticated = true;
+                self.register();
             }
             Event::Auth(ev) => {
-                if let Err(e) = on_auth_event(conn, &self.users, ev) {
+                if let AuthEvent::Request { user, .. } = &ev {
+                    self.user = Some(user.clone());
+                }
+                if let Err(e) = on_auth_event(conn, &self.ctx.users, ev) {
                     tracing::warn!(%peer, error = %e, "authentication answer refused");
                 }
             }
+            Event::Channel(ev) => self.on_channel(conn, ev),
             Event::Debug { message, .. } => {
                 tracing::debug!(%peer, %message, "client debug message");
             }
             _ => {}
+        }
+        Flow::Continue
+    }
+
+    fn on_app(&mut self, conn: &mut Connection, msg: AppMsg) -> Flow {
+        match msg {
+            AppMsg::Output {
+                channel,
+                ext,
+                data,
+                permit,
+            } => self.outboxes.push(
+                conn,
+                channel,
+                Item::Data {
+                    ext,
+                    bytes: data,
+                    offset: 0,
+                    _permit: Some(permit),
+                },
+            ),
+            AppMsg::Written { channel, n } => {
+                let _ = conn.consume(channel, n);
+            }
+            AppMsg::OutputEnd { channel, ext } => {
+                if let Some(ch) = self.channels.get_mut(&channel) {
+                    let out = ch.output_ended(ext);
+                    self.send(conn, channel, out);
+                }
+            }
+            AppMsg::Exited { channel, exit } => {
+                if let Some(ch) = self.channels.get_mut(&channel) {
+                    if let Exit::Signal { name, .. } = &exit {
+                        tracing::info!(peer = %self.peer, %channel, signal = %name, "program killed");
+                    }
+                    let out = ch.exited(exit);
+                    self.send(conn, channel, out);
+                }
+            }
         }
         Flow::Continue
     }

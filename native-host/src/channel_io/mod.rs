@@ -1,0 +1,6 @@
+//! Moving bytes between engine channels and the application: an ordered per-channel outbox
+//! that respects the peer's window ([`outbox`]), and readers that turn a byte stream into
+//! [`crate::app_msg::AppMsg::Output`] under a memory bound ([`reader`]).
+
+pub mod outbox;
+pub mod reader;
