@@ -49,6 +49,20 @@ pub enum AppMsg {
         /// How many.
         n: usize,
     },
+    /// The local terminal changed size (SIGWINCH), client side.
+    Resized {
+        /// Columns.
+        cols: u32,
+        /// Rows.
+        rows: u32,
+    },
+    /// A password verification finished (server): answer request `id` with `verdict`.
+    AuthVerdict {
+        /// The engine's request id.
+        id: u64,
+        /// The verdict.
+        verdict: sshgate::userauth::AuthVerdict,
+    },
     /// The program ended.
     Exited {
         /// Which channel.

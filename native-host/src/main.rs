@@ -65,7 +65,12 @@ fn main() -> ExitCode {
         Command::Serve(args) => runtime()
             .and_then(|rt| rt.block_on(server::run(args)))
             .map(|()| ExitCode::SUCCESS),
-        Command::Ssh(args) => runtime().and_then(|rt| rt.block_on(client::run(args))),
+        Command::Ssh(args) => runtime().and_then(|rt| {
+            let r = rt.block_on(client::run(args));
+            // A read of standard input may still be blocked in tokio's pool: do not wait for it.
+            rt.shutdown_background();
+            r
+        }),
     };
     match result {
         Ok(code) => code,

@@ -279,8 +279,19 @@ impl Handler<Connection> for ServerSession {
                 if let AuthEvent::Request { user, .. } = &ev {
                     self.user = Some(user.clone());
                 }
-                if let Err(e) = on_auth_event(conn, &self.ctx.users, ev) {
-                    tracing::warn!(%peer, error = %e, "authentication answer refused");
+                match on_auth_event(conn, &self.ctx.users, ev) {
+                    Ok(Some(check)) => {
+                        let app = self.app.clone();
+                        tokio::task::spawn_blocking(move || {
+                            let verdict = check.verdict();
+                            let _ = app.blocking_send(AppMsg::AuthVerdict {
+                                id: check.id,
+                                verdict,
+                            });
+                        });
+                    }
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(%peer, error = %e, "authentication answer refused"),
                 }
             }
             Event::Channel(ev) => self.on_channel(conn, ev),
@@ -316,6 +327,12 @@ impl Handler<Connection> for ServerSession {
                 if let Some(ch) = self.channels.get_mut(&channel) {
                     let out = ch.output_ended(ext);
                     self.send(conn, channel, out);
+                }
+            }
+            AppMsg::Resized { .. } => {}
+            AppMsg::AuthVerdict { id, verdict } => {
+                if let Err(e) = conn.answer_auth(id, verdict) {
+                    tracing::warn!(peer = %self.peer, error = %e, "authentication answer refused");
                 }
             }
             AppMsg::Exited { channel, exit } => {
