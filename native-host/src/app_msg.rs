@@ -56,12 +56,12 @@ pub enum AppMsg {
         /// Rows.
         rows: u32,
     },
-    /// A password verification finished (server): answer request `id` with `verdict`.
-    AuthVerdict {
+    /// A password verification finished (server): answer request `id`.
+    AuthOutcome {
         /// The engine's request id.
         id: u64,
-        /// The verdict.
-        verdict: sshgate::userauth::AuthVerdict,
+        /// What to answer.
+        outcome: crate::server::auth::Outcome,
     },
     /// The program ended.
     Exited {

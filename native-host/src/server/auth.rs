@@ -1,30 +1,86 @@
 //! The device's answers to user-authentication questions: local users from the config
 //! (IOS `username ... secret ...`, `ip ssh pubkey-chain`), checked against password hashes,
-//! authorized keys and IOS key hashes. The engine runs the protocol; this only decides.
+//! authorized keys and IOS key hashes, and the IOS "ChPass" change of an expired password
+//! (password method: SSH_MSG_USERAUTH_PASSWD_CHANGEREQ; keyboard-interactive: the seed's
+//! "Your password has expired." / "New Password:" / "Re-enter New password:" rounds, a mismatch
+//! retried). The engine runs the protocol; this only decides. Password hashing is slow by
+//! design, so verification is packaged as a [`PasswordCheck`] to run on a blocking thread.
 
-use super::passwords::{dummy_verify, verify_password};
+use super::passwords::{dummy_verify, hash_password, verify_password};
 use super::users::UserEntry;
 use sshgate::userauth::{AuthEvent, AuthMethod, AuthVerdict, Prompt};
 use sshgate::{Connection, Error};
+use std::collections::HashMap;
+use std::sync::Mutex;
 use zeroize::Zeroizing;
 
 /// IOS's wording for the expired-password change (seed: "Enabling ChPass").
 pub const EXPIRED_PROMPT: &str = "Your password has expired. Enter a new one now.";
+/// Keyboard-interactive instruction when the password must change.
+const EXPIRED_INSTRUCTION: &str = "Your password has expired.\nEnter a new one now.";
+/// Keyboard-interactive instruction after two different new passwords.
+const MISMATCH_INSTRUCTION: &str =
+    "The New and Re-entered passwords have to be the same.\nTry again.";
 
-/// A password to verify off the async workers (argon2 and scrypt take tens of milliseconds).
+/// Passwords changed while the server runs (user → PHC hash); they replace the file's hash and
+/// clear its `password_expired`.
+#[derive(Debug, Default)]
+pub struct ChangedPasswords(Mutex<HashMap<String, String>>);
+
+impl ChangedPasswords {
+    fn get(&self, user: &str) -> Option<String> {
+        self.lock().get(user).cloned()
+    }
+
+    fn set(&self, user: &str, hash: String) {
+        self.lock().insert(user.to_string(), hash);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Where a connection's keyboard-interactive exchange stands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum KbdStage {
+    /// The next answers are the password.
+    #[default]
+    Password,
+    /// The next answers are the new password, twice.
+    NewPassword,
+}
+
+/// What a verification decided.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Answer the request with this verdict.
+    Verdict(AuthVerdict),
+    /// Keyboard-interactive: the password was right but has expired; ask for a new one.
+    AskNewPassword,
+}
+
+/// A password to verify (and perhaps a new one to store) off the async workers.
 pub struct PasswordCheck {
     /// The request to answer.
     pub id: u64,
+    user: String,
     hash: Option<String>,
     password: Zeroizing<String>,
-    /// The user must change the password, and this request did not carry a new one.
-    change_due: bool,
+    /// The password has expired and must be changed.
+    expired: bool,
+    /// A new password that replaces the old one once the old one is verified.
+    new_password: Option<Zeroizing<String>>,
+    /// Keyboard-interactive (an expired password leads to more prompts instead of CHANGEREQ).
+    interactive: bool,
 }
 
 impl PasswordCheck {
-    /// Runs the check (blocking) and returns the verdict.
+    /// Runs the check (blocking) and returns what to answer.
     #[must_use]
-    pub fn verdict(&self) -> AuthVerdict {
+    pub fn run(&self, changed: &ChangedPasswords) -> Outcome {
         let ok = match &self.hash {
             Some(hash) => verify_password(hash, &self.password),
             None => {
@@ -33,40 +89,118 @@ impl PasswordCheck {
                 false
             }
         };
-        match (ok, self.change_due) {
-            (true, true) => AuthVerdict::PasswordExpired {
+        if !ok {
+            return Outcome::Verdict(AuthVerdict::Reject);
+        }
+        if let Some(new) = &self.new_password {
+            return Outcome::Verdict(store(changed, &self.user, new));
+        }
+        match (self.expired, self.interactive) {
+            (false, _) => Outcome::Verdict(AuthVerdict::Accept),
+            (true, false) => Outcome::Verdict(AuthVerdict::PasswordExpired {
                 prompt: EXPIRED_PROMPT.to_string(),
-            },
-            (true, false) => AuthVerdict::Accept,
-            (false, _) => AuthVerdict::Reject,
+            }),
+            (true, true) => Outcome::AskNewPassword,
         }
     }
 }
 
-/// Answers one authentication question from the engine; a password comes back as a
-/// [`PasswordCheck`] for the caller to run on a blocking thread.
+/// Hashes and records a new password; refuses an empty one.
+fn store(changed: &ChangedPasswords, user: &str, new: &str) -> AuthVerdict {
+    if new.is_empty() {
+        return AuthVerdict::Reject;
+    }
+    match hash_password(new) {
+        Ok(hash) => {
+            changed.set(user, hash);
+            tracing::info!(%user, "password changed");
+            AuthVerdict::Accept
+        }
+        Err(e) => {
+            tracing::warn!(%user, error = %e, "cannot hash the new password");
+            AuthVerdict::Reject
+        }
+    }
+}
+
+/// A new password typed twice in keyboard-interactive, to store (blocking) after the match.
+pub struct NewPassword {
+    /// The request to answer.
+    pub id: u64,
+    user: String,
+    password: Zeroizing<String>,
+}
+
+impl NewPassword {
+    /// Hashes and records it (blocking).
+    #[must_use]
+    pub fn run(&self, changed: &ChangedPasswords) -> AuthVerdict {
+        store(changed, &self.user, &self.password)
+    }
+}
+
+/// Work the caller must finish off the async workers.
+pub enum Pending {
+    /// Verify a password.
+    Check(PasswordCheck),
+    /// Store a new password.
+    Store(NewPassword),
+}
+
+fn prompt(text: &str) -> Prompt {
+    Prompt {
+        text: text.to_string(),
+        echo: false,
+    }
+}
+
+/// Asks for the new password twice (keyboard-interactive).
+pub fn ask_new_password(conn: &mut Connection, id: u64, retry: bool) -> Result<(), Error> {
+    let instruction = if retry {
+        MISMATCH_INSTRUCTION
+    } else {
+        EXPIRED_INSTRUCTION
+    };
+    conn.answer_kbd_prompts(
+        id,
+        "",
+        instruction,
+        vec![prompt("New Password: "), prompt("Re-enter New password: ")],
+    )
+}
+
+/// Answers one authentication question from the engine, or returns the slow part for the
+/// caller to run on a blocking thread. `stage` is this connection's keyboard-interactive state.
 pub fn on_auth_event(
     conn: &mut Connection,
     users: &[UserEntry],
+    changed: &ChangedPasswords,
+    stage: &mut KbdStage,
     event: AuthEvent,
-) -> Result<Option<PasswordCheck>, Error> {
+) -> Result<Option<Pending>, Error> {
     let AuthEvent::Request { id, user, method } = event else {
         return Ok(None);
     };
     let entry = users.iter().find(|u| u.name == user);
-    let check = |password: &str, change_due: bool| PasswordCheck {
+    let override_hash = changed.get(&user);
+    let expired = override_hash.is_none() && entry.is_some_and(|u| u.password_expired);
+    let hash = override_hash.or_else(|| entry.and_then(|u| u.password_hash.clone()));
+    let check = |password: &str, new_password: Option<&str>, interactive: bool| PasswordCheck {
         id,
-        hash: entry.and_then(|u| u.password_hash.clone()),
+        user: user.clone(),
+        hash: hash.clone(),
         password: Zeroizing::new(password.to_string()),
-        change_due,
+        expired,
+        new_password: new_password.map(|p| Zeroizing::new(p.to_string())),
+        interactive,
     };
     match method {
         AuthMethod::Password {
             password,
             new_password,
         } => {
-            let change_due = entry.is_some_and(|u| u.password_expired) && new_password.is_none();
-            return Ok(Some(check(password.expose(), change_due)));
+            let new = new_password.as_ref().map(|p| p.expose());
+            return Ok(Some(Pending::Check(check(password.expose(), new, false))));
         }
         AuthMethod::PublicKeyQuery { key, .. } | AuthMethod::PublicKey { key, .. } => {
             let allowed =
@@ -81,24 +215,34 @@ pub fn on_auth_event(
             )?;
         }
         AuthMethod::KeyboardInteractive { .. } => {
-            let prompt = Prompt {
-                text: "Password: ".to_string(),
-                echo: false,
-            };
-            conn.answer_kbd_prompts(id, "", "", vec![prompt])?;
+            *stage = KbdStage::Password;
+            conn.answer_kbd_prompts(id, "", "", vec![prompt("Password: ")])?;
         }
-        AuthMethod::KeyboardInteractiveResponses { responses } => {
-            let answer = match responses.as_slice() {
-                [one] => one.expose(),
-                // Wrong number of answers: still pay the hashing time, then fail.
-                _ => "",
-            };
-            let mut c = check(answer, false);
-            if responses.len() != 1 {
-                c.hash = None;
+        AuthMethod::KeyboardInteractiveResponses { responses } => match *stage {
+            KbdStage::Password => {
+                let pending = match responses.as_slice() {
+                    [one] => check(one.expose(), None, true),
+                    // Wrong number of answers: still pay the hashing time, then fail.
+                    _ => PasswordCheck {
+                        hash: None,
+                        ..check("", None, true)
+                    },
+                };
+                return Ok(Some(Pending::Check(pending)));
             }
-            return Ok(Some(c));
-        }
+            KbdStage::NewPassword => match responses.as_slice() {
+                [a, b] if a.expose() == b.expose() && !a.expose().is_empty() => {
+                    *stage = KbdStage::Password;
+                    return Ok(Some(Pending::Store(NewPassword {
+                        id,
+                        user,
+                        password: Zeroizing::new(a.expose().to_string()),
+                    })));
+                }
+                [_, _] => ask_new_password(conn, id, true)?,
+                _ => conn.answer_auth(id, AuthVerdict::Reject)?,
+            },
+        },
         _ => conn.answer_auth(id, AuthVerdict::Reject)?,
     }
     Ok(None)

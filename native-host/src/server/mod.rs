@@ -81,6 +81,7 @@ pub async fn run(args: &ServeArgs) -> anyhow::Result<()> {
         registry,
         hostname: file.server.hostname.clone(),
         next_number: std::sync::atomic::AtomicU32::new(0),
+        changed: auth::ChangedPasswords::default(),
     });
     let listen = if args.listen.is_empty() {
         &file.server.listen

@@ -3,7 +3,7 @@
 //! session channels the client opens. The engine does the protocol; this decides and moves
 //! bytes (see [`crate::channel_io`]).
 
-use super::auth::on_auth_event;
+use super::auth::{ChangedPasswords, KbdStage, Outcome, Pending, ask_new_password, on_auth_event};
 use super::device_cli::{CliContext, DeviceCli, mac_display};
 use super::device_state::{ConnectionRow, DeviceRegistry, DeviceState, SessionInfo};
 use super::session_channel::SessionChannel;
@@ -32,6 +32,8 @@ pub struct ServeContext {
     pub hostname: String,
     /// Connection numbers, as IOS counts them (from 0).
     pub next_number: AtomicU32,
+    /// Passwords users changed since the start.
+    pub changed: ChangedPasswords,
 }
 
 /// One accepted connection.
@@ -43,6 +45,7 @@ pub struct ServerSession {
     /// The user named in the latest authentication request; after success, the user.
     user: Option<String>,
     authenticated: bool,
+    kbd: KbdStage,
     algorithms: Option<Negotiated>,
     channels: HashMap<ChannelId, SessionChannel>,
     outboxes: Outboxes,
@@ -60,6 +63,7 @@ impl ServerSession {
             number,
             user: None,
             authenticated: false,
+            kbd: KbdStage::default(),
             algorithms: None,
             channels: HashMap::new(),
             outboxes: Outboxes::default(),
@@ -279,15 +283,17 @@ impl Handler<Connection> for ServerSession {
                 if let AuthEvent::Request { user, .. } = &ev {
                     self.user = Some(user.clone());
                 }
-                match on_auth_event(conn, &self.ctx.users, ev) {
-                    Ok(Some(check)) => {
+                let ctx = &self.ctx;
+                match on_auth_event(conn, &ctx.users, &ctx.changed, &mut self.kbd, ev) {
+                    Ok(Some(pending)) => {
                         let app = self.app.clone();
+                        let ctx = self.ctx.clone();
                         tokio::task::spawn_blocking(move || {
-                            let verdict = check.verdict();
-                            let _ = app.blocking_send(AppMsg::AuthVerdict {
-                                id: check.id,
-                                verdict,
-                            });
+                            let (id, outcome) = match pending {
+                                Pending::Check(c) => (c.id, c.run(&ctx.changed)),
+                                Pending::Store(n) => (n.id, Outcome::Verdict(n.run(&ctx.changed))),
+                            };
+                            let _ = app.blocking_send(AppMsg::AuthOutcome { id, outcome });
                         });
                     }
                     Ok(None) => {}
@@ -330,8 +336,15 @@ impl Handler<Connection> for ServerSession {
                 }
             }
             AppMsg::Resized { .. } => {}
-            AppMsg::AuthVerdict { id, verdict } => {
-                if let Err(e) = conn.answer_auth(id, verdict) {
+            AppMsg::AuthOutcome { id, outcome } => {
+                let r = match outcome {
+                    Outcome::Verdict(v) => conn.answer_auth(id, v),
+                    Outcome::AskNewPassword => {
+                        self.kbd = KbdStage::NewPassword;
+                        ask_new_password(conn, id, false)
+                    }
+                };
+                if let Err(e) = r {
                     tracing::warn!(peer = %self.peer, error = %e, "authentication answer refused");
                 }
             }
