@@ -7,7 +7,9 @@
 
 pub mod known_hosts;
 pub mod options;
+pub mod remote;
 pub mod session;
+pub mod terminal;
 
 use crate::driver::{self, Ending};
 use options::ClientSettings;

@@ -1,0 +1,259 @@
+//! The client's session channel, as OpenSSH's `ssh` runs it: open a session, ask for a PTY
+//! when interactive, start the shell or the command, then pump stdin to the channel and the
+//! channel to stdout/stderr with flow control, forward terminal resizes, and end with the
+//! remote command's exit status (255 when there is none, as OpenSSH).
+
+use super::terminal::{self, RawMode};
+use crate::app_msg::AppMsg;
+use crate::channel_io::outbox::{Item, Outboxes};
+use crate::channel_io::reader;
+use crate::driver::Flow;
+use sshgate::Connection;
+use sshgate::channel::{
+    ChannelEvent, ChannelId, ChannelRequest, PtyRequest, TerminalModes, WindowSize,
+};
+use std::collections::VecDeque;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::sync::mpsc;
+
+/// OpenSSH's exit status when there is no remote one.
+pub const EXIT_NO_STATUS: u8 = 255;
+
+/// What to run remotely.
+#[derive(Debug, Clone)]
+pub struct RemoteSpec {
+    /// The command, or `None` for a shell.
+    pub command: Option<String>,
+    /// Ask for a PTY.
+    pub pty: bool,
+}
+
+/// One remote session.
+pub struct RemoteSession {
+    spec: RemoteSpec,
+    app: mpsc::Sender<AppMsg>,
+    channel: Option<ChannelId>,
+    /// Requests awaiting an answer, by name, in order.
+    awaiting: VecDeque<&'static str>,
+    raw: Option<RawMode>,
+    stdout: Option<mpsc::UnboundedSender<Vec<u8>>>,
+    stderr: Option<mpsc::UnboundedSender<Vec<u8>>>,
+    /// The writer tasks, awaited by [`RemoteSession::finish`] so no output is lost at exit.
+    writers: Vec<tokio::task::JoinHandle<()>>,
+    outboxes: Outboxes,
+    exit: Option<u8>,
+}
+
+impl RemoteSession {
+    /// A session that will run `spec`; local tasks report on `app`.
+    #[must_use]
+    pub fn new(spec: RemoteSpec, app: mpsc::Sender<AppMsg>) -> Self {
+        RemoteSession {
+            spec,
+            app,
+            channel: None,
+            awaiting: VecDeque::new(),
+            raw: None,
+            stdout: None,
+            stderr: None,
+            writers: Vec::new(),
+            outboxes: Outboxes::default(),
+            exit: None,
+        }
+    }
+
+    /// The exit status for the process.
+    #[must_use]
+    pub fn exit_code(&self) -> u8 {
+        self.exit.unwrap_or(EXIT_NO_STATUS)
+    }
+
+    /// Waits until everything received is written out, restores the terminal; returns the exit
+    /// status. Call after the connection ended and its message receiver is dropped.
+    pub async fn finish(mut self) -> u8 {
+        self.stdout = None;
+        self.stderr = None;
+        for w in self.writers.drain(..) {
+            let _ = w.await;
+        }
+        self.raw = None;
+        self.exit_code()
+    }
+
+    /// Opens the session channel (after authentication).
+    pub fn start(&mut self, conn: &mut Connection) -> Flow {
+        match conn.open_session() {
+            Ok(id) => {
+                self.channel = Some(id);
+                Flow::Continue
+            }
+            Err(e) => Flow::Disconnect(format!("cannot open a session: {e}")),
+        }
+    }
+
+    /// The channel is open: PTY, environment, then the shell or the command.
+    fn opened(&mut self, conn: &mut Connection, ch: ChannelId) {
+        if self.spec.pty {
+            let (cols, rows, wpx, hpx) = terminal::size().unwrap_or((80, 24, 0, 0));
+            let pty = PtyRequest {
+                term: std::env::var("TERM").unwrap_or_else(|_| "vt100".into()),
+                size: WindowSize {
+                    cols,
+                    rows,
+                    width_px: wpx,
+                    height_px: hpx,
+                },
+                modes: TerminalModes::default(),
+            };
+            if conn
+                .channel_request(ch, &ChannelRequest::Pty(pty), true)
+                .is_ok()
+            {
+                self.awaiting.push_back("pty-req");
+            }
+        }
+        if let Ok(lang) = std::env::var("LANG") {
+            let _ = conn.channel_request(
+                ch,
+                &ChannelRequest::Env {
+                    name: "LANG".into(),
+                    value: lang,
+                },
+                false,
+            );
+        }
+        let (req, name) = match &self.spec.command {
+            Some(c) => (ChannelRequest::Exec { command: c.clone() }, "exec"),
+            None => (ChannelRequest::Shell, "shell"),
+        };
+        if conn.channel_request(ch, &req, true).is_ok() {
+            self.awaiting.push_back(name);
+        }
+        if self.spec.pty && terminal::stdin_is_tty() {
+            self.raw = RawMode::enter();
+            terminal::watch_resizes(self.app.clone());
+        }
+        let (out, w1) = spawn_writer(tokio::io::stdout(), ch, self.app.clone());
+        let (err, w2) = spawn_writer(tokio::io::stderr(), ch, self.app.clone());
+        self.stdout = Some(out);
+        self.stderr = Some(err);
+        self.writers = vec![w1, w2];
+        reader::spawn(tokio::io::stdin(), ch, None, self.app.clone());
+    }
+
+    /// An engine event for our channel.
+    pub fn on_channel(&mut self, conn: &mut Connection, ev: ChannelEvent) -> Flow {
+        match ev {
+            ChannelEvent::Opened { channel } => self.opened(conn, channel),
+            ChannelEvent::OpenFailed { description, .. } => {
+                eprintln!("channel 0: open failed: {description}");
+                return Flow::Disconnect("disconnected by user".into());
+            }
+            ChannelEvent::RequestAnswered { channel, success } => {
+                let name = self.awaiting.pop_front().unwrap_or("request");
+                if !success {
+                    match name {
+                        "pty-req" => eprintln!("PTY allocation request failed on channel 0"),
+                        _ => {
+                            eprintln!("{name} request failed on channel 0");
+                            let _ = conn.close_channel(channel);
+                        }
+                    }
+                }
+            }
+            ChannelEvent::Data { data, .. } => {
+                if let Some(out) = &self.stdout {
+                    let _ = out.send(data);
+                }
+            }
+            ChannelEvent::ExtendedData { channel, data, .. } => match &self.stderr {
+                Some(err) => {
+                    let _ = err.send(data);
+                }
+                None => {
+                    let _ = conn.consume(channel, data.len());
+                }
+            },
+            ChannelEvent::Request { request, .. } => match request {
+                ChannelRequest::ExitStatus { code } => {
+                    self.exit = Some(u8::try_from(code & 0xff).unwrap_or(EXIT_NO_STATUS));
+                }
+                ChannelRequest::ExitSignal { .. } => self.exit = Some(EXIT_NO_STATUS),
+                _ => {}
+            },
+            ChannelEvent::Writable { channel } => self.outboxes.flush(conn, channel),
+            ChannelEvent::Closed { channel } => {
+                self.outboxes.forget(channel);
+                // Restore the terminal before anything more is printed.
+                self.raw = None;
+                return Flow::Disconnect("disconnected by user".into());
+            }
+            _ => {}
+        }
+        Flow::Continue
+    }
+
+    /// A message from the local tasks.
+    pub fn on_app(&mut self, conn: &mut Connection, msg: AppMsg) -> Flow {
+        let Some(ch) = self.channel else {
+            return Flow::Continue;
+        };
+        match msg {
+            AppMsg::Output {
+                data, permit, ext, ..
+            } => self.outboxes.push(
+                conn,
+                ch,
+                Item::Data {
+                    ext,
+                    bytes: data,
+                    offset: 0,
+                    _permit: Some(permit),
+                },
+            ),
+            AppMsg::OutputEnd { .. } => {
+                // OpenSSH sends EOF when stdin ends (not for a PTY, where ^D is just a byte).
+                if !(self.spec.pty && self.raw.is_some()) {
+                    self.outboxes.push(conn, ch, Item::Eof);
+                }
+            }
+            AppMsg::Written { n, .. } => {
+                let _ = conn.consume(ch, n);
+            }
+            AppMsg::Resized { cols, rows } => {
+                let size = WindowSize {
+                    cols,
+                    rows,
+                    ..WindowSize::default()
+                };
+                let _ = conn.channel_request(ch, &ChannelRequest::WindowChange(size), false);
+            }
+            AppMsg::Exited { .. } | AppMsg::AuthOutcome { .. } => {}
+        }
+        Flow::Continue
+    }
+}
+
+/// A task writing channel data to `out`, acknowledging each chunk so the window moves only as
+/// fast as the local side takes it.
+/// Memory stays bounded: the engine delivers no more than the window we advertise.
+fn spawn_writer<W>(
+    mut out: W,
+    channel: ChannelId,
+    app: mpsc::Sender<AppMsg>,
+) -> (mpsc::UnboundedSender<Vec<u8>>, tokio::task::JoinHandle<()>)
+where
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    let (tx, mut rx) = mpsc::unbounded_channel::<Vec<u8>>();
+    let task = tokio::spawn(async move {
+        while let Some(d) = rx.recv().await {
+            let n = d.len();
+            let _ = out.write_all(&d).await;
+            let _ = out.flush().await;
+            // After the connection ended nobody acknowledges; keep writing what is left.
+            let _ = app.send(AppMsg::Written { channel, n }).await;
+        }
+    });
+    (tx, task)
+}
