@@ -87,6 +87,14 @@ async fn connection(
     mut stop: watch::Receiver<bool>,
 ) {
     tracing::info!(%peer, "connection accepted");
+    let wait = ctx.penalties.delay(peer.ip(), std::time::Instant::now());
+    if !wait.is_zero() {
+        tracing::info!(%peer, delay_ms = wait.as_millis(), "earlier authentication failures from this address: waiting");
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            _ = stop.wait_for(|stop| *stop) => return,
+        }
+    }
     let _ = stream.set_nodelay(true);
     let seed = match driver::os_seed() {
         Ok(s) => s,
@@ -98,12 +106,18 @@ async fn connection(
     let mut conn = Connection::server(cfg, driver::now(), seed);
     // Session programs report here; bounded, so busy programs wait for the connection task.
     let (app_tx, mut app_rx) = mpsc::channel(64);
-    let mut session = ServerSession::new(peer, ctx, app_tx);
+    let mut session = ServerSession::new(peer, ctx.clone(), app_tx);
     let shutdown = async move {
         let _ = stop.wait_for(|stop| *stop).await;
     };
     let ending =
         driver::drive_with_app(stream, &mut conn, &mut session, &mut app_rx, shutdown).await;
+    ctx.penalties.record(
+        peer.ip(),
+        conn.auth_failures(),
+        session.is_authenticated(),
+        std::time::Instant::now(),
+    );
     match &ending {
         Ending::Engine(e) => {
             tracing::info!(%peer, fault = ?e.fault, reason = e.reason, "connection closed: {}", e.description)

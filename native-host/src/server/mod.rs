@@ -19,6 +19,7 @@ pub mod keys;
 pub mod line_editor;
 pub mod listener;
 pub mod passwords;
+pub mod penalty;
 pub mod process;
 pub mod session;
 pub mod session_channel;
@@ -82,6 +83,7 @@ pub async fn run(args: &ServeArgs) -> anyhow::Result<()> {
         hostname: file.server.hostname.clone(),
         next_number: std::sync::atomic::AtomicU32::new(0),
         changed: auth::ChangedPasswords::default(),
+        penalties: penalty::Penalties::default(),
     });
     let listen = if args.listen.is_empty() {
         &file.server.listen

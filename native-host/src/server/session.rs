@@ -34,6 +34,8 @@ pub struct ServeContext {
     pub next_number: AtomicU32,
     /// Passwords users changed since the start.
     pub changed: ChangedPasswords,
+    /// Authentication failures by source address.
+    pub penalties: super::penalty::Penalties,
 }
 
 /// One accepted connection.
@@ -68,6 +70,12 @@ impl ServerSession {
             channels: HashMap::new(),
             outboxes: Outboxes::default(),
         }
+    }
+
+    /// Whether the client logged in.
+    #[must_use]
+    pub fn is_authenticated(&self) -> bool {
+        self.authenticated
     }
 
     fn entry(&self) -> Option<&UserEntry> {
