@@ -16,6 +16,7 @@ mod driver;
 mod keyfile;
 mod keygen;
 mod server;
+mod tty_modes;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

@@ -9,9 +9,7 @@ use crate::channel_io::outbox::{Item, Outboxes};
 use crate::channel_io::reader;
 use crate::driver::Flow;
 use sshgate::Connection;
-use sshgate::channel::{
-    ChannelEvent, ChannelId, ChannelRequest, PtyRequest, TerminalModes, WindowSize,
-};
+use sshgate::channel::{ChannelEvent, ChannelId, ChannelRequest, PtyRequest, WindowSize};
 use std::collections::VecDeque;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
@@ -103,7 +101,10 @@ impl RemoteSession {
                     width_px: wpx,
                     height_px: hpx,
                 },
-                modes: TerminalModes::default(),
+                // Our terminal's settings, so the remote PTY treats keys as ours does.
+                modes: rustix::termios::tcgetattr(rustix::stdio::stdin())
+                    .map(|t| crate::tty_modes::encode(&t))
+                    .unwrap_or_default(),
             };
             if conn
                 .channel_request(ch, &ChannelRequest::Pty(pty), true)

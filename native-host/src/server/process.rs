@@ -58,6 +58,11 @@ pub fn spawn(
         Some(pty_req) => {
             let (pty, pts) = pty_process::open()?;
             pty.resize(pty_size(&pty_req.size))?;
+            // The client's terminal settings (erase character, echo, ...), as sshd applies them.
+            if let Ok(mut t) = rustix::termios::tcgetattr(&pts) {
+                crate::tty_modes::apply(&pty_req.modes, &mut t);
+                let _ = rustix::termios::tcsetattr(&pts, rustix::termios::OptionalActions::Now, &t);
+            }
             let cmd = pty_process::Command::new(program)
                 .args(args)
                 .envs(spec.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
