@@ -838,3 +838,59 @@ fn misuse_leaves_the_connection_alone() {
         vec![ChannelEvent::Closed { channel: s }]
     );
 }
+
+/// Random connection-protocol messages, some well-formed and aimed at a live channel, fed to a
+/// server with a session open: it must never panic, and when it ends the connection it says
+/// why with a protocol error.
+#[test]
+fn random_channel_messages_never_panic() {
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for round in 0..300 {
+        let mut p = pair();
+        let (_, s) = session(&mut p);
+        for _ in 0..20 {
+            let r = next();
+            let msg = 80 + (r % 21) as u8;
+            let mut w = Writer::message(msg);
+            // Half the time name the live channel, so deeper paths run.
+            if r & 0x100 == 0 {
+                w.u32(s.0);
+            }
+            let junk_len = (next() % 24) as usize;
+            let junk: Vec<u8> = (0..junk_len).map(|_| next() as u8).collect();
+            match (r >> 9) % 4 {
+                0 => {
+                    w.string(b"exec").bool(true).string(&junk);
+                }
+                1 => {
+                    w.string(&junk);
+                }
+                2 => {
+                    w.u32(next() as u32).raw(&junk);
+                }
+                _ => {
+                    w.raw(&junk);
+                }
+            }
+            if p.client.is_closed() || p.server.is_closed() {
+                break;
+            }
+            if p.client
+                .send_raw_auth_payload_for_tests(w.into_vec())
+                .is_err()
+            {
+                break;
+            }
+            p.drive();
+        }
+        if let Some(e) = p.server.close_reason() {
+            assert_eq!(e.reason, reason::PROTOCOL_ERROR, "round {round}: {e}");
+        }
+    }
+}

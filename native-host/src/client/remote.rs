@@ -83,6 +83,8 @@ impl RemoteSession {
         match conn.open_session() {
             Ok(id) => {
                 self.channel = Some(id);
+                // As OpenSSH: this connection carries one session; a hijacked client gets no more.
+                let _ = conn.send_no_more_sessions();
                 Flow::Continue
             }
             Err(e) => Flow::Disconnect(format!("cannot open a session: {e}")),
