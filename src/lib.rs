@@ -17,6 +17,8 @@ pub mod msg;
 pub mod time;
 pub mod transport;
 pub mod userauth;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
 pub mod wire;
 
 pub use config::{Algorithms, ClientConfig, CommonConfig, GexRange, RekeyLimits, ServerConfig};

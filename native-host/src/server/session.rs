@@ -136,10 +136,13 @@ impl ServerSession {
                 request,
                 want_reply,
             } => {
-                let ok = self.on_request(conn, channel, request);
+                let (ok, output) = self.on_request(channel, request);
+                // The answer goes first: an `exec` of a CLI command closes the channel in its
+                // output, and nothing may follow a CLOSE.
                 if want_reply {
                     let _ = conn.answer_channel_request(channel, ok);
                 }
+                self.send(conn, channel, output);
             }
             ChannelEvent::Data { channel, data } => {
                 self.ctx
@@ -175,28 +178,23 @@ impl ServerSession {
         }
     }
 
-    /// Decides a channel request; true to answer SUCCESS.
-    fn on_request(
-        &mut self,
-        conn: &mut Connection,
-        channel: ChannelId,
-        req: ChannelRequest,
-    ) -> bool {
+    /// Decides a channel request: true to answer SUCCESS, and what to send after the answer.
+    fn on_request(&mut self, channel: ChannelId, req: ChannelRequest) -> (bool, Vec<Item>) {
         let cli =
             matches!(req, ChannelRequest::Shell | ChannelRequest::Exec { .. }).then(|| self.cli());
         let command = self.entry().and_then(|u| u.command.clone());
         let user = self.user.clone().unwrap_or_default();
         let Some(ch) = self.channels.get_mut(&channel) else {
-            return false;
+            return (false, Vec::new());
         };
         let started = match req {
-            ChannelRequest::Pty(p) => return ch.set_pty(p),
-            ChannelRequest::Env { name, value } => return ch.set_env(name, value),
+            ChannelRequest::Pty(p) => return (ch.set_pty(p), Vec::new()),
+            ChannelRequest::Env { name, value } => return (ch.set_env(name, value), Vec::new()),
             ChannelRequest::WindowChange(size) => {
                 ch.resize(size);
-                return true;
+                return (true, Vec::new());
             }
-            ChannelRequest::Signal { name } => return ch.signal(&name),
+            ChannelRequest::Signal { name } => return (ch.signal(&name), Vec::new()),
             ChannelRequest::Shell => ch.start_shell(
                 cli.expect("made for shell"),
                 command.as_deref(),
@@ -212,17 +210,16 @@ impl ServerSession {
                 channel,
                 &self.app,
             ),
-            _ => return false,
+            _ => return (false, Vec::new()),
         };
         match started {
             Ok(out) => {
                 tracing::info!(peer = %self.peer, %channel, "session started");
-                self.send(conn, channel, out);
-                true
+                (true, out)
             }
             Err(e) => {
                 tracing::warn!(peer = %self.peer, %channel, error = %e, "session refused");
-                false
+                (false, Vec::new())
             }
         }
     }

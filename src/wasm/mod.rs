@@ -1,0 +1,10 @@
+//! The wasm-bindgen layer: the sans-IO [`Connection`] as a JavaScript class, `Engine`, with
+//! JS-friendly arguments (byte arrays, milliseconds from `performance.now()`, plain objects for
+//! events). No protocol logic lives here; the npm package's JavaScript (`js/`) drives it with a
+//! WebSocket, timers and `crypto.getRandomValues`.
+
+mod engine;
+mod events;
+mod options;
+
+pub use engine::Engine;

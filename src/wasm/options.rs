@@ -1,0 +1,85 @@
+//! Client options from a plain JS object: `{ software, algorithms: { kex, hostKey, cipher, mac } }`.
+//! Algorithm lists replace the defaults in the given order; an unknown name is an error that
+//! names it (legacy algorithms are usable when named, as in the native client).
+
+use crate::config::{Algorithms, ClientConfig};
+use crate::kex::KexAlg;
+use crate::keys::HostKeyAlg;
+use crate::transport::cipher::{CipherAlg, MacAlg};
+use js_sys::{Array, Reflect};
+use wasm_bindgen::{JsError, JsValue};
+
+fn get(obj: &JsValue, key: &str) -> Option<JsValue> {
+    if !obj.is_object() {
+        return None;
+    }
+    Reflect::get(obj, &JsValue::from_str(key))
+        .ok()
+        .filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+/// A list of names (array of strings, or a comma-separated string).
+fn names(v: &JsValue, what: &str) -> Result<Vec<String>, JsError> {
+    if let Some(s) = v.as_string() {
+        return Ok(s.split(',').map(|n| n.trim().to_string()).collect());
+    }
+    if Array::is_array(v) {
+        return Array::from(v)
+            .iter()
+            .map(|x| {
+                x.as_string()
+                    .ok_or_else(|| JsError::new(&format!("{what}: names must be strings")))
+            })
+            .collect();
+    }
+    Err(JsError::new(&format!("{what}: expected an array of names")))
+}
+
+fn list<T>(
+    algs: &JsValue,
+    key: &str,
+    what: &str,
+    lookup: impl Fn(&str) -> Option<T>,
+) -> Result<Option<Vec<T>>, JsError> {
+    let Some(v) = get(algs, key) else {
+        return Ok(None);
+    };
+    let parsed = names(&v, what)?
+        .iter()
+        .map(|n| lookup(n).ok_or_else(|| JsError::new(&format!("unknown {what} {n:?}"))))
+        .collect::<Result<Vec<T>, JsError>>()?;
+    if parsed.is_empty() {
+        return Err(JsError::new(&format!("{what}: empty list")));
+    }
+    Ok(Some(parsed))
+}
+
+/// The client configuration for `options`.
+pub(crate) fn client_config(options: &JsValue) -> Result<ClientConfig, JsError> {
+    let mut cfg = ClientConfig::default();
+    if let Some(s) = get(options, "software").and_then(|v| v.as_string()) {
+        cfg.common.software = s;
+    }
+    if let Some(algs) = get(options, "algorithms") {
+        let mut a = Algorithms::default();
+        if let Some(v) = list(&algs, "kex", "key exchange algorithm", KexAlg::from_name)? {
+            a.kex = v;
+        }
+        if let Some(v) = list(
+            &algs,
+            "hostKey",
+            "host key algorithm",
+            HostKeyAlg::from_name,
+        )? {
+            a.host_key = v;
+        }
+        if let Some(v) = list(&algs, "cipher", "cipher", CipherAlg::from_name)? {
+            a.cipher = v;
+        }
+        if let Some(v) = list(&algs, "mac", "MAC", MacAlg::from_name)? {
+            a.mac = v;
+        }
+        cfg.common.algorithms = a;
+    }
+    Ok(cfg)
+}
