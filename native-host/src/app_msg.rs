@@ -56,6 +56,14 @@ pub enum AppMsg {
         /// Rows.
         rows: u32,
     },
+    /// The person answered questions asked on the terminal (client): `None` if the terminal
+    /// failed or reached end of input.
+    Answers {
+        /// Which question set ([`crate::client::prompt::ask`]'s ticket).
+        ticket: u64,
+        /// One answer per question.
+        answers: Option<Vec<zeroize::Zeroizing<String>>>,
+    },
     /// A password verification finished (server): answer request `id`.
     AuthOutcome {
         /// The engine's request id.

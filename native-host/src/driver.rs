@@ -147,22 +147,10 @@ impl std::fmt::Display for Ending {
 /// Description sent in the DISCONNECT when `shutdown` fires.
 pub const SHUTDOWN_MESSAGE: &str = "server shutting down";
 
-/// Drives `engine` over `stream` until the connection ends. `shutdown` (e.g. a signal) closes it
-/// politely; pass `std::future::pending()` for none.
-pub async fn drive<S, E, H, F>(stream: S, engine: &mut E, handler: &mut H, shutdown: F) -> Ending
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-    E: Engine,
-    H: Handler<E>,
-    F: Future<Output = ()>,
-{
-    // Nobody holds the sender: the application side stays silent.
-    let (_, mut app) = tokio::sync::mpsc::channel(1);
-    drive_with_app(stream, engine, handler, &mut app, shutdown).await
-}
-
-/// [`drive`], also handing the handler whatever the application's tasks send on `app`
-/// (between engine inputs, with the same drain afterwards).
+/// Drives `engine` over `stream` until the connection ends, also handing the handler whatever
+/// the application's tasks send on `app` (between engine inputs, with the same drain
+/// afterwards). `shutdown` (e.g. a signal) closes it politely; pass `std::future::pending()`
+/// for none.
 pub async fn drive_with_app<S, E, H, F>(
     stream: S,
     engine: &mut E,

@@ -4,6 +4,19 @@ use super::*;
 use sshgate::{Duration, Fault};
 use tokio::io::{AsyncBufReadExt, BufReader, DuplexStream};
 
+/// [`drive_with_app`] with no application tasks.
+async fn drive<S, E, H, F>(stream: S, engine: &mut E, handler: &mut H, shutdown: F) -> Ending
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    E: Engine,
+    H: Handler<E>,
+    F: Future<Output = ()>,
+{
+    // Nobody holds the sender: the application side stays silent.
+    let (_, mut app) = tokio::sync::mpsc::channel(1);
+    drive_with_app(stream, engine, handler, &mut app, shutdown).await
+}
+
 /// Speaks lines: "ping" → "PONG" and an event; "ask" → an event the handler must answer;
 /// "fail" → an engine error with "BYE" queued; "timer" → a deadline 20 ms away, then "TICK".
 #[derive(Default)]

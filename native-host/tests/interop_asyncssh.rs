@@ -10,7 +10,8 @@ use support::*;
 
 const MLKEM: &str = "mlkem768x25519-sha256";
 
-/// `sshgate-host ssh -v -o KexAlgorithms=mlkem768x25519-sha256` → asyncssh server.
+/// `sshgate-host ssh -v -o KexAlgorithms=mlkem768x25519-sha256` → asyncssh server: key
+/// exchange, password login (from `SSHPASS`) and `exec true`, as both sides tell it.
 #[test]
 fn sshgate_client_to_asyncssh_server_mlkem() {
     require_asyncssh();
@@ -19,7 +20,12 @@ fn sshgate_client_to_asyncssh_server_mlkem() {
     let mark = server.stdout.mark();
     let opts = vec!["-o".to_string(), format!("KexAlgorithms={MLKEM}")];
     let out = run_sshgate_client(&dir, server.port, &opts, "sshgate-ssh-mlkem");
-    let want = [asyncssh_kex_ok(MLKEM), ASYNCSSH_SERVICE_OK.to_string()];
+    let want = [
+        asyncssh_kex_ok(MLKEM),
+        ASYNCSSH_SERVICE_OK.to_string(),
+        format!("AUTH {} password OK", current_user()),
+        "EXEC true".to_string(),
+    ];
     let peer = server.stdout.wait_since(mark, LOG_SETTLE_TIMEOUT, |t| {
         want.iter().all(|w| t.contains(w.as_str()))
     });

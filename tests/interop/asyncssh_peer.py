@@ -4,7 +4,7 @@
 OpenSSH 9.2 has no ML-KEM, so asyncssh (>= 2.21 with `cryptography` >= 44 providing ML-KEM) is the
 peer for mlkem768x25519-sha256.
 
-    asyncssh_peer.py server --port PORT [--host 127.0.0.1] [--kex ALG]
+    asyncssh_peer.py server --port PORT [--host 127.0.0.1] [--kex ALG] [--password PW]
     asyncssh_peer.py client --port PORT [--host 127.0.0.1] [--kex ALG] [--user test]
 
 Machine-readable lines on stdout (everything is flushed immediately):
@@ -12,12 +12,15 @@ Machine-readable lines on stdout (everything is flushed immediately):
     READY <port>                              server: listening (printed once)
     CONN <n> KEX <alg> OK                     key exchange <alg> completed (NEWKEYS received)
     CONN <n> SERVICE ssh-userauth ACCEPTED    server: accepted / client: got SERVICE_ACCEPT
+    AUTH <user> password OK                   server: a password login succeeded
+    EXEC <command>                            server: a session ran <command> (exit status 0)
     CLOSED <reason>                           server: a connection ended
     RESULT <text>                             client: how the connection ended
 
-The client exits 0 iff the key exchange completed and the ssh-userauth service request was
-accepted (user authentication itself is expected to fail: the sshgate endpoint has none yet);
-1 otherwise. asyncssh's own debug log goes to stderr.
+The server accepts any user with --password (default: no password works) and answers every
+session's command with exit status 0. The client exits 0 iff the key exchange completed and the
+ssh-userauth service request was accepted (it offers no credentials, so authentication itself
+fails); 1 otherwise. asyncssh's own debug log goes to stderr.
 
 How the negotiated algorithm is observed: asyncssh has no public API for the kex algorithm, but it
 logs, per connection (the logger adds a "[conn=N, ...]" context prefix):
@@ -101,7 +104,10 @@ def setup_logging():
 
 
 class PeerServer(asyncssh.SSHServer):
-    """Requires authentication but accepts none: the tests only exercise the transport."""
+    """Requires authentication; accepts only the password given with --password."""
+
+    def __init__(self, password):
+        self._password = password
 
     def connection_lost(self, exc):
         reason = "clean" if exc is None else f"{type(exc).__name__}: {exc}"
@@ -111,18 +117,30 @@ class PeerServer(asyncssh.SSHServer):
         return True
 
     def password_auth_supported(self):
-        return False
+        return self._password is not None
+
+    def validate_password(self, username, password):
+        ok = self._password is not None and password == self._password
+        if ok:
+            emit(f"AUTH {username} password OK")
+        return ok
+
+
+def run_session(process):
+    emit(f"EXEC {process.command}")
+    process.exit(0)
 
 
 async def run_server(args):
     key = asyncssh.generate_private_key("ssh-ed25519")
     server = await asyncssh.create_server(
-        PeerServer,
+        lambda: PeerServer(args.password),
         args.host,
         args.port,
         server_host_keys=[key],
         kex_algs=[args.kex],
         login_timeout=30,
+        process_factory=run_session,
     )
     port = server.sockets[0].getsockname()[1]
     emit(f"READY {port}")
@@ -168,6 +186,7 @@ def main():
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--kex", default=KEX_DEFAULT)
     parser.add_argument("--user", default="test")
+    parser.add_argument("--password", default=None)
     parser.add_argument("--timeout", type=float, default=15.0)
     args = parser.parse_args()
 

@@ -1,19 +1,24 @@
 //! `sshgate-host ssh`: the native client, like OpenSSH's `ssh` and IOS's `ssh -l user host`.
 //!
-//! For now it connects over TCP, completes key exchange (checking the host key against
-//! known_hosts), asks for `ssh-userauth`, and on SSH2_MSG_SERVICE_ACCEPT disconnects with a note
-//! that user authentication is not implemented yet. Exit status: 0 only after SERVICE_ACCEPT,
-//! 255 on any failure (as OpenSSH).
+//! It connects over TCP, completes key exchange (checking the host key against known_hosts),
+//! authenticates ([`auth`]: public keys, keyboard-interactive, password), then runs a shell with
+//! a raw terminal or a command ([`remote`]). Exit status: the remote command's, or 255 on any
+//! failure (as OpenSSH).
 
+pub mod auth;
+pub mod identity;
 pub mod known_hosts;
 pub mod options;
+pub mod prompt;
 pub mod remote;
 pub mod session;
 pub mod terminal;
 
 use crate::driver::{self, Ending};
-use options::ClientSettings;
+use auth::{AuthSettings, Authenticator};
 pub use options::SshArgs;
+use options::{ClientSettings, RequestTty};
+use remote::{RemoteSession, RemoteSpec};
 use session::ClientSession;
 use sshgate::msg::reason;
 use sshgate::{ClientConfig, CommonConfig, Connection, Fault};
@@ -32,11 +37,15 @@ pub async fn run(args: &SshArgs) -> anyhow::Result<ExitCode> {
         .algorithms
         .build(crate::algs::OPTION_LABELS)
         .map_err(anyhow::Error::msg)?;
+    let mut common = CommonConfig {
+        algorithms,
+        ..CommonConfig::default()
+    };
+    if let Some(bytes) = settings.rekey_bytes {
+        common.rekey.bytes = bytes;
+    }
     let cfg = Arc::new(ClientConfig {
-        common: CommonConfig {
-            algorithms,
-            ..CommonConfig::default()
-        },
+        common,
         ..ClientConfig::default()
     });
     let verbose = settings.verbose > 0;
@@ -63,16 +72,97 @@ pub async fn run(args: &SshArgs) -> anyhow::Result<ExitCode> {
         settings.login_name()
     ));
 
+    let (app_tx, mut app_rx) = tokio::sync::mpsc::channel(64);
+    let pty = wants_pty(&settings);
+    let remote = (!settings.no_command).then(|| {
+        RemoteSession::new(
+            RemoteSpec {
+                // As OpenSSH: the words joined by spaces, for the remote shell to split.
+                command: (!settings.command.is_empty()).then(|| settings.command.join(" ")),
+                pty,
+            },
+            app_tx.clone(),
+        )
+    });
+    let auth = Authenticator::new(
+        AuthSettings {
+            user: settings.login_name(),
+            host: settings.host.clone(),
+            methods: settings.methods.clone(),
+            identities: settings.identities.clone(),
+            identities_given: settings.identities_given,
+            password_prompts: settings.password_prompts,
+            source: prompt::Source::detect(settings.batch_mode),
+            verbose,
+        },
+        app_tx,
+    );
+    let host = settings.host.clone();
+    let quiet = settings.quiet;
     let mut conn = Connection::client(cfg, driver::now(), driver::os_seed()?);
-    let mut session = ClientSession::new(settings);
-    let ending = driver::drive(stream, &mut conn, &mut session, std::future::pending()).await;
-    if session.accepted {
-        return Ok(ExitCode::SUCCESS);
+    let mut session = ClientSession::new(settings, peer, auth, remote);
+    let ending =
+        driver::drive_with_app(stream, &mut conn, &mut session, &mut app_rx, stop_signal()).await;
+    // The receiver goes first, so the writer tasks' acknowledgements cannot block them.
+    drop(app_rx);
+    let (authenticated, reported) = (session.authenticated, session.reported);
+    let remote = session.into_remote();
+    if !authenticated {
+        if !reported {
+            eprintln!("{}", describe(&ending, peer));
+        }
+        return Ok(ExitCode::from(EXIT_FAILURE));
     }
-    if !session.reported {
-        eprintln!("{}", describe(&ending, peer));
+    let code = match remote {
+        Some(r) => {
+            let started = r.started();
+            let code = r.finish().await;
+            if !started {
+                eprintln!("{}", describe(&ending, peer));
+            }
+            code
+        }
+        None => 0,
+    };
+    if pty && !quiet {
+        eprintln!("Connection to {host} closed.");
     }
-    Ok(ExitCode::from(EXIT_FAILURE))
+    Ok(ExitCode::from(code))
+}
+
+/// Whether to ask for a PTY, as OpenSSH decides (`RequestTTY`, `-t`, `-T`).
+fn wants_pty(s: &ClientSettings) -> bool {
+    let tty = terminal::stdin_is_tty();
+    match s.request_tty {
+        RequestTty::No => false,
+        RequestTty::Force => true,
+        RequestTty::Auto => s.command.is_empty() && !s.no_command && tty,
+        RequestTty::Yes if tty => true,
+        RequestTty::Yes => {
+            if !s.quiet {
+                eprintln!("Pseudo-terminal will not be allocated because stdin is not a terminal.");
+            }
+            false
+        }
+    }
+}
+
+/// SIGTERM or SIGHUP closes the connection politely (SIGINT too when no raw terminal takes
+/// Ctrl-C as a byte).
+async fn stop_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut hup), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = hup.recv() => {}
+        _ = int.recv() => {}
+    }
 }
 
 /// Resolves and connects, trying each address in turn (with `ConnectTimeout` if set).

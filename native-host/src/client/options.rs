@@ -1,6 +1,6 @@
-//! The `ssh` command line, read the way OpenSSH reads it: `[user@]host`, `-l`, `-p`, `-c`, `-m`
-//! and `-o Option=value` (or `-o "Option value"`; names case-insensitive; the first value given
-//! for an option wins, as in ssh_config).
+//! The `ssh` command line, read the way OpenSSH reads it: `[user@]host`, `-l`, `-p`, `-c`, `-m`,
+//! `-i`, `-t`/`-T`, `-N` and `-o Option=value` (or `-o "Option value"`; names case-insensitive;
+//! the first value given for an option wins, as in ssh_config).
 
 use crate::algs::{AlgorithmSpecs, ListSpec};
 use clap::Args;
@@ -21,8 +21,25 @@ pub struct SshArgs {
     /// MAC(s), comma-separated (like IOS `ssh -m hmac-sha1-96`); replaces the MAC list.
     #[arg(short = 'm', value_name = "MAC")]
     pub mac: Option<String>,
+    /// Private key file for public key authentication (may be repeated; OpenSSH or PEM).
+    #[arg(short = 'i', value_name = "IDENTITY_FILE")]
+    pub identity: Vec<PathBuf>,
+    /// Force a pseudo-terminal (twice: even when standard input is not a terminal).
+    #[arg(short = 't', action = clap::ArgAction::Count, conflicts_with = "no_tty")]
+    pub tty: u8,
+    /// No pseudo-terminal.
+    #[arg(short = 'T')]
+    pub no_tty: bool,
+    /// No remote command: keep the connection open (forwarding, benchmarks).
+    #[arg(short = 'N')]
+    pub no_command: bool,
+    /// Quiet: no warnings or banners.
+    #[arg(short = 'q')]
+    pub quiet: bool,
     /// Option=value, as in ssh_config (KexAlgorithms, Ciphers, MACs, HostKeyAlgorithms,
-    /// StrictHostKeyChecking, UserKnownHostsFile, BatchMode, Port, User, ConnectTimeout).
+    /// StrictHostKeyChecking, UserKnownHostsFile, BatchMode, Port, User, ConnectTimeout,
+    /// IdentityFile, PreferredAuthentications, PasswordAuthentication, PubkeyAuthentication,
+    /// KbdInteractiveAuthentication, NumberOfPasswordPrompts, RequestTTY, RekeyLimit).
     #[arg(short = 'o', value_name = "OPTION")]
     pub options: Vec<String>,
     /// Verbose: print debug lines to stderr (may be repeated).
@@ -30,10 +47,29 @@ pub struct SshArgs {
     pub verbose: u8,
     /// [user@]host, or ssh://[user@]host[:port].
     pub destination: String,
-    /// Remote command (kept for when sessions land).
+    /// Remote command; without one, an interactive shell.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub command: Vec<String>,
 }
+
+/// Whether to ask for a pseudo-terminal (OpenSSH `RequestTTY`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestTty {
+    /// For a shell when standard input is a terminal (the default).
+    Auto,
+    /// Never (`-T`).
+    No,
+    /// When standard input is a terminal, even for a command (`-t`).
+    Yes,
+    /// Always (`-tt`).
+    Force,
+}
+
+/// A user-authentication method the client knows, in OpenSSH's default order.
+pub const AUTH_METHODS: [&str; 3] = ["publickey", "keyboard-interactive", "password"];
+
+/// OpenSSH's default identity files, in the order it tries them (`~/.ssh/id_*`).
+const DEFAULT_IDENTITIES: [&str; 3] = ["~/.ssh/id_rsa", "~/.ssh/id_ecdsa", "~/.ssh/id_ed25519"];
 
 /// What to do with a host key not (yet) in known_hosts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,8 +97,24 @@ pub struct ClientSettings {
     pub strict: StrictMode,
     /// known_hosts file; `None` means `~/.ssh/known_hosts`.
     pub known_hosts: Option<PathBuf>,
-    /// Never prompt (stored for user authentication).
+    /// Never prompt: no passwords, passphrases or answers are asked for.
     pub batch_mode: bool,
+    /// Identity files, `-i` first, then `-o IdentityFile`; OpenSSH's defaults if none.
+    pub identities: Vec<PathBuf>,
+    /// Whether `-i`/`IdentityFile` named the identities (a missing default file is no error).
+    pub identities_given: bool,
+    /// Methods to try, in order (PreferredAuthentications minus the disabled ones).
+    pub methods: Vec<String>,
+    /// Password and keyboard-interactive attempts (OpenSSH `NumberOfPasswordPrompts`, 3).
+    pub password_prompts: u32,
+    /// Pseudo-terminal request.
+    pub request_tty: RequestTty,
+    /// `-N`: no session at all.
+    pub no_command: bool,
+    /// `-q`.
+    pub quiet: bool,
+    /// Re-key after this many bytes (`RekeyLimit`), if given.
+    pub rekey_bytes: Option<u64>,
     /// TCP connect timeout, seconds.
     pub connect_timeout: Option<u64>,
     /// `-v` count.
@@ -83,17 +135,32 @@ impl ClientSettings {
             strict: StrictMode::Yes,
             known_hosts: None,
             batch_mode: false,
+            identities: a.identity.clone(),
+            identities_given: !a.identity.is_empty(),
+            methods: AUTH_METHODS.map(String::from).to_vec(),
+            password_prompts: 3,
+            request_tty: match (a.no_tty, a.tty) {
+                (true, _) => RequestTty::No,
+                (false, 0) => RequestTty::Auto,
+                (false, 1) => RequestTty::Yes,
+                (false, _) => RequestTty::Force,
+            },
+            no_command: a.no_command,
+            quiet: a.quiet,
+            rekey_bytes: None,
             connect_timeout: None,
             verbose: a.verbose,
             command: a.command.clone(),
         };
         let mut seen = Vec::new();
         let (mut port, mut user) = (None, None);
+        let mut disabled: Vec<&str> = Vec::new();
         for opt in &a.options {
             let (key, value) = split_option(opt)?;
             let key = key.to_ascii_lowercase();
-            if seen.contains(&key) {
-                continue; // first obtained value wins
+            // The first obtained value wins, except for lists that accumulate.
+            if seen.contains(&key) && key != "identityfile" {
+                continue;
             }
             seen.push(key.clone());
             let list = || ListSpec::parse(value).map_err(|e| format!("{opt}: {e}"));
@@ -107,6 +174,47 @@ impl ClientSettings {
                 "batchmode" => s.batch_mode = parse_yes_no(value, opt)?,
                 "port" => port = Some(parse_port(value)?),
                 "user" => user = Some(value.to_string()),
+                "identityfile" => {
+                    s.identities.push(expand_tilde(value));
+                    s.identities_given = true;
+                }
+                "preferredauthentications" => {
+                    let v: Vec<String> = value.split(',').map(|m| m.trim().to_string()).collect();
+                    s.methods = v
+                        .into_iter()
+                        .filter(|m| AUTH_METHODS.contains(&m.as_str()))
+                        .collect();
+                }
+                "pubkeyauthentication" if !parse_yes_no(value, opt)? => disabled.push("publickey"),
+                "passwordauthentication" if !parse_yes_no(value, opt)? => disabled.push("password"),
+                "kbdinteractiveauthentication" | "challengeresponseauthentication"
+                    if !parse_yes_no(value, opt)? =>
+                {
+                    disabled.push("keyboard-interactive");
+                }
+                "pubkeyauthentication"
+                | "passwordauthentication"
+                | "kbdinteractiveauthentication"
+                | "challengeresponseauthentication" => {}
+                "numberofpasswordprompts" => {
+                    s.password_prompts = value
+                        .parse()
+                        .map_err(|_| format!("invalid NumberOfPasswordPrompts {value:?}"))?;
+                }
+                "requesttty" if a.tty == 0 && !a.no_tty => {
+                    s.request_tty = match value.to_ascii_lowercase().as_str() {
+                        "auto" => RequestTty::Auto,
+                        "no" => RequestTty::No,
+                        "yes" => RequestTty::Yes,
+                        "force" => RequestTty::Force,
+                        _ => return Err(format!("unsupported RequestTTY value {value:?}")),
+                    };
+                }
+                "requesttty" => {}
+                "rekeylimit" => s.rekey_bytes = parse_size(value)?,
+                // Accepted as OpenSSH's scripts pass them; nothing here needs them (no agent,
+                // no global file, one log level).
+                "identitiesonly" | "identityagent" | "globalknownhostsfile" | "loglevel" => {}
                 "connecttimeout" => {
                     let t = value
                         .parse()
@@ -122,6 +230,10 @@ impl ClientSettings {
         }
         if let Some(m) = &a.mac {
             s.algorithms.mac = Some(ListSpec::Replace(plain_list(m)?));
+        }
+        s.methods.retain(|m| !disabled.contains(&m.as_str()));
+        if !s.identities_given {
+            s.identities = DEFAULT_IDENTITIES.iter().map(|p| expand_tilde(p)).collect();
         }
         s.port = a.port.or(dest_port).or(port).unwrap_or(22);
         s.user = a.login.clone().or(dest_user).or(user);
@@ -193,6 +305,32 @@ fn parse_yes_no(v: &str, opt: &str) -> Result<bool, String> {
         "no" => Ok(false),
         _ => Err(format!("{opt}: expected yes or no")),
     }
+}
+
+/// `RekeyLimit`'s first field: bytes with an optional K, M or G suffix (powers of 1024);
+/// `default` and `none` leave the engine's limit.
+fn parse_size(v: &str) -> Result<Option<u64>, String> {
+    let first = v.split_whitespace().next().unwrap_or("");
+    if first == "default" || first == "none" {
+        return Ok(None);
+    }
+    let bad = || format!("invalid RekeyLimit {v:?}");
+    let (digits, shift) = match first.chars().last() {
+        Some('K' | 'k') => (&first[..first.len() - 1], 10),
+        Some('M' | 'm') => (&first[..first.len() - 1], 20),
+        Some('G' | 'g') => (&first[..first.len() - 1], 30),
+        _ => (first, 0),
+    };
+    let n: u64 = digits.parse().map_err(|_| bad())?;
+    // OpenSSH refuses limits under 16 bytes.
+    let bytes = n
+        .checked_shl(shift)
+        .filter(|b| *b >> shift == n)
+        .ok_or_else(bad)?;
+    if bytes < 16 {
+        return Err(bad());
+    }
+    Ok(Some(bytes))
 }
 
 fn parse_port(v: &str) -> Result<u16, String> {

@@ -147,3 +147,69 @@ fn host_key_checking_options() {
     assert!(e.contains("frobnicate"), "{e}");
     assert!(settings(&["-o", "Ciphers", "h"]).is_err());
 }
+
+#[test]
+fn authentication_options() {
+    let s = settings(&["host"]).unwrap();
+    assert_eq!(s.methods, names(&AUTH_METHODS));
+    assert!(!s.identities_given);
+    assert!(s.identities.iter().any(|p| p.ends_with(".ssh/id_ed25519")));
+    assert_eq!((s.password_prompts, s.request_tty), (3, RequestTty::Auto));
+
+    let s = settings(&[
+        "-i",
+        "/k/one",
+        "-o",
+        "IdentityFile=/k/two",
+        "-o",
+        "IdentityFile /k/three",
+        "-o",
+        "PasswordAuthentication=no",
+        "-o",
+        "NumberOfPasswordPrompts=1",
+        "-tt",
+        "host",
+    ])
+    .unwrap();
+    let ids: Vec<_> = s
+        .identities
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    assert_eq!(
+        ids,
+        ["/k/one", "/k/two", "/k/three"],
+        "IdentityFile accumulates"
+    );
+    assert!(s.identities_given);
+    assert_eq!(s.methods, names(&["publickey", "keyboard-interactive"]));
+    assert_eq!((s.password_prompts, s.request_tty), (1, RequestTty::Force));
+
+    let s = settings(&[
+        "-o",
+        "PreferredAuthentications=password,gssapi-with-mic,publickey",
+        "-o",
+        "PubkeyAuthentication=no",
+        "-T",
+        "-o",
+        "RequestTTY=force",
+        "host",
+    ])
+    .unwrap();
+    assert_eq!(s.methods, names(&["password"]), "unknown methods dropped");
+    assert_eq!(s.request_tty, RequestTty::No, "-T wins over -o RequestTTY");
+    assert!(settings(&["-t", "-T", "host"]).is_err());
+}
+
+#[test]
+fn rekey_limit() {
+    let s = settings(&["-o", "RekeyLimit=256M", "host"]).unwrap();
+    assert_eq!(s.rekey_bytes, Some(256 << 20));
+    let s = settings(&["-o", "RekeyLimit=1G 3600", "host"]).unwrap();
+    assert_eq!(s.rekey_bytes, Some(1 << 30));
+    let s = settings(&["-o", "RekeyLimit=default none", "host"]).unwrap();
+    assert_eq!(s.rekey_bytes, None);
+    for bad in ["RekeyLimit=8", "RekeyLimit=lots", "RekeyLimit=99999999999G"] {
+        assert!(settings(&["-o", bad, "host"]).is_err(), "{bad}");
+    }
+}

@@ -60,6 +60,12 @@ impl RemoteSession {
         }
     }
 
+    /// Whether the session channel was opened (authentication got that far).
+    #[must_use]
+    pub fn started(&self) -> bool {
+        self.channel.is_some()
+    }
+
     /// The exit status for the process.
     #[must_use]
     pub fn exit_code(&self) -> u8 {
@@ -231,7 +237,7 @@ impl RemoteSession {
                 };
                 let _ = conn.channel_request(ch, &ChannelRequest::WindowChange(size), false);
             }
-            AppMsg::Exited { .. } | AppMsg::AuthOutcome { .. } => {}
+            AppMsg::Exited { .. } | AppMsg::AuthOutcome { .. } | AppMsg::Answers { .. } => {}
         }
         Flow::Continue
     }

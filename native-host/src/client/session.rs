@@ -1,25 +1,36 @@
-//! The `ssh` command's event handler: OpenSSH-style `debug1:` lines, the host key decision, and
-//! (until user authentication lands) stopping after SSH2_MSG_SERVICE_ACCEPT.
+//! The `ssh` command's event handler: OpenSSH-style `debug1:` lines, the host key decision,
+//! user authentication ([`super::auth`]) and then the session ([`super::remote`]), or with `-N`
+//! just the open connection.
 
+use super::auth::{Authenticator, Step};
 use super::known_hosts::{self, Status};
 use super::options::{ClientSettings, StrictMode};
+use super::remote::RemoteSession;
+use crate::app_msg::AppMsg;
 use crate::driver::{Flow, Handler};
 use crate::keyfile::{public_line_parts, type_label};
 use sshgate::transport::kexinit::Negotiated;
 use sshgate::{Connection, Event, HostKeyInfo};
+use std::net::SocketAddr;
 
 /// The service asked for once keys are in place.
 pub const USERAUTH_SERVICE: &str = "ssh-userauth";
 
-/// Description of our DISCONNECT after SERVICE_ACCEPT.
-pub const NO_USERAUTH_YET: &str = "user authentication is not implemented yet";
+/// Our DISCONNECT's description when nothing more can be tried.
+pub const NO_MORE_METHODS: &str = "No more authentication methods to try.";
 
 /// State of one `ssh` run.
 pub struct ClientSession {
     settings: ClientSettings,
+    peer: SocketAddr,
+    auth: Authenticator,
+    /// The session to run once authenticated (`None` with `-N`).
+    remote: Option<RemoteSession>,
     /// The server accepted `ssh-userauth`.
     pub accepted: bool,
-    /// A failure was already explained to the user (host key refused).
+    /// Authentication succeeded.
+    pub authenticated: bool,
+    /// A failure was already explained to the user (host key refused, permission denied).
     pub reported: bool,
 }
 
@@ -57,13 +68,55 @@ pub fn remote_version_line(version: &str) -> String {
 }
 
 impl ClientSession {
-    /// A session for these settings.
+    /// A run for these settings against `peer`: authenticate with `auth`, then run `remote`.
     #[must_use]
-    pub fn new(settings: ClientSettings) -> Self {
+    pub fn new(
+        settings: ClientSettings,
+        peer: SocketAddr,
+        auth: Authenticator,
+        remote: Option<RemoteSession>,
+    ) -> Self {
         ClientSession {
             settings,
+            peer,
+            auth,
+            remote,
             accepted: false,
+            authenticated: false,
             reported: false,
+        }
+    }
+
+    /// The session, once the connection has ended (to collect its output and exit status).
+    #[must_use]
+    pub fn into_remote(self) -> Option<RemoteSession> {
+        self.remote
+    }
+
+    /// Acts on an authentication step.
+    fn step(&mut self, conn: &mut Connection, step: Step) -> Flow {
+        match step {
+            Step::Pending => Flow::Continue,
+            Step::Denied(message) => {
+                eprintln!("{message}");
+                self.reported = true;
+                Flow::Disconnect(NO_MORE_METHODS.into())
+            }
+            Step::Done(method) => {
+                self.authenticated = true;
+                if self.settings.verbose > 0 {
+                    eprintln!(
+                        "Authenticated to {} ([{}]:{}) using \"{method}\".",
+                        self.settings.host,
+                        self.peer.ip(),
+                        self.peer.port()
+                    );
+                }
+                match &mut self.remote {
+                    Some(r) => r.start(conn),
+                    None => Flow::Continue,
+                }
+            }
         }
     }
 
@@ -189,17 +242,17 @@ impl Handler<Connection> for ClientSession {
             Event::ServiceAccepted(name) => {
                 self.debug("SSH2_MSG_SERVICE_ACCEPT received");
                 self.accepted = name == USERAUTH_SERVICE;
-                let s = &self.settings;
-                let not_run = if s.command.is_empty() {
-                    ""
-                } else {
-                    " (remote command not run)"
-                };
-                eprintln!(
-                    "sshgate-host: connected to {} port {}: key exchange complete and service {name} accepted; {NO_USERAUTH_YET}, disconnecting{not_run}.",
-                    s.host, s.port
-                );
-                return Flow::Disconnect(NO_USERAUTH_YET.into());
+                let step = self.auth.begin(conn);
+                return self.step(conn, step);
+            }
+            Event::Auth(ev) => {
+                let step = self.auth.on_event(conn, ev);
+                return self.step(conn, step);
+            }
+            Event::Channel(ev) => {
+                if let Some(r) = &mut self.remote {
+                    return r.on_channel(conn, ev);
+                }
             }
             Event::Debug {
                 always_display,
@@ -214,6 +267,19 @@ impl Handler<Connection> for ClientSession {
             _ => {}
         }
         Flow::Continue
+    }
+
+    fn on_app(&mut self, conn: &mut Connection, msg: AppMsg) -> Flow {
+        match msg {
+            AppMsg::Answers { ticket, answers } => {
+                let step = self.auth.on_answers(conn, ticket, answers);
+                self.step(conn, step)
+            }
+            other => match &mut self.remote {
+                Some(r) => r.on_app(conn, other),
+                None => Flow::Continue,
+            },
+        }
     }
 }
 

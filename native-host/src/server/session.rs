@@ -340,7 +340,7 @@ impl Handler<Connection> for ServerSession {
                     self.send(conn, channel, out);
                 }
             }
-            AppMsg::Resized { .. } => {}
+            AppMsg::Resized { .. } | AppMsg::Answers { .. } => {}
             AppMsg::AuthOutcome { id, outcome } => {
                 let r = match outcome {
                     Outcome::Verdict(v) => conn.answer_auth(id, v),

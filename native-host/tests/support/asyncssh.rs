@@ -10,6 +10,7 @@ use super::process::{
     ProcessGuard, RUN_TIMEOUT, RunOutput, SERVER_START_TIMEOUT, run_with_timeout,
     start_with_retries,
 };
+use super::sshgate::INTEROP_PASSWORD;
 use super::tempdir::TempDir;
 use super::tools::{asyncssh_peer_script, python, require_asyncssh};
 
@@ -48,6 +49,8 @@ pub fn start_asyncssh_server(dir: &TempDir, kex: &str) -> AsyncsshServer {
                 &port.to_string(),
                 "--kex",
                 kex,
+                "--password",
+                INTEROP_PASSWORD,
             ])
             .current_dir(dir.path())
             .env("HOME", dir.path())

@@ -150,20 +150,35 @@ pub fn start_sshd(dir: &TempDir) -> Sshd {
     start_sshd_with(dir, &[])
 }
 
-/// The sshd config: listen on 127.0.0.1:`port` with `host_keys`, DEBUG3 logging, no real
-/// authentication, and the kex / host key / cipher / MAC lists `[kex, hk, ciphers, macs]`.
-fn sshd_config(port: u16, host_keys: &[PathBuf], [kex, hk, ciphers, macs]: [&str; 4]) -> String {
+/// The client key our `sshgate-host ssh` runs log in with (`DIR/client_ed25519`, made once per
+/// directory); sshd authorizes its public half for the current user.
+pub fn client_key(dir: &TempDir) -> PathBuf {
+    let p = dir.join("client_ed25519");
+    ssh_keygen_if_absent("ed25519", None, &p);
+    p
+}
+
+/// The sshd config: listen on 127.0.0.1:`port` with `host_keys`, DEBUG3 logging, public key
+/// authentication only (from `authorized_keys`), and the kex / host key / cipher / MAC lists
+/// `[kex, hk, ciphers, macs]`.
+fn sshd_config(
+    port: u16,
+    host_keys: &[PathBuf],
+    authorized_keys: &Path,
+    [kex, hk, ciphers, macs]: [&str; 4],
+) -> String {
     let mut cfg = String::new();
     let _ = writeln!(cfg, "ListenAddress 127.0.0.1:{port}");
     for k in host_keys {
         let _ = writeln!(cfg, "HostKey {}", k.display());
     }
+    let _ = writeln!(cfg, "AuthorizedKeysFile {}", authorized_keys.display());
     for line in [
         "PidFile none",
         "UsePAM no",
         "LogLevel DEBUG3",
         "StrictModes no",
-        "AuthorizedKeysFile none",
+        "PermitRootLogin prohibit-password",
         "PasswordAuthentication no",
         "KbdInteractiveAuthentication no",
         "PrintMotd no",
@@ -174,7 +189,12 @@ fn sshd_config(port: u16, host_keys: &[PathBuf], [kex, hk, ciphers, macs]: [&str
     }
     let _ = writeln!(cfg, "KexAlgorithms {kex}");
     let _ = writeln!(cfg, "HostKeyAlgorithms {hk}");
-    let _ = writeln!(cfg, "PubkeyAcceptedAlgorithms {hk}");
+    // Client keys are not what a test varies: every key algorithm stays accepted.
+    let _ = writeln!(
+        cfg,
+        "PubkeyAcceptedAlgorithms {}",
+        openssh_matrix_quiet(Category::HostKey).join(",")
+    );
     let _ = writeln!(cfg, "Ciphers {ciphers}");
     let _ = writeln!(cfg, "MACs {macs}");
     cfg
@@ -198,6 +218,10 @@ pub fn start_sshd_with(dir: &TempDir, overrides: &[(Category, &str)]) -> Sshd {
         ssh_keygen_if_absent(t, bits, &p);
         host_keys.push(p);
     }
+    let authorized_keys = dir.join("authorized_keys");
+    let public =
+        fs::read_to_string(client_key(dir).with_extension("pub")).expect("client key .pub");
+    fs::write(&authorized_keys, public).expect("write authorized_keys");
     let list = |c: Category| match overrides.iter().find(|(oc, _)| *oc == c) {
         Some((_, v)) => v.to_string(),
         None => openssh_matrix_quiet(c).join(","),
@@ -212,7 +236,12 @@ pub fn start_sshd_with(dir: &TempDir, overrides: &[(Category, &str)]) -> Sshd {
     static INSTANCE: AtomicU32 = AtomicU32::new(0);
     let inst = INSTANCE.fetch_add(1, Ordering::Relaxed);
     start_with_retries("sshd", 5, |attempt, port| {
-        let cfg = sshd_config(port, &host_keys, [&kex, &hk, &ciphers, &macs]);
+        let cfg = sshd_config(
+            port,
+            &host_keys,
+            &authorized_keys,
+            [&kex, &hk, &ciphers, &macs],
+        );
         let config = dir.join(format!("sshd_config.{inst}"));
         fs::write(&config, &cfg).expect("write sshd_config");
 

@@ -10,13 +10,13 @@ use std::time::Duration;
 
 use super::algorithms::{OUR_CIPHERS, OUR_HOSTKEY, OUR_KEX, OUR_MACS};
 use super::logs::{LogFile, read_lossy, tail};
-use super::openssh::ssh_keygen_if_absent;
+use super::openssh::{client_key, ssh_keygen_if_absent};
 use super::process::{
     ProcessGuard, RUN_TIMEOUT, RunOutput, SERVER_START_TIMEOUT, port_open, run_with_timeout,
     start_with_retries,
 };
 use super::tempdir::TempDir;
-use super::tools::{require_ssh_keygen, sshgate_bin};
+use super::tools::{current_user, require_ssh_keygen, sshgate_bin};
 
 fn toml_str(s: &str) -> String {
     let mut o = String::from("\"");
@@ -181,21 +181,40 @@ pub fn start_sshgate_server(dir: &TempDir, algs: &Algorithms, extra_ecdsa: bool)
     })
 }
 
-/// `sshgate-host ssh -v -o StrictHostKeyChecking=no -o UserKnownHostsFile=<fresh file> -p PORT
-/// <extra> test@127.0.0.1`, with HOME pointed at `dir` so nothing of the real user is touched.
+/// The password the asyncssh peer server accepts (with `SSHPASS`, our client's non-terminal
+/// password source).
+pub const INTEROP_PASSWORD: &str = "sshgate-interop-password";
+
+/// `sshgate-host ssh` with no controlling terminal (`setsid -w`), so nothing can ever prompt:
+/// a run that would ask for a password uses `SSHPASS` or fails, it never hangs. HOME is `dir`
+/// so nothing of the real user is touched.
+pub fn sshgate_client_command(dir: &TempDir) -> Command {
+    let mut cmd = Command::new("setsid");
+    cmd.arg("-w")
+        .arg(sshgate_bin())
+        .arg("ssh")
+        .current_dir(dir.path())
+        .env("HOME", dir.path());
+    cmd
+}
+
+/// `sshgate-host ssh -v -o StrictHostKeyChecking=no -o UserKnownHostsFile=<fresh file>
+/// -i DIR/client_ed25519 -p PORT <extra> USER@127.0.0.1 true` as the current user, with
+/// [`INTEROP_PASSWORD`] in `SSHPASS` (sshd takes the key, asyncssh the password).
 pub fn run_sshgate_client(dir: &TempDir, port: u16, extra: &[String], label: &str) -> RunOutput {
     static N: AtomicU32 = AtomicU32::new(0);
     let known_hosts = dir.join(format!("known_hosts.{}", N.fetch_add(1, Ordering::Relaxed)));
-    let mut cmd = Command::new(sshgate_bin());
-    cmd.arg("ssh")
-        .arg("-v")
+    let mut cmd = sshgate_client_command(dir);
+    cmd.arg("-v")
         .args(["-o", "StrictHostKeyChecking=no"])
         .arg("-o")
         .arg(format!("UserKnownHostsFile={}", known_hosts.display()))
+        .arg("-i")
+        .arg(client_key(dir))
         .args(["-p", &port.to_string()])
         .args(extra)
-        .arg("test@127.0.0.1")
-        .current_dir(dir.path())
-        .env("HOME", dir.path());
+        .arg(format!("{}@127.0.0.1", current_user()))
+        .arg("true")
+        .env("SSHPASS", INTEROP_PASSWORD);
     run_with_timeout(&mut cmd, dir, label, RUN_TIMEOUT)
 }

@@ -104,3 +104,14 @@ pub fn require_asyncssh() {
         Ok(_) => {}
     }
 }
+
+/// The user the tests run as (`id -un`): the account sshd logs our key-based clients into.
+pub fn current_user() -> String {
+    let out = Command::new("id")
+        .arg("-un")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("run `id -un`: {e}"));
+    assert!(out.status.success(), "`id -un` failed: {}", out.status);
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}

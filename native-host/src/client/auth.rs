@@ -1,0 +1,464 @@
+//! The `ssh` command's user authentication, in OpenSSH's order and words: `none` first to learn
+//! the server's methods, then public keys (each identity file in turn), keyboard-interactive and
+//! password, each only if the server lists it and the user did not switch it off; up to
+//! `NumberOfPasswordPrompts` tries of the two that ask the person. Ends with success, or with
+//! `user@host: Permission denied (methods).` when nothing is left.
+//!
+//! The engine runs the protocol; this decides what to try next. Questions for the person go to
+//! the terminal on a blocking thread ([`prompt::ask`]) and their answers come back by ticket, so
+//! the connection keeps running while someone types.
+
+use super::identity::{self, Loaded};
+use super::prompt::{self, Question, Source};
+use crate::app_msg::AppMsg;
+use sshgate::Connection;
+use sshgate::userauth::{AuthEvent, Prompt};
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use tokio::sync::mpsc;
+use zeroize::Zeroizing;
+
+/// Settings for one run.
+pub struct AuthSettings {
+    /// The login name.
+    pub user: String,
+    /// The host as typed (for `user@host's password:`).
+    pub host: String,
+    /// Methods in our order of preference.
+    pub methods: Vec<String>,
+    /// Identity files to offer, in order.
+    pub identities: Vec<PathBuf>,
+    /// Whether the user named them (a missing one is then worth a warning).
+    pub identities_given: bool,
+    /// Tries of password and of keyboard-interactive.
+    pub password_prompts: u32,
+    /// Where answers come from.
+    pub source: Source,
+    /// `-v`.
+    pub verbose: bool,
+}
+
+/// What the handler should do after an authentication step.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Waiting for the server or the person.
+    Pending,
+    /// Authenticated with this method.
+    Done(String),
+    /// Nothing left to try: the message for the user.
+    Denied(String),
+}
+
+/// What an outstanding question is for.
+enum Waiting {
+    Passphrase {
+        path: PathBuf,
+        text: Zeroizing<String>,
+    },
+    Password,
+    Prompts {
+        id: u64,
+    },
+    NewPassword {
+        id: u64,
+    },
+}
+
+/// The client's authentication state.
+pub struct Authenticator {
+    s: AuthSettings,
+    app: mpsc::Sender<AppMsg>,
+    identities: VecDeque<PathBuf>,
+    /// The server's methods from its last USERAUTH_FAILURE.
+    server_methods: Vec<String>,
+    /// The method in flight, for messages.
+    current: &'static str,
+    password_tries: u32,
+    kbd_tries: u32,
+    /// `SSHPASS` was used for a password (it is tried once; a wrong one stays wrong).
+    env_password_used: bool,
+    /// `SSHPASS` answered keyboard-interactive prompts once.
+    env_kbd_used: bool,
+    /// The last password sent, for a change request.
+    last_password: Option<Zeroizing<String>>,
+    waiting: Option<(u64, Waiting)>,
+    next_ticket: u64,
+}
+
+impl Authenticator {
+    /// A new run; questions' answers are reported on `app`.
+    #[must_use]
+    pub fn new(s: AuthSettings, app: mpsc::Sender<AppMsg>) -> Self {
+        Authenticator {
+            identities: s.identities.iter().cloned().collect(),
+            s,
+            app,
+            server_methods: Vec::new(),
+            current: "none",
+            password_tries: 0,
+            kbd_tries: 0,
+            env_password_used: false,
+            env_kbd_used: false,
+            last_password: None,
+            waiting: None,
+            next_ticket: 1,
+        }
+    }
+
+    fn debug(&self, msg: &str) {
+        if self.s.verbose {
+            eprintln!("debug1: {msg}");
+        }
+    }
+
+    /// After SERVICE_ACCEPT: `none` tells which methods the server offers (RFC 4252 §5.2).
+    pub fn begin(&mut self, conn: &mut Connection) -> Step {
+        self.current = "none";
+        match conn.auth_none(&self.s.user) {
+            Ok(()) => Step::Pending,
+            Err(e) => Step::Denied(format!("cannot start authentication: {e}")),
+        }
+    }
+
+    /// An authentication event from the engine.
+    pub fn on_event(&mut self, conn: &mut Connection, ev: AuthEvent) -> Step {
+        match ev {
+            AuthEvent::Banner { message } => {
+                eprint!("{}", prompt::sanitize(&message));
+                Step::Pending
+            }
+            AuthEvent::Success => {
+                self.last_password = None;
+                Step::Done(self.current.to_string())
+            }
+            AuthEvent::PublicKeyRefused { fingerprint } => {
+                self.debug(&format!("Server refused key {fingerprint}"));
+                Step::Pending
+            }
+            AuthEvent::Failure {
+                methods,
+                partial_success,
+            } => {
+                if partial_success {
+                    eprintln!(
+                        "Authenticated using \"{}\" with partial success.",
+                        self.current
+                    );
+                }
+                self.debug(&format!(
+                    "Authentications that can continue: {}",
+                    methods.join(",")
+                ));
+                self.server_methods = methods;
+                self.advance(conn)
+            }
+            AuthEvent::Prompt {
+                id,
+                name,
+                instruction,
+                prompts,
+            } => self.on_prompts(conn, id, &name, &instruction, prompts),
+            AuthEvent::PasswordChangeRequired { id, prompt } => {
+                if !matches!(self.s.source, Source::Terminal) {
+                    // Nobody to type a new password: give up on this method.
+                    eprintln!("{}", prompt::sanitize(&prompt));
+                    return self.advance(conn);
+                }
+                let preface = vec![prompt::sanitize(&prompt)];
+                self.ask(
+                    Waiting::NewPassword { id },
+                    preface,
+                    vec![
+                        Question::secret("Enter new password: "),
+                        Question::secret("Retype new password: "),
+                    ],
+                );
+                Step::Pending
+            }
+            _ => Step::Pending,
+        }
+    }
+
+    /// The person answered (or the terminal failed: `None`).
+    pub fn on_answers(
+        &mut self,
+        conn: &mut Connection,
+        ticket: u64,
+        answers: Option<Vec<Zeroizing<String>>>,
+    ) -> Step {
+        let Some((t, waiting)) = self.waiting.take() else {
+            return Step::Pending;
+        };
+        if t != ticket {
+            self.waiting = Some((t, waiting));
+            return Step::Pending;
+        }
+        let Some(answers) = answers else {
+            // End of input at a prompt: as OpenSSH, stop asking for anything.
+            self.s.source = Source::Nothing;
+            return match waiting {
+                Waiting::Prompts { id } => self.answer_prompts(conn, id, Vec::new(), 0),
+                _ => self.advance(conn),
+            };
+        };
+        match waiting {
+            Waiting::Passphrase { path, text } => {
+                let pass = answers.first().map_or("", |a| a.as_str());
+                match identity::unlock(&text, pass) {
+                    Ok(key) => self.offer(conn, &path, key),
+                    Err(_) => {
+                        self.debug(&format!("bad passphrase for key {}", path.display()));
+                        self.advance(conn)
+                    }
+                }
+            }
+            Waiting::Password => match answers.into_iter().next() {
+                Some(pw) => self.send_password(conn, pw),
+                None => self.advance(conn),
+            },
+            Waiting::Prompts { id } => {
+                let n = answers.len();
+                self.answer_prompts(conn, id, answers, n)
+            }
+            Waiting::NewPassword { id } => self.change_password(conn, id, &answers),
+        }
+    }
+
+    /// Tries the next method the server accepts: the next identity, another prompt, or gives up.
+    fn advance(&mut self, conn: &mut Connection) -> Step {
+        let methods = self.s.methods.clone();
+        for method in methods {
+            if !self.server_methods.contains(&method) {
+                continue;
+            }
+            let step = match method.as_str() {
+                "publickey" => self.try_publickey(conn),
+                "keyboard-interactive" => self.try_kbd(conn),
+                "password" => self.try_password(conn),
+                _ => None,
+            };
+            if let Some(step) = step {
+                return step;
+            }
+        }
+        Step::Denied(format!(
+            "{}@{}: Permission denied ({}).",
+            self.s.user,
+            self.s.host,
+            self.server_methods.join(",")
+        ))
+    }
+
+    fn try_publickey(&mut self, conn: &mut Connection) -> Option<Step> {
+        while let Some(path) = self.identities.pop_front() {
+            match identity::load(&path) {
+                Loaded::Key(key) => return Some(self.offer(conn, &path, key)),
+                Loaded::NeedsPassphrase(text) => {
+                    if !matches!(self.s.source, Source::Terminal) {
+                        self.debug(&format!(
+                            "no passphrase can be asked for key {}, skipped",
+                            path.display()
+                        ));
+                        continue;
+                    }
+                    let q = Question::secret(format!(
+                        "Enter passphrase for key '{}': ",
+                        path.display()
+                    ));
+                    self.ask(Waiting::Passphrase { path, text }, Vec::new(), vec![q]);
+                    return Some(Step::Pending);
+                }
+                Loaded::Missing if self.s.identities_given => eprintln!(
+                    "Warning: Identity file {} not accessible: No such file or directory.",
+                    path.display()
+                ),
+                Loaded::Missing => {}
+                Loaded::Unusable(why) => {
+                    eprintln!("Load key \"{}\": {why}", path.display());
+                }
+            }
+        }
+        None
+    }
+
+    fn offer(
+        &mut self,
+        conn: &mut Connection,
+        path: &std::path::Path,
+        key: std::sync::Arc<sshgate::keys::PrivateKey>,
+    ) -> Step {
+        let public = key.public();
+        self.debug(&format!(
+            "Offering public key: {} {} {}",
+            path.display(),
+            crate::keyfile::type_label(public.key_type()),
+            public.fingerprint_sha256()
+        ));
+        self.current = "publickey";
+        match conn.auth_publickey(&self.s.user, key) {
+            Ok(()) => Step::Pending,
+            Err(e) => {
+                // E.g. an RSA key and a server that takes no RSA signature we allow.
+                self.debug(&format!("key {} not offered: {e}", path.display()));
+                self.advance(conn)
+            }
+        }
+    }
+
+    fn try_kbd(&mut self, conn: &mut Connection) -> Option<Step> {
+        let can_answer = match &self.s.source {
+            Source::Terminal => true,
+            Source::Env(_) => !self.env_kbd_used,
+            Source::Nothing => false,
+        };
+        if !can_answer || self.kbd_tries >= self.s.password_prompts {
+            return None;
+        }
+        self.kbd_tries += 1;
+        self.debug("Next authentication method: keyboard-interactive");
+        self.current = "keyboard-interactive";
+        Some(match conn.auth_keyboard_interactive(&self.s.user, "") {
+            Ok(()) => Step::Pending,
+            Err(e) => Step::Denied(format!("keyboard-interactive: {e}")),
+        })
+    }
+
+    fn try_password(&mut self, conn: &mut Connection) -> Option<Step> {
+        if self.password_tries >= self.s.password_prompts {
+            return None;
+        }
+        match &self.s.source {
+            Source::Terminal => {
+                self.password_tries += 1;
+                self.debug("Next authentication method: password");
+                let q = Question::secret(format!("{}@{}'s password: ", self.s.user, self.s.host));
+                self.ask(Waiting::Password, Vec::new(), vec![q]);
+                Some(Step::Pending)
+            }
+            Source::Env(pw) if !self.env_password_used => {
+                let pw = pw.clone();
+                self.env_password_used = true;
+                self.password_tries += 1;
+                self.debug("Next authentication method: password");
+                Some(self.send_password(conn, pw))
+            }
+            _ => None,
+        }
+    }
+
+    fn send_password(&mut self, conn: &mut Connection, pw: Zeroizing<String>) -> Step {
+        self.current = "password";
+        let r = conn.auth_password(&self.s.user, &pw);
+        self.last_password = Some(pw);
+        match r {
+            Ok(()) => Step::Pending,
+            Err(e) => Step::Denied(format!("password: {e}")),
+        }
+    }
+
+    fn on_prompts(
+        &mut self,
+        conn: &mut Connection,
+        id: u64,
+        name: &str,
+        instruction: &str,
+        prompts: Vec<Prompt>,
+    ) -> Step {
+        let n = prompts.len();
+        if n == 0 {
+            // RFC 4256 §3.3: an empty request still wants an (empty) response.
+            return self.answer_prompts(conn, id, Vec::new(), 0);
+        }
+        match &self.s.source {
+            Source::Terminal => {
+                let preface = [name, instruction]
+                    .iter()
+                    .filter(|t| !t.is_empty())
+                    .map(|t| prompt::sanitize(t))
+                    .collect();
+                let questions = prompts
+                    .into_iter()
+                    .map(|p| Question {
+                        text: prompt::sanitize(&p.text),
+                        echo: p.echo,
+                    })
+                    .collect();
+                self.ask(Waiting::Prompts { id }, preface, questions);
+                Step::Pending
+            }
+            Source::Env(pw) if !self.env_kbd_used => {
+                // SSHPASS answers the hidden prompts of the first round (the password); a
+                // second round (a new password, a token) cannot be answered from it.
+                self.env_kbd_used = true;
+                let answers = prompts
+                    .iter()
+                    .map(|p| {
+                        if p.echo {
+                            Zeroizing::new(String::new())
+                        } else {
+                            pw.clone()
+                        }
+                    })
+                    .collect();
+                self.answer_prompts(conn, id, answers, n)
+            }
+            _ => {
+                let empty = (0..n).map(|_| Zeroizing::new(String::new())).collect();
+                self.answer_prompts(conn, id, empty, n)
+            }
+        }
+    }
+
+    fn answer_prompts(
+        &mut self,
+        conn: &mut Connection,
+        id: u64,
+        answers: Vec<Zeroizing<String>>,
+        n: usize,
+    ) -> Step {
+        let mut responses: Vec<String> = answers.iter().map(|a| a.to_string()).collect();
+        responses.resize(n, String::new());
+        match conn.answer_prompts(id, responses) {
+            Ok(()) => Step::Pending,
+            Err(e) => Step::Denied(format!("keyboard-interactive: {e}")),
+        }
+    }
+
+    fn change_password(
+        &mut self,
+        conn: &mut Connection,
+        id: u64,
+        answers: &[Zeroizing<String>],
+    ) -> Step {
+        let (Some(new), Some(again)) = (answers.first(), answers.get(1)) else {
+            return self.advance(conn);
+        };
+        if new != again {
+            eprintln!("Mismatch; try again, EOF to quit.");
+            self.ask(
+                Waiting::NewPassword { id },
+                Vec::new(),
+                vec![
+                    Question::secret("Enter new password: "),
+                    Question::secret("Retype new password: "),
+                ],
+            );
+            return Step::Pending;
+        }
+        let old = self.last_password.clone().unwrap_or_default();
+        match conn.change_password(id, &old, new) {
+            Ok(()) => {
+                self.last_password = Some(new.clone());
+                Step::Pending
+            }
+            Err(e) => Step::Denied(format!("password change: {e}")),
+        }
+    }
+
+    fn ask(&mut self, what: Waiting, preface: Vec<String>, questions: Vec<Question>) {
+        let ticket = self.next_ticket;
+        self.next_ticket += 1;
+        self.waiting = Some((ticket, what));
+        prompt::ask(ticket, preface, questions, self.app.clone());
+    }
+}
