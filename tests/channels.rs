@@ -711,6 +711,53 @@ fn channels_wait_for_authentication() {
     );
 }
 
+/// OpenSSH's sshd sends `hostkeys-00@openssh.com` right behind USERAUTH_SUCCESS, often in the
+/// same TCP segment: the client must read it under the connection protocol, not as an
+/// out-of-phase message.
+#[test]
+fn a_global_request_in_the_same_read_as_userauth_success() {
+    let mut p = Pair::new(
+        ClientConfig::default(),
+        ServerConfig {
+            host_keys: vec![host_key(KeyKind::Ed25519)],
+            ..ServerConfig::default()
+        },
+    );
+    p.drive();
+    p.client.request_service("ssh-userauth");
+    p.drive();
+    p.client.auth_password("lab", "pw").unwrap();
+    p.drive();
+    let id = p
+        .server_events
+        .iter()
+        .find_map(|e| match e {
+            Event::Auth(AuthEvent::Request { id, .. }) => Some(*id),
+            _ => None,
+        })
+        .expect("password request");
+    p.server.answer_auth(id, AuthVerdict::Accept).unwrap();
+    let mut w = Writer::message(msg::GLOBAL_REQUEST);
+    w.string(b"hostkeys-00@openssh.com")
+        .bool(false)
+        .string(b"key");
+    p.server
+        .send_raw_auth_payload_for_tests(w.into_vec())
+        .unwrap();
+    // Both packets reach the client in one input.
+    let mut both = Vec::new();
+    while p.server.poll_transmit(&mut both) {}
+    p.client.handle_input(&both, p.now).unwrap();
+    p.drive();
+    assert!(!p.client.is_closed(), "{:?}", p.client.close_reason());
+    assert!(
+        p.client_events
+            .iter()
+            .any(|e| matches!(e, Event::Auth(AuthEvent::Success)))
+    );
+    assert!(p.client.open_session().is_ok());
+}
+
 /// A hostile client message after a session is open: the server must disconnect with a
 /// protocol error.
 fn hostile(build: impl FnOnce(ChannelId) -> Vec<u8>) -> sshgate::Error {

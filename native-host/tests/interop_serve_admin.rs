@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use support::{
-    ProcessGuard, TempDir, free_port, require_openssh_client, require_tool, run_with_timeout,
+    ProcessGuard, TempDir, Tmux, free_port, require_openssh_client, require_tool, run_with_timeout,
     sshgate_bin, wait_for_port,
 };
 
@@ -162,79 +162,6 @@ fn sigterm_tells_open_sessions_and_exits_cleanly() {
         "serve exited with {served:?}; log:\n{log}"
     );
     assert!(log.contains("shutting down"), "log:\n{log}");
-}
-
-/// A tmux session running `command`; killed on drop.
-struct Tmux(String);
-
-impl Tmux {
-    fn start(name: &str, command: &str) -> Tmux {
-        require_tool("/usr/bin/tmux", "apt-get install tmux");
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", name])
-            .status();
-        let ok = Command::new("tmux")
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                name,
-                "-x",
-                "120",
-                "-y",
-                "40",
-                command,
-            ])
-            .status()
-            .expect("tmux");
-        assert!(ok.success(), "tmux new-session failed");
-        Tmux(name.to_string())
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["capture-pane", "-p", "-t", &self.0])
-            .output()
-            .expect("tmux capture-pane");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Waits until the screen holds `text` `count` times.
-    fn wait_for(&self, text: &str, count: usize) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let screen = self.screen();
-            if screen.matches(text).count() >= count {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "waited for {count}× {text:?}; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn type_line(&self, line: &str) {
-        let ok = Command::new("tmux")
-            .args(["send-keys", "-t", &self.0, "-l", line])
-            .status()
-            .expect("tmux send-keys");
-        assert!(ok.success());
-        let ok = Command::new("tmux")
-            .args(["send-keys", "-t", &self.0, "Enter"])
-            .status()
-            .expect("tmux send-keys");
-        assert!(ok.success());
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.0])
-            .status();
-    }
 }
 
 #[test]

@@ -162,6 +162,17 @@ impl Transport {
                 Ok(())
             }
             _ => {
+                // RFC 4252 §5.1: after USERAUTH_SUCCESS the connection protocol starts. The
+                // client's phase moves here, at the packet, because the next packet may already
+                // be in this input (sshd sends `hostkeys-00@openssh.com` right behind it) and is
+                // admitted before the user-authentication layer runs. Should that layer find the
+                // success malformed, the connection fails before anything queued behind it runs.
+                if self.role == Role::Client
+                    && msg == msg::USERAUTH_SUCCESS
+                    && phase == msg::Phase::UserAuth
+                {
+                    self.upper_phase = msg::Phase::Connection;
+                }
                 self.upper.push_back(payload);
                 Ok(())
             }

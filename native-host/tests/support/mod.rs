@@ -37,10 +37,13 @@
 //! - `negotiation.rs`: parsing negotiated algorithms from debug output, [`Failures`];
 //! - `openssh.rs`: the OpenSSH matrix, `ssh-keygen`, `ssh` runs and [`Sshd`];
 //! - `asyncssh.rs`: the asyncssh peer server and client;
-//! - `sshgate.rs`: our `sshgate-host serve` / `sshgate-host ssh`.
+//! - `sshgate.rs`: our `sshgate-host serve` / `sshgate-host ssh`;
+//! - `tmux.rs`: [`Tmux`], a terminal for interactive sessions;
+//! - `account.rs`: [`test_account`], a local user with a password for sshd's password logins.
 // Each test crate uses a different subset (of the items, and so of the re-exports).
 #![allow(dead_code, unused_imports)]
 
+mod account;
 mod algorithms;
 mod asyncssh;
 mod logs;
@@ -49,8 +52,10 @@ mod openssh;
 mod process;
 mod sshgate;
 mod tempdir;
+mod tmux;
 mod tools;
 
+pub use account::*;
 pub use algorithms::*;
 pub use asyncssh::*;
 pub use logs::*;
@@ -59,4 +64,5 @@ pub use openssh::*;
 pub use process::*;
 pub use sshgate::*;
 pub use tempdir::*;
+pub use tmux::*;
 pub use tools::*;

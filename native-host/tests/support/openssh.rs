@@ -165,9 +165,14 @@ fn sshd_config(
     port: u16,
     host_keys: &[PathBuf],
     authorized_keys: &Path,
+    extra: &[&str],
     [kex, hk, ciphers, macs]: [&str; 4],
 ) -> String {
     let mut cfg = String::new();
+    // sshd takes the first value of a keyword: the test's own lines come first and win.
+    for line in extra {
+        let _ = writeln!(cfg, "{line}");
+    }
     let _ = writeln!(cfg, "ListenAddress 127.0.0.1:{port}");
     for k in host_keys {
         let _ = writeln!(cfg, "HostKey {}", k.display());
@@ -203,6 +208,12 @@ fn sshd_config(
 /// [`start_sshd`] with some algorithm lists replaced, e.g. `&[(Category::Kex, "diffie-hellman-group14-sha1")]`.
 /// Host keys already in `dir` are reused.
 pub fn start_sshd_with(dir: &TempDir, overrides: &[(Category, &str)]) -> Sshd {
+    start_sshd_config(dir, overrides, &[])
+}
+
+/// [`start_sshd_with`] plus sshd_config lines that take precedence over the defaults, e.g.
+/// `&["UsePAM yes", "PasswordAuthentication yes"]`.
+pub fn start_sshd_config(dir: &TempDir, overrides: &[(Category, &str)], extra: &[&str]) -> Sshd {
     require_sshd();
     let keydir = dir.join("sshd-keys");
     fs::create_dir_all(&keydir).expect("create sshd key dir");
@@ -240,6 +251,7 @@ pub fn start_sshd_with(dir: &TempDir, overrides: &[(Category, &str)]) -> Sshd {
             port,
             &host_keys,
             &authorized_keys,
+            extra,
             [&kex, &hk, &ciphers, &macs],
         );
         let config = dir.join(format!("sshd_config.{inst}"));
