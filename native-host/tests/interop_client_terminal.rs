@@ -9,8 +9,13 @@ use support::*;
 
 /// The command line that runs our client in `dir` with `args` (paths here have no spaces).
 fn client_line(dir: &TempDir, port: u16, args: &[&str]) -> String {
+    client_line_checking(dir, port, "no", args)
+}
+
+/// [`client_line`] with `StrictHostKeyChecking=strict`.
+fn client_line_checking(dir: &TempDir, port: u16, strict: &str, args: &[&str]) -> String {
     format!(
-        "cd {d} && HOME={d} {bin} ssh -o StrictHostKeyChecking=no \
+        "cd {d} && HOME={d} {bin} ssh -o StrictHostKeyChecking={strict} \
          -o UserKnownHostsFile={d}/known_hosts -p {port} {}",
         args.join(" "),
         d = dir.path().display(),
@@ -165,4 +170,53 @@ fn login_time_out_while_the_prompt_waits() {
             || screen.contains("Received disconnect from 127.0.0.1"),
         "{screen}"
     );
+}
+
+#[test]
+fn unknown_host_key_is_asked_about_and_remembered() {
+    let dir = TempDir::new("client-ask");
+    let sshd = start_sshd(&dir);
+    let key = client_key(&dir);
+    let dest = format!("{}@127.0.0.1", current_user());
+    let args = ["-i", key.to_str().unwrap(), &dest, "echo", "in-$((6*7))"];
+
+    // Strict (the default): refused without a question.
+    let t = Tmux::start(
+        "strict",
+        &client_line_checking(&dir, sshd.port, "yes", &args),
+    );
+    assert_eq!(t.wait_exit(), 255, "{}", t.screen());
+    assert!(t.screen().contains("Host key verification failed."));
+    drop(t);
+
+    let t = Tmux::start("ask", &client_line_checking(&dir, sshd.port, "ask", &args));
+    let screen = t.wait_for("(yes/no/[fingerprint])? ", 1);
+    assert!(
+        screen.contains(&format!(
+            "The authenticity of host '[127.0.0.1]:{}",
+            sshd.port
+        )),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("ED25519 key fingerprint is SHA256:"),
+        "{screen}"
+    );
+    t.type_line("maybe");
+    t.wait_for("Please type 'yes', 'no' or the fingerprint: ", 1);
+    t.type_line("yes");
+    assert_eq!(t.wait_exit(), 0, "{}", t.screen());
+    let screen = t.screen();
+    assert!(screen.contains("Permanently added"), "{screen}");
+    assert!(screen.contains("in-42"), "{screen}");
+    drop(t);
+
+    // Remembered: the strict default now logs in without asking.
+    let t = Tmux::start(
+        "known",
+        &client_line_checking(&dir, sshd.port, "yes", &args),
+    );
+    assert_eq!(t.wait_exit(), 0, "{}", t.screen());
+    assert!(t.screen().contains("in-42"));
+    assert!(!t.screen().contains("authenticity"));
 }

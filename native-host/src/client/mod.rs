@@ -6,6 +6,7 @@
 //! failure (as OpenSSH).
 
 pub mod auth;
+pub mod host_key;
 pub mod identity;
 pub mod known_hosts;
 pub mod options;
@@ -84,6 +85,8 @@ pub async fn run(args: &SshArgs) -> anyhow::Result<ExitCode> {
             app_tx.clone(),
         )
     });
+    let source = prompt::Source::detect(settings.batch_mode);
+    let can_ask = matches!(source, prompt::Source::Terminal);
     let auth = Authenticator::new(
         AuthSettings {
             user: settings.login_name(),
@@ -92,15 +95,15 @@ pub async fn run(args: &SshArgs) -> anyhow::Result<ExitCode> {
             identities: settings.identities.clone(),
             identities_given: settings.identities_given,
             password_prompts: settings.password_prompts,
-            source: prompt::Source::detect(settings.batch_mode),
+            source,
             verbose,
         },
-        app_tx,
+        app_tx.clone(),
     );
     let host = settings.host.clone();
     let quiet = settings.quiet;
     let mut conn = Connection::client(cfg, driver::now(), driver::os_seed()?);
-    let mut session = ClientSession::new(settings, peer, auth, remote);
+    let mut session = ClientSession::new(settings, peer, auth, remote, app_tx, can_ask);
     let ending =
         driver::drive_with_app(stream, &mut conn, &mut session, &mut app_rx, stop_signal()).await;
     // The receiver goes first, so the writer tasks' acknowledgements cannot block them.

@@ -74,8 +74,10 @@ const DEFAULT_IDENTITIES: [&str; 3] = ["~/.ssh/id_rsa", "~/.ssh/id_ecdsa", "~/.s
 /// What to do with a host key not (yet) in known_hosts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StrictMode {
-    /// Refuse unknown keys (OpenSSH `yes`; also `ask`, as there is no prompt).
+    /// Refuse unknown keys (OpenSSH `yes`; IOS `ip ssh stricthostkeycheck`): the default.
     Yes,
+    /// Ask the person at the terminal; refuse when nobody can answer.
+    Ask,
     /// Add unknown keys, refuse changed ones.
     AcceptNew,
     /// Accept any key.
@@ -292,7 +294,8 @@ fn plain_list(v: &str) -> Result<Vec<String>, String> {
 
 fn parse_strict(v: &str) -> Result<StrictMode, String> {
     match v.to_ascii_lowercase().as_str() {
-        "yes" | "ask" => Ok(StrictMode::Yes),
+        "yes" => Ok(StrictMode::Yes),
+        "ask" => Ok(StrictMode::Ask),
         "accept-new" => Ok(StrictMode::AcceptNew),
         "no" | "off" => Ok(StrictMode::No),
         _ => Err(format!("unsupported StrictHostKeyChecking value {v:?}")),

@@ -141,6 +141,12 @@ fn host_key_checking_options() {
             .strict,
         StrictMode::No
     );
+    assert_eq!(
+        settings(&["-o", "StrictHostKeyChecking=ask", "h"])
+            .unwrap()
+            .strict,
+        StrictMode::Ask
+    );
     assert!(settings(&["-o", "StrictHostKeyChecking=maybe", "h"]).is_err());
     assert!(settings(&["-o", "BatchMode=sure", "h"]).is_err());
     let e = settings(&["-o", "Frobnicate=yes", "h"]).unwrap_err();

@@ -3,15 +3,19 @@
 //! just the open connection.
 
 use super::auth::{Authenticator, Step};
-use super::known_hosts::{self, Status};
-use super::options::{ClientSettings, StrictMode};
+use super::host_key::{self, Verdict};
+use super::options::ClientSettings;
+use super::prompt;
 use super::remote::RemoteSession;
 use crate::app_msg::AppMsg;
 use crate::driver::{Flow, Handler};
-use crate::keyfile::{public_line_parts, type_label};
 use sshgate::transport::kexinit::Negotiated;
 use sshgate::{Connection, Event, HostKeyInfo};
 use std::net::SocketAddr;
+use tokio::sync::mpsc;
+
+/// The ticket of the host key question ([`Authenticator`]'s tickets start at 1).
+const HOST_KEY_TICKET: u64 = 0;
 
 /// The service asked for once keys are in place.
 pub const USERAUTH_SERVICE: &str = "ssh-userauth";
@@ -32,6 +36,11 @@ pub struct ClientSession {
     pub authenticated: bool,
     /// A failure was already explained to the user (host key refused, permission denied).
     pub reported: bool,
+    /// Whether questions can be asked (a terminal, not batch mode).
+    can_ask: bool,
+    app: mpsc::Sender<AppMsg>,
+    /// The host key waiting for the person's yes or no.
+    pending_host_key: Option<HostKeyInfo>,
 }
 
 /// The four `debug1: kex:` lines for a negotiated set, exactly as OpenSSH prints them.
@@ -75,6 +84,8 @@ impl ClientSession {
         peer: SocketAddr,
         auth: Authenticator,
         remote: Option<RemoteSession>,
+        app: mpsc::Sender<AppMsg>,
+        can_ask: bool,
     ) -> Self {
         ClientSession {
             settings,
@@ -84,6 +95,9 @@ impl ClientSession {
             accepted: false,
             authenticated: false,
             reported: false,
+            can_ask,
+            app,
+            pending_host_key: None,
         }
     }
 
@@ -126,76 +140,44 @@ impl ClientSession {
         }
     }
 
-    /// The host key decision, as OpenSSH's `check_host_key` words it.
-    fn trust(&mut self, info: &HostKeyInfo) -> bool {
-        let s = &self.settings;
-        if s.strict == StrictMode::No {
-            self.debug("Host key checking is disabled (StrictHostKeyChecking=no)");
-            return true;
-        }
-        let path = s.known_hosts_path();
-        let name = s.known_hosts_name();
-        let ty = info.key.key_type();
-        let blob = info.key.to_blob();
-        let label = type_label(ty);
-        let text = std::fs::read_to_string(&path).unwrap_or_default();
-        match known_hosts::check(&text, &name, ty, &blob) {
-            Status::Known(line) => {
-                self.debug(&format!(
-                    "Host '{name}' is known and matches the {label} host key."
-                ));
-                self.debug(&format!("Found key in {}:{line}", path.display()));
-                true
-            }
-            Status::Unknown if s.strict == StrictMode::AcceptNew => {
-                match known_hosts::append(
-                    &path,
-                    &format!("{name} {}", public_line_parts(ty, &blob, "")),
-                ) {
-                    Ok(()) => eprintln!(
-                        "Warning: Permanently added '{name}' ({label}) to the list of known hosts."
-                    ),
-                    Err(e) => eprintln!(
-                        "Failed to add the host to the list of known hosts ({}): {e}",
-                        path.display()
-                    ),
-                }
-                true
-            }
-            Status::Unknown => {
-                eprintln!(
-                    "No {label} host key is known for {name} and you have requested strict checking."
-                );
-                self.refuse()
-            }
-            Status::Changed(line) => {
-                eprintln!("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
-                eprintln!("@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @");
-                eprintln!("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
-                eprintln!("IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!");
-                eprintln!("The fingerprint for the {label} key sent by the remote host is");
-                eprintln!("{}.", info.fingerprint);
-                eprintln!("Offending {label} key in {}:{line}", path.display());
-                eprintln!(
-                    "Host key for {name} has changed and you have requested strict checking."
-                );
-                self.refuse()
-            }
-            Status::Revoked(line) => {
-                eprintln!(
-                    "Host key {ty} {} revoked by file {}:{line}",
-                    info.fingerprint,
-                    path.display()
-                );
-                self.refuse()
-            }
-        }
-    }
-
     fn refuse(&mut self) -> bool {
         eprintln!("Host key verification failed.");
         self.reported = true;
         false
+    }
+
+    /// The person's answer to "Are you sure you want to continue connecting".
+    fn host_key_answer(
+        &mut self,
+        conn: &mut Connection,
+        answers: Option<Vec<zeroize::Zeroizing<String>>>,
+    ) -> Flow {
+        let Some(info) = self.pending_host_key.take() else {
+            return Flow::Continue;
+        };
+        let answer = answers
+            .and_then(|a| a.into_iter().next())
+            .map(|a| a.trim().to_string());
+        let trusted = match answer.as_deref() {
+            Some(a) if a.eq_ignore_ascii_case("yes") || a == info.fingerprint => {
+                host_key::remember(&self.settings, &info);
+                true
+            }
+            Some(a) if a.eq_ignore_ascii_case("no") => self.refuse(),
+            None => self.refuse(),
+            Some(_) => {
+                prompt::ask(
+                    HOST_KEY_TICKET,
+                    Vec::new(),
+                    vec![host_key::retry_question()],
+                    self.app.clone(),
+                );
+                self.pending_host_key = Some(info);
+                return Flow::Continue;
+            }
+        };
+        let _ = conn.answer_host_key(trusted);
+        Flow::Continue
     }
 }
 
@@ -216,9 +198,20 @@ impl Handler<Connection> for ClientSession {
                     info.key.key_type(),
                     info.fingerprint
                 ));
-                let trusted = self.trust(&info);
-                // A refusal closes the connection; the `Closed` event and the driver report it.
-                let _ = conn.answer_host_key(trusted);
+                match host_key::check(&self.settings, &info, self.can_ask) {
+                    Verdict::Trusted => {
+                        let _ = conn.answer_host_key(true);
+                    }
+                    // A refusal closes the connection; the `Closed` event and the driver report it.
+                    Verdict::Refused => {
+                        self.refuse();
+                        let _ = conn.answer_host_key(false);
+                    }
+                    Verdict::Ask { preface, question } => {
+                        prompt::ask(HOST_KEY_TICKET, preface, vec![question], self.app.clone());
+                        self.pending_host_key = Some(info);
+                    }
+                }
             }
             Event::KexComplete {
                 algorithms,
@@ -271,6 +264,10 @@ impl Handler<Connection> for ClientSession {
 
     fn on_app(&mut self, conn: &mut Connection, msg: AppMsg) -> Flow {
         match msg {
+            AppMsg::Answers {
+                ticket: HOST_KEY_TICKET,
+                answers,
+            } => self.host_key_answer(conn, answers),
             AppMsg::Answers { ticket, answers } => {
                 let step = self.auth.on_answers(conn, ticket, answers);
                 self.step(conn, step)
