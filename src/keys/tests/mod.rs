@@ -3,9 +3,12 @@
 mod blobs;
 mod files;
 mod fixtures;
+mod garble;
 mod known_answers;
+mod pem_files;
 mod signing;
 mod tool;
+mod tool_pem;
 
 use super::*;
 use crate::crypto::EngineRng;
