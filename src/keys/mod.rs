@@ -9,7 +9,9 @@
 
 mod fingerprint;
 mod formats;
+mod host_pattern;
 mod kdf;
+pub mod known_hosts;
 mod openssh;
 mod pem;
 mod pem_decrypt;

@@ -5,6 +5,7 @@ mod files;
 mod fixtures;
 mod garble;
 mod known_answers;
+mod known_hosts;
 mod pem_files;
 mod signing;
 mod tool;
