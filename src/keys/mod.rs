@@ -7,6 +7,7 @@
 //! ([`PublicKey::verify_raw`], [`PrivateKey::sign_raw`]) work per scheme, so that the RFC 6187
 //! `x509v3-*` algorithms can reuse them with their own wire names and key blobs.
 
+pub mod authorized_keys;
 mod fingerprint;
 mod formats;
 mod host_pattern;

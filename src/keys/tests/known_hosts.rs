@@ -48,13 +48,15 @@ fn lookups_in_plain_and_hashed_files() {
     let ed_other = other(KeyKind::Ed25519, 80);
     let p384_other = other(KeyKind::EcdsaP384, 81);
     type Want = fn(usize) -> HostKeyStatus;
-    let cases: &[(
-        &str,
+    /// host, port, address, key, and the status with its (plain, hashed) line if listed.
+    type Case<'a> = (
+        &'a str,
         u16,
-        Option<&str>,
-        &PublicKey,
+        Option<&'a str>,
+        &'a PublicKey,
         Option<(Want, usize, usize)>,
-    )] = &[
+    );
+    let cases: &[Case<'_>] = &[
         ("router1", 22, None, &ed, Some((Match, 2, 2))),
         ("ROUTER1", 22, None, &ed, Some((Match, 2, 2))),
         ("router1", 22, None, &p256b, Some((Match, 10, 12))),

@@ -1,5 +1,6 @@
 //! Tests of the keys module, with helpers shared by the files below.
 
+mod authorized_keys;
 mod blobs;
 mod files;
 mod fixtures;
