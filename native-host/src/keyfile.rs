@@ -116,7 +116,8 @@ pub fn generate_and_write(kind: KeyKind, path: &Path, comment: &str) -> anyhow::
     Ok(key)
 }
 
-/// Reads an unencrypted OpenSSH private key, warning (as OpenSSH refuses) when others can read it.
+/// Reads an unencrypted private key in any format the engine reads (OpenSSH, PEM PKCS#1, SEC1,
+/// PKCS#8), warning (as OpenSSH refuses) when others can read it.
 pub fn read_private(path: &Path) -> anyhow::Result<PrivateKey> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
@@ -132,7 +133,14 @@ pub fn read_private(path: &Path) -> anyhow::Result<PrivateKey> {
             );
         }
     }
-    PrivateKey::from_openssh(&text).map_err(|e| anyhow::anyhow!("{}: {e:?}", path.display()))
+    match PrivateKey::from_text(&text, None) {
+        Ok((key, _comment)) => Ok(key),
+        Err(sshgate::keys::KeyError::Passphrase) => bail!(
+            "{}: the key is encrypted; host keys must be stored without a passphrase",
+            path.display()
+        ),
+        Err(e) => bail!("{}: {e}", path.display()),
+    }
 }
 
 /// `user@host` for default key comments.
@@ -167,6 +175,35 @@ mod tests {
         assert_eq!(kind_from_type("ed25519", None).unwrap(), KeyKind::Ed25519);
         assert!(kind_from_type("rsa", Some(1024)).is_err());
         assert!(kind_from_type("dsa", None).is_err());
+    }
+
+    #[test]
+    fn private_keys_load_in_openssh_and_pem_formats() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut rng = EngineRng::from_seed([5; 32]);
+        let key = PrivateKey::generate(KeyKind::EcdsaP256, &mut rng).unwrap();
+        let openssh = dir.path().join("openssh");
+        write_new(&openssh, &key.to_openssh("c", &mut rng), 0o600).unwrap();
+        assert_eq!(read_private(&openssh).unwrap().public(), key.public());
+        // `ssh-keygen -m PEM` output (the engine's fixture): a SEC1 key.
+        let pem = dir.path().join("pem");
+        let sec1 = include_str!("../../src/keys/tests/data/p256.sec1");
+        write_new(&pem, sec1, 0o600).unwrap();
+        assert_eq!(
+            read_private(&pem).unwrap().key_type(),
+            "ecdsa-sha2-nistp256"
+        );
+        let enc = dir.path().join("enc");
+        let text = key
+            .to_openssh_with_passphrase("c", "pw", 2, &mut rng)
+            .unwrap();
+        write_new(&enc, &text, 0o600).unwrap();
+        let e = format!("{:#}", read_private(&enc).unwrap_err());
+        assert!(e.contains("encrypted"), "{e}");
+        let bad = dir.path().join("bad");
+        write_new(&bad, "not a key", 0o600).unwrap();
+        let e = format!("{:#}", read_private(&bad).unwrap_err());
+        assert!(e.contains("no private key"), "{e}");
     }
 
     #[test]

@@ -1,16 +1,25 @@
 //! Host and user keys and their signatures (RFC 4253 §6.6, RFC 5656, RFC 8332, RFC 8709),
-//! OpenSSH private key files, fingerprints.
+//! key files (OpenSSH, PEM PKCS#1/SEC1/PKCS#8 plain and encrypted, SPKI, RFC 4716),
+//! fingerprints, `known_hosts` and `authorized_keys`.
 //!
 //! Layout: [`HostKeyAlg`] is the wire name negotiated in KEXINIT; it maps to a
 //! [`SignatureScheme`] (key type + hash), and the raw signature primitives
 //! ([`PublicKey::verify_raw`], [`PrivateKey::sign_raw`]) work per scheme, so that the RFC 6187
 //! `x509v3-*` algorithms can reuse them with their own wire names and key blobs.
 
+pub mod authorized_keys;
 mod fingerprint;
+mod formats;
+mod host_pattern;
 mod kdf;
+pub mod known_hosts;
 mod openssh;
+mod pem;
+mod pem_decrypt;
+mod pkcs;
 mod private;
 mod public;
+mod rfc4716;
 mod scheme;
 mod secbuf;
 mod sig_ecdsa;
@@ -20,6 +29,7 @@ mod sig_rsa;
 #[cfg(test)]
 mod tests;
 
+pub use formats::KeyFormat;
 pub use private::PrivateKey;
 pub use public::PublicKey;
 pub use scheme::{SignatureScheme, decode_signature_blob, encode_signature_blob};

@@ -56,6 +56,20 @@ impl PrivateKey {
         }
     }
 
+    /// An RSA key checked by `sig_rsa` (PEM and PKCS#8 files).
+    pub(crate) fn from_rsa(key: RsaPrivateKey) -> Self {
+        PrivateKey {
+            inner: PrivateInner::Rsa(Box::new(key)),
+        }
+    }
+
+    /// An ECDSA key (SEC1 and PKCS#8 files).
+    pub(crate) fn from_ec(key: EcPrivate) -> Self {
+        PrivateKey {
+            inner: PrivateInner::Ecdsa(key),
+        }
+    }
+
     /// The public half.
     pub fn public(&self) -> PublicKey {
         PublicKey::from_inner(match &self.inner {

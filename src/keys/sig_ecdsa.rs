@@ -157,6 +157,26 @@ impl EcPublic {
         key.ok_or(KeyError::Malformed("ECDSA point not on curve"))
     }
 
+    /// A point in either SEC1 form, compressed (`0x02`/`0x03 || x`) or uncompressed, as PEM
+    /// and SPKI writers may use; the identity and points off the curve are refused.
+    pub(crate) fn from_sec1_any(curve: Curve, q: &[u8]) -> Result<Self, KeyError> {
+        let n = curve.field_len();
+        let length_ok = match q.first() {
+            Some(0x04) => q.len() == 1 + 2 * n,
+            Some(0x02 | 0x03) => q.len() == 1 + n,
+            _ => false,
+        };
+        if !length_ok {
+            return Err(KeyError::Malformed("ECDSA point encoding"));
+        }
+        let key = match curve {
+            Curve::P256 => ops_p256::public_from_sec1(q).map(EcPublic::P256),
+            Curve::P384 => ops_p384::public_from_sec1(q).map(EcPublic::P384),
+            Curve::P521 => ops_p521::public_from_sec1(q).map(EcPublic::P521),
+        };
+        key.ok_or(KeyError::Malformed("ECDSA point not on curve"))
+    }
+
     /// The uncompressed SEC1 point.
     pub(crate) fn to_sec1(&self) -> Vec<u8> {
         match self {
@@ -250,7 +270,8 @@ impl EcPrivate {
         w.into_vec()
     }
 
-    fn from_scalar(curve: Curve, d: &[u8]) -> Option<Self> {
+    /// A key from its big-endian scalar (at most the field length; shorter is left-padded).
+    pub(crate) fn from_scalar(curve: Curve, d: &[u8]) -> Option<Self> {
         let n = curve.field_len();
         if d.len() > n {
             return None;

@@ -179,6 +179,20 @@ pub(crate) fn read_private(r: &mut Reader<'_>) -> Result<RsaPrivateKey, KeyError
     let iqmp = r.mpint_positive("RSA iqmp")?;
     let p = r.mpint_positive("RSA prime p")?;
     let q = r.mpint_positive("RSA prime q")?;
+    from_private_parts(n, e, d, iqmp, p, q)
+}
+
+/// A private key from the big-endian magnitudes of `n, e, d, iqmp, p, q`, with the checks of
+/// [`read_private`]; PKCS#1 files (src/keys/pkcs.rs) come through here too, so every format
+/// is held to the same validation.
+pub(crate) fn from_private_parts(
+    n: &[u8],
+    e: &[u8],
+    d: &[u8],
+    iqmp: &[u8],
+    p: &[u8],
+    q: &[u8],
+) -> Result<RsaPrivateKey, KeyError> {
     // The public checks (sizes, exponent) first, on public data only.
     let public = RsaPublic::from_components(e, n)?;
     let prec = u32::try_from(n.len() * 8).map_err(|_| KeyError::Malformed("RSA modulus"))?;

@@ -109,8 +109,9 @@ impl Engine {
         check(self.conn.auth_password(user, password))
     }
 
-    /// Public key authentication with an OpenSSH private key (text), decrypted with
-    /// `passphrase` if it is encrypted.
+    /// Public key authentication with a private key file's text in any format
+    /// `PrivateKey::from_text` reads (OpenSSH, PEM PKCS#1/SEC1/PKCS#8, encrypted or not),
+    /// decrypted with `passphrase` if it is encrypted.
     #[wasm_bindgen(js_name = authPublicKey)]
     pub fn auth_public_key(
         &mut self,
@@ -118,11 +119,9 @@ impl Engine {
         key_text: &str,
         passphrase: Option<String>,
     ) -> Result<(), JsValue> {
-        let key = match passphrase.as_deref() {
-            Some(p) if !p.is_empty() => PrivateKey::from_openssh_with_passphrase(key_text, p),
-            _ => PrivateKey::from_openssh(key_text),
-        }
-        .map_err(|e| JsValue::from(js_sys::Error::new(&format!("private key: {e}"))))?;
+        let passphrase = passphrase.as_deref().filter(|p| !p.is_empty());
+        let (key, _comment) = PrivateKey::from_text(key_text, passphrase)
+            .map_err(|e| JsValue::from(js_sys::Error::new(&format!("private key: {e}"))))?;
         check(self.conn.auth_publickey(user, Arc::new(key)))
     }
 

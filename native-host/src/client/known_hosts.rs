@@ -1,9 +1,9 @@
-//! A plain-text known_hosts: lines `host1,[host2]:port KEYTYPE BASE64 [comment]`, matched by
-//! exact host name (`host`, or `[host]:port` off port 22). Hashed (`|1|`) entries and wildcard
-//! patterns are not understood and never match; `@cert-authority` lines are skipped and a
-//! matching `@revoked` line refuses the key.
+//! The `ssh` command's known_hosts: the file is read and appended here; what a line means
+//! (plain and `|1|` hashed names, `[host]:port`, patterns and `!negation`, `@revoked`,
+//! `@cert-authority`) is the engine's `sshgate::keys::known_hosts`, shared with the browser.
 
-use base64ct::{Base64, Encoding};
+use sshgate::keys::PublicKey;
+use sshgate::keys::known_hosts::{self as engine, HostKeyStatus};
 use std::path::Path;
 
 /// What the file says about a host and a key.
@@ -19,45 +19,35 @@ pub enum Status {
     Unknown,
 }
 
-/// Looks `name` up in known_hosts `text` for a key of `key_type` with `blob`.
+/// `host`, or `[host]:port` as `ClientSettings::known_hosts_name` writes it, back into the
+/// host and port the engine looks up.
+fn split_name(name: &str) -> (&str, u16) {
+    if let Some(rest) = name.strip_prefix('[')
+        && let Some((host, port)) = rest.rsplit_once("]:")
+        && let Ok(port) = port.parse()
+    {
+        return (host, port);
+    }
+    (name, 22)
+}
+
+/// Looks `name` (`host` or `[host]:port`) up in known_hosts `text` for a key of `key_type`
+/// with `blob`.
 #[must_use]
 pub fn check(text: &str, name: &str, key_type: &str, blob: &[u8]) -> Status {
-    let mut changed = None;
-    let mut known = None;
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let mut fields = line.split_whitespace();
-        let mut first = fields.next().unwrap_or("");
-        let marker = first.strip_prefix('@');
-        if marker.is_some() {
-            first = fields.next().unwrap_or("");
-        }
-        let (Some(ty), Some(b64)) = (fields.next(), fields.next()) else {
-            continue;
-        };
-        let hosts_match = first.split(',').any(|h| h == name);
-        let same_key = ty == key_type && Base64::decode_vec(b64).is_ok_and(|b| b == blob);
-        match marker {
-            Some("revoked") if same_key => return Status::Revoked(i + 1),
-            Some(_) => continue,
-            None => {}
-        }
-        if !hosts_match {
-            continue;
-        }
-        if same_key {
-            known.get_or_insert(i + 1);
-        } else if ty == key_type {
-            changed.get_or_insert(i + 1);
-        }
+    // The blob comes from a key the engine parsed; anything else cannot be listed.
+    let Ok(key) = PublicKey::from_blob(blob) else {
+        return Status::Unknown;
+    };
+    if key.key_type() != key_type {
+        return Status::Unknown;
     }
-    match (known, changed) {
-        (Some(l), _) => Status::Known(l),
-        (None, Some(l)) => Status::Changed(l),
-        (None, None) => Status::Unknown,
+    let (host, port) = split_name(name);
+    match engine::check_host_key(text, host, port, None, &key) {
+        HostKeyStatus::Match(l) => Status::Known(l),
+        HostKeyStatus::Mismatch(l) => Status::Changed(l),
+        HostKeyStatus::Revoked(l) => Status::Revoked(l),
+        _ => Status::Unknown,
     }
 }
 
@@ -92,64 +82,73 @@ pub fn append(path: &Path, line: &str) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keyfile::public_line_parts;
+    use crate::keyfile::public_line;
+    use sshgate::keys::{KeyKind, PrivateKey};
 
-    const K1: &[u8] = b"\0\0\0\x0bssh-ed25519 key one";
-    const K2: &[u8] = b"\0\0\0\x0bssh-ed25519 key two";
-    const R1: &[u8] = b"\0\0\0\x07ssh-rsa rsa key";
+    fn key(kind: KeyKind, seed: u8) -> PublicKey {
+        let mut rng = sshgate::crypto::EngineRng::from_seed([seed; 32]);
+        PrivateKey::generate(kind, &mut rng).unwrap().public()
+    }
 
-    fn entry(hosts: &str, ty: &str, blob: &[u8]) -> String {
-        format!("{hosts} {}\n", public_line_parts(ty, blob, "comment here"))
+    fn entry(hosts: &str, k: &PublicKey) -> String {
+        format!("{hosts} {}\n", public_line(k, "comment here"))
+    }
+
+    fn status(text: &str, name: &str, k: &PublicKey) -> Status {
+        check(text, name, k.key_type(), &k.to_blob())
     }
 
     #[test]
-    fn matches_plain_names() {
+    fn names_ports_and_changes() {
+        let (k1, k2) = (key(KeyKind::Ed25519, 1), key(KeyKind::Ed25519, 2));
+        let p = key(KeyKind::EcdsaP256, 3);
         let text = format!(
             "# comment\n\n{}{}{}",
-            entry("router1,10.0.0.1", "ssh-ed25519", K1),
-            entry("[10.0.0.1]:2222", "ssh-ed25519", K2),
-            entry("router2", "ssh-rsa", R1),
+            entry("router1,10.0.0.1", &k1),
+            entry("[10.0.0.1]:2222", &k2),
+            entry("router2", &p),
         );
-        assert_eq!(check(&text, "router1", "ssh-ed25519", K1), Status::Known(3));
-        assert_eq!(
-            check(&text, "10.0.0.1", "ssh-ed25519", K1),
-            Status::Known(3)
-        );
-        assert_eq!(
-            check(&text, "[10.0.0.1]:2222", "ssh-ed25519", K2),
-            Status::Known(4)
-        );
-        assert_eq!(
-            check(&text, "[10.0.0.1]:2222", "ssh-ed25519", K1),
-            Status::Changed(4)
-        );
-        assert_eq!(
-            check(&text, "10.0.0.1", "ssh-ed25519", K2),
-            Status::Changed(3)
-        );
+        assert_eq!(status(&text, "router1", &k1), Status::Known(3));
+        assert_eq!(status(&text, "10.0.0.1", &k1), Status::Known(3));
+        assert_eq!(status(&text, "[10.0.0.1]:2222", &k2), Status::Known(4));
+        assert_eq!(status(&text, "[10.0.0.1]:2222", &k1), Status::Changed(4));
+        assert_eq!(status(&text, "10.0.0.1", &k2), Status::Changed(3));
         // Another key type for a known host is a new key, not a changed one (as OpenSSH).
-        assert_eq!(check(&text, "router2", "ssh-ed25519", K1), Status::Unknown);
-        assert_eq!(check(&text, "router", "ssh-ed25519", K1), Status::Unknown);
-        assert_eq!(
-            check(&text, "10.0.0.1:2222", "ssh-ed25519", K2),
-            Status::Unknown
-        );
+        assert_eq!(status(&text, "router2", &k1), Status::Unknown);
+        assert_eq!(status(&text, "router", &k1), Status::Unknown);
+        assert_eq!(status(&text, "10.0.0.1:2222", &k2), Status::Unknown);
+        // `[host]:22` is plain `host`.
+        assert_eq!(status(&text, "[router1]:22", &k1), Status::Known(3));
+        // What the engine adds: patterns and hashed names.
+        let hashed = engine::format_hashed_entry("router9", 2200, &k1, &[7; 20]).unwrap();
+        let more = format!("{text}*.lab,!x.lab {}\n{hashed}\n", public_line(&p, ""));
+        assert_eq!(status(&more, "a.lab", &p), Status::Known(6));
+        assert_eq!(status(&more, "x.lab", &p), Status::Unknown);
+        assert_eq!(status(&more, "[router9]:2200", &k1), Status::Known(7));
+        assert_eq!(status(&more, "[router9]:2200", &k2), Status::Changed(7));
     }
 
     #[test]
     fn markers_and_junk() {
+        let (k2, r1) = (key(KeyKind::Ed25519, 2), key(KeyKind::EcdsaP384, 4));
         let text = format!(
-            "garbage\n|1|abc=|def= ssh-ed25519 AAAA\n@cert-authority * {}@revoked * {}{}",
-            public_line_parts("ssh-ed25519", K2, "\n"),
-            public_line_parts("ssh-rsa", R1, "\n"),
-            entry("h", "ssh-rsa", R1),
+            "garbage\n|1|abc=|def= ssh-ed25519 AAAA\n@cert-authority * {}\n@revoked * {}\n{}",
+            public_line(&k2, ""),
+            public_line(&r1, ""),
+            entry("h", &r1),
         );
-        assert_eq!(check(&text, "h", "ssh-rsa", R1), Status::Revoked(4));
-        assert_eq!(check(&text, "h", "ssh-ed25519", K2), Status::Unknown);
+        assert_eq!(status(&text, "h", &r1), Status::Revoked(4));
+        assert_eq!(status(&text, "h", &k2), Status::Unknown);
+        // A key that does not decode is a malformed line (skipped), not a changed key.
         assert_eq!(
-            check("h ssh-ed25519 !!notbase64", "h", "ssh-ed25519", K1),
-            Status::Changed(1)
+            status("h ssh-ed25519 !!notbase64", "h", &k2),
+            Status::Unknown
         );
+        assert_eq!(
+            check("", "h", "ssh-ed25519", b"not a blob"),
+            Status::Unknown
+        );
+        assert_eq!(check("", "h", "ssh-rsa", &k2.to_blob()), Status::Unknown);
     }
 
     #[test]

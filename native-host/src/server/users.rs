@@ -5,6 +5,7 @@ use super::passwords;
 use anyhow::{anyhow, bail};
 use serde::Deserialize;
 use sshgate::keys::PublicKey;
+use sshgate::keys::authorized_keys::{AuthorizedKey, KeyOption};
 
 /// One `[[users]]` table.
 #[derive(Debug, Clone, Deserialize)]
@@ -18,7 +19,8 @@ pub struct UserEntry {
     /// PHC string (`sshgate-host passwd`; argon2id, or scrypt); absent = no password login.
     #[serde(default)]
     pub password_hash: Option<String>,
-    /// OpenSSH `authorized_keys` lines (options allowed), kept raw for the engine's parser.
+    /// OpenSSH `authorized_keys` lines (options allowed), parsed by the engine's
+    /// `sshgate::keys::authorized_keys`.
     #[serde(default)]
     pub authorized_keys: Vec<String>,
     /// IOS `key-hash ssh-rsa <MD5 of the key blob>`.
@@ -47,18 +49,13 @@ fn default_privilege() -> u8 {
     1
 }
 
-/// Key types an `authorized_keys` line may start with (so the first token is not options).
-const KEY_TYPES: [&str; 10] = [
+/// Key types IOS `key-hash` entries may name (the ones the engine supports).
+const KEY_HASH_TYPES: [&str; 5] = [
     "ssh-ed25519",
     "ssh-rsa",
     "ecdsa-sha2-nistp256",
     "ecdsa-sha2-nistp384",
     "ecdsa-sha2-nistp521",
-    "sk-ssh-ed25519@openssh.com",
-    "sk-ecdsa-sha2-nistp256@openssh.com",
-    "ssh-dss",
-    "ssh-ed25519-cert-v01@openssh.com",
-    "ssh-rsa-cert-v01@openssh.com",
 ];
 
 impl UserEntry {
@@ -69,12 +66,25 @@ impl UserEntry {
         if self.privilege >= 15 { '#' } else { '>' }
     }
 
-    /// The parsed public keys of `authorized_keys` (options dropped).
+    /// The parsed `authorized_keys` lines that parse (the device file check refuses the
+    /// others at load), with their options.
     #[must_use]
-    pub fn public_keys(&self) -> Vec<PublicKey> {
+    pub fn authorized(&self) -> Vec<AuthorizedKey> {
         self.authorized_keys
             .iter()
-            .filter_map(|l| PublicKey::from_openssh_line(key_part(l)).ok())
+            .filter_map(|l| AuthorizedKey::parse(l).ok())
+            .collect()
+    }
+
+    /// The keys that may log in. `cert-authority` keys are left out: they sign user
+    /// certificates (not supported yet) and are never a login key themselves, as in OpenSSH.
+    /// Other options are carried but not enforced yet (see [`UserEntry::authorized`]).
+    #[must_use]
+    pub fn public_keys(&self) -> Vec<PublicKey> {
+        self.authorized()
+            .into_iter()
+            .filter(|a| !a.is_cert_authority())
+            .map(|a| a.key)
             .collect()
     }
 
@@ -96,11 +106,19 @@ impl UserEntry {
             passwords::check_phc(phc).map_err(|e| anyhow!("{who}: password_hash: {e}"))?;
         }
         for (i, line) in self.authorized_keys.iter().enumerate() {
-            PublicKey::from_openssh_line(key_part(line))
+            let entry = AuthorizedKey::parse(line)
                 .map_err(|e| anyhow!("{who}: authorized_keys[{i}]: {e}"))?;
+            let unenforced = unenforced_options(&entry);
+            if !unenforced.is_empty() {
+                tracing::warn!(
+                    "{who}: authorized_keys[{i}]: options {} are not enforced yet: the key \
+                     logs in as if they were absent",
+                    unenforced.join(", ")
+                );
+            }
         }
         for (i, h) in self.key_hashes.iter().enumerate() {
-            if !KEY_TYPES[..5].contains(&h.key_type.as_str()) {
+            if !KEY_HASH_TYPES.contains(&h.key_type.as_str()) {
                 bail!("{who}: key_hashes[{i}]: unknown key type {:?}", h.key_type);
             }
             if normalize_hash(&h.hash).is_none() {
@@ -134,27 +152,30 @@ pub fn check_users(users: &[UserEntry]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The `type base64 [comment]` part of an `authorized_keys` line: when the first token is not
-/// a key type it is the options field (which may hold quoted spaces) and is skipped.
-#[must_use]
-pub fn key_part(line: &str) -> &str {
-    let line = line.trim();
-    let first = line.split_ascii_whitespace().next().unwrap_or("");
-    if KEY_TYPES.contains(&first) {
-        return line;
-    }
-    let mut quoted = false;
-    let mut escaped = false;
-    for (i, c) in line.char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' if quoted => escaped = true,
-            '"' => quoted = !quoted,
-            c if c.is_ascii_whitespace() && !quoted => return line[i..].trim_start(),
-            _ => {}
+/// The names of `entry`'s options that the server does not enforce yet (all but
+/// `cert-authority`, which [`UserEntry::public_keys`] honours), for the load-time warning.
+fn unenforced_options(entry: &AuthorizedKey) -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = Vec::new();
+    for o in &entry.options {
+        let name = match o {
+            KeyOption::CertAuthority => continue,
+            KeyOption::Restrict => "restrict",
+            KeyOption::Flag(..) => "permission flags (no-pty, ...)",
+            KeyOption::Command(_) => "command=",
+            KeyOption::Environment(_) => "environment=",
+            KeyOption::From(_) => "from=",
+            KeyOption::PermitOpen(_) => "permitopen=",
+            KeyOption::PermitListen(_) => "permitlisten=",
+            KeyOption::Principals(_) => "principals=",
+            KeyOption::ExpiryTime(_) => "expiry-time=",
+            KeyOption::Tunnel(_) => "tunnel=",
+            _ => "FIDO options",
+        };
+        if !names.contains(&name) {
+            names.push(name);
         }
     }
-    line
+    names
 }
 
 /// Lowercase hex without colons, if `h` is an MD5 in hex.

@@ -1,6 +1,7 @@
 use super::*;
 use crate::server::config::DeviceFile;
 use crate::server::passwords::verify_password;
+use sshgate::keys::authorized_keys::Permission;
 
 const EXAMPLE: &str = include_str!("../../examples/device.toml");
 
@@ -69,14 +70,42 @@ password_expired = true
 }
 
 #[test]
-fn key_part_heuristic() {
-    assert_eq!(key_part(ED25519), ED25519);
-    assert_eq!(key_part(&format!("  no-pty {ED25519}")), ED25519);
-    assert_eq!(
-        key_part(&format!("command=\"a \\\"b c\\\" d\",no-pty {ED25519}")),
-        ED25519
+fn authorized_keys_options_are_parsed_and_carried() {
+    let text = format!(
+        r#"
+[[users]]
+name = "ops"
+authorized_keys = [
+    '  no-pty {ED25519}',
+    'command="a \"b, c\" d",no-pty,from="192.0.2.0/24" {RSA}',
+    'cert-authority,principals="ops" {ED25519}',
+]
+"#
     );
-    assert_eq!(key_part("garbage"), "garbage");
+    let f = parse(&text).unwrap();
+    let u = &f.users[0];
+    let parsed = u.authorized();
+    assert_eq!(parsed.len(), 3);
+    assert!(!parsed[0].allows(Permission::Pty));
+    assert_eq!(parsed[1].command(), Some(r#"a "b, c" d"#));
+    assert!(
+        parsed[1]
+            .options
+            .contains(&KeyOption::From("192.0.2.0/24".into()))
+    );
+    assert_eq!(parsed[1].comment, "rsa@example");
+    // A certificate authority's key is not a login key.
+    assert!(parsed[2].is_cert_authority());
+    let keys = u.public_keys();
+    assert_eq!(keys.len(), 2);
+    assert_eq!(keys[0], parsed[0].key);
+    assert_eq!(keys[1].key_type(), "ssh-rsa");
+    let options: Vec<_> = parsed.iter().map(unenforced_options).collect();
+    assert_eq!(
+        options[1],
+        ["command=", "permission flags (no-pty, ...)", "from="]
+    );
+    assert_eq!(options[2], ["principals="]);
 }
 
 #[test]
@@ -98,6 +127,19 @@ fn rejects() {
         "[[users]]\nname = \"bob\"\nauthorized_keys = [\"no-pty ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAINf9zy3WkS4uepURP9I6t9aSBKVW54pksuni6LHTn1tp\"]\n",
     );
     assert!(e.contains("\"bob\""), "type differs from blob: {e}");
+    let e = err(&format!(
+        "[[users]]\nname = \"bob\"\nauthorized_keys = ['nopty {ED25519}']\n"
+    ));
+    assert!(
+        e.contains("authorized_keys[0]") && e.contains("option \"nopty\""),
+        "{e}"
+    );
+    let e = err(&format!(
+        "[[users]]\nname = \"bob\"\nauthorized_keys = ['command=\"x {ED25519}']\n"
+    ));
+    assert!(e.contains("missing end quote"), "{e}");
+    let e = err("[[users]]\nname = \"bob\"\nauthorized_keys = [\"ssh-dss AAAAB3NzaC1kc3M=\"]\n");
+    assert!(e.contains("unsupported: key type ssh-dss"), "{e}");
     let e = err("[[users]]\nname = \"carol\"\npassword_hash = \"hunter2\"\n");
     assert!(
         e.contains("\"carol\"") && e.contains("password_hash"),

@@ -1,11 +1,16 @@
 //! Tests of the keys module, with helpers shared by the files below.
 
+mod authorized_keys;
 mod blobs;
 mod files;
 mod fixtures;
+mod garble;
 mod known_answers;
+mod known_hosts;
+mod pem_files;
 mod signing;
 mod tool;
+mod tool_pem;
 
 use super::*;
 use crate::crypto::EngineRng;
