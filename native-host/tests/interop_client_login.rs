@@ -60,18 +60,39 @@ fn publickey_login_for_each_key_type() {
     let dir = TempDir::new("client-pubkey");
     let sshd = start_sshd(&dir);
     let user = current_user();
+    // (type, bits, fingerprint label, file format: None = OpenSSH, else `ssh-keygen -m`).
     let cases = [
-        ("ed25519", None, "ED25519"),
-        ("ecdsa", Some(256), "ECDSA"),
-        ("ecdsa", Some(384), "ECDSA"),
-        ("ecdsa", Some(521), "ECDSA"),
-        ("rsa", Some(3072), "RSA"),
+        ("ed25519", None, "ED25519", None),
+        ("ecdsa", Some(256), "ECDSA", None),
+        ("ecdsa", Some(384), "ECDSA", None),
+        ("ecdsa", Some(521), "ECDSA", None),
+        ("rsa", Some(3072), "RSA", None),
+        ("rsa", Some(2048), "RSA", Some("PEM")),
+        ("ecdsa", Some(256), "ECDSA", Some("PKCS8")),
     ];
     let mut failures = Failures::new("sshgate-host ssh -i KEY -> sshd", cases.len());
-    for (ty, bits, label) in cases {
-        let name = format!("{ty}{}", bits.map_or(String::new(), |b| b.to_string()));
+    for (ty, bits, label, format) in cases {
+        let name = format!(
+            "{ty}{}{}",
+            bits.map_or(String::new(), |b| b.to_string()),
+            format.map_or(String::new(), |f| format!("-{f}"))
+        );
         let key = dir.join(format!("id_{name}"));
         ssh_keygen(ty, bits, &key);
+        if let Some(f) = format {
+            // Rewrite the private key file in that format (PKCS#1 / SEC1 for PEM).
+            let out = Command::new(SSH_KEYGEN)
+                .args(["-q", "-p", "-N", "", "-P", "", "-m", f, "-f"])
+                .arg(&key)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "ssh-keygen -p -m {f}: {out:?}");
+            let text = std::fs::read_to_string(&key).unwrap();
+            assert!(
+                text.contains("-----BEGIN ") && !text.contains("OPENSSH"),
+                "{text}"
+            );
+        }
         let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
         let mut ak = std::fs::OpenOptions::new()
             .append(true)

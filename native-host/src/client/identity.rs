@@ -1,5 +1,6 @@
-//! Identity files for public key authentication: read one, and tell a usable key from one that
-//! needs a passphrase, is missing, or cannot be used.
+//! Identity files for public key authentication: read one (OpenSSH format, or PEM: PKCS#1,
+//! SEC1, PKCS#8, encrypted or not), and tell a usable key from one that needs a passphrase, is
+//! missing, or cannot be used.
 
 use sshgate::keys::{KeyError, PrivateKey};
 use std::path::Path;
@@ -49,7 +50,7 @@ pub fn unlock(text: &str, passphrase: &str) -> Result<Arc<PrivateKey>, KeyError>
 }
 
 fn parse(text: &str, passphrase: Option<&str>) -> Result<Arc<PrivateKey>, KeyError> {
-    PrivateKey::parse_openssh(text, passphrase).map(|(k, _)| Arc::new(k))
+    PrivateKey::from_text(text, passphrase).map(|(k, _)| Arc::new(k))
 }
 
 #[cfg(test)]
