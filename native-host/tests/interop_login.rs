@@ -235,3 +235,90 @@ fn publickey_login_for_each_key_type() {
         out.report(40)
     );
 }
+
+/// authorized_keys options, enforced: `no-pty` and `restrict` refuse the PTY, `command=` runs
+/// instead of what the client asks, `from=` and a past `expiry-time=` refuse the key.
+#[test]
+fn authorized_keys_options_are_enforced() {
+    require_ssh_keygen();
+    let keydir = TempDir::new("login-key-options");
+    let options = [
+        ("nopty", "no-pty"),
+        ("forced", r#"command="show ip ssh""#),
+        ("elsewhere", r#"from="10.0.0.0/8,192.0.2.*""#),
+        ("expired", r#"expiry-time="20200101""#),
+        ("restricted", r#"from="127.0.0.0/8,!127.0.0.2",restrict"#),
+    ];
+    let mut lines = Vec::new();
+    for (name, opts) in options {
+        let p = keydir.join(format!("id_{name}"));
+        ssh_keygen("ed25519", None, &p);
+        let public = std::fs::read_to_string(p.with_extension("pub")).unwrap();
+        lines.push(format!("{opts} {}", public.trim()));
+    }
+    let s = server("login-key-options", &lines);
+    let run = |name: &str, tty: bool, command: &str| {
+        let key = keydir.join(format!("id_{name}")).display().to_string();
+        let mut args = ssh_args(
+            s.port,
+            &[
+                "-i",
+                &key,
+                "-o",
+                "IdentitiesOnly=yes",
+                "-o",
+                "BatchMode=yes",
+                "-o",
+                "PreferredAuthentications=publickey",
+            ],
+        );
+        args.truncate(args.len() - 2); // drop "lab@127.0.0.1 true"
+        if tty {
+            args.push("-tt".into());
+        }
+        args.extend(["lab@127.0.0.1".to_string(), command.to_string()]);
+        let mut cmd = Command::new("/usr/bin/ssh");
+        cmd.args(args);
+        run_with_timeout(&mut cmd, &s.dir, name, Duration::from_secs(20))
+    };
+
+    // (With -tt, OpenSSH makes a refused PTY fatal.)
+    let out = run("nopty", true, "show users");
+    assert!(authenticated_with(&out, "publickey"), "{}", out.report(40));
+    assert!(
+        out.stderr.contains("PTY allocation request failed"),
+        "no-pty: {}",
+        out.report(40)
+    );
+    let out = run("nopty", false, "show users");
+    assert!(
+        out.success() && out.stdout.contains("Line"),
+        "no-pty without -t: {}",
+        out.report(40)
+    );
+
+    let out = run("forced", false, "show users");
+    assert!(out.success(), "{}", out.report(40));
+    assert!(
+        out.stdout.contains("SSH Enabled") && !out.stdout.contains("Line "),
+        "command= runs instead of the request: {}",
+        out.report(40)
+    );
+
+    for refused in ["elsewhere", "expired"] {
+        let out = run(refused, false, "show users");
+        assert!(
+            !out.stderr.contains("Authenticated to") && out.stderr.contains("Permission denied"),
+            "{refused}: {}",
+            out.report(40)
+        );
+    }
+
+    let out = run("restricted", true, "show users");
+    assert!(authenticated_with(&out, "publickey"), "{}", out.report(40));
+    assert!(
+        out.stderr.contains("PTY allocation request failed"),
+        "restrict: {}",
+        out.report(40)
+    );
+}

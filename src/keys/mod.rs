@@ -8,6 +8,7 @@
 //! `x509v3-*` algorithms can reuse them with their own wire names and key blobs.
 
 pub mod authorized_keys;
+mod authorized_rules;
 mod fingerprint;
 mod formats;
 mod host_pattern;

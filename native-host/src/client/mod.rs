@@ -81,6 +81,8 @@ pub async fn run(args: &SshArgs) -> anyhow::Result<ExitCode> {
                 // As OpenSSH: the words joined by spaces, for the remote shell to split.
                 command: (!settings.command.is_empty()).then(|| settings.command.join(" ")),
                 pty,
+                pty_required: pty
+                    && matches!(settings.request_tty, RequestTty::Yes | RequestTty::Force),
             },
             app_tx.clone(),
         )

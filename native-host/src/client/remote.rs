@@ -24,6 +24,8 @@ pub struct RemoteSpec {
     pub command: Option<String>,
     /// Ask for a PTY.
     pub pty: bool,
+    /// The user asked for it (`-t`): a refusal ends the session, as in OpenSSH.
+    pub pty_required: bool,
 }
 
 /// One remote session.
@@ -162,7 +164,12 @@ impl RemoteSession {
                 let name = self.awaiting.pop_front().unwrap_or("request");
                 if !success {
                     match name {
-                        "pty-req" => eprintln!("PTY allocation request failed on channel 0"),
+                        "pty-req" => {
+                            eprintln!("PTY allocation request failed on channel 0");
+                            if self.spec.pty_required {
+                                let _ = conn.close_channel(channel);
+                            }
+                        }
                         _ => {
                             eprintln!("{name} request failed on channel 0");
                             let _ = conn.close_channel(channel);

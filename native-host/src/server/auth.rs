@@ -7,10 +7,12 @@
 //! design, so verification is packaged as a [`PasswordCheck`] to run on a blocking thread.
 
 use super::passwords::{dummy_verify, hash_password, verify_password};
+use super::session_rules::SessionRules;
 use super::users::UserEntry;
 use sshgate::userauth::{AuthEvent, AuthMethod, AuthVerdict, Prompt};
 use sshgate::{Connection, Error};
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use zeroize::Zeroizing;
 
@@ -169,15 +171,51 @@ pub fn ask_new_password(conn: &mut Connection, id: u64, retry: bool) -> Result<(
     )
 }
 
+/// Accepts `key` if the user's authorized_keys (from the client's address, not expired) or key
+/// hashes allow it; for a signed request, records what the line allows in `rules`.
+fn answer_key(
+    conn: &mut Connection,
+    id: u64,
+    entry: Option<&UserEntry>,
+    key: &sshgate::keys::PublicKey,
+    peer: IpAddr,
+    rules: Option<&mut Option<SessionRules>>,
+) -> Result<(), Error> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let admitted = entry.and_then(|u| u.admit_key(key, peer, now));
+    let verdict = if admitted.is_some() {
+        AuthVerdict::Accept
+    } else {
+        AuthVerdict::Reject
+    };
+    if let (Some(slot), Some(r)) = (rules, admitted) {
+        *slot = Some(r);
+    }
+    conn.answer_auth(id, verdict)
+}
+
+/// One connection's authentication state, as the answers need it.
+pub struct AuthState<'a> {
+    /// The client's address (authorized_keys `from=`).
+    pub peer: IpAddr,
+    /// This connection's keyboard-interactive state.
+    pub stage: &'a mut KbdStage,
+    /// Set when a signed public key is accepted: what its authorized_keys line allows.
+    pub rules: &'a mut Option<SessionRules>,
+}
+
 /// Answers one authentication question from the engine, or returns the slow part for the
-/// caller to run on a blocking thread. `stage` is this connection's keyboard-interactive state.
+/// caller to run on a blocking thread.
 pub fn on_auth_event(
     conn: &mut Connection,
     users: &[UserEntry],
     changed: &ChangedPasswords,
-    stage: &mut KbdStage,
+    state: AuthState<'_>,
     event: AuthEvent,
 ) -> Result<Option<Pending>, Error> {
+    let AuthState { peer, stage, rules } = state;
     let AuthEvent::Request { id, user, method } = event else {
         return Ok(None);
     };
@@ -202,18 +240,10 @@ pub fn on_auth_event(
             let new = new_password.as_ref().map(|p| p.expose());
             return Ok(Some(Pending::Check(check(password.expose(), new, false))));
         }
-        AuthMethod::PublicKeyQuery { key, .. } | AuthMethod::PublicKey { key, .. } => {
-            let allowed =
-                entry.is_some_and(|u| u.public_keys().contains(&key) || u.key_hash_matches(&key));
-            conn.answer_auth(
-                id,
-                if allowed {
-                    AuthVerdict::Accept
-                } else {
-                    AuthVerdict::Reject
-                },
-            )?;
+        AuthMethod::PublicKeyQuery { key, .. } => {
+            answer_key(conn, id, entry, &key, peer, None)?;
         }
+        AuthMethod::PublicKey { key, .. } => answer_key(conn, id, entry, &key, peer, Some(rules))?,
         AuthMethod::KeyboardInteractive { .. } => {
             *stage = KbdStage::Password;
             conn.answer_kbd_prompts(id, "", "", vec![prompt("Password: ")])?;

@@ -23,6 +23,7 @@ pub mod penalty;
 pub mod process;
 pub mod session;
 pub mod session_channel;
+pub mod session_rules;
 pub mod users;
 
 use clap::Args;

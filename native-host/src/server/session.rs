@@ -3,10 +3,13 @@
 //! session channels the client opens. The engine does the protocol; this decides and moves
 //! bytes (see [`crate::channel_io`]).
 
-use super::auth::{ChangedPasswords, KbdStage, Outcome, Pending, ask_new_password, on_auth_event};
+use super::auth::{
+    AuthState, ChangedPasswords, KbdStage, Outcome, Pending, ask_new_password, on_auth_event,
+};
 use super::device_cli::{CliContext, DeviceCli, mac_display};
 use super::device_state::{ConnectionRow, DeviceRegistry, DeviceState, SessionInfo};
 use super::session_channel::SessionChannel;
+use super::session_rules::SessionRules;
 use super::users::UserEntry;
 use crate::app_msg::{AppMsg, Exit};
 use crate::channel_io::outbox::{Item, Outboxes};
@@ -48,6 +51,8 @@ pub struct ServerSession {
     user: Option<String>,
     authenticated: bool,
     kbd: KbdStage,
+    /// What the authorized_keys line of an accepted key allows (`None`: no key, no rules).
+    rules: Option<SessionRules>,
     algorithms: Option<Negotiated>,
     channels: HashMap<ChannelId, SessionChannel>,
     outboxes: Outboxes,
@@ -66,6 +71,7 @@ impl ServerSession {
             user: None,
             authenticated: false,
             kbd: KbdStage::default(),
+            rules: None,
             algorithms: None,
             channels: HashMap::new(),
             outboxes: Outboxes::default(),
@@ -187,7 +193,12 @@ impl ServerSession {
         let Some(ch) = self.channels.get_mut(&channel) else {
             return (false, Vec::new());
         };
+        let rules = self.rules.clone().unwrap_or_default();
         let started = match req {
+            ChannelRequest::Pty(_) if !rules.pty => {
+                tracing::info!(peer = %self.peer, %channel, "PTY refused: no-pty key");
+                return (false, Vec::new());
+            }
             ChannelRequest::Pty(p) => return (ch.set_pty(p), Vec::new()),
             ChannelRequest::Env { name, value } => return (ch.set_env(name, value), Vec::new()),
             ChannelRequest::WindowChange(size) => {
@@ -195,6 +206,25 @@ impl ServerSession {
                 return (true, Vec::new());
             }
             ChannelRequest::Signal { name } => return (ch.signal(&name), Vec::new()),
+            // authorized_keys `command=`: run it instead, whatever was asked (sshd(8)); the
+            // request is kept in SSH_ORIGINAL_COMMAND.
+            ChannelRequest::Shell | ChannelRequest::Exec { .. }
+                if rules.forced_command.is_some() =>
+            {
+                if let ChannelRequest::Exec { command: original } = &req {
+                    ch.set_original_command(original);
+                }
+                let forced = rules.forced_command.as_deref().unwrap_or_default();
+                tracing::info!(peer = %self.peer, %channel, command = %forced, "forced command");
+                ch.start_exec(
+                    cli.expect("made for shell and exec"),
+                    command.as_deref(),
+                    forced,
+                    &user,
+                    channel,
+                    &self.app,
+                )
+            }
             ChannelRequest::Shell => ch.start_shell(
                 cli.expect("made for shell"),
                 command.as_deref(),
@@ -289,7 +319,12 @@ impl Handler<Connection> for ServerSession {
                     self.user = Some(user.clone());
                 }
                 let ctx = &self.ctx;
-                match on_auth_event(conn, &ctx.users, &ctx.changed, &mut self.kbd, ev) {
+                let state = AuthState {
+                    peer: peer.ip(),
+                    stage: &mut self.kbd,
+                    rules: &mut self.rules,
+                };
+                match on_auth_event(conn, &ctx.users, &ctx.changed, state, ev) {
                     Ok(Some(pending)) => {
                         let app = self.app.clone();
                         let ctx = self.ctx.clone();

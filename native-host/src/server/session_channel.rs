@@ -73,6 +73,12 @@ impl SessionChannel {
         true
     }
 
+    /// The client's own request under a forced command, as `SSH_ORIGINAL_COMMAND` (sshd(8)).
+    pub fn set_original_command(&mut self, command: &str) {
+        self.env
+            .push(("SSH_ORIGINAL_COMMAND".into(), command.to_string()));
+    }
+
     /// `window-change`.
     pub fn resize(&mut self, size: WindowSize) {
         if let Some(p) = &mut self.pty {

@@ -2,10 +2,12 @@
 //! `ip ssh pubkey-chain` / `username NAME` / `key-string` or `key-hash ssh-rsa <md5>`.
 
 use super::passwords;
+use super::session_rules::SessionRules;
 use anyhow::{anyhow, bail};
 use serde::Deserialize;
 use sshgate::keys::PublicKey;
 use sshgate::keys::authorized_keys::{AuthorizedKey, KeyOption};
+use std::net::IpAddr;
 
 /// One `[[users]]` table.
 #[derive(Debug, Clone, Deserialize)]
@@ -76,16 +78,31 @@ impl UserEntry {
             .collect()
     }
 
-    /// The keys that may log in. `cert-authority` keys are left out: they sign user
-    /// certificates (not supported yet) and are never a login key themselves, as in OpenSSH.
-    /// Other options are carried but not enforced yet (see [`UserEntry::authorized`]).
+    /// Whether `key` may log in from `ip` at `unix_secs`, and under which rules: the first
+    /// authorized_keys line for the key whose `from=` admits the address and whose
+    /// `expiry-time` has not passed, else an IOS `key-hash` match (no rules).
     #[must_use]
-    pub fn public_keys(&self) -> Vec<PublicKey> {
-        self.authorized()
-            .into_iter()
-            .filter(|a| !a.is_cert_authority())
-            .map(|a| a.key)
-            .collect()
+    pub fn admit_key(&self, key: &PublicKey, ip: IpAddr, unix_secs: u64) -> Option<SessionRules> {
+        let mut refused = None;
+        for a in self.authorized() {
+            if a.key != *key || a.is_cert_authority() {
+                continue;
+            }
+            if !a.source_allowed(ip) {
+                refused = Some("its from= option does not admit the client's address");
+            } else if a.expired_at(unix_secs) {
+                refused = Some("its expiry-time has passed");
+            } else {
+                return Some(SessionRules::from_key(&a));
+            }
+        }
+        if self.key_hash_matches(key) {
+            return Some(SessionRules::default());
+        }
+        if let Some(why) = refused {
+            tracing::info!(user = %self.name, fingerprint = %key.fingerprint_sha256(), "key refused: {why}");
+        }
+        None
     }
 
     /// True when `key` matches one of `key_hashes`.
@@ -108,12 +125,12 @@ impl UserEntry {
         for (i, line) in self.authorized_keys.iter().enumerate() {
             let entry = AuthorizedKey::parse(line)
                 .map_err(|e| anyhow!("{who}: authorized_keys[{i}]: {e}"))?;
-            let unenforced = unenforced_options(&entry);
-            if !unenforced.is_empty() {
+            let ignored = ignored_options(&entry);
+            if !ignored.is_empty() {
                 tracing::warn!(
-                    "{who}: authorized_keys[{i}]: options {} are not enforced yet: the key \
-                     logs in as if they were absent",
-                    unenforced.join(", ")
+                    "{who}: authorized_keys[{i}]: {} ignored, as by sshd with \
+                     PermitUserEnvironment no",
+                    ignored.join(", ")
                 );
             }
         }
@@ -152,30 +169,18 @@ pub fn check_users(users: &[UserEntry]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The names of `entry`'s options that the server does not enforce yet (all but
-/// `cert-authority`, which [`UserEntry::public_keys`] honours), for the load-time warning.
-fn unenforced_options(entry: &AuthorizedKey) -> Vec<&'static str> {
-    let mut names: Vec<&'static str> = Vec::new();
-    for o in &entry.options {
-        let name = match o {
-            KeyOption::CertAuthority => continue,
-            KeyOption::Restrict => "restrict",
-            KeyOption::Flag(..) => "permission flags (no-pty, ...)",
-            KeyOption::Command(_) => "command=",
-            KeyOption::Environment(_) => "environment=",
-            KeyOption::From(_) => "from=",
-            KeyOption::PermitOpen(_) => "permitopen=",
-            KeyOption::PermitListen(_) => "permitlisten=",
-            KeyOption::Principals(_) => "principals=",
-            KeyOption::ExpiryTime(_) => "expiry-time=",
-            KeyOption::Tunnel(_) => "tunnel=",
-            _ => "FIDO options",
-        };
-        if !names.contains(&name) {
-            names.push(name);
-        }
+/// Options serve reads but does not act on: `environment=` (sshd too ignores it unless
+/// `PermitUserEnvironment` is on, its default being off).
+fn ignored_options(entry: &AuthorizedKey) -> Vec<&'static str> {
+    let any_env = entry
+        .options
+        .iter()
+        .any(|o| matches!(o, KeyOption::Environment(_)));
+    if any_env {
+        vec!["environment="]
+    } else {
+        Vec::new()
     }
-    names
 }
 
 /// Lowercase hex without colons, if `h` is an MD5 in hex.

@@ -60,7 +60,7 @@ password_expired = true
     assert_eq!(u.prompt_char(), '>');
     assert_eq!(u.authorized_keys.len(), 3);
     assert!(u.authorized_keys[1].starts_with("from="), "kept raw");
-    let keys = u.public_keys();
+    let keys: Vec<_> = u.authorized().into_iter().map(|a| a.key).collect();
     assert_eq!(keys.len(), 3);
     assert_eq!(keys[1].key_type(), "ssh-rsa");
     assert!(u.key_hash_matches(&keys[1]));
@@ -96,16 +96,46 @@ authorized_keys = [
     assert_eq!(parsed[1].comment, "rsa@example");
     // A certificate authority's key is not a login key.
     assert!(parsed[2].is_cert_authority());
-    let keys = u.public_keys();
-    assert_eq!(keys.len(), 2);
-    assert_eq!(keys[0], parsed[0].key);
-    assert_eq!(keys[1].key_type(), "ssh-rsa");
-    let options: Vec<_> = parsed.iter().map(unenforced_options).collect();
-    assert_eq!(
-        options[1],
-        ["command=", "permission flags (no-pty, ...)", "from="]
+    let inside: std::net::IpAddr = "192.0.2.7".parse().unwrap();
+    let outside: std::net::IpAddr = "198.51.100.1".parse().unwrap();
+    let now = 2_000_000_000;
+    let rules = u
+        .admit_key(&parsed[0].key, outside, now)
+        .expect("no-pty key");
+    assert!(!rules.pty && rules.forced_command.is_none());
+    let rules = u
+        .admit_key(&parsed[1].key, inside, now)
+        .expect("from= admits");
+    assert_eq!(rules.forced_command.as_deref(), Some(r#"a "b, c" d"#));
+    assert!(!rules.pty);
+    assert!(
+        u.admit_key(&parsed[1].key, outside, now).is_none(),
+        "from= refuses"
     );
-    assert_eq!(options[2], ["principals="]);
+    // The CA key is also the first line's key: it logs in through that line only.
+    assert!(u.admit_key(&parsed[2].key, outside, now).is_some());
+    assert!(parsed.iter().all(|p| ignored_options(p).is_empty()));
+}
+
+#[test]
+fn expired_keys_and_ignored_environment() {
+    let text = format!(
+        r#"
+[[users]]
+name = "temp"
+authorized_keys = [
+    'expiry-time="20200101",environment="A=b" {ED25519}',
+]
+"#
+    );
+    let f = parse(&text).unwrap();
+    let u = &f.users[0];
+    let line = &u.authorized()[0];
+    let ip: std::net::IpAddr = "127.0.0.1".parse().unwrap();
+    // 2019-12-31 vs 2020-01-02.
+    assert!(u.admit_key(&line.key, ip, 1_577_750_400).is_some());
+    assert!(u.admit_key(&line.key, ip, 1_577_923_200).is_none());
+    assert_eq!(ignored_options(line), ["environment="]);
 }
 
 #[test]
