@@ -7,6 +7,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 mod chains;
+mod pkcs12;
 mod refusals;
 mod revocation;
 mod wire;
