@@ -30,6 +30,9 @@ pub struct Validated {
     pub revocation: RevocationStatus,
 }
 
+/// Most candidate issuers looked at in one search.
+const MAX_STEPS: usize = 1024;
+
 struct Node<'a> {
     cert: &'a Certificate,
     anchor: bool,
@@ -40,6 +43,9 @@ struct Search<'a, 'p> {
     nodes: Vec<Node<'a>>,
     verified: HashMap<(usize, usize), bool>,
     checks: usize,
+    /// Candidate visits, cached signatures included: bounds the walk itself when many peer
+    /// certificates share a name and a key (a permutation search costs no new signatures).
+    steps: usize,
     trust: &'p Trustpoint,
     now: u64,
     /// The most telling refusal so far: the one found deepest in the path.
@@ -124,6 +130,12 @@ impl Search<'_, '_> {
             }
         };
         for j in candidates {
+            self.steps += 1;
+            if self.steps > MAX_STEPS {
+                return Err(PkiError::BudgetExceeded {
+                    checks: self.checks,
+                });
+            }
             let n = &self.nodes[j];
             if !n.anchor && depth >= self.trust.policy.max_intermediates {
                 self.note(
@@ -229,6 +241,7 @@ pub fn verify_certificates(
         nodes,
         verified: HashMap::new(),
         checks: 0,
+        steps: 0,
         trust,
         now,
         err: None,

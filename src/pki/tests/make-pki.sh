@@ -192,6 +192,15 @@ for i in $(seq 1 40); do
   issue self "decoy_$i" "/CN=Decoy CA" root
 done
 
+# A walk: seven self-signed "Loop CA" certificates of one key, each verifying every other.
+key p256 loop
+key p256 loop_leaf
+for i in $(seq 1 7); do
+  cp loop.key "loop_$i.key"
+  issue self "loop_$i" "/CN=Loop CA" root
+done
+issue loop_1 loop_leaf "/CN=alice" user
+
 # CRL of the P-256 intermediate revoking `revoked`.
 CADIR=db_int_p256 openssl ca -config ca.cnf -revoke revoked.pem -cert int_p256.pem \
   -keyfile int_p256.key 2>/dev/null

@@ -322,3 +322,16 @@ fn weak_rsa_keys_are_refused() {
     .unwrap_err();
     assert!(matches!(e, PkiError::WeakKey { .. }), "{e}");
 }
+
+#[test]
+fn many_interchangeable_intermediates_do_not_make_a_long_walk() {
+    // Seven certificates of one name and key: each verifies under every other, so without a
+    // bound the search would walk thousands of orderings (no new signature needed for most).
+    let mut names = vec!["loop_leaf".to_owned()];
+    names.extend((1..=7).map(|i| format!("loop_{i}")));
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut t = trust("p256");
+    t.policy.max_signature_checks = 1000;
+    let e = check(&names, &t, Purpose::SshClient).unwrap_err();
+    assert!(matches!(e, PkiError::BudgetExceeded { .. }), "{e}");
+}
