@@ -14,6 +14,7 @@ mod event;
 pub mod kex;
 pub mod keys;
 pub mod msg;
+pub mod pki;
 pub mod time;
 pub mod transport;
 pub mod userauth;

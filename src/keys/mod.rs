@@ -31,6 +31,11 @@ mod sig_rsa;
 mod tests;
 
 pub use formats::KeyFormat;
+
+/// A PKCS#8 `PrivateKeyInfo` in DER (RSA, EC P-256/384/521, Ed25519), e.g. from a PKCS#12 bag.
+pub(crate) fn private_from_pkcs8_der(der: &[u8]) -> Result<PrivateKey, KeyError> {
+    pkcs::private_from_pkcs8(der)
+}
 pub use private::PrivateKey;
 pub use public::PublicKey;
 pub use scheme::{SignatureScheme, decode_signature_blob, encode_signature_blob};
