@@ -46,6 +46,28 @@ pub struct ServeArgs {
 /// Runs the server until SIGTERM or ctrl-c.
 pub async fn run(args: &ServeArgs) -> anyhow::Result<()> {
     let file = DeviceFile::load(&args.config)?;
+    let (cfg, ctx) = prepare(&file).await?;
+    let listen = if args.listen.is_empty() {
+        &file.server.listen
+    } else {
+        &args.listen
+    };
+    let listeners = listener::bind(listen).await?;
+    let (tx, rx) = listener::channel();
+    let shutdown = crate::shutdown::Shutdown::on_signal();
+    if let Some(ws) = &file.websocket {
+        let (server, router) =
+            crate::web::device_ws::bind(ws, &file.server.hostname, tx.clone()).await?;
+        tokio::spawn(crate::web::device_ws::run(server, router, shutdown.wait()));
+    }
+    listener::serve_on(listeners, (tx, rx), cfg, ctx, shutdown.wait()).await
+}
+
+/// The engine configuration and the shared context of a device file: host keys loaded (or
+/// generated), algorithms checked, users and the `show` registry set up.
+pub async fn prepare(
+    file: &DeviceFile,
+) -> anyhow::Result<(Arc<ServerConfig>, Arc<session::ServeContext>)> {
     let common = file.common()?;
     let specs = file.host_keys()?;
     let s = &file.server;
@@ -75,7 +97,7 @@ pub async fn run(args: &ServeArgs) -> anyhow::Result<()> {
         ..ServerConfig::default()
     });
     let registry = Arc::new(device_state::DeviceRegistry::new(
-        device_state::settings_from_config(&file, &cfg.common.algorithms),
+        device_state::settings_from_config(file, &cfg.common.algorithms),
     ));
     let ctx = Arc::new(session::ServeContext {
         users: file.users.clone(),
@@ -85,10 +107,5 @@ pub async fn run(args: &ServeArgs) -> anyhow::Result<()> {
         changed: auth::ChangedPasswords::default(),
         penalties: penalty::Penalties::default(),
     });
-    let listen = if args.listen.is_empty() {
-        &file.server.listen
-    } else {
-        &args.listen
-    };
-    listener::serve(listen, cfg, ctx).await
+    Ok((cfg, ctx))
 }
