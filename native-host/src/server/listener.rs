@@ -26,8 +26,9 @@ const DRAIN_TIME: Duration = Duration::from_secs(5);
 pub enum Incoming {
     /// A TCP client.
     Tcp(TcpStream),
-    /// SSH bytes in a WebSocket (serve's WebSocket listener).
-    WebSocket(WsIo),
+    /// SSH bytes in a WebSocket (serve's WebSocket listener); boxed, being ten times a
+    /// socket's size.
+    WebSocket(Box<WsIo>),
 }
 
 /// Where fronts hand their connections to the server loop.
