@@ -28,8 +28,8 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 
 /// How long to wait for the client's first message before dialling anyway.
 pub const FIRST_MESSAGE_WAIT: Duration = Duration::from_secs(2);
-/// Largest TCP read forwarded as one message.
-const CHUNK: usize = 64 * 1024;
+/// Largest TCP read forwarded as one message (larger reads measured no faster on loopback).
+pub const CHUNK: usize = 64 * 1024;
 /// Pings keep proxies and NATs from dropping a quiet terminal; they are not activity.
 const PING_INTERVAL: Duration = Duration::from_secs(30);
 /// Time allowed for our close frame to go out.

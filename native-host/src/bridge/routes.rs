@@ -92,7 +92,8 @@ async fn ssh(
         .max_frame_size(max)
         .read_buffer_size(16 * 1024)
         .write_buffer_size(0)
-        .max_write_buffer_size(2 * 64 * 1024 + 1024);
+        // Room for one whole message (and a control frame) while the socket would block.
+        .max_write_buffer_size(2 * pump::CHUNK + 1024);
     if let Some(p) = pick_protocol(&headers).and_then(|p| p.parse().ok()) {
         ws.set_selected_protocol(p);
     }

@@ -129,7 +129,10 @@ fn upgrade(
         // The server loop owns the connection from here; a full loop waits (back-pressure on
         // accepting, as for TCP).
         let _ = tx
-            .send((Incoming::WebSocket(Box::new(WsIo::new(socket, Some(slot)))), peer))
+            .send((
+                Incoming::WebSocket(Box::new(WsIo::new(socket, Some(slot)))),
+                peer,
+            ))
             .await;
     })
 }

@@ -242,6 +242,16 @@ mod tests {
     }
 
     #[test]
+    fn device_example_has_a_websocket_listener() {
+        let f =
+            crate::server::config::DeviceFile::parse(include_str!("../../examples/device.toml"))
+                .unwrap();
+        let ws = f.websocket.expect("[websocket] in the example");
+        assert_eq!(ws.listen, ["127.0.0.1:8022"]);
+        assert!(!ws.tls());
+    }
+
+    #[test]
     fn toml_form() {
         let s: WebSettings = toml::from_str(
             "listen = [\"127.0.0.1:1\"]\nallow_origins = [\"https://a.example\"]\n\
