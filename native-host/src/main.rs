@@ -129,12 +129,18 @@ mod tests {
             "0.0.0.0:22",
             "--listen",
             "[::]:22",
+            "--static",
+            "www/dist",
         ])
         .unwrap()
         {
             Command::Serve(a) => {
                 assert_eq!(a.config, std::path::PathBuf::from("d.toml"));
                 assert_eq!(a.listen, ["0.0.0.0:22", "[::]:22"]);
+                assert_eq!(
+                    a.static_dir.as_deref(),
+                    Some(std::path::Path::new("www/dist"))
+                );
             }
             other => panic!("{other:?}"),
         }

@@ -41,6 +41,10 @@ pub struct ServeArgs {
     /// Address to listen on (host:port); repeatable; replaces the config's `listen`.
     #[arg(long, value_name = "ADDR")]
     pub listen: Vec<String>,
+    /// Static files (the built page) served at / by the `[websocket]` listener; replaces its
+    /// `static_dir`.
+    #[arg(long = "static", value_name = "DIR")]
+    pub static_dir: Option<PathBuf>,
 }
 
 /// Runs the server until SIGTERM or ctrl-c.
@@ -55,7 +59,14 @@ pub async fn run(args: &ServeArgs) -> anyhow::Result<()> {
     let listeners = listener::bind(listen).await?;
     let (tx, rx) = listener::channel();
     let shutdown = crate::shutdown::Shutdown::on_signal();
-    if let Some(ws) = &file.websocket {
+    let mut websocket = file.websocket.clone();
+    if let Some(dir) = &args.static_dir {
+        match &mut websocket {
+            Some(ws) => ws.static_dir = Some(dir.clone()),
+            None => anyhow::bail!("--static needs a [websocket] listener in the device file"),
+        }
+    }
+    if let Some(ws) = &websocket {
         let (server, router) =
             crate::web::device_ws::bind(ws, &file.server.hostname, tx.clone()).await?;
         tokio::spawn(crate::web::device_ws::run(server, router, shutdown.wait()));
