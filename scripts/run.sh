@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Starts the main job. Until the browser issue lands this is the device server
-# (`sshgate-host serve`) with the example configuration; host keys are generated on first start.
+# Starts the main job: `sshgate-host demo` — the page, the WebSocket bridge and a device server in
+# one process on http://127.0.0.1:8080/ (data, keys and the demo password in ./demo-data, made on
+# first start). Extra arguments go to the demo (e.g. --listen, --data-dir, --target NAME=HOST:PORT).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cargo build --release -p sshgate-host
-exec target/release/sshgate-host serve --config native-host/examples/device.toml "$@"
+exec target/release/sshgate-host demo "$@"

@@ -23,7 +23,8 @@ if [ -n "$wb_version" ]; then
 fi
 
 # --- Debian packages the interop tests run ---------------------------------------------------
-debs=(openssh-server openssh-client sshpass tmux)
+# (openssl makes the bridge tests' TLS certificates; websockify is bench/bridge.sh's baseline.)
+debs=(openssh-server openssh-client sshpass tmux openssl websockify)
 missing=()
 for p in "${debs[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -3,20 +3,24 @@
 //! - `serve`: the engine as an SSH server for a device (TOML config, IOS-like settings);
 //! - `ssh`: a native client, with OpenSSH's command line;
 //! - `keygen`: OpenSSH key pairs, like `ssh-keygen`;
-//! - `passwd`: an argon2id PHC string for a device user's `password_hash`.
-//!
-//! Later: `bridge` (WebSocket to TCP for the browser), `demo`.
+//! - `passwd`: an argon2id PHC string for a device user's `password_hash`;
+//! - `bridge`: WebSocket to TCP for the browser, to a fixed list of targets;
+//! - `demo`: the page, the bridge and a device server in one process, for a first look.
 #![forbid(unsafe_code)]
 
 mod algs;
 mod app_msg;
+mod bridge;
 mod channel_io;
 mod client;
+mod demo;
 mod driver;
 mod keyfile;
 mod keygen;
 mod server;
+mod shutdown;
 mod tty_modes;
+mod web;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -40,7 +44,11 @@ enum Command {
     /// Hash a password for a device user's `password_hash` (reads it twice; no echo on a
     /// terminal, lines from standard input otherwise) and print the argon2id PHC string.
     Passwd,
-    // Room for later issues: Bridge (WebSocket <-> TCP), Demo.
+    /// WebSocket (from the browser) to TCP, for a fixed list of targets.
+    Bridge(bridge::BridgeArgs),
+    /// The page, the bridge and a device server in one process, with generated keys and a
+    /// generated password for the user `lab`.
+    Demo(demo::DemoArgs),
 }
 
 fn init_logging(default: &str) {
@@ -65,6 +73,12 @@ fn main() -> ExitCode {
         Command::Passwd => server::passwords::run_passwd().map(|()| ExitCode::SUCCESS),
         Command::Serve(args) => runtime()
             .and_then(|rt| rt.block_on(server::run(args)))
+            .map(|()| ExitCode::SUCCESS),
+        Command::Bridge(args) => runtime()
+            .and_then(|rt| rt.block_on(bridge::run(args)))
+            .map(|()| ExitCode::SUCCESS),
+        Command::Demo(args) => runtime()
+            .and_then(|rt| rt.block_on(demo::run(args)))
             .map(|()| ExitCode::SUCCESS),
         Command::Ssh(args) => runtime().and_then(|rt| {
             let r = rt.block_on(client::run(args));
@@ -115,12 +129,18 @@ mod tests {
             "0.0.0.0:22",
             "--listen",
             "[::]:22",
+            "--static",
+            "www/dist",
         ])
         .unwrap()
         {
             Command::Serve(a) => {
                 assert_eq!(a.config, std::path::PathBuf::from("d.toml"));
                 assert_eq!(a.listen, ["0.0.0.0:22", "[::]:22"]);
+                assert_eq!(
+                    a.static_dir.as_deref(),
+                    Some(std::path::Path::new("www/dist"))
+                );
             }
             other => panic!("{other:?}"),
         }
@@ -161,6 +181,54 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(parse(&["passwd"]).unwrap(), Command::Passwd));
+        match parse(&[
+            "bridge",
+            "--listen",
+            "127.0.0.1:8080",
+            "--target",
+            "r1=192.0.2.1:22",
+            "--target",
+            "r2=192.0.2.2:22",
+            "--allow-origin",
+            "https://ops.example",
+            "--static",
+            "www/dist",
+            "--max-sessions-per-source",
+            "4",
+        ])
+        .unwrap()
+        {
+            Command::Bridge(a) => {
+                assert_eq!(a.target, ["r1=192.0.2.1:22", "r2=192.0.2.2:22"]);
+                assert_eq!(a.allow_origin, ["https://ops.example"]);
+                assert_eq!(
+                    a.static_dir.as_deref(),
+                    Some(std::path::Path::new("www/dist"))
+                );
+                assert_eq!(a.max_sessions_per_source, Some(4));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            parse(&["bridge", "--tls-cert", "c.pem"]).is_err(),
+            "--tls-cert needs --tls-key"
+        );
+        match parse(&[
+            "demo",
+            "--data-dir",
+            "/tmp/d",
+            "--target",
+            "sw=192.0.2.3:22",
+        ])
+        .unwrap()
+        {
+            Command::Demo(a) => {
+                assert_eq!(a.data_dir, std::path::PathBuf::from("/tmp/d"));
+                assert_eq!(a.listen, "127.0.0.1:8080");
+                assert_eq!(a.target, ["sw=192.0.2.3:22"]);
+            }
+            other => panic!("{other:?}"),
+        }
         assert!(parse(&["keygen", "-t", "rsa"]).is_err(), "-f is required");
         assert!(parse(&["serve"]).is_err(), "--config is required");
         assert!(parse(&["ssh"]).is_err(), "destination is required");

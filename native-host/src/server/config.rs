@@ -25,6 +25,9 @@ pub struct DeviceFile {
     /// `[[users]]`: IOS `username NAME privilege N secret ...` and `ip ssh pubkey-chain`.
     #[serde(default)]
     pub users: Vec<UserEntry>,
+    /// `[websocket]`: SSH over WebSocket (and the page) from the device itself.
+    #[serde(default)]
+    pub websocket: Option<crate::web::settings::WebSettings>,
 }
 
 /// `[server]`.
@@ -147,6 +150,9 @@ impl DeviceFile {
             }
         }
         check_users(&f.users)?;
+        if let Some(ws) = &f.websocket {
+            ws.check("[websocket]")?;
+        }
         Ok(f)
     }
 

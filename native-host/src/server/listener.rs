@@ -1,15 +1,20 @@
 //! Accept loops (one per listen address), one task per connection, and graceful shutdown:
 //! on SIGTERM or ctrl-c, stop accepting, send "server shutting down" on every open connection,
-//! and wait (briefly) for them to flush.
+//! and wait (briefly) for them to flush. Connections come from the TCP listeners here and from
+//! any other front that sends them on the same channel ([`Incoming::WebSocket`], from
+//! `web::device_ws`), so every one gets the same driver, penalties and shutdown.
 
 use super::session::ServeContext;
 use crate::driver::{self, Ending};
 use crate::server::session::ServerSession;
+use crate::web::ws_io::WsIo;
 use anyhow::Context;
 use sshgate::{Connection, ServerConfig};
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
@@ -17,32 +22,68 @@ use tokio::task::JoinSet;
 /// How long open connections get to say goodbye at shutdown.
 const DRAIN_TIME: Duration = Duration::from_secs(5);
 
-/// Listens on `addrs` until a shutdown signal.
-pub async fn serve(
-    addrs: &[String],
-    cfg: Arc<ServerConfig>,
-    ctx: Arc<ServeContext>,
-) -> anyhow::Result<()> {
-    let (conn_tx, mut conn_rx) = mpsc::channel::<(TcpStream, SocketAddr)>(64);
-    let mut accepts = JoinSet::new();
+/// A connection for the device server.
+pub enum Incoming {
+    /// A TCP client.
+    Tcp(TcpStream),
+    /// SSH bytes in a WebSocket (serve's WebSocket listener); boxed, being ten times a
+    /// socket's size.
+    WebSocket(Box<WsIo>),
+}
+
+/// Where fronts hand their connections to the server loop.
+pub type IncomingTx = mpsc::Sender<(Incoming, SocketAddr)>;
+/// The server loop's end of [`IncomingTx`].
+pub type IncomingRx = mpsc::Receiver<(Incoming, SocketAddr)>;
+
+/// A channel for [`serve_on`].
+#[must_use]
+pub fn channel() -> (IncomingTx, IncomingRx) {
+    mpsc::channel(64)
+}
+
+/// Binds every address.
+pub async fn bind(addrs: &[String]) -> anyhow::Result<Vec<TcpListener>> {
+    let mut v = Vec::with_capacity(addrs.len());
     for addr in addrs {
         let l = TcpListener::bind(addr)
             .await
             .with_context(|| format!("listening on {addr}"))?;
         tracing::info!(addr = %l.local_addr()?, "listening");
+        v.push(l);
+    }
+    Ok(v)
+}
+
+/// Serves the bound `listeners` and whatever arrives on `incoming` (whose sender other fronts
+/// hold clones of) until `shutdown` resolves.
+pub async fn serve_on(
+    listeners: Vec<TcpListener>,
+    (conn_tx, mut conn_rx): (IncomingTx, IncomingRx),
+    cfg: Arc<ServerConfig>,
+    ctx: Arc<ServeContext>,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let mut accepts = JoinSet::new();
+    for l in listeners {
         accepts.spawn(accept_loop(l, conn_tx.clone()));
     }
     drop(conn_tx);
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut conns = JoinSet::new();
-    let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
-            Some((stream, peer)) = conn_rx.recv() => {
-                conns.spawn(connection(stream, peer, cfg.clone(), ctx.clone(), stop_rx.clone()));
-            }
+            Some((incoming, peer)) = conn_rx.recv() => match incoming {
+                Incoming::Tcp(stream) => {
+                    let _ = stream.set_nodelay(true);
+                    conns.spawn(connection(stream, peer, cfg.clone(), ctx.clone(), stop_rx.clone()));
+                }
+                Incoming::WebSocket(ws) => {
+                    conns.spawn(connection(ws, peer, cfg.clone(), ctx.clone(), stop_rx.clone()));
+                }
+            },
             Some(_) = conns.join_next(), if !conns.is_empty() => {}
             () = &mut shutdown => break,
         }
@@ -61,11 +102,11 @@ pub async fn serve(
     Ok(())
 }
 
-async fn accept_loop(listener: TcpListener, tx: mpsc::Sender<(TcpStream, SocketAddr)>) {
+async fn accept_loop(listener: TcpListener, tx: IncomingTx) {
     loop {
         match listener.accept().await {
-            Ok(conn) => {
-                if tx.send(conn).await.is_err() {
+            Ok((stream, peer)) => {
+                if tx.send((Incoming::Tcp(stream), peer)).await.is_err() {
                     return;
                 }
             }
@@ -79,8 +120,8 @@ async fn accept_loop(listener: TcpListener, tx: mpsc::Sender<(TcpStream, SocketA
 }
 
 /// One connection, start to end.
-async fn connection(
-    stream: TcpStream,
+async fn connection<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: S,
     peer: SocketAddr,
     cfg: Arc<ServerConfig>,
     ctx: Arc<ServeContext>,
@@ -95,7 +136,6 @@ async fn connection(
             _ = stop.wait_for(|stop| *stop) => return,
         }
     }
-    let _ = stream.set_nodelay(true);
     let seed = match driver::os_seed() {
         Ok(s) => s,
         Err(e) => {
@@ -127,7 +167,7 @@ async fn connection(
 }
 
 /// Resolves on ctrl-c or SIGTERM.
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;

@@ -42,11 +42,44 @@ pub struct ServeArgs {
     /// Address to listen on (host:port); repeatable; replaces the config's `listen`.
     #[arg(long, value_name = "ADDR")]
     pub listen: Vec<String>,
+    /// Static files (the built page) served at / by the `[websocket]` listener; replaces its
+    /// `static_dir`.
+    #[arg(long = "static", value_name = "DIR")]
+    pub static_dir: Option<PathBuf>,
 }
 
 /// Runs the server until SIGTERM or ctrl-c.
 pub async fn run(args: &ServeArgs) -> anyhow::Result<()> {
     let file = DeviceFile::load(&args.config)?;
+    let (cfg, ctx) = prepare(&file).await?;
+    let listen = if args.listen.is_empty() {
+        &file.server.listen
+    } else {
+        &args.listen
+    };
+    let listeners = listener::bind(listen).await?;
+    let (tx, rx) = listener::channel();
+    let shutdown = crate::shutdown::Shutdown::on_signal();
+    let mut websocket = file.websocket.clone();
+    if let Some(dir) = &args.static_dir {
+        match &mut websocket {
+            Some(ws) => ws.static_dir = Some(dir.clone()),
+            None => anyhow::bail!("--static needs a [websocket] listener in the device file"),
+        }
+    }
+    if let Some(ws) = &websocket {
+        let (server, router) =
+            crate::web::device_ws::bind(ws, &file.server.hostname, tx.clone()).await?;
+        tokio::spawn(crate::web::device_ws::run(server, router, shutdown.wait()));
+    }
+    listener::serve_on(listeners, (tx, rx), cfg, ctx, shutdown.wait()).await
+}
+
+/// The engine configuration and the shared context of a device file: host keys loaded (or
+/// generated), algorithms checked, users and the `show` registry set up.
+pub async fn prepare(
+    file: &DeviceFile,
+) -> anyhow::Result<(Arc<ServerConfig>, Arc<session::ServeContext>)> {
     let common = file.common()?;
     let specs = file.host_keys()?;
     let s = &file.server;
@@ -76,7 +109,7 @@ pub async fn run(args: &ServeArgs) -> anyhow::Result<()> {
         ..ServerConfig::default()
     });
     let registry = Arc::new(device_state::DeviceRegistry::new(
-        device_state::settings_from_config(&file, &cfg.common.algorithms),
+        device_state::settings_from_config(file, &cfg.common.algorithms),
     ));
     let ctx = Arc::new(session::ServeContext {
         users: file.users.clone(),
@@ -86,10 +119,5 @@ pub async fn run(args: &ServeArgs) -> anyhow::Result<()> {
         changed: auth::ChangedPasswords::default(),
         penalties: penalty::Penalties::default(),
     });
-    let listen = if args.listen.is_empty() {
-        &file.server.listen
-    } else {
-        &args.listen
-    };
-    listener::serve(listen, cfg, ctx).await
+    Ok((cfg, ctx))
 }

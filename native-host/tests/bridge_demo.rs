@@ -1,0 +1,157 @@
+//! `sshgate-host demo` from an empty data directory: keys and the password file are made with
+//! the right modes, the URL line is printed, `/targets` lists `router1`, `lab` logs in with the
+//! printed password through `/ssh/router1` and runs `show ssh`; a second start reuses the same
+//! host keys and password.
+
+mod bridge_support;
+mod support;
+
+use bridge_support::*;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use support::*;
+
+struct Demo {
+    port: u16,
+    password: String,
+    _proc: ProcessGuard,
+}
+
+/// Starts the demo on a free port and reads its URL line.
+fn start_demo(dir: &TempDir, data: &Path, run: u32) -> Demo {
+    let out_path = dir.join(format!("demo-{run}.out"));
+    let err_path = dir.join(format!("demo-{run}.err"));
+    let mut cmd = Command::new(sshgate_bin());
+    cmd.arg("demo")
+        .arg("--data-dir")
+        .arg(data)
+        .args(["--listen", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .stdout(fs::File::create(&out_path).unwrap())
+        .stderr(fs::File::create(&err_path).unwrap());
+    let mut proc = ProcessGuard::spawn("sshgate-host demo", &mut cmd);
+    let deadline = Instant::now() + SERVER_START_TIMEOUT;
+    let line = loop {
+        let out = read_lossy(&out_path);
+        if let Some(l) = out
+            .lines()
+            .find(|l| l.starts_with("sshgate demo: open http://"))
+        {
+            break l.to_string();
+        }
+        if let Some(st) = proc.exited() {
+            panic!("demo exited ({st}):\n{}", tail(&read_lossy(&err_path), 30));
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no URL line:\n{}",
+            read_lossy(&err_path)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    // sshgate demo: open http://127.0.0.1:PORT/ — user lab, password XXXX
+    let rest = line
+        .strip_prefix("sshgate demo: open http://127.0.0.1:")
+        .expect(&line);
+    let (port, rest) = rest.split_once("/ — user lab, password ").expect(&line);
+    Demo {
+        port: port.parse().expect(&line),
+        password: rest.trim().to_string(),
+        _proc: proc,
+    }
+}
+
+fn mode(p: &Path) -> u32 {
+    fs::metadata(p)
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+fn login(dir: &TempDir, demo: &Demo) -> RunOutput {
+    let shim = Shim::start(
+        &format!("ws://127.0.0.1:{}/ssh/router1", demo.port),
+        WsOpts {
+            origin: Some(format!("http://127.0.0.1:{}", demo.port)),
+            ..WsOpts::default()
+        },
+    );
+    ssh_exec(
+        dir,
+        shim.port,
+        "lab",
+        Login::Password(&demo.password),
+        "show ssh",
+    )
+}
+
+#[test]
+fn demo_first_start_and_restart() {
+    let dir = TempDir::new("demo");
+    let data = dir.join("demo-data");
+    let demo = start_demo(&dir, &data, 0);
+    assert_eq!(demo.password.len(), 16, "{}", demo.password);
+
+    assert_eq!(mode(&data), 0o700);
+    for f in [
+        "lab-password",
+        "device.toml",
+        "host_keys/ssh_host_ed25519_key",
+        "host_keys/ssh_host_ecdsa_key",
+        "ca/root_ecdsa_key",
+        "ca/router1_ecdsa_key",
+    ] {
+        assert_eq!(mode(&data.join(f)), 0o600, "{f}");
+    }
+    let stored = fs::read_to_string(data.join("lab-password")).unwrap();
+    assert_eq!(stored.trim(), demo.password);
+    let device = fs::read_to_string(data.join("device.toml")).unwrap();
+    assert!(device.contains("$argon2id$"), "{device}");
+    assert!(
+        !device.contains(&demo.password),
+        "the device file holds the hash only"
+    );
+
+    let (status, body) = http_get(demo.port, "/targets", &[]);
+    assert_eq!(status, 200);
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let names: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"router1") && names.contains(&"switch1"),
+        "{body}"
+    );
+
+    let out = login(&dir, &demo);
+    assert!(
+        out.success() && out.stdout.contains("lab") && out.stdout.contains("Session started"),
+        "{}",
+        out.report(30)
+    );
+    let host_key = fs::read(data.join("host_keys/ssh_host_ed25519_key")).unwrap();
+    let password = demo.password.clone();
+    drop(demo);
+
+    let again = start_demo(&dir, &data, 1);
+    assert_eq!(again.password, password, "the password is kept");
+    assert_eq!(
+        fs::read(data.join("host_keys/ssh_host_ed25519_key")).unwrap(),
+        host_key,
+        "the host key is kept"
+    );
+    let out = login(&dir, &again);
+    assert!(
+        out.success() && out.stdout.contains("lab"),
+        "{}",
+        out.report(30)
+    );
+}
