@@ -94,6 +94,22 @@ fn refusals_happen_before_any_target_connection() {
             .unwrap();
         assert_eq!(close_code(&mut ws).await, Some(CloseCode::Unsupported));
 
+        // The refused sessions above end asynchronously in the bridge: wait until none is
+        // counted, so the per-source limit below counts only the held ones.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let auth = format!("Authorization: Bearer {TOKEN}");
+            let (_, page) = http_get(bridge.port, "/metrics", &[&auth]);
+            if metric(&page, "sshgate_bridge_connections_active") == 0 {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "sessions never ended:\n{page}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+
         // Two sessions held open (to the other sentinel): the third from this address is one
         // too many, whichever target it asks for.
         let mut a = ws_connect(&bridge.url("/ssh/held"), &with_token())

@@ -141,13 +141,6 @@ pub async fn run(ws: WebSocket, s: SessionCtx) {
     };
     let how = session(ws, &s, &c).await;
     let duration = c.start.elapsed();
-    s.metrics.session_ended(how.label(), duration);
-    if matches!(how, Ending::MessageTooBig | Ending::TextMessage)
-        && !c.dialled.load(Ordering::Relaxed)
-    {
-        // Refused before the target was dialled: counted with the other refusals too.
-        s.metrics.refused(how.label());
-    }
     tracing::info!(
         source = %s.peer,
         target = %s.target.name,
@@ -158,7 +151,17 @@ pub async fn run(ws: WebSocket, s: SessionCtx) {
         ended = how.label(),
         "bridge session"
     );
-    drop(s.slot);
+    // The session's limit slot goes before the gauge drops, so whoever sees it at zero may
+    // open a new session at once.
+    let SessionCtx { slot, metrics, .. } = s;
+    drop(slot);
+    metrics.session_ended(how.label(), duration);
+    if matches!(how, Ending::MessageTooBig | Ending::TextMessage)
+        && !c.dialled.load(Ordering::Relaxed)
+    {
+        // Refused before the target was dialled: counted with the other refusals too.
+        metrics.refused(how.label());
+    }
 }
 
 async fn session(ws: WebSocket, s: &SessionCtx, c: &Counters) -> Ending {
