@@ -23,7 +23,7 @@ if [ -n "$wb_version" ]; then
 fi
 
 # --- Debian packages the interop tests run ---------------------------------------------------
-debs=(openssh-server openssh-client sshpass tmux)
+debs=(openssh-server openssh-client sshpass tmux openssl procps)
 missing=()
 for p in "${debs[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -6,30 +6,16 @@
 
 mod support;
 
-use std::io::Write;
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use support::{
-    ProcessGuard, TempDir, free_port, require_openssh_client, require_tool, run_with_timeout,
-    sshgate_bin, wait_for_port,
+    ProcessGuard, TempDir, Tmux, free_port, password_hash, require_openssh_client, require_tool,
+    run_with_timeout, sshgate_bin, wait_for_port,
 };
 
 const OLD: &str = "old-password-1";
 const NEW: &str = "new-password-2";
-
-fn password_hash(pw: &str) -> String {
-    let mut child = Command::new(sshgate_bin())
-        .arg("passwd")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("run sshgate-host passwd");
-    writeln!(child.stdin.take().unwrap(), "{pw}\n{pw}").unwrap();
-    let out = child.wait_with_output().expect("passwd output");
-    assert!(out.status.success(), "passwd failed: {out:?}");
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
 
 struct Server {
     guard: ProcessGuard,
@@ -164,79 +150,6 @@ fn sigterm_tells_open_sessions_and_exits_cleanly() {
     assert!(log.contains("shutting down"), "log:\n{log}");
 }
 
-/// A tmux session running `command`; killed on drop.
-struct Tmux(String);
-
-impl Tmux {
-    fn start(name: &str, command: &str) -> Tmux {
-        require_tool("/usr/bin/tmux", "apt-get install tmux");
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", name])
-            .status();
-        let ok = Command::new("tmux")
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                name,
-                "-x",
-                "120",
-                "-y",
-                "40",
-                command,
-            ])
-            .status()
-            .expect("tmux");
-        assert!(ok.success(), "tmux new-session failed");
-        Tmux(name.to_string())
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["capture-pane", "-p", "-t", &self.0])
-            .output()
-            .expect("tmux capture-pane");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Waits until the screen holds `text` `count` times.
-    fn wait_for(&self, text: &str, count: usize) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let screen = self.screen();
-            if screen.matches(text).count() >= count {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "waited for {count}× {text:?}; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn type_line(&self, line: &str) {
-        let ok = Command::new("tmux")
-            .args(["send-keys", "-t", &self.0, "-l", line])
-            .status()
-            .expect("tmux send-keys");
-        assert!(ok.success());
-        let ok = Command::new("tmux")
-            .args(["send-keys", "-t", &self.0, "Enter"])
-            .status()
-            .expect("tmux send-keys");
-        assert!(ok.success());
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.0])
-            .status();
-    }
-}
-
 #[test]
 fn expired_password_is_changed_through_keyboard_interactive() {
     let s = server("serve-chpass", true);
@@ -244,7 +157,7 @@ fn expired_password_is_changed_through_keyboard_interactive() {
         "/usr/bin/ssh {} -o PreferredAuthentications=keyboard-interactive lab@127.0.0.1; sleep 30",
         ssh_base(s.port).join(" ")
     );
-    let t = Tmux::start(&format!("chpass{}", s.port), &ssh);
+    let t = Tmux::start(s.dir.path(), &format!("chpass{}", s.port), 120, 40, &ssh);
     t.wait_for("Password:", 1);
     t.type_line(OLD);
     // The seed's wording, then two different new passwords: refused and asked again.

@@ -37,26 +37,32 @@
 //! - `negotiation.rs`: parsing negotiated algorithms from debug output, [`Failures`];
 //! - `openssh.rs`: the OpenSSH matrix, `ssh-keygen`, `ssh` runs and [`Sshd`];
 //! - `asyncssh.rs`: the asyncssh peer server and client;
-//! - `sshgate.rs`: our `sshgate-host serve` / `sshgate-host ssh`.
+//! - `sshgate.rs`: our `sshgate-host serve` / `sshgate-host ssh`;
+//! - `device.rs`: serve with `[[users]]` (device CLI or a program) and the client lines that log in;
+//! - `tmux.rs`: [`Tmux`], a real terminal on a private tmux socket.
 // Each test crate uses a different subset (of the items, and so of the re-exports).
 #![allow(dead_code, unused_imports)]
 
 mod algorithms;
 mod asyncssh;
+mod device;
 mod logs;
 mod negotiation;
 mod openssh;
 mod process;
 mod sshgate;
 mod tempdir;
+mod tmux;
 mod tools;
 
 pub use algorithms::*;
 pub use asyncssh::*;
+pub use device::*;
 pub use logs::*;
 pub use negotiation::*;
 pub use openssh::*;
 pub use process::*;
 pub use sshgate::*;
 pub use tempdir::*;
+pub use tmux::*;
 pub use tools::*;
