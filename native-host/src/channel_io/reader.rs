@@ -1,6 +1,11 @@
 //! A task that reads a program's output (or a terminal) and sends it to the connection task,
 //! never more than [`IN_FLIGHT`] chunks ahead of what the engine has taken.
+//!
+//! Each chunk is read straight into the `Vec` that travels to the engine (no copy), and a quiet
+//! stream waits for readiness before it allocates one (see [`super::idle`]), so an idle
+//! session holds no read buffer.
 
+use super::idle::{QUIET_READ, readable};
 use crate::app_msg::AppMsg;
 use sshgate::channel::ChannelId;
 use std::sync::Arc;
@@ -20,18 +25,27 @@ where
 {
     let credit = Arc::new(Semaphore::new(IN_FLIGHT));
     tokio::spawn(async move {
-        let mut buf = vec![0u8; CHUNK];
+        let mut quiet = true;
         loop {
             let Ok(permit) = credit.clone().acquire_owned().await else {
                 break;
             };
-            match src.read(&mut buf).await {
+            if quiet && readable(&mut src).await.is_err() {
+                break;
+            }
+            let mut data = Vec::with_capacity(CHUNK);
+            match src.read_buf(&mut data).await {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
+                    quiet = n <= QUIET_READ;
+                    if quiet {
+                        // A few bytes should not pin a whole chunk while they wait for window.
+                        data.shrink_to_fit();
+                    }
                     let msg = AppMsg::Output {
                         channel,
                         ext,
-                        data: buf[..n].to_vec(),
+                        data,
                         permit,
                     };
                     if tx.send(msg).await.is_err() {
