@@ -6,7 +6,7 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 
 /// Reads at or under this size mean the source has gone quiet (a keystroke, a prompt, a
 /// control message): wait with [`readable`] before the next read instead of with a buffer.
-pub const QUIET_READ: usize = 4096;
+pub const QUIET_READ: usize = 1024;
 
 /// Resolves once `src` has something to read, EOF or an error (the read that follows tells
 /// which). A zero-length read waits for readiness in tokio's sockets, pipes and `AsyncFd`

@@ -1,11 +1,12 @@
 //! A task that reads a program's output (or a terminal) and sends it to the connection task,
 //! never more than [`IN_FLIGHT`] chunks ahead of what the engine has taken.
 //!
-//! Each chunk is read straight into the `Vec` that travels to the engine (no copy), and a quiet
-//! stream waits for readiness before it allocates one (see [`super::idle`]), so an idle
-//! session holds no read buffer.
+//! Each chunk is read straight into the `Vec` that travels to the engine (no copy; the outbox
+//! gives it back to [`super::pool`] once sent), and a quiet stream waits for readiness before
+//! it takes one (see [`super::idle`]), so an idle session holds no read buffer.
 
 use super::idle::{QUIET_READ, readable};
+use super::pool;
 use crate::app_msg::AppMsg;
 use sshgate::channel::ChannelId;
 use std::sync::Arc;
@@ -33,14 +34,18 @@ where
             if quiet && readable(&mut src).await.is_err() {
                 break;
             }
-            let mut data = Vec::with_capacity(CHUNK);
+            let mut data = pool::take();
             match src.read_buf(&mut data).await {
-                Ok(0) | Err(_) => break,
+                Ok(0) | Err(_) => {
+                    pool::give(data);
+                    break;
+                }
                 Ok(n) => {
                     quiet = n <= QUIET_READ;
                     if quiet {
                         // A few bytes should not pin a whole chunk while they wait for window.
-                        data.shrink_to_fit();
+                        let small = data[..n].to_vec();
+                        pool::give(std::mem::replace(&mut data, small));
                     }
                     let msg = AppMsg::Output {
                         channel,
