@@ -1,5 +1,5 @@
 //! Recycled chunk buffers for the output readers. A chunk goes from a reader to the engine and
-//! is free again once the engine has copied it into packets; allocating a fresh 32 KiB chunk
+//! is free again once the engine has copied it into packets; allocating a fresh 64 KiB chunk
 //! each time lets glibc trim the freed heap and fault the pages back in on the next read (tens
 //! of thousands of page faults per GiB). A small process-wide free list keeps them instead,
 //! bounded so that a burst leaves at most [`MAX_POOLED`] chunks behind.
@@ -8,7 +8,7 @@ use super::reader::CHUNK;
 use std::sync::Mutex;
 
 /// Chunks kept for reuse, at most.
-pub const MAX_POOLED: usize = 32;
+pub const MAX_POOLED: usize = 16;
 
 static FREE: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
 

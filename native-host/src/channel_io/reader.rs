@@ -13,10 +13,11 @@ use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::sync::{Semaphore, mpsc};
 
-/// Bytes per read: a channel packet's worth.
-pub const CHUNK: usize = 32 * 1024;
+/// Bytes per read: a full pipe (Linux's default 64 KiB), two channel packets. Half the reads,
+/// messages and wake-ups of packet-sized reads for the same bytes.
+pub const CHUNK: usize = 64 * 1024;
 /// Chunks read ahead of the engine per stream (memory bound: `IN_FLIGHT * CHUNK`).
-pub const IN_FLIGHT: usize = 8;
+pub const IN_FLIGHT: usize = 4;
 
 /// Spawns the reader; it ends with [`AppMsg::OutputEnd`] at EOF or on an error (a PTY whose
 /// program exited reports EIO: that is its EOF).
