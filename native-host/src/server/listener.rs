@@ -1,8 +1,9 @@
-//! Accept loops (one per listen address), one task per connection, and graceful shutdown:
-//! on SIGTERM or ctrl-c, stop accepting, send "server shutting down" on every open connection,
-//! and wait (briefly) for them to flush.
+//! Accept loops (one per listen address), one task per connection on the connection threads
+//! ([`super::workers`]), and graceful shutdown: on SIGTERM or ctrl-c, stop accepting, send
+//! "server shutting down" on every open connection, and wait (briefly) for them to flush.
 
 use super::session::ServeContext;
+use super::workers::Workers;
 use crate::driver::{self, Ending};
 use crate::server::session::ServerSession;
 use anyhow::Context;
@@ -34,6 +35,7 @@ pub async fn serve(
     }
     drop(conn_tx);
 
+    let mut workers = Workers::start().context("starting the connection threads")?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut conns = JoinSet::new();
     let shutdown = shutdown_signal();
@@ -41,7 +43,17 @@ pub async fn serve(
     loop {
         tokio::select! {
             Some((stream, peer)) = conn_rx.recv() => {
-                conns.spawn(connection(stream, peer, cfg.clone(), ctx.clone(), stop_rx.clone()));
+                // The socket moves to the connection's thread and registers with its runtime
+                // there, so its readiness wakes that thread directly.
+                let stream = match stream.into_std() {
+                    Ok(s) => s,
+                    Err(e) => {
+                        tracing::warn!(%peer, error = %e, "cannot hand the connection over");
+                        continue;
+                    }
+                };
+                let conn = connection(stream, peer, cfg.clone(), ctx.clone(), stop_rx.clone());
+                conns.spawn_on(conn, workers.next());
             }
             Some(_) = conns.join_next(), if !conns.is_empty() => {}
             () = &mut shutdown => break,
@@ -80,13 +92,20 @@ async fn accept_loop(listener: TcpListener, tx: mpsc::Sender<(TcpStream, SocketA
 
 /// One connection, start to end.
 async fn connection(
-    stream: TcpStream,
+    stream: std::net::TcpStream,
     peer: SocketAddr,
     cfg: Arc<ServerConfig>,
     ctx: Arc<ServeContext>,
     mut stop: watch::Receiver<bool>,
 ) {
     tracing::info!(%peer, "connection accepted");
+    let stream = match TcpStream::from_std(stream) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(%peer, error = %e, "cannot register the connection");
+            return;
+        }
+    };
     let wait = ctx.penalties.delay(peer.ip(), std::time::Instant::now());
     if !wait.is_zero() {
         tracing::info!(%peer, delay_ms = wait.as_millis(), "earlier authentication failures from this address: waiting");

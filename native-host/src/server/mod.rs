@@ -24,6 +24,7 @@ pub mod process;
 pub mod session;
 pub mod session_channel;
 pub mod users;
+pub mod workers;
 
 use clap::Args;
 use config::DeviceFile;
