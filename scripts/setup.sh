@@ -23,8 +23,9 @@ if [ -n "$wb_version" ]; then
 fi
 
 # --- Debian packages the interop tests run ---------------------------------------------------
-# (openssl makes the bridge tests' TLS certificates; websockify is bench/bridge.sh's baseline.)
-debs=(openssh-server openssh-client sshpass tmux openssl websockify)
+# (openssl makes test certificates and streams; websockify is bench/bridge.sh's baseline;
+# procps gives bench/serve.sh its process figures.)
+debs=(openssh-server openssh-client sshpass tmux openssl websockify procps)
 missing=()
 for p in "${debs[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -12,14 +12,21 @@
 //! ([`now`]), randomness a 32-byte OS seed per connection ([`os_seed`]).
 
 pub use crate::app_msg::AppMsg;
+use crate::channel_io::idle::{QUIET_READ, readable};
 use sshgate::{Connection, Error, Event, Instant};
 use std::future::Future;
 use std::sync::OnceLock;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 /// Read buffer size: larger than the biggest packet the engine accepts is not needed, a few
-/// packets' worth keeps syscalls down.
+/// packets' worth keeps syscalls down. Held only while input flows (see [`next_input`]).
 const READ_CHUNK: usize = 64 * 1024;
+
+/// At most this many application messages are handled before the output they made is written:
+/// a busy program's chunks go out in a few large writes instead of one small write each.
+const APP_BATCH: usize = 32;
+/// ... and a batch stops early once this much output is waiting.
+const APP_BATCH_BYTES: usize = 256 * 1024;
 
 /// The process's clock origin: every engine instant is time elapsed since it.
 fn origin() -> std::time::Instant {
@@ -54,6 +61,8 @@ pub trait Engine {
     fn handle_timeout(&mut self, now: Instant);
     /// Appends bytes to send; true if anything was added.
     fn poll_transmit(&mut self, out: &mut Vec<u8>) -> bool;
+    /// Bytes queued for sending.
+    fn pending_output(&self) -> usize;
     /// The next deadline.
     fn poll_timeout(&self) -> Option<Instant>;
     /// The next event.
@@ -75,6 +84,9 @@ impl Engine for Connection {
     }
     fn poll_transmit(&mut self, out: &mut Vec<u8>) -> bool {
         Connection::poll_transmit(self, out)
+    }
+    fn pending_output(&self) -> usize {
+        Connection::pending_output(self)
     }
     fn poll_timeout(&self) -> Option<Instant> {
         Connection::poll_timeout(self)
@@ -165,7 +177,8 @@ where
     F: Future<Output = ()>,
 {
     let (mut rd, mut wr) = tokio::io::split(stream);
-    let mut buf = vec![0u8; READ_CHUNK];
+    // Empty while the peer is quiet: see `next_input`.
+    let mut buf = Vec::new();
     let mut out = Vec::new();
     tokio::pin!(shutdown);
     loop {
@@ -175,7 +188,7 @@ where
             return Ending::Io(e);
         }
         if engine.is_closed() {
-            linger(&mut rd, &mut wr, &mut buf).await;
+            linger(&mut rd, &mut wr).await;
             return ended(engine);
         }
         // Step 4.
@@ -187,29 +200,29 @@ where
             }
         };
         tokio::select! {
-            r = rd.read(&mut buf) => match r {
+            r = next_input(&mut rd, &mut buf) => match r {
                 Ok(0) => return Ending::PeerClosed,
                 Ok(n) => {
-                    if let Err(e) = engine.handle_input(&buf[..n], now()) {
+                    let r = engine.handle_input(&buf[..n], now());
+                    if n <= QUIET_READ {
+                        buf = Vec::new();
+                    }
+                    if let Err(e) = r {
                         // A DISCONNECT may be queued: send it, let the handler see the events
                         // that came before the failure (and `Closed`), then close.
                         let _ = drain(engine, handler, &mut wr, &mut out).await;
-                        linger(&mut rd, &mut wr, &mut buf).await;
+                        linger(&mut rd, &mut wr).await;
                         return Ending::Engine(e);
                     }
                 }
                 Err(e) => return Ending::Io(e),
             },
             () = sleep => engine.handle_timeout(now()),
-            Some(msg) = app.recv() => {
-                if let Flow::Disconnect(why) = handler.on_app(engine, msg) {
-                    engine.disconnect(&why);
-                }
-            }
+            Some(msg) = app.recv() => on_app_batch(engine, handler, app, msg),
             () = &mut shutdown => {
                 engine.disconnect(SHUTDOWN_MESSAGE);
                 let _ = drain(engine, handler, &mut wr, &mut out).await;
-                linger(&mut rd, &mut wr, &mut buf).await;
+                linger(&mut rd, &mut wr).await;
                 return Ending::Shutdown;
             }
         }
@@ -222,16 +235,57 @@ const LINGER: std::time::Duration = std::time::Duration::from_secs(1);
 /// Closes our side (FIN after the last bytes, e.g. a DISCONNECT), then reads and discards until
 /// the peer closes too, briefly. Closing a socket with unread input makes the kernel send a reset,
 /// which can destroy the DISCONNECT still in flight.
-async fn linger<R, W>(rd: &mut R, wr: &mut W, buf: &mut [u8])
+async fn linger<R, W>(rd: &mut R, wr: &mut W)
 where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
 {
     let _ = wr.shutdown().await;
+    let mut sink = vec![0u8; 4096];
     let _ = tokio::time::timeout(LINGER, async {
-        while matches!(rd.read(buf).await, Ok(n) if n > 0) {}
+        while matches!(rd.read(&mut sink).await, Ok(n) if n > 0) {}
     })
     .await;
+}
+
+/// Reads the next input into `buf` (cleared first). A quiet connection has no buffer and waits
+/// for readiness before it takes one, so idle connections hold no read buffer; while input
+/// flows the buffer is kept. Cancel-safe (select!): nothing is consumed unless it returns.
+async fn next_input<R: AsyncRead + Unpin>(rd: &mut R, buf: &mut Vec<u8>) -> std::io::Result<usize> {
+    if buf.capacity() == 0 {
+        readable(rd).await?;
+    }
+    buf.clear();
+    buf.reserve(READ_CHUNK);
+    rd.read_buf(buf).await
+}
+
+/// Hands `first` and whatever else the application has already sent (up to [`APP_BATCH`]
+/// messages or [`APP_BATCH_BYTES`] of output) to the handler before the loop writes.
+fn on_app_batch<E, H>(
+    engine: &mut E,
+    handler: &mut H,
+    app: &mut tokio::sync::mpsc::Receiver<AppMsg>,
+    first: AppMsg,
+) where
+    E: Engine,
+    H: Handler<E>,
+{
+    let mut msg = first;
+    for handled in 1.. {
+        if let Flow::Disconnect(why) = handler.on_app(engine, msg) {
+            engine.disconnect(&why);
+            return;
+        }
+        if handled >= APP_BATCH || engine.is_closed() || engine.pending_output() >= APP_BATCH_BYTES
+        {
+            return;
+        }
+        match app.try_recv() {
+            Ok(next) => msg = next,
+            Err(_) => return,
+        }
+    }
 }
 
 /// The engine ended by itself: its reason, or a generic one.

@@ -86,6 +86,9 @@ impl Engine for Fake {
         out.append(&mut self.out);
         true
     }
+    fn pending_output(&self) -> usize {
+        self.out.len()
+    }
     fn poll_timeout(&self) -> Option<Instant> {
         self.timer
     }
@@ -145,7 +148,11 @@ impl Peer {
 }
 
 fn pipe() -> (DuplexStream, Peer) {
-    let (a, b) = tokio::io::duplex(4096);
+    pipe_of(4096)
+}
+
+fn pipe_of(capacity: usize) -> (DuplexStream, Peer) {
+    let (a, b) = tokio::io::duplex(capacity);
     let (rd, wr) = tokio::io::split(b);
     (
         a,
@@ -272,6 +279,85 @@ async fn shutdown_disconnects_politely() {
     assert!(matches!(task.await.unwrap(), Ending::Shutdown));
     assert!(start.elapsed() >= LINGER - std::time::Duration::from_millis(100));
     drop(peer);
+}
+
+/// Writes `APP <n>` for every `Written { n }` the application sends.
+struct AppEcho;
+
+impl Handler<Fake> for AppEcho {
+    fn on_event(&mut self, _engine: &mut Fake, _event: Event) -> Flow {
+        Flow::Continue
+    }
+    fn on_app(&mut self, engine: &mut Fake, msg: AppMsg) -> Flow {
+        if let AppMsg::Written { n, .. } = msg {
+            engine
+                .out
+                .extend_from_slice(format!("APP {n}\n").as_bytes());
+        }
+        Flow::Continue
+    }
+}
+
+#[tokio::test]
+async fn queued_app_messages_are_all_handled_in_order() {
+    let (sock, mut peer) = pipe();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(256);
+    // More than one batch is waiting before the driver starts.
+    let count = APP_BATCH * 3 + 1;
+    for n in 0..count {
+        tx.send(AppMsg::Written {
+            channel: sshgate::channel::ChannelId(0),
+            n,
+        })
+        .await
+        .unwrap();
+    }
+    let task = tokio::spawn(async move {
+        let mut engine = Fake::new();
+        let end = drive_with_app(
+            sock,
+            &mut engine,
+            &mut AppEcho,
+            &mut rx,
+            std::future::pending(),
+        )
+        .await;
+        drop(tx);
+        end
+    });
+    assert_eq!(peer.line().await, "HELLO");
+    for n in 0..count {
+        assert_eq!(peer.line().await, format!("APP {n}"));
+    }
+    drop(peer);
+    assert!(matches!(task.await.unwrap(), Ending::PeerClosed));
+}
+
+#[tokio::test]
+async fn input_after_a_large_read_and_after_quiet_reads() {
+    // Room for reads larger than QUIET_READ.
+    let (sock, mut peer) = pipe_of(64 * 1024);
+    let task = tokio::spawn(async move {
+        let mut engine = Fake::new();
+        let mut rec = Recorder::default();
+        let end = drive(sock, &mut engine, &mut rec, std::future::pending()).await;
+        (end, rec.seen)
+    });
+    assert_eq!(peer.line().await, "HELLO");
+    // A read bigger than QUIET_READ keeps the buffer; the small ones after it release it and
+    // wait for readiness: every line must still arrive.
+    let long = "x".repeat(3 * QUIET_READ);
+    peer.send(&format!("{long}\nping\n")).await;
+    assert_eq!(peer.line().await, "PONG");
+    for _ in 0..3 {
+        peer.send("ping\n").await;
+        assert_eq!(peer.line().await, "PONG");
+    }
+    drop(peer);
+    let (end, seen) = task.await.unwrap();
+    assert!(matches!(end, Ending::PeerClosed), "{end:?}");
+    assert!(seen[0].contains(&long), "{}", &seen[0][..40]);
+    assert_eq!(seen.len(), 5, "{seen:?}");
 }
 
 #[test]

@@ -19,7 +19,7 @@ fn ssh_over_the_devices_own_websocket() {
     std::fs::create_dir_all(&www).unwrap();
     std::fs::write(www.join("index.html"), "<title>device page</title>").unwrap();
     let extra = format!("static_dir = {:?}", www.display().to_string());
-    let device = start_device(&dir, Some(&extra));
+    let device = start_bridged_device(&dir, Some(&extra));
     let ws_port = device.ws_port.unwrap();
     let report = || format!("--- serve log ---\n{}", tail(&device.log.all(), 40));
 

@@ -24,7 +24,7 @@ fn session_line(bridge: &BridgeProc) -> String {
 #[test]
 fn bridge_to_sshgate_serve_runs_show_ssh() {
     let dir = TempDir::new("bridge-serve");
-    let device = start_device(&dir, None);
+    let device = start_bridged_device(&dir, None);
     let bridge = start_bridge(
         &dir,
         &[

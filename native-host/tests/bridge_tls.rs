@@ -140,7 +140,7 @@ fn tls_args(pki: &Pki, device_port: u16) -> Vec<String> {
 fn wss_carries_an_ssh_session() {
     let dir = TempDir::new("bridge-wss");
     let pki = make_pki(&dir);
-    let device = start_device(&dir, None);
+    let device = start_bridged_device(&dir, None);
     let bridge = start_bridge(&dir, &tls_args(&pki, device.port));
     let url = format!("wss://127.0.0.1:{}/ssh/router1", bridge.port);
     let opts = WsOpts {
@@ -181,7 +181,7 @@ fn mutual_tls_wants_a_client_certificate_from_the_ca() {
     let dir = TempDir::new("bridge-mtls");
     let pki = make_pki(&dir);
     let sentinel = Sentinel::start();
-    let device = start_device(&dir, None);
+    let device = start_bridged_device(&dir, None);
     let mut args = tls_args(&pki, device.port);
     args.extend([
         "--target".into(),

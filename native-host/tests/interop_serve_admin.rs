@@ -6,30 +6,16 @@
 
 mod support;
 
-use std::io::Write;
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use support::{
-    ProcessGuard, TempDir, Tmux, free_port, require_openssh_client, require_tool, run_with_timeout,
-    sshgate_bin, wait_for_port,
+    ProcessGuard, TempDir, Tmux, free_port, password_hash, require_openssh_client, require_tool,
+    run_with_timeout, sshgate_bin, wait_for_port,
 };
 
 const OLD: &str = "old-password-1";
 const NEW: &str = "new-password-2";
-
-fn password_hash(pw: &str) -> String {
-    let mut child = Command::new(sshgate_bin())
-        .arg("passwd")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("run sshgate-host passwd");
-    writeln!(child.stdin.take().unwrap(), "{pw}\n{pw}").unwrap();
-    let out = child.wait_with_output().expect("passwd output");
-    assert!(out.status.success(), "passwd failed: {out:?}");
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
 
 struct Server {
     guard: ProcessGuard,

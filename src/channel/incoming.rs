@@ -13,8 +13,8 @@ use crate::event::Event;
 use crate::msg::CHANNEL_CLOSE;
 use crate::{Error, Role};
 
-pub(super) fn handle(chs: &mut Channels, ctx: &mut Ctx<'_>, payload: &[u8]) -> Result<(), Error> {
-    match messages::decode(payload)? {
+pub(super) fn handle(chs: &mut Channels, ctx: &mut Ctx<'_>, payload: Vec<u8>) -> Result<(), Error> {
+    match messages::decode(&payload)? {
         Incoming::GlobalRequest {
             name,
             want_reply,
@@ -65,12 +65,20 @@ pub(super) fn handle(chs: &mut Channels, ctx: &mut Ctx<'_>, payload: &[u8]) -> R
             }
             Ok(())
         }
-        Incoming::Data { recipient, data } => received(chs, ctx, recipient, None, data),
+        // The data is the message's last field (decode checks nothing follows it), so the
+        // payload itself becomes the event's bytes once the header is cut off.
+        Incoming::Data { recipient, data } => {
+            let len = data.len();
+            received(chs, ctx, recipient, None, tail(payload, len))
+        }
         Incoming::ExtendedData {
             recipient,
             code,
             data,
-        } => received(chs, ctx, recipient, Some(code), data),
+        } => {
+            let len = data.len();
+            received(chs, ctx, recipient, Some(code), tail(payload, len))
+        }
         Incoming::Eof { recipient } => {
             let ch = open_channel(chs, recipient)?;
             // A repeated EOF changes nothing; OpenSSH tolerates it too.
@@ -206,13 +214,19 @@ fn confirmed(
     Ok(())
 }
 
+/// The last `len` bytes of `payload`, in its own allocation (a shift, not a new buffer).
+fn tail(mut payload: Vec<u8>, len: usize) -> Vec<u8> {
+    payload.drain(..payload.len() - len);
+    payload
+}
+
 /// DATA or EXTENDED_DATA: within the window and our packet limit, or the connection ends.
 fn received(
     chs: &mut Channels,
     ctx: &mut Ctx<'_>,
     recipient: u32,
     code: Option<u32>,
-    data: &[u8],
+    data: Vec<u8>,
 ) -> Result<(), Error> {
     let max_packet = chs.cfg.max_packet;
     let ch = open_channel(chs, recipient)?;
@@ -240,7 +254,6 @@ fn received(
     }
     ch.unconsumed += len;
     let channel = ChannelId(recipient);
-    let data = data.to_vec();
     ctx.emit(Event::Channel(match code {
         None => ChannelEvent::Data { channel, data },
         Some(code) => ChannelEvent::ExtendedData {

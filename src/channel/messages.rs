@@ -293,22 +293,36 @@ pub(crate) fn window_adjust(recipient: u32, bytes: u32) -> Vec<u8> {
     w.into_vec()
 }
 
-/// CHANNEL_DATA, or CHANNEL_EXTENDED_DATA when `code` is given.
-pub(crate) fn data(recipient: u32, code: Option<u32>, bytes: &[u8]) -> Vec<u8> {
-    let mut w = match code {
+/// The longest CHANNEL_DATA / CHANNEL_EXTENDED_DATA header: message number, recipient,
+/// data type code, length.
+pub(crate) const DATA_HEADER_MAX: usize = 13;
+
+/// The header of CHANNEL_DATA (or CHANNEL_EXTENDED_DATA when `code` is given) carrying `len`
+/// bytes, and its length: the bytes follow it in the packet as they are.
+pub(crate) fn data_header(
+    recipient: u32,
+    code: Option<u32>,
+    len: u32,
+) -> ([u8; DATA_HEADER_MAX], usize) {
+    let mut h = [0u8; DATA_HEADER_MAX];
+    let mut n = 0;
+    let mut put = |bytes: &[u8]| {
+        h[n..n + bytes.len()].copy_from_slice(bytes);
+        n += bytes.len();
+    };
+    match code {
         None => {
-            let mut w = Writer::message(CHANNEL_DATA);
-            w.u32(recipient);
-            w
+            put(&[CHANNEL_DATA]);
+            put(&recipient.to_be_bytes());
         }
         Some(c) => {
-            let mut w = Writer::message(CHANNEL_EXTENDED_DATA);
-            w.u32(recipient).u32(c);
-            w
+            put(&[CHANNEL_EXTENDED_DATA]);
+            put(&recipient.to_be_bytes());
+            put(&c.to_be_bytes());
         }
-    };
-    w.string(bytes);
-    w.into_vec()
+    }
+    put(&len.to_be_bytes());
+    (h, n)
 }
 
 /// A message that carries only the recipient channel (EOF, CLOSE, SUCCESS, FAILURE).

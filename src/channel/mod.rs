@@ -96,7 +96,7 @@ impl Channels {
     }
 
     /// Handles a message numbered 80..=100 (admitted only once authenticated).
-    pub(crate) fn handle(&mut self, ctx: &mut Ctx<'_>, payload: &[u8]) -> Result<(), Error> {
+    pub(crate) fn handle(&mut self, ctx: &mut Ctx<'_>, payload: Vec<u8>) -> Result<(), Error> {
         incoming::handle(self, ctx, payload)
     }
 

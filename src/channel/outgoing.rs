@@ -12,6 +12,31 @@ use crate::connection::layer::Ctx;
 use crate::msg::{CHANNEL_CLOSE, CHANNEL_EOF};
 use crate::userauth::misuse;
 
+/// Data the window has room for: `take` bytes, in messages of at most `chunk` bytes, to the
+/// peer's channel `recipient`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DataSend {
+    pub(crate) recipient: u32,
+    pub(crate) code: Option<u32>,
+    pub(crate) take: usize,
+    pub(crate) chunk: usize,
+}
+
+impl DataSend {
+    /// Each message: its header (and the header's length) and its bytes of `data`.
+    pub(crate) fn messages<'d>(
+        &self,
+        data: &'d [u8],
+    ) -> impl Iterator<Item = (([u8; messages::DATA_HEADER_MAX], usize), &'d [u8])> {
+        let (recipient, code) = (self.recipient, self.code);
+        data[..self.take].chunks(self.chunk).map(move |piece| {
+            // A piece is at most `chunk` (≤ MAX_SEND_CHUNK) bytes.
+            let len = u32::try_from(piece.len()).unwrap_or(u32::MAX);
+            (messages::data_header(recipient, code, len), piece)
+        })
+    }
+}
+
 impl Channels {
     fn usable(&mut self, id: ChannelId) -> Result<&mut Channel, Error> {
         match self.get_mut(id.0) {
@@ -114,31 +139,33 @@ impl Channels {
         Ok(())
     }
 
-    /// Sends as much of `data` as the peer's window allows, in packets the peer accepts;
-    /// returns how much was taken. When less than all, [`super::ChannelEvent::Writable`] comes
-    /// once the window opens.
-    pub(crate) fn send_data(
+    /// Takes as much of `len` bytes of data as the peer's window allows, out of the window, and
+    /// says how to packetize them; the caller hands the bytes to the transport, which seals
+    /// them straight from the application's buffer (see [`DataSend`]). When less than all,
+    /// [`super::ChannelEvent::Writable`] comes once the window opens.
+    pub(crate) fn take_window(
         &mut self,
-        ctx: &mut Ctx<'_>,
         id: ChannelId,
         code: Option<u32>,
-        data: &[u8],
-    ) -> Result<usize, Error> {
+        len: usize,
+    ) -> Result<DataSend, Error> {
         let ch = self.usable(id)?;
         if ch.eof_sent {
             return Err(misuse("EOF was sent on that channel"));
         }
-        let take = data.len().min(ch.send_window as usize);
+        let take = len.min(ch.send_window as usize);
         let chunk = ch.send_max_packet.min(MAX_SEND_CHUNK) as usize;
-        for piece in data[..take].chunks(chunk) {
-            ctx.send(messages::data(ch.remote_id, code, piece));
-        }
         // `take` fits in u32: it is at most the window.
         ch.send_window -= u32::try_from(take).unwrap_or(ch.send_window);
-        if take < data.len() {
+        if take < len {
             ch.writer_blocked = true;
         }
-        Ok(take)
+        Ok(DataSend {
+            recipient: ch.remote_id,
+            code,
+            take,
+            chunk,
+        })
     }
 
     /// Bytes the peer lets us send on `id` now.

@@ -10,19 +10,41 @@ use crate::msg::Phase;
 use crate::userauth::misuse;
 
 impl Connection {
-    /// Runs a connection-protocol call against the channel layer.
-    fn with_channels<R>(
-        &mut self,
-        f: impl FnOnce(&mut Channels, &mut Ctx<'_>) -> Result<R, Error>,
-    ) -> Result<R, Error> {
+    /// Connection-protocol calls need an open, authenticated connection.
+    fn channels_usable(&self) -> Result<(), Error> {
         if self.transport.is_closed() {
             return Err(misuse("the connection is closed"));
         }
         if self.transport.upper_phase != Phase::Connection {
             return Err(misuse("user authentication has not succeeded yet"));
         }
+        Ok(())
+    }
+
+    /// Runs a connection-protocol call against the channel layer.
+    fn with_channels<R>(
+        &mut self,
+        f: impl FnOnce(&mut Channels, &mut Ctx<'_>) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        self.channels_usable()?;
         let channels = &mut self.channels;
         self.transport.run_layer(|ctx| f(channels, ctx))
+    }
+
+    /// Data or extended data: the channel layer takes window for it, and the transport seals
+    /// the application's bytes straight into packets (the bulk path: one copy, no allocation).
+    fn send_bytes(
+        &mut self,
+        channel: ChannelId,
+        code: Option<u32>,
+        data: &[u8],
+    ) -> Result<usize, Error> {
+        self.channels_usable()?;
+        let plan = self.channels.take_window(channel, code, data.len())?;
+        for ((header, n), piece) in plan.messages(data) {
+            self.transport.send_parts(&[&header[..n], piece]);
+        }
+        Ok(plan.take)
     }
 
     /// Opens a `session` channel.
@@ -76,7 +98,7 @@ impl Connection {
     /// Sends data on `channel`, as much as the peer's window takes now; returns how much.
     /// If less than all, wait for [`crate::channel::ChannelEvent::Writable`].
     pub fn send_data(&mut self, channel: ChannelId, data: &[u8]) -> Result<usize, Error> {
-        self.with_channels(|c, ctx| c.send_data(ctx, channel, None, data))
+        self.send_bytes(channel, None, data)
     }
 
     /// Sends extended data (code 1: stderr) on `channel`; like [`Connection::send_data`].
@@ -86,7 +108,7 @@ impl Connection {
         code: u32,
         data: &[u8],
     ) -> Result<usize, Error> {
-        self.with_channels(|c, ctx| c.send_data(ctx, channel, Some(code), data))
+        self.send_bytes(channel, Some(code), data)
     }
 
     /// Bytes the peer lets us send on `channel` right now (`None` if it cannot take data).

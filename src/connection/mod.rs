@@ -210,7 +210,7 @@ impl Connection {
                 _ => {
                     let channels = &mut self.channels;
                     self.transport
-                        .run_layer(|ctx| channels.handle(ctx, &p))
+                        .run_layer(|ctx| channels.handle(ctx, p))
                         .map(|()| layer::Signal::default())
                 }
             };

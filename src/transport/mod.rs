@@ -221,12 +221,11 @@ impl Transport {
     /// (held while a key exchange runs, like any other payload).
     pub(crate) fn run_layer<R>(&mut self, f: impl FnOnce(&mut Ctx<'_>) -> R) -> R {
         let mut out = Vec::new();
-        let session_id = self.session_id.clone().unwrap_or_default();
         let r = {
             let mut ctx = Ctx::new(
                 self.role,
                 self.now,
-                &session_id,
+                self.session_id.as_deref().unwrap_or_default(),
                 &mut self.rng,
                 self.server_sig_algs.as_deref(),
                 &mut out,

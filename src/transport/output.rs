@@ -24,11 +24,33 @@ impl Transport {
         self.seal(&payload);
     }
 
+    /// [`Transport::send`] for a payload given in pieces: sealed straight from them, so the
+    /// application's bytes are copied once, into the packet; held as one copy during a key
+    /// exchange.
+    pub(crate) fn send_parts(&mut self, parts: &[&[u8]]) {
+        if self.closed.is_some() {
+            return;
+        }
+        let Some(&msg) = parts.iter().find_map(|p| p.first()) else {
+            return;
+        };
+        let holding = self.kex.as_ref().is_some_and(|k| !k.sent_newkeys());
+        if (holding || !self.held.is_empty()) && !may_send_during_kex(msg) {
+            self.held.push_back(parts.concat());
+            return;
+        }
+        self.seal_parts(parts);
+    }
+
     /// Seals one payload now, whatever the kex state (the kex machine's own messages).
     pub(crate) fn seal(&mut self, payload: &[u8]) {
+        self.seal_parts(&[payload]);
+    }
+
+    fn seal_parts(&mut self, parts: &[&[u8]]) {
         let before = self.out.len();
         self.sealer
-            .seal(self.send_seq, payload, &mut self.rng, &mut self.out);
+            .seal_parts(self.send_seq, parts, &mut self.rng, &mut self.out);
         self.send_seq = self.send_seq.wrapping_add(1);
         self.count((self.out.len() - before) as u64);
     }

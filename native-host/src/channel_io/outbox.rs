@@ -98,7 +98,9 @@ impl Outboxes {
             if !done {
                 break;
             }
-            q.pop_front();
+            if let Some(Item::Data { bytes, .. }) = q.pop_front() {
+                super::pool::give(bytes);
+            }
         }
         if q.is_empty() {
             self.queues.remove(&channel);

@@ -1,10 +1,11 @@
-//! Accept loops (one per listen address), one task per connection, and graceful shutdown:
-//! on SIGTERM or ctrl-c, stop accepting, send "server shutting down" on every open connection,
-//! and wait (briefly) for them to flush. Connections come from the TCP listeners here and from
+//! Accept loops (one per listen address), one task per connection (TCP ones on the connection
+//! threads, [`super::workers`]), and graceful shutdown: on SIGTERM or ctrl-c, stop accepting,
+//! send "server shutting down" on every open connection, and wait (briefly) for them to flush. Connections come from the TCP listeners here and from
 //! any other front that sends them on the same channel ([`Incoming::WebSocket`], from
 //! `web::device_ws`), so every one gets the same driver, penalties and shutdown.
 
 use super::session::ServeContext;
+use super::workers::Workers;
 use crate::driver::{self, Ending};
 use crate::server::session::ServerSession;
 use crate::web::ws_io::WsIo;
@@ -70,6 +71,7 @@ pub async fn serve_on(
     }
     drop(conn_tx);
 
+    let mut workers = Workers::start().context("starting the connection threads")?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut conns = JoinSet::new();
     tokio::pin!(shutdown);
@@ -77,8 +79,17 @@ pub async fn serve_on(
         tokio::select! {
             Some((incoming, peer)) = conn_rx.recv() => match incoming {
                 Incoming::Tcp(stream) => {
-                    let _ = stream.set_nodelay(true);
-                    conns.spawn(connection(stream, peer, cfg.clone(), ctx.clone(), stop_rx.clone()));
+                    // The socket moves to the connection's thread and registers with its
+                    // runtime there, so its readiness wakes that thread directly.
+                    let stream = match stream.into_std() {
+                        Ok(s) => s,
+                        Err(e) => {
+                            tracing::warn!(%peer, error = %e, "cannot hand the connection over");
+                            continue;
+                        }
+                    };
+                    let conn = tcp_connection(stream, peer, cfg.clone(), ctx.clone(), stop_rx.clone());
+                    conns.spawn_on(conn, workers.next());
                 }
                 Incoming::WebSocket(ws) => {
                     conns.spawn(connection(ws, peer, cfg.clone(), ctx.clone(), stop_rx.clone()));
@@ -116,6 +127,23 @@ async fn accept_loop(listener: TcpListener, tx: IncomingTx) {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
+    }
+}
+
+/// A TCP connection handed over from the accept loop, registered on this thread's runtime.
+async fn tcp_connection(
+    stream: std::net::TcpStream,
+    peer: SocketAddr,
+    cfg: Arc<ServerConfig>,
+    ctx: Arc<ServeContext>,
+    stop: watch::Receiver<bool>,
+) {
+    match TcpStream::from_std(stream) {
+        Ok(s) => {
+            let _ = s.set_nodelay(true);
+            connection(s, peer, cfg, ctx, stop).await;
+        }
+        Err(e) => tracing::warn!(%peer, error = %e, "cannot register the connection"),
     }
 }
 

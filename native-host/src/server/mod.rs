@@ -25,6 +25,7 @@ pub mod session;
 pub mod session_channel;
 pub mod session_rules;
 pub mod users;
+pub mod workers;
 
 use clap::Args;
 use config::DeviceFile;

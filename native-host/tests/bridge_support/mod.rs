@@ -289,7 +289,7 @@ pub struct DeviceProc {
 /// `sshgate-host serve` as `router1`: user `lab` (privilege 15) logs in with the key
 /// [`client_key`]; with `websocket`, also a `[websocket]` listener on another free port, with
 /// `websocket` as extra lines of that table.
-pub fn start_device(dir: &TempDir, websocket: Option<&str>) -> DeviceProc {
+pub fn start_bridged_device(dir: &TempDir, websocket: Option<&str>) -> DeviceProc {
     let key = client_key(dir);
     let public = fs::read_to_string(key.with_extension("pub")).unwrap();
     let hk = dir.join("device_ed25519_key");

@@ -38,7 +38,8 @@
 //! - `openssh.rs`: the OpenSSH matrix, `ssh-keygen`, `ssh` runs and [`Sshd`];
 //! - `asyncssh.rs`: the asyncssh peer server and client;
 //! - `sshgate.rs`: our `sshgate-host serve` / `sshgate-host ssh`;
-//! - `tmux.rs`: [`Tmux`], a terminal for interactive sessions;
+//! - `device.rs`: serve with `[[users]]` (device CLI or a program) and the client lines that log in;
+//! - `tmux.rs`: [`Tmux`], a real terminal on a private tmux socket;
 //! - `account.rs`: [`test_account`], a local user with a password for sshd's password logins.
 // Each test crate uses a different subset (of the items, and so of the re-exports).
 #![allow(dead_code, unused_imports)]
@@ -46,6 +47,7 @@
 mod account;
 mod algorithms;
 mod asyncssh;
+mod device;
 mod logs;
 mod negotiation;
 mod openssh;
@@ -58,6 +60,7 @@ mod tools;
 pub use account::*;
 pub use algorithms::*;
 pub use asyncssh::*;
+pub use device::*;
 pub use logs::*;
 pub use negotiation::*;
 pub use openssh::*;

@@ -22,6 +22,11 @@ impl Tmux {
     /// exits, the shell prints `[exit N]` and stays, so the screen and the status can be read
     /// (tmux's own `remain-on-exit` overwrites the last line with its notice).
     pub fn start(name: &str, command: &str) -> Tmux {
+        Tmux::start_sized(name, 120, 40, command)
+    }
+
+    /// [`Tmux::start`] in a `cols`×`rows` window.
+    pub fn start_sized(name: &str, cols: u16, rows: u16, command: &str) -> Tmux {
         require_tool("/usr/bin/tmux", "apt-get install tmux");
         let t = Tmux {
             socket: format!("sshgate-{name}-{}", std::process::id()),
@@ -35,9 +40,9 @@ impl Tmux {
                 "-s",
                 "t",
                 "-x",
-                "120",
+                &cols.to_string(),
                 "-y",
-                "40",
+                &rows.to_string(),
                 &line,
             ])
             .status()
@@ -63,15 +68,22 @@ impl Tmux {
 
     /// Waits until the screen holds `text` at least `count` times; returns the screen.
     pub fn wait_for(&self, text: &str, count: usize) -> String {
+        self.wait_until(&format!("{count}x {text:?}"), |s| {
+            s.matches(text).count() >= count
+        })
+    }
+
+    /// Waits until `done(screen)`; `what` names the wait in the failure message.
+    pub fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + SCREEN_TIMEOUT;
         loop {
             let screen = self.screen();
-            if screen.matches(text).count() >= count {
+            if done(&screen) {
                 return screen;
             }
             assert!(
                 Instant::now() < deadline,
-                "waited {SCREEN_TIMEOUT:?} for {count}x {text:?}; screen:\n{screen}"
+                "waited {SCREEN_TIMEOUT:?} for {what}; screen:\n{screen}"
             );
             std::thread::sleep(Duration::from_millis(50));
         }

@@ -47,6 +47,19 @@ impl PacketSealer {
 
     /// Appends one complete binary packet carrying `payload` to `out`.
     pub fn seal(&mut self, seq: u32, payload: &[u8], rng: &mut EngineRng, out: &mut Vec<u8>) {
+        self.seal_parts(seq, &[payload], rng, out);
+    }
+
+    /// [`PacketSealer::seal`] for a payload given in pieces (a message header and the
+    /// application's bytes, say): each is copied once, into the packet.
+    pub fn seal_parts(
+        &mut self,
+        seq: u32,
+        parts: &[&[u8]],
+        rng: &mut EngineRng,
+        out: &mut Vec<u8>,
+    ) {
+        let payload_len: usize = parts.iter().map(|p| p.len()).sum();
         let (align, skip_len, tag) = match &self.kind {
             Protection::Clear => (8, false, 0),
             Protection::ChaCha(_) => (8, true, super::modes::AEAD_TAG),
@@ -58,8 +71,8 @@ impl PacketSealer {
                 ..
             } => ((*block).max(8), *etm, *tag_len),
         };
-        let pad = padding_len(payload.len(), align, skip_len);
-        let packet_len = 1 + payload.len() + pad;
+        let pad = padding_len(payload_len, align, skip_len);
+        let packet_len = 1 + payload_len + pad;
         let start = out.len();
         out.reserve(4 + packet_len + tag);
         out.extend_from_slice(
@@ -68,7 +81,9 @@ impl PacketSealer {
                 .to_be_bytes(),
         );
         out.push(pad as u8);
-        out.extend_from_slice(payload);
+        for part in parts {
+            out.extend_from_slice(part);
+        }
         let pad_start = out.len();
         out.resize(pad_start + pad, 0);
         rng.fill(&mut out[pad_start..]);

@@ -400,3 +400,24 @@ fn chacha20_poly1305_matches_an_independent_construction() {
     assert_eq!(&buf[opened.payload], b"payload");
     let _ = ChaChaPoly::new(&key).unwrap();
 }
+
+/// A payload sealed from pieces is the packet sealed from the whole payload, in every mode.
+#[test]
+fn sealing_from_parts_equals_sealing_the_whole() {
+    let header = [94u8, 0, 0, 0, 7, 0, 0, 1, 44];
+    let body: Vec<u8> = (0..300u32).map(|i| (i * 7) as u8).collect();
+    let whole = [&header[..], &body].concat();
+    for (c, m) in combos() {
+        let k = keys(c, m, 3);
+        let (mut a, mut b) = (PacketSealer::new(&k), PacketSealer::new(&k));
+        let (mut ra, mut rb) = (EngineRng::from_seed([9; 32]), EngineRng::from_seed([9; 32]));
+        let (mut wa, mut wb) = (Vec::new(), Vec::new());
+        for seq in 5..8 {
+            a.seal(seq, &whole, &mut ra, &mut wa);
+            b.seal_parts(seq, &[&header, &[], &body], &mut rb, &mut wb);
+        }
+        assert_eq!(wa, wb, "{c:?} {m:?}");
+        let opened = open_all(&mut PacketOpener::new(&k), &wb, 1000, 5).unwrap();
+        assert_eq!(opened, vec![whole.clone(); 3], "{c:?} {m:?}");
+    }
+}

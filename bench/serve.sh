@@ -1,0 +1,340 @@
+#!/usr/bin/env bash
+# `sshgate-host serve` against a private OpenSSH `sshd`, both on loopback, both driven by the same
+# OpenSSH `ssh` client with the same ed25519 key, in the same run:
+#   bulk  1 GiB download (`head -c` exec'd remotely) per cipher: MB/s, server CPU, ratio;
+#   cps   connections per second (handshake + publickey auth + exec `true`), sequential and
+#         PARALLEL at once;
+#   mem   memory per idle authenticated session (SESSIONS sessions running `sleep`).
+# Prints markdown tables and writes them to bench/results/serve.md. From the repository root:
+#   bash bench/serve.sh                     (RUNS=3, 1 GiB, 40 connections, 200 sessions)
+#   QUICK=1 bash bench/serve.sh             (RUNS=1, 256 MiB, 16 connections, 50 sessions)
+# Also honoured: RUNS, BULK_MIB, CONNS, PARALLEL, SESSIONS, BENCH_ONLY=bulk|cps|mem,
+# SERVE_BIN (an sshgate-host binary to measure instead of building one), CARGO_TARGET_DIR.
+# See bench/README.md for what is measured and how.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+if [[ -n "${QUICK:-}" ]]; then
+  : "${RUNS:=1}" "${BULK_MIB:=256}" "${CONNS:=16}" "${SESSIONS:=50}"
+fi
+RUNS=${RUNS:-3}
+BULK_MIB=${BULK_MIB:-1024}
+CONNS=${CONNS:-40}
+PARALLEL=${PARALLEL:-4}
+SESSIONS=${SESSIONS:-200}
+BENCH_ONLY=${BENCH_ONLY:-}
+command=""
+for v in QUICK RUNS BULK_MIB CONNS PARALLEL SESSIONS BENCH_ONLY SERVE_BIN; do
+  [[ -n "${!v:-}" ]] && command+="$v=${!v} "
+done
+command+="bash bench/serve.sh"
+
+SSHD=/usr/sbin/sshd
+for tool in "$SSHD" /usr/bin/ssh /usr/bin/ssh-keygen python3; do
+  command -v "$tool" >/dev/null || { echo "bench/serve.sh: $tool is missing (bash scripts/setup.sh)" >&2; exit 1; }
+done
+
+if [[ -n "${SERVE_BIN:-}" ]]; then
+  serve_bin=$SERVE_BIN
+else
+  echo "== build: sshgate-host (release)" >&2
+  cargo build --release -q -p sshgate-host --bin sshgate-host
+  target_dir=$(cargo metadata --format-version 1 --no-deps |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+  serve_bin="$target_dir/release/sshgate-host"
+fi
+
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+# 200 sessions hold about 1000 descriptors in serve (socket, three pipes, a pidfd each).
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+user=$(id -un)
+ssh-keygen -q -t ed25519 -N '' -C bench -f "$tmp/id_ed25519"
+ssh-keygen -q -t ed25519 -N '' -f "$tmp/sshd_host_ed25519_key"
+cp "$tmp/id_ed25519.pub" "$tmp/authorized_keys"
+[[ -d /run/sshd ]] || mkdir -p -m 0755 /run/sshd
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+wait_port() {
+  for _ in $(seq 200); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "nothing listens on 127.0.0.1:$1" >&2
+  return 1
+}
+
+# The servers. sshd runs as the current user's login, with its own host key and key file; bash
+# (root's shell) would source ~/.bashrc for ssh commands, which serve's `sh -c` does not:
+# `SetEnv SHLVL=1` makes bash skip it, so both run the command and nothing else.
+start_sshd() {
+  sshd_port=$(free_port)
+  cat >"$tmp/sshd_config" <<EOF
+Port $sshd_port
+ListenAddress 127.0.0.1
+HostKey $tmp/sshd_host_ed25519_key
+AuthorizedKeysFile $tmp/authorized_keys
+StrictModes no
+UsePAM no
+PidFile none
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+PrintMotd no
+PrintLastLog no
+MaxStartups 100
+SetEnv SHLVL=1
+EOF
+  "$SSHD" -D -e -f "$tmp/sshd_config" 2>>"$tmp/sshd.log" &
+  sshd_pid=$!
+  pids+=("$sshd_pid")
+  wait_port "$sshd_port"
+}
+start_serve() {
+  serve_port=$(free_port)
+  cat >"$tmp/serve.toml" <<EOF
+[server]
+listen = ["127.0.0.1:$serve_port"]
+hostname = "bench"
+host_keys = ["$tmp/serve_host_ed25519_key"]
+
+[[users]]
+name = "$user"
+authorized_keys = ["$(cat "$tmp/id_ed25519.pub")"]
+command = "/bin/sh"
+EOF
+  "$serve_bin" serve --config "$tmp/serve.toml" 2>>"$tmp/serve.log" &
+  serve_pid=$!
+  pids+=("$serve_pid")
+  wait_port "$serve_port"
+}
+stop() {
+  kill "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
+
+# The client, the same for both: ed25519 key, curve25519 kex (sshd would pick sntrup761, which
+# serve does not have), no multiplexing, no config files.
+client() {
+  local port=$1
+  shift
+  ssh -F /dev/null -p "$port" -o BatchMode=yes -o IdentitiesOnly=yes \
+    -o IdentityFile="$tmp/id_ed25519" -o StrictHostKeyChecking=no \
+    -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ControlMaster=no \
+    -o ControlPath=none -o KexAlgorithms=curve25519-sha256 -o HostKeyAlgorithms=ssh-ed25519 \
+    "$@"
+}
+port_of() { if [[ $1 == serve ]]; then echo "$serve_port"; else echo "$sshd_port"; fi; }
+pid_of() { if [[ $1 == serve ]]; then echo "$serve_pid"; else echo "$sshd_pid"; fi; }
+
+now() { date +%s.%N; }
+# CPU seconds of a process and the children it has reaped (the remote command; for sshd its
+# per-connection processes).
+cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15 + $16 + $17) / hz }' "/proc/$1/stat"; }
+# sshd reaps a connection's processes after the client has gone: wait for that.
+settle() {
+  for _ in $(seq 100); do
+    [[ -z "$(pgrep -P "$1" || true)" ]] && return 0
+    sleep 0.05
+  done
+}
+calc() { python3 -c "print($1)"; }
+best_of() { tr ' ' '\n' | grep . | sort -g | head -1; }
+median_of() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+results=$tmp/results.md
+: >"$results"
+out() { echo "$@" | tee -a "$results"; }
+
+# --- bulk ------------------------------------------------------------------------------------
+bulk() {
+  local bytes=$((BULK_MIB * 1024 * 1024))
+  out "#### Bulk download: ${BULK_MIB} MiB, \`ssh -c CIPHER [-m MAC] host 'head -c $bytes /dev/zero'\`"
+  out
+  out "Best of $RUNS interleaved runs; server CPU (with the remote \`head\`) is the median, per GiB."
+  out
+  out "| cipher / MAC | serve MB/s | sshd MB/s | ratio | serve CPU s/GiB | sshd CPU s/GiB |"
+  out "|---|---:|---:|---:|---:|---:|"
+  local spec
+  for spec in "aes128-gcm@openssh.com" "chacha20-poly1305@openssh.com" \
+    "aes128-ctr hmac-sha2-256-etm@openssh.com"; do
+    read -r cipher mac <<<"$spec"
+    local opts=(-c "$cipher")
+    [[ -n "${mac:-}" ]] && opts+=(-m "$mac")
+    local -A wall=() cpu=()
+    local run which order
+    for run in $(seq "$RUNS"); do
+      # Alternate who goes first, so neither always runs on a warmer machine.
+      if ((run % 2)); then order="serve sshd"; else order="sshd serve"; fi
+      for which in $order; do
+        local pid c0 t0 t1 got
+        pid=$(pid_of "$which")
+        c0=$(cpu_of "$pid")
+        t0=$(now)
+        got=$(client "$(port_of "$which")" "${opts[@]}" "$user@127.0.0.1" "head -c $bytes /dev/zero" | wc -c)
+        t1=$(now)
+        settle "$pid"
+        if [[ $got -ne $bytes ]]; then
+          echo "bulk $which $spec: received $got of $bytes bytes" >&2
+          exit 1
+        fi
+        wall[$which]+="$(calc "$t1 - $t0") "
+        cpu[$which]+="$(calc "round(($(cpu_of "$pid") - $c0) * 1073741824 / $bytes, 2)") "
+      done
+    done
+    local ws wd
+    ws=$(best_of <<<"${wall[serve]}")
+    wd=$(best_of <<<"${wall[sshd]}")
+    out "| $cipher${mac:+ + $mac} | $(calc "round($bytes / $ws / 1e6)") | $(calc "round($bytes / $wd / 1e6)") | $(calc "round($wd / $ws, 2)") | $(median_of <<<"${cpu[serve]}") | $(median_of <<<"${cpu[sshd]}") |"
+  done
+  out
+}
+
+# --- connections per second --------------------------------------------------------------------
+cps_once() { # which, parallelism -> seconds for CONNS connections
+  local port t0 t1
+  port=$(port_of "$1")
+  t0=$(now)
+  seq "$CONNS" | xargs -P "$2" -I{} ssh -F /dev/null -p "$port" -o BatchMode=yes \
+    -o IdentitiesOnly=yes -o IdentityFile="$tmp/id_ed25519" -o StrictHostKeyChecking=no \
+    -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ControlMaster=no -o ControlPath=none \
+    -o KexAlgorithms=curve25519-sha256 -o HostKeyAlgorithms=ssh-ed25519 "$user@127.0.0.1" true ||
+    { echo "cps $1: a connection failed" >&2; exit 1; }
+  t1=$(now)
+  settle "$(pid_of "$1")"
+  calc "$t1 - $t0"
+}
+cps() {
+  out "#### Connections per second: $CONNS × (curve25519 + ssh-ed25519 handshake, ed25519 publickey, exec \`true\`)"
+  out
+  out "Best of $RUNS interleaved runs."
+  out
+  out "| clients at once | serve conn/s | sshd conn/s | ratio |"
+  out "|---:|---:|---:|---:|"
+  local par
+  for par in 1 "$PARALLEL"; do
+    local -A t=()
+    local run which order
+    for run in $(seq "$RUNS"); do
+      if ((run % 2)); then order="serve sshd"; else order="sshd serve"; fi
+      for which in $order; do t[$which]+="$(cps_once "$which" "$par") "; done
+    done
+    local ts td
+    ts=$(best_of <<<"${t[serve]}")
+    td=$(best_of <<<"${t[sshd]}")
+    out "| $par | $(calc "round($CONNS / $ts, 1)") | $(calc "round($CONNS / $td, 1)") | $(calc "round($td / $ts, 2)") |"
+  done
+  out
+}
+
+# --- memory per idle session -------------------------------------------------------------------
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+# PSS (KiB) summed over a process's descendants, except `sleep` (the session's program, which
+# serve's figure does not count either).
+pss_of_descendants() {
+  local kids k
+  kids=$(pgrep -P "$1" || true)
+  local sum=0
+  for k in $kids; do
+    if [[ "$(cat "/proc/$k/comm" 2>/dev/null)" != sleep ]]; then
+      sum=$((sum + $(awk '/^Pss:/ { print $2 }' "/proc/$k/smaps_rollup" 2>/dev/null || echo 0)))
+    fi
+    sum=$((sum + $(pss_of_descendants "$k")))
+  done
+  echo "$sum"
+}
+open_sessions() { # which -> SESSIONS clients running `sleep`, each confirmed started
+  local port i
+  port=$(port_of "$1")
+  mkdir -p "$tmp/sessions-$1"
+  for i in $(seq "$SESSIONS"); do
+    client "$port" -T "$user@127.0.0.1" 'echo up; exec sleep 3600' \
+      </dev/null >"$tmp/sessions-$1/$i" 2>&1 &
+    sessions+=($!)
+    # Ten at a time, so neither server sees a flood of unauthenticated connections.
+    if ((i % 10 == 0)); then wait_up "$1" "$i"; fi
+  done
+  wait_up "$1" "$SESSIONS"
+}
+wait_up() {
+  local n
+  for _ in $(seq 600); do
+    n=$(cat "$tmp/sessions-$1"/* 2>/dev/null | grep -c '^up$' || true)
+    ((n >= $2)) && return 0
+    sleep 0.1
+  done
+  echo "mem $1: only $n of $2 sessions started" >&2
+  exit 1
+}
+close_sessions() {
+  kill "${sessions[@]}" 2>/dev/null || true
+  wait "${sessions[@]}" 2>/dev/null || true
+  sessions=()
+}
+mem() {
+  out "#### Memory per idle session: $SESSIONS sessions (\`ssh -T host 'echo up; exec sleep 3600'\`)"
+  out
+  # Fresh servers: a heap grown by earlier sections would hide the growth.
+  stop "$serve_pid"
+  stop "$sshd_pid"
+  start_serve
+  start_sshd
+  sessions=()
+  client "$serve_port" "$user@127.0.0.1" true
+  sleep 0.5
+  local r0 r1 p0 p1
+  r0=$(rss_kib "$serve_pid")
+  open_sessions serve
+  sleep 1
+  r1=$(rss_kib "$serve_pid")
+  close_sessions
+  client "$sshd_port" "$user@127.0.0.1" true
+  settle "$sshd_pid"
+  p0=$(awk '/^Pss:/ { print $2 }' "/proc/$sshd_pid/smaps_rollup")
+  open_sessions sshd
+  sleep 1
+  p1=$(($(pss_of_descendants "$sshd_pid") + $(awk '/^Pss:/ { print $2 }' "/proc/$sshd_pid/smaps_rollup")))
+  local procs
+  procs=$(($(pgrep -c -P "$sshd_pid" || true)))
+  close_sessions
+  out "| server | what is counted | KiB per session |"
+  out "|---|---|---:|"
+  out "| serve | VmRSS growth of the one serve process ($r0 → $r1 KiB) / $SESSIONS | $(calc "round(($r1 - $r0) / $SESSIONS, 1)") |"
+  out "| sshd | PSS growth of sshd and its session processes ($p0 → $p1 KiB, $procs connection processes; \`sleep\` not counted) / $SESSIONS | $(calc "round(($p1 - $p0) / $SESSIONS, 1)") |"
+  out
+}
+
+start_serve
+start_sshd
+load=$(cut -d' ' -f1-3 /proc/loadavg)
+[[ -z $BENCH_ONLY || $BENCH_ONLY == bulk ]] && bulk
+[[ -z $BENCH_ONLY || $BENCH_ONLY == cps ]] && cps
+[[ -z $BENCH_ONLY || $BENCH_ONLY == mem ]] && mem
+
+cpu=$(grep -m1 -E '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+if commit=$(git rev-parse --short HEAD 2>/dev/null); then
+  git diff --quiet HEAD || commit+=" (with uncommitted changes)"
+else
+  commit="unknown (not a git checkout)"
+fi
+mkdir -p bench/results
+{
+  echo "### sshgate-host serve vs OpenSSH sshd"
+  echo
+  echo "- command: \`$command\`"
+  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit"
+  echo "- machine: ${cpu:-unknown CPU}, $(nproc) CPUs, $(uname -sm), load average before the runs: $load"
+  echo "- client and sshd: $(ssh -V 2>&1); serve: $serve_bin"
+  echo
+  cat "$results"
+} >bench/results/serve.md
+echo "== wrote bench/results/serve.md" >&2
