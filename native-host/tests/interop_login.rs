@@ -39,13 +39,18 @@ struct Server {
 
 /// A server with user `lab` (password + the given authorized keys).
 fn server(label: &str, authorized: &[String]) -> Server {
+    server_with(label, authorized, 120, 3)
+}
+
+/// [`server`] with IOS `ip ssh time-out` / `ip ssh authentication-retries` values.
+fn server_with(label: &str, authorized: &[String], timeout: u32, retries: u32) -> Server {
     require_openssh_client();
     let dir = TempDir::new(label);
     let port = free_port();
     let keys: Vec<String> = authorized.iter().map(|k| format!("{k:?}")).collect();
     let config = format!(
         "[server]\nlisten = [\"127.0.0.1:{port}\"]\nhostname = \"lab-router\"\n\
-         host_keys = [{hk:?}]\ntimeout_seconds = 120\nretries = 3\n\
+         host_keys = [{hk:?}]\ntimeout_seconds = {timeout}\nretries = {retries}\n\
          banner = \"Authorized access only.\"\n\n\
          [[users]]\nname = \"lab\"\nprivilege = 15\npassword_hash = {hash:?}\nauthorized_keys = [{keys}]\n",
         hk = dir.join("ssh_host_ed25519_key").display().to_string(),
@@ -321,4 +326,89 @@ fn authorized_keys_options_are_enforced() {
         "restrict: {}",
         out.report(40)
     );
+}
+
+/// The refusals a client sees: an unknown user is refused like a wrong password (no user
+/// enumeration), more failures than `retries` disconnect with "Too many authentication failures",
+/// and an idle login is cut at `timeout_seconds`.
+#[test]
+fn refusals_unknown_user_too_many_attempts_and_time_out() {
+    require_ssh_keygen();
+    let s = server_with("login-refusals", &[], 2, 2);
+    let mut cmd = Command::new("/usr/bin/sshpass");
+    cmd.arg("-p").arg(PASSWORD).arg("/usr/bin/ssh");
+    let mut args = ssh_args(
+        s.port,
+        &[
+            "-o",
+            "PreferredAuthentications=password",
+            "-o",
+            "PubkeyAuthentication=no",
+        ],
+    );
+    let n = args.len();
+    args[n - 2] = "nobody@127.0.0.1".into();
+    cmd.args(&args);
+    let out = run_with_timeout(&mut cmd, &s.dir, "unknown-user", Duration::from_secs(20));
+    assert!(
+        out.stderr.contains("Permission denied") && !out.stderr.contains("Authenticated to"),
+        "unknown user: {}",
+        out.report(40)
+    );
+
+    // Three keys the server does not know, two retries allowed.
+    let s = server_with("login-too-many", &[], 120, 2);
+    let mut extra = vec!["-o".to_string(), "BatchMode=yes".to_string()];
+    for i in 0..3 {
+        let k = s.dir.join(format!("id_unknown{i}"));
+        ssh_keygen("ed25519", None, &k);
+        extra.push("-i".into());
+        extra.push(k.display().to_string());
+    }
+    extra.extend(
+        [
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "PreferredAuthentications=publickey",
+        ]
+        .map(String::from),
+    );
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    let mut cmd = Command::new("/usr/bin/ssh");
+    cmd.args(ssh_args(s.port, &extra));
+    let out = run_with_timeout(&mut cmd, &s.dir, "too-many", Duration::from_secs(20));
+    assert_eq!(
+        out.status.and_then(|c| c.code()),
+        Some(255),
+        "{}",
+        out.report(40)
+    );
+    assert!(
+        out.stderr.contains("Too many authentication failures"),
+        "too many attempts: {}",
+        out.report(40)
+    );
+
+    // Nobody types the password: the server ends the login after 2 s. OpenSSH reads its
+    // password prompt without watching the socket, so it learns of the DISCONNECT when the
+    // (late) password is sent.
+    let s = server_with("login-time-out", &[], 2, 3);
+    let line = format!(
+        "/usr/bin/ssh -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+         -o PreferredAuthentications=password -p {} lab@127.0.0.1 true",
+        s.port
+    );
+    let t = support::Tmux::start(&format!("timeout{}", s.port), &line);
+    t.wait_for("password:", 1);
+    std::thread::sleep(Duration::from_millis(3500));
+    t.type_line(PASSWORD);
+    let code = t.wait_exit();
+    let screen = t.screen();
+    assert_eq!(code, 255, "{screen}");
+    assert!(
+        screen.contains("Timeout before authentication"),
+        "the late password must meet the server's time-out: {screen}"
+    );
+    assert!(!screen.contains("Authenticated"), "{screen}");
 }
