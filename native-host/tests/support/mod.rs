@@ -39,7 +39,8 @@
 //! - `asyncssh.rs`: the asyncssh peer server and client;
 //! - `sshgate.rs`: our `sshgate-host serve` / `sshgate-host ssh`;
 //! - `tmux.rs`: [`Tmux`], a terminal for interactive sessions;
-//! - `account.rs`: [`test_account`], a local user with a password for sshd's password logins.
+//! - `account.rs`: [`test_account`], a local user with a password for sshd's password logins;
+//! - `x509.rs`: the X.509 test PKI, certificate `serve` configs and the asyncssh X.509 peer.
 // Each test crate uses a different subset (of the items, and so of the re-exports).
 #![allow(dead_code, unused_imports)]
 
@@ -54,6 +55,7 @@ mod sshgate;
 mod tempdir;
 mod tmux;
 mod tools;
+mod x509;
 
 pub use account::*;
 pub use algorithms::*;
@@ -66,3 +68,4 @@ pub use sshgate::*;
 pub use tempdir::*;
 pub use tmux::*;
 pub use tools::*;
+pub use x509::*;
