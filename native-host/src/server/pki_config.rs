@@ -314,3 +314,7 @@ pub fn load(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+#[path = "pki_config_tests.rs"]
+mod tests;
