@@ -289,6 +289,18 @@ pub fn load(
     if let Some(s) = &profile.server {
         let t = find(tps, &s.trustpoint_sign, "server trustpoint_sign")?;
         let c = identity(t)?;
+        // Clients will refuse a host certificate outside its validity: say so at start-up.
+        let now = crate::wall_clock::unix_now();
+        let leaf = c.leaf();
+        if now < leaf.not_before() || now > leaf.not_after() {
+            tracing::warn!(
+                trustpoint = %t.name,
+                subject = %leaf.subject(),
+                "the host certificate is not valid now (not before {}, not after {}, Unix seconds)",
+                leaf.not_before(),
+                leaf.not_after()
+            );
+        }
         tracing::info!(
             trustpoint = %t.name,
             subject = %c.leaf().subject(),
