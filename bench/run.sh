@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# Transport benchmarks, native and wasm under Node: bulk seal+open (engine vs raw primitives) and
-# key exchange time. Prints markdown tables and writes them to bench/results/transport.md.
+# Transport benchmarks, native and wasm under Node: bulk seal+open (engine vs raw primitives),
+# key exchange time, and whole logins (plain keys against X.509 certificates). Prints markdown
+# tables and writes them to bench/results/transport.md.
 # From the repository root:  bash bench/run.sh        (64 MiB per cipher/MAC, 11 handshakes)
 #                            QUICK=1 bash bench/run.sh (4 MiB, 3 handshakes)
-# Also honoured: BENCH_MIB, BENCH_RUNS, KEX_RUNS, BENCH_ONLY=transport|kex, CARGO_TARGET_DIR,
-# WASM_BINDGEN (path to wasm-bindgen-cli, which must match the locked wasm-bindgen, 0.2.130).
+# Also honoured: BENCH_MIB, BENCH_RUNS, KEX_RUNS, LOGIN_RUNS, BENCH_ONLY=transport|kex|login,
+# CARGO_TARGET_DIR, WASM_BINDGEN (path to wasm-bindgen-cli, which must match the locked wasm-bindgen, 0.2.130).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 command=""
-for v in QUICK BENCH_MIB BENCH_RUNS KEX_RUNS BENCH_ONLY; do
+for v in QUICK BENCH_MIB BENCH_RUNS KEX_RUNS LOGIN_RUNS BENCH_ONLY; do
   if [[ -n "${!v:-}" ]]; then
     export "${v?}"
     command+="$v=${!v} "
@@ -22,7 +23,7 @@ target_dir=$(cargo metadata --format-version 1 --no-deps |
   node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s).target_directory))')
 
 echo "== build: native" >&2
-cargo build --release -p sshgate-bench --bin transport
+cargo build --release -p sshgate-bench --bin transport --bin login
 echo "== build: wasm (and check its imports)" >&2
 bash bench/check-wasm-imports.sh
 "$wasm_bindgen" --target nodejs --out-dir bench/wasm/pkg \
@@ -32,8 +33,17 @@ load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 status=0
+if [[ "${BENCH_ONLY:-}" == "" || "${BENCH_ONLY:-}" == login ]]; then
+  # The login table's certificates (both runners read the same files).
+  echo "== make the X.509 test PKI" >&2
+  export X509_PKI="$tmp/pki"
+  bash tests/x509/make-pki.sh "$X509_PKI" >/dev/null
+fi
 echo "== run: native" >&2
 "$target_dir/release/transport" | tee "$tmp/native.md" || status=1
+if [[ "${BENCH_ONLY:-}" == "" || "${BENCH_ONLY:-}" == login ]]; then
+  "$target_dir/release/login" | tee -a "$tmp/native.md" || status=1
+fi
 echo "== run: wasm" >&2
 node bench/wasm/run.mjs | tee "$tmp/wasm.md" || status=1
 

@@ -2,6 +2,7 @@
 
 use crate::kex::KexAlg;
 use crate::keys::{HostKeyAlg, PrivateKey};
+use crate::pki::{CertifiedKey, Trustpoint};
 use crate::time::Duration;
 use crate::transport::cipher::{CipherAlg, MacAlg};
 use std::sync::Arc;
@@ -29,8 +30,12 @@ impl Default for Algorithms {
                 .copied()
                 .filter(|a| !a.is_legacy())
                 .collect(),
-            host_key: HostKeyAlg::ALL
+            // Certificates first: a client offers them only when it has trust anchors to
+            // verify them with, and then prefers them (as OpenSSH prefers its certificates);
+            // a server offers them only for keys it has a chain for.
+            host_key: HostKeyAlg::X509_ALL
                 .iter()
+                .chain(HostKeyAlg::ALL)
                 .copied()
                 .filter(|a| !a.is_legacy())
                 .collect(),
@@ -54,7 +59,13 @@ impl Algorithms {
     pub fn with_legacy() -> Self {
         Algorithms {
             kex: KexAlg::ALL.to_vec(),
-            host_key: HostKeyAlg::ALL.to_vec(),
+            host_key: HostKeyAlg::X509_ALL
+                .iter()
+                .filter(|a| !a.is_legacy())
+                .chain(HostKeyAlg::ALL)
+                .chain(HostKeyAlg::X509_ALL.iter().filter(|a| a.is_legacy()))
+                .copied()
+                .collect(),
             cipher: CipherAlg::ALL.to_vec(),
             mac: MacAlg::ALL.to_vec(),
         }
@@ -135,6 +146,14 @@ pub struct ClientConfig {
     pub common: CommonConfig,
     /// Group-exchange sizes to ask for.
     pub gex: GexRange,
+    /// CAs trusted to sign servers' host certificates (RFC 6187). Without them the `x509v3-*`
+    /// host key algorithms are not offered: a chain nobody can verify proves nothing a plain
+    /// key would not. The outcome of the check is in [`crate::HostKeyInfo::certificate`]; the
+    /// validity period needs [`crate::Connection::set_wall_clock`].
+    pub host_trust: Option<Arc<Trustpoint>>,
+    /// The server's name as the user gave it (host name or address), checked against the
+    /// certificate's subjectAltName (RFC 6125 §6.4). `None`: no name check.
+    pub host_name: Option<String>,
     /// User authentication.
     pub auth: crate::userauth::ClientAuthConfig,
     /// Channels.
@@ -148,6 +167,10 @@ pub struct ServerConfig {
     pub common: CommonConfig,
     /// Host keys; the algorithms offered are those these keys can sign with.
     pub host_keys: Vec<Arc<PrivateKey>>,
+    /// Host keys with certificate chains (IOS `ip ssh server certificate profile` / `server` /
+    /// `trustpoint sign`): the `x509v3-*` algorithms offered are those these keys fit. A key may
+    /// be in both lists, to be offered plain and certified.
+    pub host_certificates: Vec<Arc<CertifiedKey>>,
     /// User authentication policy (time-out, retries, banner, methods).
     pub auth: crate::userauth::ServerAuthConfig,
     /// Channels: what clients may open and request.
@@ -159,6 +182,7 @@ impl core::fmt::Debug for ServerConfig {
         f.debug_struct("ServerConfig")
             .field("common", &self.common)
             .field("host_keys", &self.host_keys.len())
+            .field("host_certificates", &self.host_certificates)
             .field("auth", &self.auth)
             .field("channels", &self.channels)
             .finish()

@@ -2,6 +2,7 @@
 
 use crate::Error;
 use crate::keys::{HostKeyAlg, PublicKey};
+use crate::pki::CertificateCheck;
 use crate::transport::kexinit::Negotiated;
 
 /// Something the application may want to know or must decide.
@@ -56,8 +57,14 @@ pub enum Event {
 pub struct HostKeyInfo {
     /// The negotiated host key algorithm.
     pub algorithm: HostKeyAlg,
-    /// The key.
+    /// The key (for `x509v3-*`, the key of the server's own certificate).
     pub key: PublicKey,
     /// `SHA256:...` as OpenSSH prints it.
     pub fingerprint: String,
+    /// For an `x509v3-*` host key: what checking the server's certificate chain against
+    /// [`crate::ClientConfig::host_trust`] (purpose `secureShellServer`, the wall clock, the
+    /// host name) found. `key` is then the leaf certificate's key, which made the signature
+    /// either way; trusting a valid chain needs no known_hosts entry, while a refused one can
+    /// still be trusted by its key (or refused with `refusal()` as the reason).
+    pub certificate: Option<Box<CertificateCheck>>,
 }

@@ -5,13 +5,16 @@
 //! - [`seal_open_engine`]: the engine's `PacketSealer` + `PacketOpener`, one packet at a time.
 //! - [`seal_open_raw`]: the same crypto done directly with the RustCrypto primitives (baseline).
 //! - [`kex_once`]: one complete in-memory handshake between a client and a server `Connection`.
+//! - [`Login`]: a whole login (handshake and publickey authentication), plain keys or X.509.
 
 mod engine;
 mod kex;
+mod login;
 mod raw;
 
 pub use engine::seal_open_engine;
 pub use kex::{kex_once, kex_once_gex};
+pub use login::{CertFiles, Login};
 pub use raw::seal_open_raw;
 
 /// Payload bytes per packet: the typical SSH channel data packet (OpenSSH's 32 KiB).
@@ -173,6 +176,53 @@ mod wasm {
     #[wasm_bindgen]
     pub fn packet_payload() -> usize {
         super::PACKET_PAYLOAD
+    }
+
+    /// A login set up once, run many times ([`super::Login`]).
+    #[wasm_bindgen]
+    pub struct LoginBench(super::Login);
+
+    #[wasm_bindgen]
+    impl LoginBench {
+        /// Plain ed25519 host and user keys.
+        pub fn plain_ed25519() -> LoginBench {
+            use sshgate::keys::{HostKeyAlg, KeyKind};
+            LoginBench(super::Login::plain(
+                KeyKind::Ed25519,
+                HostKeyAlg::SshEd25519,
+                KeyKind::Ed25519,
+            ))
+        }
+
+        /// Certificates from PEM texts (the files of `tests/x509/make-pki.sh`); `host_alg` is
+        /// the x509v3 host key algorithm.
+        #[allow(clippy::too_many_arguments)]
+        pub fn certificate(
+            host_alg: &str,
+            host_key: &str,
+            host_chain: &str,
+            host_root: &str,
+            user_key: &str,
+            user_chain: &str,
+            user_root: &str,
+        ) -> Result<LoginBench, String> {
+            let alg = sshgate::keys::HostKeyAlg::from_name(host_alg)
+                .ok_or_else(|| format!("unknown host key algorithm {host_alg}"))?;
+            let files = super::CertFiles {
+                host_key,
+                host_chain,
+                host_root,
+                user_key,
+                user_chain,
+                user_root,
+            };
+            super::Login::certificate(&files, alg).map(LoginBench)
+        }
+
+        /// One login; true if it succeeded.
+        pub fn run(&self) -> bool {
+            self.0.run()
+        }
     }
 }
 

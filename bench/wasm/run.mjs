@@ -1,8 +1,9 @@
 // Wasm runner (Node >= 20): the same workloads and tables as the native runner
 // (bench/src/bin/transport.rs), timed with performance.now().
 // Needs bench/wasm/pkg from `wasm-bindgen --target nodejs` (bench/run.sh builds it).
-// Environment: BENCH_MIB (default 64), BENCH_RUNS (3), KEX_RUNS (11), BENCH_ONLY=transport|kex,
-// QUICK=1 (4 MiB, 2 runs, 3 handshakes). Exits 1 if a workload fails, never because of a figure.
+// Environment: BENCH_MIB (default 64), BENCH_RUNS (3), KEX_RUNS (11), LOGIN_RUNS (21),
+// BENCH_ONLY=transport|kex|login, X509_PKI (the login table's certificates), QUICK=1 (4 MiB, 2
+// runs, 3 handshakes, 5 logins). Exits 1 if a workload fails, never because of a figure.
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -123,9 +124,76 @@ function kex() {
   return ok;
 }
 
+/** The login table (bench/src/login.rs): needs X509_PKI, a `tests/x509/make-pki.sh` output. */
+function login() {
+  const dir = process.env.X509_PKI;
+  console.log(`#### Login, ${platform}\n`);
+  if (!dir) {
+    console.log('(skipped: set X509_PKI to a tests/x509/make-pki.sh output; bench/run.sh does)\n');
+    return true;
+  }
+  const fs = require('node:fs');
+  const f = (n) => fs.readFileSync(`${dir}/${n}`, 'utf8');
+  const cert = (alg, host, user) =>
+    b.LoginBench.certificate(
+      alg,
+      f(`server_${host}.key`),
+      f(`server_${host}.chain.pem`),
+      f(`root_${host}.pem`),
+      f(`user_${user}.key`),
+      f(`user_${user}.chain.pem`),
+      f(`root_${user}.pem`),
+    );
+  const rows = [
+    ['ssh-ed25519', 'ssh-ed25519 key', b.LoginBench.plain_ed25519()],
+    ['x509v3-rsa2048-sha256 (leaf + intermediate)', 'x509v3-rsa2048-sha256, leaf + intermediate',
+      cert('x509v3-rsa2048-sha256', 'rsa', 'rsa')],
+    ['x509v3-ssh-ed25519 (leaf + intermediate)', 'x509v3-ssh-ed25519, leaf + intermediate',
+      cert('x509v3-ssh-ed25519', 'ed25519', 'ed25519')],
+  ];
+  const loginRuns = Math.max(1, num('LOGIN_RUNS', quick ? 5 : 21));
+  console.log(
+    `One complete in-memory login (curve25519-sha256, host key decision, ssh-userauth, ` +
+      `publickey query + signed request); median of ${loginRuns} after a warm-up.\n`,
+  );
+  console.log('| host key | user key | ms/login (median) | min ms | × plain ed25519 |');
+  console.log('|---|---|---:|---:|---:|');
+  let ok = true;
+  let base = null;
+  let certRatio = null;
+  rows.forEach(([host, user, l], i) => {
+    let good = time(() => l.run()) !== null;
+    const ms = [];
+    while (good && ms.length < loginRuns) {
+      const t = time(() => l.run());
+      good = t !== null;
+      if (good) ms.push(t);
+    }
+    if (!good) {
+      ok = false;
+      console.log(`| ${host} | ${user} | FAILED | | |`);
+      return;
+    }
+    ms.sort((x, y) => x - y);
+    const median = (ms[(ms.length - 1) >> 1] + ms[ms.length >> 1]) / 2;
+    base ??= median;
+    if (i === 1) certRatio = median / base;
+    console.log(`| ${host} | ${user} | ${median.toFixed(2)} | ${ms[0].toFixed(2)} | ${(median / base).toFixed(2)} |`);
+  });
+  if (certRatio !== null) {
+    console.log(
+      `\nCertificate login (x509v3-rsa2048-sha256 host certificate, two-level RSA user chain) / ` +
+        `plain ed25519 login: ${certRatio.toFixed(2)}× (goal ≤ 1.5×)`,
+    );
+  }
+  console.log();
+  return ok;
+}
+
 let ok = true;
-if (only !== 'kex') ok = transport() && ok;
-if (only !== 'transport') ok = kex() && ok;
+if (only !== 'kex' && only !== 'login') ok = transport() && ok;
+if (only !== 'transport' && only !== 'login') ok = kex() && ok;
+if (only === '' || only === 'login') ok = login() && ok;
 if (sink === -1n) console.log(''); // keep `sink` observable
 if (!ok) {
   console.error('some workloads failed (rows marked FAILED)');

@@ -20,6 +20,7 @@ mod keygen;
 mod server;
 mod shutdown;
 mod tty_modes;
+mod wall_clock;
 mod web;
 
 use clap::{Parser, Subcommand};

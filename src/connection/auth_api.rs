@@ -7,6 +7,7 @@ use super::Connection;
 use super::layer::Ctx;
 use crate::Error;
 use crate::keys::PrivateKey;
+use crate::pki::CertifiedKey;
 use crate::userauth::{AuthVerdict, Prompt, UserAuth, misuse};
 use std::sync::Arc;
 
@@ -41,6 +42,13 @@ impl Connection {
     /// the server's `server-sig-algs` allows (rsa-sha2-512 if it did not say).
     pub fn auth_publickey(&mut self, user: &str, key: Arc<PrivateKey>) -> Result<(), Error> {
         self.with_auth(|a, ctx| a.client()?.publickey(ctx, user, key))
+    }
+
+    /// Client: `publickey` with an X.509 certificate chain (RFC 6187 `x509v3-*`), chosen from
+    /// the server's `server-sig-algs` when it sent them. Asks first without a signature, as
+    /// [`Connection::auth_publickey`] does.
+    pub fn auth_certificate(&mut self, user: &str, cert: Arc<CertifiedKey>) -> Result<(), Error> {
+        self.with_auth(|a, ctx| a.client()?.certificate(ctx, user, &cert))
     }
 
     /// Client: `keyboard-interactive` with a submethods hint (usually empty).

@@ -21,6 +21,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) rng: &'a mut EngineRng,
     /// Signature algorithms the server accepts (RFC 8308), client side.
     pub(crate) server_sig_algs: Option<&'a [String]>,
+    /// The wall clock in Unix seconds, if the driver gave it (certificate validity).
+    pub(crate) wall_clock: Option<u64>,
     out: &'a mut Vec<Vec<u8>>,
     events: &'a mut VecDeque<Event>,
 }
@@ -41,6 +43,7 @@ impl<'a> Ctx<'a> {
             session_id,
             rng,
             server_sig_algs,
+            wall_clock: None,
             out,
             events,
         }

@@ -40,7 +40,11 @@ impl Connection {
     /// A client connection. `seed` must come from a cryptographically secure source.
     #[must_use]
     pub fn client(cfg: Arc<ClientConfig>, now: Instant, seed: [u8; 32]) -> Self {
-        let role_cfg = RoleConfig::Client { gex: cfg.gex };
+        let role_cfg = RoleConfig::Client {
+            gex: cfg.gex,
+            host_trust: cfg.host_trust.clone(),
+            host_name: cfg.host_name.clone(),
+        };
         Connection {
             transport: Transport::new(Role::Client, cfg.common.clone(), role_cfg, now, seed),
             auth: UserAuth::new(Role::Client, Some(&cfg.auth), None, now),
@@ -53,12 +57,24 @@ impl Connection {
     pub fn server(cfg: Arc<ServerConfig>, now: Instant, seed: [u8; 32]) -> Self {
         let role_cfg = RoleConfig::Server {
             host_keys: cfg.host_keys.clone(),
+            host_certificates: cfg.host_certificates.clone(),
+            user_certificates: !cfg.auth.trustpoints.is_empty(),
         };
         Connection {
             transport: Transport::new(Role::Server, cfg.common.clone(), role_cfg, now, seed),
             auth: UserAuth::new(Role::Server, None, Some(&cfg.auth), now),
             channels: Channels::new(Role::Server, &cfg.channels),
         }
+    }
+
+    /// Tells the engine the calendar time, in seconds since the Unix epoch, as the driver's
+    /// wall clock reads it now. Certificates (RFC 6187 host keys on a client, user certificates
+    /// on a server) cannot be validated without it: the engine has only the driver's monotonic
+    /// [`Instant`]. Set it once, right after creating the connection; the engine advances it
+    /// with the monotonic clock, so a later clock step does not move it. It is per connection
+    /// (not in the shared, `Arc`-held config) because a server's config outlives any one time.
+    pub fn set_wall_clock(&mut self, unix_secs: u64) {
+        self.transport.set_wall_clock(unix_secs);
     }
 
     /// Which side this is.

@@ -40,6 +40,7 @@ pub use private::PrivateKey;
 pub use public::PublicKey;
 pub use scheme::{SignatureScheme, decode_signature_blob, encode_signature_blob};
 
+use crate::pki::X509Alg;
 use crate::wire::WireError;
 
 /// RSA keys with a smaller modulus are refused by [`PublicKey::verify`].
@@ -60,7 +61,12 @@ const MAX_PARSE_RSA_BYTES: usize = MAX_RSA_BITS / 8;
 pub const MAX_GENERATE_RSA_BITS: usize = 8192;
 
 /// A public key algorithm as negotiated in KEXINIT and named in signatures.
-/// RFC 6187 `x509v3-*` names join this list in the X.509 issue, carrying a certificate chain as the key blob.
+///
+/// The plain SSH algorithms carry the bare key as their key blob (RFC 4253 §6.6); the RFC 6187
+/// `x509v3-*` ones ([`HostKeyAlg::X509`]) carry a certificate chain ([`crate::pki::X509Blob`])
+/// and sign with the same primitives under their own signature names. Both kinds negotiate in
+/// KEXINIT and name publickey user authentication, so they share this type; what differs is
+/// where the key comes from (a key alone, or a key with its certificates).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HostKeyAlg {
     /// `ssh-ed25519`
@@ -77,10 +83,13 @@ pub enum HostKeyAlg {
     RsaSha2_256,
     /// `ssh-rsa`: RSA with SHA-1 (legacy)
     SshRsa,
+    /// An RFC 6187 `x509v3-*` algorithm: the key blob is a certificate chain.
+    X509(X509Alg),
 }
 
 impl HostKeyAlg {
-    /// Every algorithm, in default preference order.
+    /// Every plain algorithm (the key blob is the key itself), in default preference order.
+    /// The certificate algorithms are in [`HostKeyAlg::X509_ALL`].
     pub const ALL: &'static [HostKeyAlg] = &[
         HostKeyAlg::SshEd25519,
         HostKeyAlg::EcdsaSha2Nistp256,
@@ -89,6 +98,16 @@ impl HostKeyAlg {
         HostKeyAlg::RsaSha2_512,
         HostKeyAlg::RsaSha2_256,
         HostKeyAlg::SshRsa,
+    ];
+    /// Every RFC 6187 algorithm, in default preference order (legacy SHA-1 ones last).
+    pub const X509_ALL: &'static [HostKeyAlg] = &[
+        HostKeyAlg::X509(X509Alg::SshEd25519),
+        HostKeyAlg::X509(X509Alg::EcdsaNistp256),
+        HostKeyAlg::X509(X509Alg::EcdsaNistp384),
+        HostKeyAlg::X509(X509Alg::EcdsaNistp521),
+        HostKeyAlg::X509(X509Alg::Rsa2048Sha256),
+        HostKeyAlg::X509(X509Alg::SshRsa),
+        HostKeyAlg::X509(X509Alg::SignRsa),
     ];
     /// SSH name.
     pub fn name(self) -> &'static str {
@@ -100,15 +119,32 @@ impl HostKeyAlg {
             HostKeyAlg::RsaSha2_512 => "rsa-sha2-512",
             HostKeyAlg::RsaSha2_256 => "rsa-sha2-256",
             HostKeyAlg::SshRsa => "ssh-rsa",
+            HostKeyAlg::X509(x) => x.name(),
         }
     }
-    /// By SSH name.
+    /// By SSH name (plain and `x509v3-*`).
     pub fn from_name(n: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|a| a.name() == n)
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|a| a.name() == n)
+            .or_else(|| X509Alg::from_name(n).map(HostKeyAlg::X509))
     }
-    /// Legacy: off unless configured (`ssh-rsa`).
+    /// Legacy: off unless configured (`ssh-rsa`, `x509v3-ssh-rsa`, `x509v3-sign-rsa`).
     pub fn is_legacy(self) -> bool {
-        matches!(self, HostKeyAlg::SshRsa)
+        match self {
+            HostKeyAlg::SshRsa => true,
+            HostKeyAlg::X509(x) => x.is_legacy(),
+            _ => false,
+        }
+    }
+    /// The RFC 6187 algorithm, for an `x509v3-*` name.
+    #[must_use]
+    pub fn x509(self) -> Option<X509Alg> {
+        match self {
+            HostKeyAlg::X509(x) => Some(x),
+            _ => None,
+        }
     }
     /// The signature primitive (key type and hash) behind this algorithm.
     #[must_use]
@@ -121,10 +157,11 @@ impl HostKeyAlg {
             HostKeyAlg::RsaSha2_512 => SignatureScheme::RsaPkcs1Sha512,
             HostKeyAlg::RsaSha2_256 => SignatureScheme::RsaPkcs1Sha256,
             HostKeyAlg::SshRsa => SignatureScheme::RsaPkcs1Sha1,
+            HostKeyAlg::X509(x) => x.scheme(),
         }
     }
     /// The key format name a key must have to be used with this algorithm (`ssh-rsa` for all
-    /// three RSA algorithms, RFC 8332).
+    /// three RSA algorithms, RFC 8332; the certified key's type for `x509v3-*`).
     #[must_use]
     pub fn key_type(self) -> &'static str {
         self.scheme().key_type()

@@ -96,12 +96,16 @@ impl PrivateKey {
     }
 
     /// Signs `data` with `alg`, returning a signature blob (`string alg-name, string sig`).
+    /// For `x509v3-*` the name inside is RFC 6187 §3's ([`crate::pki::X509Alg::sign`]).
     pub fn sign(
         &self,
         alg: HostKeyAlg,
         data: &[u8],
         rng: &mut EngineRng,
     ) -> Result<Vec<u8>, KeyError> {
+        if let HostKeyAlg::X509(x) = alg {
+            return x.sign(self, data, rng);
+        }
         let raw = self.sign_raw(alg.scheme(), data, rng)?;
         Ok(encode_signature_blob(alg.name(), &raw))
     }

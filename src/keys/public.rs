@@ -125,9 +125,14 @@ impl PublicKey {
         }
     }
 
-    /// Whether signatures of `alg` can be made with this key type.
+    /// Whether signatures of `alg` can be made with this key type (for `x509v3-rsa2048-sha256`
+    /// also: of at least 2048 bits). For `x509v3-*` this says nothing of a certificate: the
+    /// caller must have one for the key.
     pub fn supports(&self, alg: HostKeyAlg) -> bool {
-        self.supports_scheme(alg.scheme())
+        match alg {
+            HostKeyAlg::X509(x) => x.fits(self),
+            _ => self.supports_scheme(alg.scheme()),
+        }
     }
 
     /// Whether signatures of `scheme` can be made with this key type.
@@ -143,7 +148,8 @@ impl PublicKey {
     }
 
     /// As [`PublicKey::verify`], refusing RSA keys below `min_rsa_bits` with
-    /// [`KeyError::TooSmall`]. The name inside the blob must be exactly `alg.name()`.
+    /// [`KeyError::TooSmall`]. The name inside the blob must be exactly `alg.name()` (for
+    /// `x509v3-*`, one of the names RFC 6187 §3 and its implementations use).
     pub fn verify_with_min_rsa_bits(
         &self,
         alg: HostKeyAlg,
@@ -151,6 +157,9 @@ impl PublicKey {
         sig_blob: &[u8],
         min_rsa_bits: usize,
     ) -> Result<(), KeyError> {
+        if let HostKeyAlg::X509(x) = alg {
+            return x.verify(self, data, sig_blob, min_rsa_bits);
+        }
         self.check_usable(alg.scheme(), min_rsa_bits)?;
         let (name, raw) = decode_signature_blob(sig_blob)?;
         if name != alg.name() {

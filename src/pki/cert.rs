@@ -165,6 +165,12 @@ impl Certificate {
         self.inner.tbs_certificate().subject_public_key_info()
     }
 
+    /// The certified key as the engine's [`crate::keys::PublicKey`] (the key that makes the SSH
+    /// signatures under an `x509v3-*` algorithm).
+    pub fn public_key(&self) -> Result<crate::keys::PublicKey, PkiError> {
+        super::spki::engine_key(self.spki())
+    }
+
     /// Whether basicConstraints says cA=TRUE.
     #[must_use]
     pub fn is_ca(&self) -> bool {

@@ -170,6 +170,11 @@ pub enum PkiError {
     /// PKCS#12: the integrity MAC does not verify or the contents do not decrypt: the passphrase
     /// is wrong (or the file was altered).
     Passphrase,
+    /// No wall-clock time was given to the connection (`Connection::set_wall_clock`), so no
+    /// validity period can be checked.
+    NoClock,
+    /// The private key is not the one the (leaf) certificate certifies.
+    KeyMismatch,
 }
 
 fn when(secs: u64) -> String {
@@ -284,6 +289,12 @@ impl fmt::Display for PkiError {
                 write!(f, "certificate key does not fit public key algorithm {alg}")
             }
             PkiError::Passphrase => f.write_str("PKCS#12 passphrase wrong or file altered"),
+            PkiError::NoClock => {
+                f.write_str("Certificate validity cannot be checked: no wall-clock time was given")
+            }
+            PkiError::KeyMismatch => {
+                f.write_str("The private key does not match the certificate's public key")
+            }
         }
     }
 }

@@ -9,11 +9,14 @@
 //! [`Certificate`] one parsed certificate; [`TrustAnchors`] the application's CAs;
 //! [`verify_chain`] builds and checks a path under a [`Policy`] and returns the leaf's key as a
 //! [`crate::keys::PublicKey`] plus its [`Identity`]; [`Identity::username`] maps it to a login
-//! name as IOS `authorization username subjectname ...` does.
+//! name as IOS `authorization username subjectname ...` does. [`CertifiedKey`] is our own key
+//! with its chain (a host or user identity); [`CertificateCheck`] is what the engine found of a
+//! peer's chain during key exchange or user authentication.
 
 mod alg;
 mod blob;
 mod cert;
+mod certified;
 mod checks;
 mod constraints;
 mod crl;
@@ -38,6 +41,8 @@ mod tests;
 pub use alg::X509Alg;
 pub use blob::{BlobLimits, X509Blob};
 pub use cert::{Certificate, MAX_CERT_BYTES};
+pub use certified::{CertificateCheck, CertifiedKey};
+pub(crate) use certified::{check_chain, leaf_key};
 pub use crl::{Crl, MAX_CRL_BYTES};
 pub use error::{CertName, PkiError};
 pub use identity::{Identity, UsernameField};

@@ -10,14 +10,16 @@ use crate::{Error, Role};
 const MAX_EXTENSIONS: u32 = 32;
 
 impl Transport {
-    /// The server's EXT_INFO: which signature algorithms it accepts for user authentication,
-    /// and that it answers `ping@openssh.com`.
+    /// The server's EXT_INFO: which signature algorithms it accepts for user authentication
+    /// (`x509v3-*` only with trustpoints for user certificates: asyncssh, for one, picks its
+    /// certificate algorithm from this list), and that it answers `ping@openssh.com`.
     pub(super) fn ext_info_payload(&self) -> Vec<u8> {
         let sig_algs: Vec<&str> = self
             .cfg
             .algorithms
             .host_key
             .iter()
+            .filter(|a| self.accepts_user_alg(**a))
             .map(|a| a.name())
             .collect();
         let mut w = Writer::message(EXT_INFO);

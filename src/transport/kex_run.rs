@@ -10,7 +10,6 @@ use super::{RoleConfig, Usage};
 use crate::config::GexRange;
 use crate::event::{Event, HostKeyInfo};
 use crate::kex::{self, ClientEphemeral, DhGroup, ExchangeHashInput, GexParams, SharedSecret};
-use crate::keys::PublicKey;
 use crate::msg::{self, Phase, reason};
 use crate::wire::{Reader, Writer};
 use crate::{Error, Role};
@@ -26,7 +25,8 @@ enum Step {
         eph: ClientEphemeral,
         gex: Option<(GexRange, DhGroup)>,
     },
-    /// Client, first exchange: signature verified, waiting for the application to trust the key.
+    /// Client, first exchange: signature verified, waiting for the application to trust the key
+    /// (`host_key`: the key's SSH blob, pinned for re-keys).
     ClientAwaitDecision { keys: NewKeys, host_key: Vec<u8> },
     /// Server, group exchange: waiting for GEX_REQUEST.
     ServerAwaitGexRequest,
@@ -136,16 +136,7 @@ impl Transport {
                 }
             }
         }
-        let host_key = match &self.role_cfg {
-            RoleConfig::Client { .. } => a.host_key.iter().map(|h| h.name().to_string()).collect(),
-            // A server offers only what its keys can sign.
-            RoleConfig::Server { host_keys } => a
-                .host_key
-                .iter()
-                .filter(|alg| host_keys.iter().any(|k| k.public().supports(**alg)))
-                .map(|h| h.name().to_string())
-                .collect(),
-        };
+        let host_key = self.offered_host_keys();
         let ciphers: Vec<String> = a.cipher.iter().map(|c| c.name().to_string()).collect();
         let macs: Vec<String> = a.mac.iter().map(|m| m.name().to_string()).collect();
         KexInit {
@@ -204,7 +195,7 @@ impl Transport {
         run.strict = strict_now;
         // Open the method.
         let step = match (&self.role_cfg, negotiated.kex.is_group_exchange()) {
-            (RoleConfig::Client { gex }, true) => {
+            (RoleConfig::Client { gex, .. }, true) => {
                 let range = *gex;
                 let mut w = Writer::message(msg::KEX_DH_GEX_REQUEST);
                 w.u32(range.min).u32(range.n).u32(range.max);
@@ -355,22 +346,7 @@ impl Transport {
         f: &[u8],
         sig: &[u8],
     ) -> Result<(), Error> {
-        let key = PublicKey::from_blob(k_s).map_err(|e| {
-            Error::peer(
-                reason::KEY_EXCHANGE_FAILED,
-                format!("server host key unusable: {e:?}"),
-            )
-        })?;
-        if !key.supports(negotiated.host_key) {
-            return Err(Error::peer(
-                reason::KEY_EXCHANGE_FAILED,
-                format!(
-                    "server sent a {} key for {}",
-                    key.key_type(),
-                    negotiated.host_key.name()
-                ),
-            ));
-        }
+        let (key, chain) = self.client_host_key(negotiated.host_key, k_s)?;
         let e = eph.public().to_vec();
         let k = eph.finish(f).map_err(kex_error)?;
         let h = self.exchange_hash(
@@ -390,8 +366,11 @@ impl Transport {
                 )
             })?;
         let keys = self.derive(negotiated, &k, &h);
+        // The key is pinned, not K_S: a certificate chain may carry a fresher OCSP response
+        // (or a renewed certificate of the same key) at a re-key.
+        let key_blob = key.to_blob();
         if let Some(accepted) = &self.accepted_host_key {
-            if accepted.as_slice() != k_s {
+            if *accepted != key_blob {
                 return Err(Error::policy(
                     reason::HOST_KEY_NOT_VERIFIABLE,
                     "server presented a different host key during re-key",
@@ -399,15 +378,17 @@ impl Transport {
             }
             return self.send_newkeys(keys);
         }
+        let certificate = chain.map(|b| Box::new(self.check_host_certificate(&b)));
         let fingerprint = key.fingerprint_sha256();
         self.events.push_back(Event::HostKey(HostKeyInfo {
             algorithm: negotiated.host_key,
             key,
             fingerprint,
+            certificate,
         }));
         self.set_step(Step::ClientAwaitDecision {
             keys,
-            host_key: k_s.to_vec(),
+            host_key: key_blob,
         });
         self.paused = true;
         Ok(())
@@ -445,20 +426,7 @@ impl Transport {
         gex: Option<(GexRange, &'static DhGroup)>,
         e: &[u8],
     ) -> Result<(), Error> {
-        let RoleConfig::Server { host_keys } = &self.role_cfg else {
-            return Err(Error::protocol("server step on a client"));
-        };
-        let host_key = host_keys
-            .iter()
-            .find(|k| k.public().supports(negotiated.host_key))
-            .cloned()
-            .ok_or_else(|| {
-                Error::policy(
-                    reason::KEY_EXCHANGE_FAILED,
-                    "no host key for the negotiated algorithm",
-                )
-            })?;
-        let k_s = host_key.public().to_blob();
+        let (k_s, host_key) = self.server_host_key(negotiated.host_key)?;
         let (f, k) = kex::server_exchange(negotiated.kex, gex.map(|(_, g)| g), e, &mut self.rng)
             .map_err(kex_error)?;
         let h = self.exchange_hash(negotiated, gex, &k_s, e, &f, &k);

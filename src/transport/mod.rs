@@ -6,6 +6,7 @@
 
 pub mod cipher;
 mod ext_info;
+mod host_key;
 mod input;
 mod kex_run;
 pub mod kexinit;
@@ -18,6 +19,7 @@ use crate::crypto::EngineRng;
 use crate::event::Event;
 use crate::keys::PrivateKey;
 use crate::msg::Phase;
+use crate::pki::{CertifiedKey, Trustpoint};
 use crate::time::Instant;
 use crate::{Error, Role};
 use cipher::{PacketOpener, PacketSealer};
@@ -28,8 +30,19 @@ use version::VersionReader;
 
 /// Role-specific settings the transport needs.
 pub(crate) enum RoleConfig {
-    Client { gex: GexRange },
-    Server { host_keys: Vec<Arc<PrivateKey>> },
+    Client {
+        gex: GexRange,
+        /// CAs for servers' host certificates; `None`: `x509v3-*` host keys not offered.
+        host_trust: Option<Arc<Trustpoint>>,
+        /// The server's name, checked against its certificate.
+        host_name: Option<String>,
+    },
+    Server {
+        host_keys: Vec<Arc<PrivateKey>>,
+        host_certificates: Vec<Arc<CertifiedKey>>,
+        /// User authentication takes certificates: `server-sig-algs` lists `x509v3-*`.
+        user_certificates: bool,
+    },
 }
 
 /// Byte and packet counts under the current keys, for re-key decisions.
@@ -90,6 +103,9 @@ pub(crate) struct Transport {
     pub(crate) server_sig_algs: Option<Vec<String>>,
     /// The service a client asked for and awaits.
     requested_service: Option<String>,
+    /// Wall-clock time (Unix seconds) at a point of the driver's monotonic clock, for
+    /// certificate validity; see [`Transport::wall_clock`].
+    wall: Option<(u64, Instant)>,
 }
 
 impl Transport {
@@ -133,12 +149,25 @@ impl Transport {
             closed: None,
             server_sig_algs: None,
             requested_service: None,
+            wall: None,
         };
         // Both sides may send their identification and KEXINIT at once (RFC 4253 §4.2, §7.1).
         t.out.extend_from_slice(t.our_version.as_bytes());
         t.out.extend_from_slice(b"\r\n");
         t.start_kex();
         t
+    }
+
+    /// Records that the wall clock reads `unix_secs` now (at the last instant the driver gave).
+    pub(crate) fn set_wall_clock(&mut self, unix_secs: u64) {
+        self.wall = Some((unix_secs, self.now));
+    }
+
+    /// The wall clock now: the driver's reading advanced by the monotonic time since, so a
+    /// driver sets it once per connection and a clock step later cannot move it backwards.
+    pub(crate) fn wall_clock(&self) -> Option<u64> {
+        self.wall
+            .map(|(secs, at)| secs.saturating_add((self.now - at).as_secs()))
     }
 
     pub(crate) fn role(&self) -> Role {
@@ -222,6 +251,7 @@ impl Transport {
     pub(crate) fn run_layer<R>(&mut self, f: impl FnOnce(&mut Ctx<'_>) -> R) -> R {
         let mut out = Vec::new();
         let r = {
+            let wall_clock = self.wall_clock();
             let mut ctx = Ctx::new(
                 self.role,
                 self.now,
@@ -231,6 +261,7 @@ impl Transport {
                 &mut out,
                 &mut self.events,
             );
+            ctx.wall_clock = wall_clock;
             f(&mut ctx)
         };
         for p in out {

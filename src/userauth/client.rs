@@ -9,6 +9,7 @@ use crate::connection::layer::{Ctx, Signal};
 use crate::event::Event;
 use crate::keys::{HostKeyAlg, PrivateKey};
 use crate::msg::{USERAUTH_60, USERAUTH_BANNER, USERAUTH_FAILURE, USERAUTH_SUCCESS};
+use crate::pki::{CertifiedKey, X509Alg};
 use std::sync::Arc;
 
 /// The request whose answer we wait for.
@@ -124,6 +125,29 @@ impl Client {
             .ok_or_else(|| misuse("the server accepts no RSA signature algorithm we allow"))
     }
 
+    /// `x509v3-*` for a certified key: the first algorithm the key fits that the server lists
+    /// in `server-sig-algs` (asyncssh and PKIX-SSH list theirs); without the list, the first
+    /// modern one. The SHA-1 ones (`x509v3-ssh-rsa`, `x509v3-sign-rsa`) only if allowed.
+    fn pick_x509(
+        &self,
+        cert: &CertifiedKey,
+        sig_algs: Option<&[String]>,
+    ) -> Result<X509Alg, Error> {
+        let allowed: Vec<X509Alg> = cert
+            .algorithms()
+            .into_iter()
+            .filter(|a| !a.is_legacy() || self.cfg.allow_ssh_rsa)
+            .collect();
+        let pick = match sig_algs {
+            Some(list) => allowed
+                .iter()
+                .copied()
+                .find(|a| list.iter().any(|n| n == a.name())),
+            None => allowed.first().copied(),
+        };
+        pick.ok_or_else(|| misuse("the server accepts no x509v3 algorithm we allow for this key"))
+    }
+
     pub(crate) fn publickey(
         &mut self,
         ctx: &mut Ctx<'_>,
@@ -132,6 +156,31 @@ impl Client {
     ) -> Result<(), Error> {
         let alg = self.pick_alg(&key, ctx.server_sig_algs)?;
         let blob = key.public().to_blob();
+        self.query(ctx, user, key, alg, blob)
+    }
+
+    /// `publickey` with a certificate chain as the key blob (RFC 6187 §2.1); the signature is
+    /// made with the certified key like any other.
+    pub(crate) fn certificate(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        user: &str,
+        cert: &CertifiedKey,
+    ) -> Result<(), Error> {
+        let x = self.pick_x509(cert, ctx.server_sig_algs)?;
+        let blob = cert.blob(x);
+        self.query(ctx, user, cert.key().clone(), HostKeyAlg::X509(x), blob)
+    }
+
+    /// Asks whether `blob` would do (RFC 4252 §7); PK_OK leads to the signed request.
+    fn query(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        user: &str,
+        key: Arc<PrivateKey>,
+        alg: HostKeyAlg,
+        blob: Vec<u8>,
+    ) -> Result<(), Error> {
         let mut w = messages::request_head(user, "publickey");
         w.bool(false).string(alg.name().as_bytes()).string(&blob);
         let f = InFlight::PkQuery {

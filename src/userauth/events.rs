@@ -6,6 +6,7 @@
 //! are answered with [`crate::Connection::answer_prompts`] / [`crate::Connection::change_password`].
 
 use crate::keys::{HostKeyAlg, PublicKey};
+use crate::pki::CertificateCheck;
 use zeroize::Zeroizing;
 
 /// A secret string (password, prompt response): zeroized on drop, redacted in `Debug`.
@@ -77,6 +78,19 @@ pub enum AuthMethod {
         key: PublicKey,
         /// The signature algorithm used.
         alg: HostKeyAlg,
+    },
+    /// `publickey` with an `x509v3-*` algorithm (RFC 6187): the engine has validated the chain
+    /// against [`super::ServerAuthConfig::trustpoints`] and, if `signed`, verified the signature
+    /// with the leaf's key. With a valid chain the application maps the certificate to a login
+    /// (e.g. [`crate::pki::Identity::username`], IOS `authorization username subjectname
+    /// commonname`) and decides: `Accept` on a query sends PK_OK, on a signed request succeeds.
+    /// With a refused chain (`check.refusal()`) the request fails whatever the answer; the
+    /// event is there for the application to log the reason.
+    Certificate {
+        /// What the chain check found (the validated identity, or the refusal).
+        check: Box<CertificateCheck>,
+        /// A signed request (the signature verified) rather than a query.
+        signed: bool,
     },
     /// `keyboard-interactive` starts: answer with prompts or a verdict.
     KeyboardInteractive {

@@ -16,7 +16,9 @@ pub use events::{AuthEvent, AuthMethod, AuthVerdict, Prompt, Secret};
 use crate::Error;
 use crate::Role;
 use crate::connection::layer::{Ctx, Signal};
+use crate::pki::Trustpoint;
 use crate::time::{Duration, Instant};
+use std::sync::Arc;
 
 /// The only service user authentication starts (RFC 4252 §4).
 pub(crate) const SERVICE: &str = "ssh-connection";
@@ -24,7 +26,8 @@ pub(crate) const SERVICE: &str = "ssh-connection";
 /// Client-side settings for user authentication.
 #[derive(Debug, Clone, Default)]
 pub struct ClientAuthConfig {
-    /// Allow `ssh-rsa` (RSA with SHA-1) signatures when the server offers nothing better.
+    /// Allow `ssh-rsa` (RSA with SHA-1) signatures when the server offers nothing better (and
+    /// `x509v3-ssh-rsa` for certificates).
     pub allow_ssh_rsa: bool,
 }
 
@@ -43,8 +46,13 @@ pub struct ServerAuthConfig {
     pub max_attempts: u32,
     /// Penalty step: the n-th failure reply is held `(n - 1) * failure_delay`.
     pub failure_delay: Duration,
-    /// Accept `ssh-rsa` (SHA-1) signatures.
+    /// Accept `ssh-rsa` (SHA-1) signatures (and `x509v3-ssh-rsa`, `x509v3-sign-rsa`).
     pub allow_ssh_rsa: bool,
+    /// Trustpoints for user certificates (IOS `ip ssh server certificate profile` / `user` /
+    /// `trustpoint verify`): with any, `x509v3-*` publickey requests are validated against them
+    /// (the first that accepts wins) and listed in `server-sig-algs`. The validity period needs
+    /// [`crate::Connection::set_wall_clock`].
+    pub trustpoints: Vec<Arc<Trustpoint>>,
 }
 
 impl Default for ServerAuthConfig {
@@ -58,6 +66,7 @@ impl Default for ServerAuthConfig {
             max_attempts: 3,
             failure_delay: Duration::ZERO,
             allow_ssh_rsa: false,
+            trustpoints: Vec::new(),
         }
     }
 }

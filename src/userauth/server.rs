@@ -1,5 +1,5 @@
-//! The server side: parses requests, verifies public key signatures, asks the application and
-//! sends its verdicts (RFC 4252 §5–§8, RFC 4256 §3).
+//! The server side: parses requests, verifies public key signatures (and RFC 6187 certificate
+//! chains), asks the application and sends its verdicts (RFC 4252 §5–§8, RFC 4256 §3).
 
 use super::events::{AuthEvent, AuthMethod, AuthVerdict, Prompt};
 use super::messages::{self, MAX_PROMPTS, MAX_SECRET, MethodReq, Request};
@@ -8,8 +8,9 @@ use super::{SERVICE, ServerAuthConfig, misuse};
 use crate::Error;
 use crate::connection::layer::{Ctx, Signal};
 use crate::event::Event;
-use crate::keys::{HostKeyAlg, PublicKey};
+use crate::keys::{DEFAULT_MIN_RSA_BITS, HostKeyAlg, PublicKey};
 use crate::msg::{USERAUTH_61, USERAUTH_REQUEST, USERAUTH_SUCCESS, reason};
+use crate::pki::{self, CertificateCheck, Purpose, X509Alg, X509Blob};
 use crate::time::Instant;
 
 /// What the application is deciding.
@@ -17,8 +18,13 @@ use crate::time::Instant;
 enum Kind {
     None,
     Password,
-    PkQuery { alg: &'static str, blob: Vec<u8> },
+    PkQuery {
+        alg: &'static str,
+        blob: Vec<u8>,
+    },
     PkSigned,
+    /// A certificate whose chain was refused: whatever the verdict, USERAUTH_FAILURE.
+    CertRefused,
     Kbd,
 }
 
@@ -42,6 +48,9 @@ pub(crate) struct Server {
     queued: Option<Vec<u8>>,
     /// Methods that already gave partial success.
     done: Vec<String>,
+    /// The last certificate chain checked (algorithm, key blob), so the signed request that
+    /// follows a query is not validated twice.
+    last_cert: Option<(X509Alg, Vec<u8>, CertificateCheck)>,
 }
 
 impl Server {
@@ -56,6 +65,7 @@ impl Server {
             info_outstanding: None,
             queued: None,
             done: Vec::new(),
+            last_cert: None,
         }
     }
 
@@ -215,6 +225,9 @@ impl Server {
     ) -> Result<(), Error> {
         let alg =
             HostKeyAlg::from_name(alg_name).filter(|a| !a.is_legacy() || self.cfg.allow_ssh_rsa);
+        if let Some(HostKeyAlg::X509(x)) = alg {
+            return self.certificate(ctx, user, x, blob, signature);
+        }
         let key = PublicKey::from_blob(blob).ok();
         // The algorithm must fit the key type (RFC 8332 §3: the RSA names all use `ssh-rsa` keys).
         let (Some(alg), Some(key)) = (alg, key) else {
@@ -249,6 +262,67 @@ impl Server {
         Ok(())
     }
 
+    /// `publickey` with an `x509v3-*` algorithm (RFC 6187 §2.1 blob): the chain is validated
+    /// against the trustpoints (purpose `secureShellClient`) before anything else, and the
+    /// application is asked in every case, a refused chain included, so that it can log the
+    /// reason; only a valid chain with a valid signature can be accepted.
+    fn certificate(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        user: &str,
+        alg: X509Alg,
+        blob: &[u8],
+        signature: Option<&[u8]>,
+    ) -> Result<(), Error> {
+        if self.cfg.trustpoints.is_empty() {
+            return self.failure(ctx, true);
+        }
+        let check = self.check_certificate(ctx, alg, blob);
+        let signed = signature.is_some();
+        let kind = match (signature, check.validated()) {
+            (_, None) => Kind::CertRefused,
+            (None, Some(_)) => Kind::PkQuery {
+                alg: alg.name(),
+                blob: blob.to_vec(),
+            },
+            (Some(sig), Some(v)) => {
+                let data = messages::pk_signed_data(ctx.session_id, user, alg.name(), blob);
+                // As for plain keys: a bad signature fails without the application asked.
+                if alg
+                    .verify(&v.key, &data, sig, DEFAULT_MIN_RSA_BITS)
+                    .is_err()
+                {
+                    return self.failure(ctx, true);
+                }
+                Kind::PkSigned
+            }
+        };
+        self.ask(ctx, "publickey", kind, |_| AuthMethod::Certificate {
+            check: Box::new(check),
+            signed,
+        });
+        Ok(())
+    }
+
+    /// The chain in `blob` checked against the trustpoints, from the cache when the same blob
+    /// was just checked (the query before the signed request).
+    fn check_certificate(&mut self, ctx: &Ctx<'_>, alg: X509Alg, blob: &[u8]) -> CertificateCheck {
+        if let Some((a, b, c)) = &self.last_cert
+            && *a == alg
+            && b.as_slice() == blob
+        {
+            return c.clone();
+        }
+        let tps = &self.cfg.trustpoints;
+        let limits = tps[0].policy.blob_limits;
+        let check = match X509Blob::decode(alg, blob, &limits) {
+            Ok(b) => pki::check_chain(&b, tps, Purpose::SshClient, ctx.wall_clock),
+            Err(e) => CertificateCheck::refused(alg, e),
+        };
+        self.last_cert = Some((alg, blob.to_vec(), check.clone()));
+        check
+    }
+
     fn take_waiting(&mut self, id: u64) -> Result<Waiting, Error> {
         match self.waiting.take() {
             Some(w) if w.id == id => Ok(w),
@@ -267,6 +341,12 @@ impl Server {
         verdict: AuthVerdict,
     ) -> Result<Signal, Error> {
         let w = self.take_waiting(id)?;
+        if matches!(w.kind, Kind::CertRefused) {
+            // A refused chain is never accepted, whatever the application says.
+            self.failure(ctx, true)?;
+            self.run_queued(ctx)?;
+            return Ok(Signal::default());
+        }
         match (verdict, &w.kind) {
             (AuthVerdict::Accept, Kind::PkQuery { alg, blob }) => {
                 ctx.send(messages::pk_ok(alg, blob));

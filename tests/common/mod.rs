@@ -2,6 +2,8 @@
 //! optional tamperer on the wire (after quinn-proto's `Pair::drive`).
 #![allow(dead_code)]
 
+pub mod pki;
+
 use sshgate::crypto::EngineRng;
 use sshgate::keys::{KeyKind, PrivateKey};
 use sshgate::{ClientConfig, Connection, Duration, Event, Instant, ServerConfig};

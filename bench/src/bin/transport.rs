@@ -44,10 +44,11 @@ fn main() {
     };
     let platform = format!("native {} ({profile})", std::env::consts::ARCH);
     let mut ok = true;
-    if only != "kex" {
+    // BENCH_ONLY=login is the `login` runner's table alone.
+    if only != "kex" && only != "login" {
         ok &= transport(&platform, mib << 20, runs);
     }
-    if only != "transport" {
+    if only != "transport" && only != "login" {
         ok &= kex(&platform, kex_runs);
     }
     if !ok {

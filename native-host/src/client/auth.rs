@@ -12,9 +12,11 @@ use super::identity::{self, Loaded};
 use super::prompt::{self, Question, Source};
 use crate::app_msg::AppMsg;
 use sshgate::Connection;
+use sshgate::pki::CertifiedKey;
 use sshgate::userauth::{AuthEvent, Prompt};
 use std::collections::VecDeque;
 use std::path::PathBuf;
+use std::sync::Arc;
 use tokio::sync::mpsc;
 use zeroize::Zeroizing;
 
@@ -26,6 +28,8 @@ pub struct AuthSettings {
     pub host: String,
     /// Methods in our order of preference.
     pub methods: Vec<String>,
+    /// An X.509 certificate identity, offered before the identity files.
+    pub certificate: Option<Arc<CertifiedKey>>,
     /// Identity files to offer, in order.
     pub identities: Vec<PathBuf>,
     /// Whether the user named them (a missing one is then worth a warning).
@@ -250,6 +254,21 @@ impl Authenticator {
     }
 
     fn try_publickey(&mut self, conn: &mut Connection) -> Option<Step> {
+        if let Some(cert) = self.s.certificate.take() {
+            let leaf = cert.leaf();
+            self.debug(&format!(
+                "Offering X.509 certificate: {} (issuer {}, {} in chain)",
+                leaf.subject(),
+                leaf.issuer(),
+                cert.certificates().len()
+            ));
+            self.current = "publickey";
+            match conn.auth_certificate(&self.s.user, cert) {
+                Ok(()) => return Some(Step::Pending),
+                // E.g. a server that lists no x509v3 algorithm in server-sig-algs.
+                Err(e) => self.debug(&format!("certificate not offered: {e}")),
+            }
+        }
         while let Some(path) = self.identities.pop_front() {
             match identity::load(&path) {
                 Loaded::Key(key) => return Some(self.offer(conn, &path, key)),

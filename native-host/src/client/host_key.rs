@@ -1,5 +1,5 @@
-//! The host key decision, as OpenSSH's `check_host_key` makes and words it: known_hosts
-//! lookup, `StrictHostKeyChecking` (`yes`, like IOS `ip ssh stricthostkeycheck`, is the default;
+//! The host key decision, as OpenSSH's `check_host_key` makes and words it (and, first, an
+//! RFC 6187 host certificate checked against `--ca-file`): known_hosts lookup, `StrictHostKeyChecking` (`yes`, like IOS `ip ssh stricthostkeycheck`, is the default;
 //! `ask`, `accept-new`, `no`), the warning for a changed key, and remembering a key.
 
 use super::known_hosts::{self, Status};
@@ -39,6 +39,30 @@ pub fn check(s: &ClientSettings, info: &HostKeyInfo, can_ask: bool) -> Verdict {
             "Host key checking is disabled (StrictHostKeyChecking=no)",
         );
         return Verdict::Trusted;
+    }
+    // RFC 6187: a chain that a --ca-file CA signed, for the name typed, is trusted as is; a
+    // refused one leaves the leaf key to known_hosts, and says why.
+    if let Some(c) = &info.certificate {
+        match c.validated() {
+            Some(v) => {
+                debug(
+                    s,
+                    &format!(
+                        "Server host certificate: {} {} (issuer {}, serial {}) is valid for '{}'",
+                        info.algorithm.name(),
+                        v.identity.subject,
+                        v.chain.last().map_or("", |a| a.subject()),
+                        v.identity.serial,
+                        s.host
+                    ),
+                );
+                return Verdict::Trusted;
+            }
+            None => {
+                let why = c.refusal().map(ToString::to_string).unwrap_or_default();
+                eprintln!("Server host certificate not accepted: {why}");
+            }
+        }
     }
     let path = s.known_hosts_path();
     let name = s.known_hosts_name();

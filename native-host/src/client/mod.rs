@@ -6,6 +6,7 @@
 //! failure (as OpenSSH).
 
 pub mod auth;
+pub mod cert_identity;
 pub mod host_key;
 pub mod identity;
 pub mod known_hosts;
@@ -45,8 +46,17 @@ pub async fn run(args: &SshArgs) -> anyhow::Result<ExitCode> {
     if let Some(bytes) = settings.rekey_bytes {
         common.rekey.bytes = bytes;
     }
+    let source = prompt::Source::detect(settings.batch_mode);
+    let certificate = cert_identity::load(&settings, &source)?;
+    let user = match &certificate {
+        Some(c) if settings.user_from_cert => cert_identity::user_from(c)?,
+        _ => settings.login_name(),
+    };
     let cfg = Arc::new(ClientConfig {
         common,
+        // RFC 6187 host certificates: the CAs, and the name the user typed to check them by.
+        host_trust: cert_identity::host_trust(&settings)?,
+        host_name: Some(settings.host.clone()),
         ..ClientConfig::default()
     });
     let verbose = settings.verbose > 0;
@@ -67,10 +77,8 @@ pub async fn run(args: &SshArgs) -> anyhow::Result<ExitCode> {
     ));
     stream.set_nodelay(true)?;
     debug(&format!(
-        "Authenticating to {}:{} as '{}'",
-        settings.host,
-        settings.port,
-        settings.login_name()
+        "Authenticating to {}:{} as '{user}'",
+        settings.host, settings.port
     ));
 
     let (app_tx, mut app_rx) = tokio::sync::mpsc::channel(64);
@@ -87,11 +95,11 @@ pub async fn run(args: &SshArgs) -> anyhow::Result<ExitCode> {
             app_tx.clone(),
         )
     });
-    let source = prompt::Source::detect(settings.batch_mode);
     let can_ask = matches!(source, prompt::Source::Terminal);
     let auth = Authenticator::new(
         AuthSettings {
-            user: settings.login_name(),
+            user,
+            certificate,
             host: settings.host.clone(),
             methods: settings.methods.clone(),
             identities: settings.identities.clone(),
@@ -105,6 +113,8 @@ pub async fn run(args: &SshArgs) -> anyhow::Result<ExitCode> {
     let host = settings.host.clone();
     let quiet = settings.quiet;
     let mut conn = Connection::client(cfg, driver::now(), driver::os_seed()?);
+    // Host certificates are checked against the calendar.
+    conn.set_wall_clock(crate::wall_clock::unix_now());
     let mut session = ClientSession::new(settings, peer, auth, remote, app_tx, can_ask);
     let ending =
         driver::drive_with_app(stream, &mut conn, &mut session, &mut app_rx, stop_signal()).await;

@@ -42,6 +42,21 @@ pub struct SshArgs {
     /// KbdInteractiveAuthentication, NumberOfPasswordPrompts, RequestTTY, RekeyLimit).
     #[arg(short = 'o', value_name = "OPTION")]
     pub options: Vec<String>,
+    /// X.509 certificate chain (PEM, the certificate of the `-i` key first, then its CAs): log in
+    /// with RFC 6187 `x509v3-*` public key authentication.
+    #[arg(long = "cert", value_name = "CHAIN_PEM", requires = "identity")]
+    pub cert: Option<PathBuf>,
+    /// PKCS#12 file (`.p12`/`.pfx`) with the key and its certificate chain; the passphrase comes
+    /// from `SSHGATE_PKCS12_PASS` or the terminal.
+    #[arg(long, value_name = "FILE", conflicts_with = "cert")]
+    pub pkcs12: Option<PathBuf>,
+    /// CA certificates (PEM, repeatable) trusted to sign servers' X.509 host certificates.
+    #[arg(long = "ca-file", value_name = "CA_PEM")]
+    pub ca_file: Vec<PathBuf>,
+    /// Log in as the common name of the `--cert`/`--pkcs12` certificate (replaces any other
+    /// login name).
+    #[arg(long = "user-from-cert")]
+    pub user_from_cert: bool,
     /// Verbose: print debug lines to stderr (may be repeated).
     #[arg(short = 'v', action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -121,6 +136,14 @@ pub struct ClientSettings {
     pub connect_timeout: Option<u64>,
     /// `-v` count.
     pub verbose: u8,
+    /// `--cert`: the certificate chain of the first `-i` key.
+    pub cert: Option<PathBuf>,
+    /// `--pkcs12`: a key and certificate chain.
+    pub pkcs12: Option<PathBuf>,
+    /// `--ca-file`: CAs for servers' host certificates.
+    pub ca_files: Vec<PathBuf>,
+    /// `--user-from-cert`.
+    pub user_from_cert: bool,
     /// Remote command words.
     pub command: Vec<String>,
 }
@@ -153,7 +176,14 @@ impl ClientSettings {
             connect_timeout: None,
             verbose: a.verbose,
             command: a.command.clone(),
+            cert: a.cert.clone(),
+            pkcs12: a.pkcs12.clone(),
+            ca_files: a.ca_file.clone(),
+            user_from_cert: a.user_from_cert,
         };
+        if a.user_from_cert && a.cert.is_none() && a.pkcs12.is_none() {
+            return Err("--user-from-cert needs --cert or --pkcs12".into());
+        }
         let mut seen = Vec::new();
         let (mut port, mut user) = (None, None);
         let mut disabled: Vec<&str> = Vec::new();

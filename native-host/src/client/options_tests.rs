@@ -219,3 +219,33 @@ fn rekey_limit() {
         assert!(settings(&["-o", bad, "host"]).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn certificate_flags() {
+    let s = settings(&[
+        "-i",
+        "user.key",
+        "--cert",
+        "user-chain.pem",
+        "--ca-file",
+        "ca1.pem",
+        "--ca-file",
+        "ca2.pem",
+        "router1",
+    ])
+    .unwrap();
+    assert_eq!(s.cert, Some(PathBuf::from("user-chain.pem")));
+    assert_eq!(s.identities[0], PathBuf::from("user.key"));
+    assert_eq!(
+        s.ca_files,
+        [PathBuf::from("ca1.pem"), PathBuf::from("ca2.pem")]
+    );
+    let s = settings(&["--pkcs12", "user.p12", "--user-from-cert", "router1"]).unwrap();
+    assert_eq!(s.pkcs12, Some(PathBuf::from("user.p12")));
+    assert!(s.user_from_cert);
+    // --cert pairs with the -i key; --pkcs12 holds its own; --user-from-cert needs either.
+    assert!(settings(&["--cert", "c.pem", "router1"]).is_err());
+    assert!(settings(&["-i", "k", "--cert", "c.pem", "--pkcs12", "p.p12", "router1"]).is_err());
+    let e = settings(&["--user-from-cert", "router1"]).unwrap_err();
+    assert!(e.contains("--cert or --pkcs12"), "{e}");
+}

@@ -79,6 +79,12 @@ pub fn ask(ticket: u64, preface: Vec<String>, questions: Vec<Question>, tx: mpsc
     });
 }
 
+/// Asks `questions` on the terminal now, blocking: for what must be known before the connection
+/// starts (a PKCS#12 passphrase whose certificate names the login user).
+pub fn ask_now(questions: &[Question]) -> std::io::Result<Vec<Zeroizing<String>>> {
+    ask_blocking(&[], questions)
+}
+
 fn ask_blocking(
     preface: &[String],
     questions: &[Question],

@@ -193,11 +193,12 @@ impl Handler<Connection> for ClientSession {
                 self.debug(&remote_version_line(&version));
             }
             Event::HostKey(info) => {
-                self.debug(&format!(
-                    "Server host key: {} {}",
-                    info.key.key_type(),
-                    info.fingerprint
-                ));
+                // For RFC 6187 the algorithm names the certificate (PKIX-SSH prints it so).
+                let kind = match info.algorithm.x509() {
+                    Some(x) => x.name(),
+                    None => info.key.key_type(),
+                };
+                self.debug(&format!("Server host key: {kind} {}", info.fingerprint));
                 match host_key::check(&self.settings, &info, self.can_ask) {
                     Verdict::Trusted => {
                         let _ = conn.answer_host_key(true);

@@ -10,8 +10,8 @@
 //! ```
 //!
 //! The dev CA's certificates (root, and router1's server certificate for RFC 6187 x509v3 host
-//! keys) are made by [`issue_certificates`] once the X.509 issue lands; until then only the
-//! keys exist.
+//! keys) would be made by [`issue_certificates`]; the engine verifies certificates but has no
+//! X.509 writer, so until one exists only the keys do.
 
 use crate::keyfile;
 use crate::server::config::{DeviceFile, HostKeySpec};
@@ -164,7 +164,10 @@ fn dev_ca(dir: &Path) -> anyhow::Result<()> {
 /// TODO(X.509 issue): make `ca/root.crt` (self-signed, CA:true) and `ca/router1.crt` (subject
 /// CN=router1, SAN DNS:router1, signed by the root) with `src/pki`, and serve router1 with an
 /// `x509v3-ecdsa-sha2-nistp256` host key (RFC 6187) made from `ca/router1_ecdsa_key` and that
-/// chain, so the page can trust the demo CA instead of a fingerprint. No X.509 code exists yet.
+/// chain, so the page can trust the demo CA instead of a fingerprint. The engine reads, verifies
+/// and serves certificates (`serve`'s `[certificate_profile]`), but cannot write one: this needs
+/// a certificate writer (or the `openssl` CLI at first start), and the page a way to pass
+/// `host_trust` to its engine.
 fn issue_certificates(_root: &PrivateKey, _device: &PrivateKey, _ca_dir: &Path) {}
 
 fn set_mode(path: &Path, mode: u32) -> anyhow::Result<()> {

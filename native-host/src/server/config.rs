@@ -1,6 +1,7 @@
 //! The device config file (TOML), modelled on Cisco IOS `ip ssh ...` settings, and its conversion
 //! into the engine's [`sshgate::CommonConfig`]. See `native-host/examples/device.toml`.
 
+use super::pki_config::{self, CertificateProfile, TrustpointSection};
 use super::users::{UserEntry, check_users};
 use crate::algs::{AlgorithmSpecs, ListSpec};
 use crate::keyfile;
@@ -28,6 +29,12 @@ pub struct DeviceFile {
     /// `[websocket]`: SSH over WebSocket (and the page) from the device itself.
     #[serde(default)]
     pub websocket: Option<crate::web::settings::WebSettings>,
+    /// `[[trustpoints]]`: IOS `crypto pki trustpoint NAME`.
+    #[serde(default)]
+    pub trustpoints: Vec<TrustpointSection>,
+    /// `[certificate_profile]`: IOS `ip ssh server certificate profile`.
+    #[serde(default)]
+    pub certificate_profile: Option<CertificateProfile>,
 }
 
 /// `[server]`.
@@ -150,6 +157,7 @@ impl DeviceFile {
             }
         }
         check_users(&f.users)?;
+        pki_config::check(&f.trustpoints, f.certificate_profile.as_ref())?;
         if let Some(ws) = &f.websocket {
             ws.check("[websocket]")?;
         }

@@ -37,6 +37,9 @@ fn example_parses() {
         specs.host_key,
         Some(ListSpec::Replace(
             [
+                "x509v3-ecdsa-sha2-nistp256",
+                "x509v3-rsa2048-sha256",
+                "x509v3-ssh-ed25519",
                 "ssh-ed25519",
                 "ecdsa-sha2-nistp256",
                 "rsa-sha2-512",

@@ -3,7 +3,8 @@
 //! fills in (login) and empties (logout).
 
 use super::config::DeviceFile;
-use sshgate::Algorithms;
+use sshgate::keys::HostKeyAlg;
+use sshgate::{Algorithms, ServerConfig};
 use std::sync::Mutex;
 
 /// One SSH connection, as `show ssh` lists it.
@@ -78,16 +79,33 @@ pub trait DeviceState: Send + Sync {
 /// Authentication methods the device offers, in IOS's `show ip ssh` order.
 pub const AUTH_METHODS: [&str; 3] = ["publickey", "password", "keyboard-interactive"];
 
-/// `show ip ssh` settings from the device file and the engine algorithms it resolves to.
-/// Public key algorithms for user authentication are the signature algorithms offered for
-/// host keys (the engine verifies the same set).
+/// `show ip ssh` settings from the device file and the engine configuration it resolves to:
+/// the host key algorithms the server can offer (plain keys, and `x509v3-*` for its host
+/// certificate), and the public key algorithms users may sign with (the same list the engine
+/// sends as `server-sig-algs`: `x509v3-*` only with `trustpoint verify`).
 #[must_use]
-pub fn settings_from_config(file: &DeviceFile, algs: &Algorithms) -> SshSettings {
-    let hostkey: Vec<String> = algs.host_key.iter().map(|a| a.name().to_owned()).collect();
+pub fn settings_from_config(file: &DeviceFile, cfg: &ServerConfig) -> SshSettings {
+    let algs: &Algorithms = &cfg.common.algorithms;
+    let publics: Vec<_> = cfg.host_keys.iter().map(|k| k.public()).collect();
+    let hostkey = algs
+        .host_key
+        .iter()
+        .filter(|a| match a {
+            HostKeyAlg::X509(x) => cfg.host_certificates.iter().any(|c| c.fits(*x)),
+            _ => publics.iter().any(|p| p.supports(**a)),
+        })
+        .map(|a| a.name().to_owned())
+        .collect();
+    let pubkey = algs
+        .host_key
+        .iter()
+        .filter(|a| a.x509().is_none() || !cfg.auth.trustpoints.is_empty())
+        .map(|a| a.name().to_owned())
+        .collect();
     SshSettings {
         timeout_secs: file.server.timeout_seconds,
         retries: file.server.retries,
-        pubkey_algorithms: hostkey.clone(),
+        pubkey_algorithms: pubkey,
         hostkey_algorithms: hostkey,
         kex_algorithms: algs.kex.iter().map(|a| a.name().to_owned()).collect(),
         encryption: algs.cipher.iter().map(|a| a.name().to_owned()).collect(),
@@ -209,12 +227,29 @@ mod tests {
     #[test]
     fn settings_from_example() {
         let f = DeviceFile::parse(include_str!("../../examples/device.toml")).unwrap();
-        let c = f.common().unwrap();
-        let s = settings_from_config(&f, &c.algorithms);
+        let mut rng = sshgate::crypto::EngineRng::from_seed([3; 32]);
+        let mut key = |k| Arc::new(sshgate::keys::PrivateKey::generate(k, &mut rng).unwrap());
+        let cfg = ServerConfig {
+            common: f.common().unwrap(),
+            host_keys: vec![
+                key(sshgate::keys::KeyKind::Ed25519),
+                key(sshgate::keys::KeyKind::EcdsaP256),
+            ],
+            ..ServerConfig::default()
+        };
+        let s = settings_from_config(&f, &cfg);
         assert_eq!((s.timeout_secs, s.retries), (120, 3));
         assert_eq!(s.encryption[0], "chacha20-poly1305@openssh.com");
         assert_eq!(s.kex_algorithms[0], "mlkem768x25519-sha256");
-        assert_eq!(s.hostkey_algorithms, s.pubkey_algorithms);
+        // Host keys: what the keys can sign (no RSA key, no certificate here); user keys: the
+        // whole list, without x509v3 (no trustpoint verify).
+        assert_eq!(s.hostkey_algorithms, ["ssh-ed25519", "ecdsa-sha2-nistp256"]);
+        assert!(
+            s.pubkey_algorithms
+                .iter()
+                .all(|a| !a.starts_with("x509v3-"))
+        );
+        assert!(s.pubkey_algorithms.contains(&"rsa-sha2-512".to_string()));
         assert_eq!(s.macs.len(), 4);
         assert_eq!(
             s.auth_methods.join(","),

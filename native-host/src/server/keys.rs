@@ -2,7 +2,8 @@
 
 use crate::keyfile;
 use sshgate::Algorithms;
-use sshgate::keys::{KeyKind, PrivateKey};
+use sshgate::keys::{HostKeyAlg, KeyKind, PrivateKey};
+use sshgate::pki::CertifiedKey;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -32,16 +33,26 @@ pub fn load_or_generate(
     Ok(keys)
 }
 
-/// Refuses a configuration where no host key can sign with any offered host key algorithm.
-pub fn check_usable(keys: &[Arc<PrivateKey>], algorithms: &Algorithms) -> anyhow::Result<()> {
+/// Refuses a configuration where no host key (plain, or with its certificate) can sign with any
+/// offered host key algorithm.
+pub fn check_usable(
+    keys: &[Arc<PrivateKey>],
+    certs: &[Arc<CertifiedKey>],
+    algorithms: &Algorithms,
+) -> anyhow::Result<()> {
     let publics: Vec<_> = keys.iter().map(|k| k.public()).collect();
-    let usable = algorithms
-        .host_key
-        .iter()
-        .any(|alg| publics.iter().any(|p| p.supports(*alg)));
+    let usable = algorithms.host_key.iter().any(|alg| match alg {
+        HostKeyAlg::X509(x) => certs.iter().any(|c| c.fits(*x)),
+        _ => publics.iter().any(|p| p.supports(*alg)),
+    });
     if !usable {
         let offered: Vec<&str> = algorithms.host_key.iter().map(|a| a.name()).collect();
-        let have: Vec<&str> = publics.iter().map(|p| p.key_type()).collect();
+        let mut have: Vec<String> = publics.iter().map(|p| p.key_type().to_string()).collect();
+        have.extend(
+            certs
+                .iter()
+                .map(|c| format!("{} certificate", c.key().key_type())),
+        );
         anyhow::bail!(
             "[algorithms] hostkey: none of [{}] can be used with the host keys ({})",
             offered.join(","),

@@ -10,6 +10,7 @@
 //! `cli_session` (raw terminal bytes in, echo/output/prompts out: the CLI needs no PTY).
 
 pub mod auth;
+pub mod cert_auth;
 pub mod cli_session;
 pub mod config;
 pub mod device_cli;
@@ -20,6 +21,7 @@ pub mod line_editor;
 pub mod listener;
 pub mod passwords;
 pub mod penalty;
+pub mod pki_config;
 pub mod process;
 pub mod session;
 pub mod session_channel;
@@ -95,22 +97,33 @@ pub async fn prepare(
     // RSA generation takes a while: keep it off the async workers.
     let host_keys =
         tokio::task::spawn_blocking(move || keys::load_or_generate(&specs, &comment)).await??;
-    keys::check_usable(&host_keys, &common.algorithms)?;
+    let pki = pki_config::load(&file.trustpoints, file.certificate_profile.as_ref())?;
+    let host_certificates: Vec<_> = pki
+        .host_certificate
+        .iter()
+        .map(|(_, c)| c.clone())
+        .collect();
+    keys::check_usable(&host_keys, &host_certificates, &common.algorithms)?;
     let auth = ServerAuthConfig {
         // IOS `ip ssh time-out` and `ip ssh authentication-retries`, and `banner login`.
         timeout: std::time::Duration::from_secs(s.timeout_seconds),
         max_attempts: s.retries,
         banner: s.banner.clone(),
+        // The hostkey list is also what user keys may sign with (server-sig-algs): a legacy
+        // name there (IOS `x509v3-ssh-rsa ssh-rsa`) is accepted from users too.
+        allow_ssh_rsa: common.algorithms.host_key.iter().any(|a| a.is_legacy()),
+        trustpoints: pki.user_trustpoints.clone(),
         ..ServerAuthConfig::default()
     };
     let cfg = Arc::new(ServerConfig {
         common,
         host_keys,
+        host_certificates,
         auth,
         ..ServerConfig::default()
     });
     let registry = Arc::new(device_state::DeviceRegistry::new(
-        device_state::settings_from_config(file, &cfg.common.algorithms),
+        device_state::settings_from_config(file, &cfg),
     ));
     let ctx = Arc::new(session::ServeContext {
         users: file.users.clone(),
@@ -119,6 +132,8 @@ pub async fn prepare(
         next_number: std::sync::atomic::AtomicU32::new(0),
         changed: auth::ChangedPasswords::default(),
         penalties: penalty::Penalties::default(),
+        cert_mappings: pki.user_mappings,
+        host_trustpoint: pki.host_certificate.map(|(name, _)| name),
     });
     Ok((cfg, ctx))
 }

@@ -6,6 +6,7 @@
 use super::auth::{
     AuthState, ChangedPasswords, KbdStage, Outcome, Pending, ask_new_password, on_auth_event,
 };
+use super::cert_auth::{self, CertRequest};
 use super::device_cli::{CliContext, DeviceCli, mac_display};
 use super::device_state::{ConnectionRow, DeviceRegistry, DeviceState, SessionInfo};
 use super::session_channel::SessionChannel;
@@ -17,7 +18,7 @@ use crate::driver::{Flow, Handler};
 use sshgate::channel::{ChannelEvent, ChannelId, ChannelKind, ChannelRequest, open_failure};
 use sshgate::transport::cipher::MacAlg;
 use sshgate::transport::kexinit::Negotiated;
-use sshgate::userauth::AuthEvent;
+use sshgate::userauth::{AuthEvent, AuthMethod};
 use sshgate::{Connection, Event};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -39,6 +40,10 @@ pub struct ServeContext {
     pub changed: ChangedPasswords,
     /// Authentication failures by source address.
     pub penalties: super::penalty::Penalties,
+    /// How each `trustpoint verify` trustpoint maps a certificate to a user (engine order).
+    pub cert_mappings: Vec<super::pki_config::UserMapping>,
+    /// The `trustpoint sign` trustpoint of the host certificate, if there is one.
+    pub host_trustpoint: Option<String>,
 }
 
 /// One accepted connection.
@@ -286,6 +291,12 @@ impl Handler<Connection> for ServerSession {
                 algorithms: n,
                 initial,
             } => {
+                if let (Some(x), Some(tp)) = (n.host_key.x509(), &self.ctx.host_trustpoint) {
+                    let num = self.number;
+                    tracing::info!(%peer, "SSH2 {num}: Using hostkey algo = {x}");
+                    tracing::info!(%peer,
+                        "SSH2 {num}: Sending Server certificate associated with PKI trustpoint \"{tp}\"");
+                }
                 tracing::info!(
                     %peer,
                     kex = n.kex.name(),
@@ -313,6 +324,26 @@ impl Handler<Connection> for ServerSession {
                 tracing::info!(%peer, user = ?self.user, "user authenticated");
                 self.authenticated = true;
                 self.register();
+            }
+            Event::Auth(AuthEvent::Request {
+                id,
+                user,
+                method: AuthMethod::Certificate { check, signed },
+            }) => {
+                let req = CertRequest {
+                    number: self.number,
+                    peer,
+                    user: &user,
+                    signed,
+                };
+                let (verdict, name) =
+                    cert_auth::decide(&req, &check, &self.ctx.cert_mappings, &self.ctx.users);
+                // The user of the session is the name taken from the certificate (IOS
+                // authorization); `decide` accepts only when it equals the requested one.
+                self.user = Some(name.unwrap_or(user));
+                if let Err(e) = conn.answer_auth(id, verdict) {
+                    tracing::warn!(%peer, error = %e, "authentication answer refused");
+                }
             }
             Event::Auth(ev) => {
                 if let AuthEvent::Request { user, .. } = &ev {

@@ -34,6 +34,10 @@ pub struct UserEntry {
     /// The password must be changed at the next login.
     #[serde(default)]
     pub password_expired: bool,
+    /// May log in with a certificate (from a `trustpoint verify` CA) whose mapped name
+    /// (IOS `authorization username subjectname ...`) is this user's.
+    #[serde(default)]
+    pub certificate: bool,
 }
 
 /// IOS `key-hash <type> <hash>`: the MD5 of a public key blob, 32 hex digits (colons allowed).
@@ -148,8 +152,12 @@ impl UserEntry {
         if self.password_hash.is_none()
             && self.authorized_keys.is_empty()
             && self.key_hashes.is_empty()
+            && !self.certificate
         {
-            bail!("{who}: no password_hash, authorized_keys or key_hashes: cannot log in");
+            bail!(
+                "{who}: no password_hash, authorized_keys, key_hashes or certificate = true: \
+                 cannot log in"
+            );
         }
         Ok(())
     }

@@ -19,7 +19,7 @@ pub struct AsyncsshServer {
     pub port: u16,
     pub stdout: LogFile,
     pub stderr: LogFile,
-    _proc: ProcessGuard,
+    pub(super) _proc: ProcessGuard,
 }
 
 impl AsyncsshServer {

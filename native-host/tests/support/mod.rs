@@ -40,7 +40,8 @@
 //! - `sshgate.rs`: our `sshgate-host serve` / `sshgate-host ssh`;
 //! - `device.rs`: serve with `[[users]]` (device CLI or a program) and the client lines that log in;
 //! - `tmux.rs`: [`Tmux`], a real terminal on a private tmux socket;
-//! - `account.rs`: [`test_account`], a local user with a password for sshd's password logins.
+//! - `account.rs`: [`test_account`], a local user with a password for sshd's password logins;
+//! - `x509.rs`: the X.509 test PKI, certificate `serve` configs and the asyncssh X.509 peer.
 // Each test crate uses a different subset (of the items, and so of the re-exports).
 #![allow(dead_code, unused_imports)]
 
@@ -56,6 +57,7 @@ mod sshgate;
 mod tempdir;
 mod tmux;
 mod tools;
+mod x509;
 
 pub use account::*;
 pub use algorithms::*;
@@ -69,3 +71,4 @@ pub use sshgate::*;
 pub use tempdir::*;
 pub use tmux::*;
 pub use tools::*;
+pub use x509::*;

@@ -18,7 +18,7 @@ use super::process::{
 use super::tempdir::TempDir;
 use super::tools::{current_user, require_ssh_keygen, sshgate_bin};
 
-fn toml_str(s: &str) -> String {
+pub fn toml_str(s: &str) -> String {
     let mut o = String::from("\"");
     for c in s.chars() {
         match c {
@@ -31,7 +31,7 @@ fn toml_str(s: &str) -> String {
     o
 }
 
-fn toml_list<S: AsRef<str>>(items: &[S]) -> String {
+pub fn toml_list<S: AsRef<str>>(items: &[S]) -> String {
     let v: Vec<String> = items.iter().map(|s| toml_str(s.as_ref())).collect();
     format!("[{}]", v.join(", "))
 }
@@ -129,11 +129,16 @@ pub fn start_sshgate_server(dir: &TempDir, algs: &Algorithms, extra_ecdsa: bool)
         }
     }
     let keys: Vec<String> = keys.iter().map(|p| p.display().to_string()).collect();
+    start_sshgate_with_config(dir, |port| serve_config(port, &keys, algs))
+}
 
+/// Starts `sshgate-host serve` on a free loopback port with the config `config(port)` writes
+/// (it must listen on 127.0.0.1:`port`).
+pub fn start_sshgate_with_config(dir: &TempDir, config: impl Fn(u16) -> String) -> SshgateServer {
     static INSTANCE: AtomicU32 = AtomicU32::new(0);
     let inst = INSTANCE.fetch_add(1, Ordering::Relaxed);
     start_with_retries("sshgate-host serve", 3, |attempt, port| {
-        let cfg = serve_config(port, &keys, algs);
+        let cfg = config(port);
         let config = dir.join(format!("sshgate-{inst}.toml"));
         fs::write(&config, &cfg).expect("write sshgate config");
         let out = dir.join(format!("sshgate-serve-{inst}-{attempt}.stdout"));
