@@ -14,7 +14,7 @@ use sshgate::userauth::{AuthEvent, AuthMethod, AuthVerdict};
 use sshgate::wasm::{Engine, check_known_hosts, known_hosts_entry, private_key_info};
 use sshgate::{Connection, Event, Instant, ServerConfig};
 use std::sync::Arc;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
 const PASSWORD: &str = "wasm-test-pw";
@@ -90,7 +90,14 @@ impl Pair {
                 }
                 progressed = true;
                 if get_str(&ev, "type") == "hostKey" {
-                    self.engine.answer_host_key(self.trust).expect("answer");
+                    // Refusing ends the connection, and the call says so with the error.
+                    match self.engine.answer_host_key(self.trust) {
+                        Ok(()) => assert!(self.trust, "a refusal returns the error"),
+                        Err(e) => {
+                            assert!(!self.trust, "trusting failed");
+                            assert_eq!(get_str(&e, "code"), "HOST_KEY_REJECTED");
+                        }
+                    }
                 }
                 self.events.push(ev);
             }

@@ -237,7 +237,11 @@ async function start({ device, user, auth }) {
     page.shell = null;
     conn.close();
   };
-  shell.onExit((x) => done(x.code !== null ? `session ended (exit status ${x.code})` : x.signal ? `session ended (signal ${x.signal})` : 'session ended'));
+  shell.onExit((x) => {
+    if (conn.closed) done(`connection closed: ${conn.closeReason.message}`);
+    else if (x.code !== null) done(`session ended (exit status ${x.code})`);
+    else done(x.signal ? `session ended (signal ${x.signal})` : 'session ended');
+  });
   conn.on('close', (r) => done(`connection closed: ${r.message}`));
 }
 
