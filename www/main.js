@@ -252,7 +252,8 @@ new ResizeObserver(() => {
 term.onResize(({ cols, rows }) => page.shell && page.shell.resize(cols, rows));
 
 $('reconnect').addEventListener('click', () => {
-  if (lastLogin && lastLogin.auth[0].type === 'publickey') {
+  if (lastLogin && lastLogin.auth[0].type !== 'password') {
+    // A key (held in memory for this page only) or prompts that will ask again.
     start(lastLogin).catch((e) => term.write(`\r\n[sshgate: ${e.message}]\r\n`));
   } else {
     // Passwords are not kept: ask again.

@@ -154,7 +154,7 @@ test('exec with stdout, stderr, exit status, signal and stdin', async () => {
   await c.close();
 });
 
-test('a shell session in a PTY: data, resize, signal, exit', async () => {
+test('a shell session in a PTY: data, TERM, resize, exit', async () => {
   const c = await open('ops', [{ type: 'password', password: PW }]);
   const s = await c.shell({ term: 'xterm-256color', cols: 100, rows: 30 });
   let out = '';
