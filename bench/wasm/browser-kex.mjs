@@ -16,8 +16,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const runs = Number(process.env.KEX_RUNS || 3);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'sshgate-kex-'));
 const rsaKey = path.join(dir, 'host_rsa');
-execFileSync(hostBin, ['keygen', '-t', 'rsa', '-b', '3072', '-f', rsaKey, '-C', 'bench']);
-const srv = await startServe([{ name: 'lab', password_hash: passwordHash('pw') }], '', [rsaKey]);
+const edKey = path.join(dir, 'host_ed25519');
+execFileSync(hostBin, ['keygen', '-t', 'rsa', '-b', '3072', '-f', rsaKey, '-C', 'bench'], { stdio: 'pipe' });
+execFileSync(hostBin, ['keygen', '-t', 'ed25519', '-f', edKey, '-C', 'bench'], { stdio: 'pipe' });
+const srv = await startServe([{ name: 'lab', password_hash: passwordHash('pw') }], '', [rsaKey, edKey]);
 const bridge = await startBridge({ router1: `127.0.0.1:${srv.port}` }, ['--static', path.join(root, 'www/dist')]);
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 const cases = [
