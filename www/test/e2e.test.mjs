@@ -3,7 +3,8 @@
 // accepts the host key (trust always), logs in as lab with the password from the demo's data
 // directory, types `show ssh` and reads it from xterm's buffer, keeps a screenshot under
 // test-artifacts/, then logs into a shell target (a `serve` user with /bin/sh, added to the demo
-// with --target) to check that resizing the window reaches the remote PTY (`stty size`).
+// with --target) to check that resizing the window reaches the remote PTY (`stty size`), and
+// answers keyboard-interactive prompts, the expired-password change included, in the page's dialog.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,7 +31,11 @@ let labPassword;
 before(async () => {
   if (!existsSync(path.join(dist, 'index.html'))) throw new Error('www/dist is not built (npm run build)');
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing (scripts/setup.sh installs Debian's chromium)`);
-  shellSrv = await startServe([{ name: 'ops', password_hash: passwordHash('ops-pw'), command: '/bin/sh' }]);
+  const hash = passwordHash('ops-pw');
+  shellSrv = await startServe([
+    { name: 'ops', password_hash: hash, command: '/bin/sh' },
+    { name: 'old', password_hash: hash, password_expired: true, command: '/bin/sh' },
+  ]);
   const dataDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'sshgate-e2e-')), 'demo');
   const port = await freePort();
   url = `http://127.0.0.1:${port}/`;
@@ -142,6 +147,31 @@ test('resizing the window reaches the remote PTY', async () => {
   await waitScreen(page, new RegExp(`^${second}$`, 'm'), 'stty size after the resize');
   assert.notEqual(first, second);
   await page.keyboard.type('exit\r');
+  await waitScreen(page, /\[sshgate: session ended \(exit status 0\)\]/, 'exit line');
+  await page.close();
+});
+
+test('keyboard-interactive prompts in the page, with the expired-password change', async () => {
+  const page = await browser.newPage({ viewport: { width: 1000, height: 640 } });
+  await page.goto(url);
+  await page.waitForFunction(() => [...document.querySelectorAll('#device option')].some((o) => o.value === 'shell'));
+  await page.selectOption('#device', 'shell');
+  await page.fill('#user', 'old');
+  await page.selectOption('#method', 'keyboard-interactive');
+  await page.click('#connect');
+  await page.waitForSelector('#hostkey[open]');
+  await page.click('#hostkey button[value="once"]');
+  const answer = async (values, expect) => {
+    await page.waitForSelector('#prompt[open]');
+    if (expect) assert.match(await page.textContent('#prompt'), expect);
+    for (const [i, v] of values.entries()) await page.fill(`#pr-${i}`, v);
+    await page.click('#pr-ok');
+  };
+  await answer(['ops-pw'], /Password/i);
+  await answer(['n3w-page-pw', 'n3w-page-pw'], /expired/i);
+  await page.waitForFunction(() => window.sshgatePage.shell !== null);
+  await page.click('#terminal');
+  await page.keyboard.type('echo "logged in as $(id -un)"; exit 0\r');
   await waitScreen(page, /\[sshgate: session ended \(exit status 0\)\]/, 'exit line');
   await page.close();
 });
