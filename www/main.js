@@ -21,7 +21,7 @@ fit.fit();
 
 // What the tests (and a curious person in the console) can look at.
 const { connect, init, knownHostsEntry, privateKeyInfo } = sshgate;
-const page = { term, conn: null, shell: null, ended: null, sshgate };
+const page = { term, conn: null, shell: null, ended: null, sshgate, store };
 window.sshgatePage = page;
 
 // --- copy and paste: Ctrl+Shift+C / Ctrl+Shift+V (Ctrl+C stays an interrupt for the device) ---
@@ -184,6 +184,7 @@ async function login(ev) {
   const user = $('user').value;
   const method = $('method').value;
   message('');
+  $('forget').hidden = true;
   $('connect').disabled = true;
   try {
     const auth = await credentials(method);
@@ -210,7 +211,8 @@ async function start({ device, user, auth }) {
     onBanner: (text) => term.write(text.replace(/\r?\n/g, '\r\n')),
   }).catch((e) => {
     if (e.code === 'HOST_KEY_MISMATCH') {
-      throw new Error(`${e.message}. Someone may be in the middle; if the device's key really changed, remove it with: sshgatePage.forget('${device}')`);
+      $('forget').hidden = false;
+      throw new Error(`${e.message}. Someone may be in the middle. Only if you know the device's key changed, forget the old one and connect again.`);
     }
     throw e;
   });
@@ -264,6 +266,11 @@ $('reconnect').addEventListener('click', () => {
 });
 $('disconnect').addEventListener('click', () => page.conn && page.conn.close());
 
+$('forget').addEventListener('click', async () => {
+  await page.forget($('device').value);
+  $('forget').hidden = true;
+  message('forgotten: the next connection asks again');
+});
 page.forget = (device) => store.keys('knownHosts').then((ks) => Promise.all(ks.filter((k) => k.startsWith(`${device} `)).map((k) => store.remove('knownHosts', k))));
 
 form.addEventListener('submit', login);

@@ -175,3 +175,36 @@ test('keyboard-interactive prompts in the page, with the expired-password change
   await waitScreen(page, /\[sshgate: session ended \(exit status 0\)\]/, 'exit line');
   await page.close();
 });
+
+test('a host key that differs from the trusted one is refused before the password goes out', async () => {
+  const page = await browser.newPage();
+  await page.goto(url);
+  await page.waitForFunction(() => window.sshgatePage && window.sshgatePage.sshgate);
+  // Trust some other key for router1, as if the device had been replaced by an impostor.
+  await page.evaluate(async () => {
+    const { sshgate, store } = window.sshgatePage;
+    await sshgate.init();
+    const other = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC87pPzhtAlLc0JsaeEJVZB7dbCzjZ4wOVg5IHnzxKxs';
+    await store.put('knownHosts', 'router1 ssh-ed25519', sshgate.knownHostsEntry('router1', 22, other));
+  });
+  const logins = () => (demoLog.match(/user authenticated/g) || []).length;
+  const before = logins();
+  assert.ok(before > 0, 'the demo logs logins (the earlier tests logged in)');
+  await page.waitForFunction(() => [...document.querySelectorAll('#device option')].some((o) => o.value === 'router1'));
+  await page.selectOption('#device', 'router1');
+  await page.fill('#user', 'lab');
+  await page.fill('#password', labPassword);
+  await page.click('#connect');
+  await page.waitForFunction(() => /does not match/.test(document.getElementById('message').textContent));
+  assert.equal(await page.isVisible('#hostkey[open]'), false, 'no trust question for a changed key');
+  assert.equal(await page.isVisible('#forget'), true);
+  await page.waitForTimeout(300);
+  assert.equal(logins(), before, 'no login happened');
+  // Forgetting the old key brings the question back.
+  await page.click('#forget');
+  await page.click('#connect');
+  await page.waitForSelector('#hostkey[open]');
+  await page.click('#hostkey button[value="cancel"]');
+  await page.waitForFunction(() => /not trusted/.test(document.getElementById('message').textContent));
+  await page.close();
+});
