@@ -11,9 +11,9 @@
 // Nothing here knows SSH: every protocol decision is the engine's; this file moves bytes, time
 // and the user's answers.
 
-import initWasm, { initSync, Engine } from './sshgate_wasm.js';
+import initWasm, { initSync, Engine, checkKnownHosts, knownHostsEntry, privateKeyInfo } from './sshgate_wasm.js';
 
-export { Engine };
+export { Engine, checkKnownHosts, knownHostsEntry, privateKeyInfo };
 
 let ready = null;
 
@@ -21,16 +21,17 @@ let ready = null;
 export function init(wasm) {
   if (!ready) {
     ready = (async () => {
-      if (wasm !== undefined) {
-        return initWasm({ module_or_path: wasm });
-      }
+      if (wasm !== undefined) return initWasm({ module_or_path: wasm });
       if (typeof process !== 'undefined' && process.versions && process.versions.node) {
-        const { readFile } = await import('node:fs/promises');
+        // Kept from bundlers' view: a page never takes this branch.
+        const fsModule = 'node:fs/promises';
+        const { readFile } = await import(/* @vite-ignore */ fsModule);
         const bytes = await readFile(new URL('./sshgate_wasm_bg.wasm', import.meta.url));
         return initSync({ module: bytes });
       }
       return initWasm();
     })();
+    ready.catch(() => (ready = null));
   }
   return ready;
 }
@@ -44,6 +45,9 @@ export class SshError extends Error {
     Object.assign(this, extra);
   }
 }
+
+const asSshError = (e, code) =>
+  e instanceof SshError ? e : new SshError((e && e.code) || code, String(e && e.message ? e.message : e));
 
 const now = () => performance.now();
 
@@ -61,39 +65,50 @@ function toBytes(data) {
   throw new TypeError('expected a string, Uint8Array or ArrayBuffer');
 }
 
-function openSocket(websocket) {
-  const ws = typeof websocket === 'string' ? new WebSocket(websocket) : websocket;
-  ws.binaryType = 'arraybuffer';
-  return ws;
+function concat(parts) {
+  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    all.set(p, o);
+    o += p.length;
+  }
+  return all;
 }
 
-/** Matches a host key against known_hosts text (plain entries; `host` or `[host]:port`). */
-export function knownHostsMatch(text, hostName, info) {
-  const want = info.publicKey.split(' ').slice(0, 2).join(' ');
-  let sawHost = false;
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (!line || line.startsWith('#') || line.startsWith('@')) continue;
-    const [hosts, type, key] = line.split(/\s+/);
-    if (!hosts || !type || !key) continue;
-    if (!hosts.split(',').includes(hostName)) continue;
-    if (`${type} ${key}` === want) return 'known';
-    if (type === info.keyType) sawHost = true;
+// The auth list's `type`s and the SSH method each one uses. `certificate` (RFC 6187 X.509)
+// is reserved: it arrives with the engine's X.509 login.
+const METHODS = {
+  password: 'password',
+  publickey: 'publickey',
+  key: 'publickey',
+  'keyboard-interactive': 'keyboard-interactive',
+  keyboardInteractive: 'keyboard-interactive',
+};
+
+function checkOptions(o) {
+  if (!o || typeof o !== 'object') throw new SshError('BAD_OPTIONS', 'connect() needs an options object');
+  if (!o.websocket) throw new SshError('BAD_OPTIONS', 'websocket: a URL or a WebSocket-like object is needed');
+  if (typeof o.username !== 'string' || !o.username) throw new SshError('BAD_OPTIONS', 'username is needed');
+  if (!Array.isArray(o.auth) || !o.auth.length) throw new SshError('BAD_OPTIONS', 'auth: a list of methods is needed');
+  for (const m of o.auth) {
+    if (m && m.type === 'certificate') {
+      throw new SshError('UNSUPPORTED', 'certificate login is not supported yet (it arrives with X.509 support)');
+    }
+    if (!m || !METHODS[m.type]) throw new SshError('BAD_OPTIONS', `auth: unknown method ${JSON.stringify(m && m.type)}`);
   }
-  return sawHost ? 'changed' : 'unknown';
+  const hk = o.hostKey;
+  if (typeof hk !== 'function' && typeof hk !== 'string' && !(hk && typeof hk === 'object')) {
+    throw new SshError('BAD_OPTIONS', 'hostKey: a verify(info) function or known_hosts text is needed');
+  }
 }
 
 /**
  * Connects, verifies the host key, authenticates; resolves to a Connection.
- * options: { websocket, username, auth: [...], hostKey, hostName, algorithms, onBanner,
- *            onPrompt(prompt) => Promise<string[]>, onPasswordChange(prompt) => Promise<[old,new]> }
+ * See index.d.ts for the options.
  */
 export async function connect(options) {
-  // The socket's handlers are attached at once (a server speaks first, and an already open
-  // WebSocket-like object may deliver data before the module is loaded); input waits in a
-  // queue until the engine exists.
-  const conn = new Connection(options);
-  return conn.ready;
+  checkOptions(options);
+  return new Connection(options).ready;
 }
 
 /** One SSH connection. */
@@ -102,40 +117,58 @@ export class Connection {
     this.options = options;
     this.engine = null;
     this.early = [];
-    this.ws = openSocket(options.websocket);
     this.timer = null;
     this.sessions = new Map();
     this.algorithms = null;
+    this.serverVersion = null;
+    this.hostKey = null;
     this.closed = false;
     this.closeReason = null;
-    this.listeners = { banner: [], close: [], algorithms: [] };
+    this.opened = false;
+    this.socketError = '';
+    /** The longest single call into the engine so far: { name, ms } (the page's event loop). */
+    this.longestCall = { name: '', ms: 0 };
+    this.listeners = {};
     this.methodsTried = [];
-    this.authQueue = [...(options.auth || [])];
+    this.authQueue = [...options.auth];
     this.ready = new Promise((resolve, reject) => {
       this.resolveReady = resolve;
       this.rejectReady = reject;
     });
-    this.ws.onopen = () => this.engine && this.pump();
-    this.ws.onmessage = (ev) => (this.engine ? this.input(ev.data) : this.early.push(ev.data));
-    this.ws.onerror = () => {};
-    this.ws.onclose = (ev) => this.socketClosed(ev);
+    // The socket's handlers are attached at once (a server speaks first, and an already open
+    // WebSocket-like object may deliver data before the module is loaded); input waits in a
+    // queue until the engine exists.
+    const ws = typeof options.websocket === 'string' ? new WebSocket(options.websocket) : options.websocket;
+    ws.binaryType = 'arraybuffer';
+    this.ws = ws;
+    if (ws.readyState === 1) this.opened = true;
+    ws.onopen = () => {
+      this.opened = true;
+      if (this.engine) this.pump();
+    };
+    ws.onmessage = (ev) => (this.engine ? this.input(ev.data) : this.early.push(ev.data));
+    ws.onerror = (ev) => (this.socketError = (ev && (ev.message || (ev.error && ev.error.message))) || '');
+    ws.onclose = (ev) => this.socketClosed(ev);
     init(options.wasm).then(
-      () => {
-        try {
-          this.engine = Engine.client({ algorithms: options.algorithms, software: options.software }, seed(), now());
-        } catch (e) {
-          this.rejectReady(new SshError('BAD_OPTIONS', e.message));
-          this.ws.close();
-          return;
-        }
-        for (const d of this.early.splice(0)) this.input(d);
-        if (this.ws.readyState === 1) this.pump();
-      },
-      (e) => this.rejectReady(new SshError('WASM_LOAD_FAILED', String(e))),
+      () => this.start(),
+      (e) => this.fail(new SshError('WASM_LOAD_FAILED', String(e))),
     );
   }
 
-  /** 'banner' (text), 'close' (reason), 'algorithms' (negotiated names). */
+  start() {
+    if (this.closed) return;
+    const { algorithms, software } = this.options;
+    try {
+      this.engine = Engine.client({ algorithms, software }, seed(), now());
+    } catch (e) {
+      this.fail(new SshError('BAD_OPTIONS', e.message));
+      return;
+    }
+    for (const d of this.early.splice(0)) this.input(d);
+    if (this.ws.readyState === 1) this.pump();
+  }
+
+  /** Events: 'banner' (text), 'hostKey' (info), 'algorithms' (negotiated names), 'close' (reason). */
   on(name, fn) {
     (this.listeners[name] ||= []).push(fn);
     return this;
@@ -145,11 +178,22 @@ export class Connection {
     for (const fn of this.listeners[name] || []) fn(value);
   }
 
+  /** Runs one engine call and keeps the longest one's duration. */
+  timed(name, fn) {
+    const t0 = now();
+    try {
+      return fn();
+    } finally {
+      const ms = now() - t0;
+      if (ms > this.longestCall.ms) this.longestCall = { name, ms };
+    }
+  }
+
   input(data) {
     if (this.closed) return;
-    const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : toBytes(data);
+    const bytes = toBytes(data);
     try {
-      this.engine.handleInput(bytes, now());
+      this.timed('handleInput', () => this.engine.handleInput(bytes, now()));
     } catch (e) {
       // The engine recorded why; a DISCONNECT may be queued. pump() reports it.
     }
@@ -158,7 +202,8 @@ export class Connection {
 
   /** The run loop's drain: send output, handle events, re-arm the timer. */
   pump() {
-    for (let i = 0; i < 10000; i++) {
+    if (!this.engine) return;
+    for (;;) {
       let progressed = false;
       const out = this.engine.pollTransmit();
       if (out !== undefined) {
@@ -173,31 +218,44 @@ export class Connection {
       if (!progressed) break;
     }
     clearTimeout(this.timer);
+    if (this.engine.isClosed() && !this.closed) this.finish(this.engine.closeReason());
     const t = this.engine.pollTimeout();
     if (t !== undefined && !this.closed) {
       this.timer = setTimeout(() => {
-        this.engine.handleTimeout(now());
+        this.timed('handleTimeout', () => this.engine.handleTimeout(now()));
         this.pump();
       }, Math.max(0, t - now()));
     }
   }
 
+  /** Calls the engine for an answer or a request; a throw ends the connection with its error. */
+  call(name, fn) {
+    try {
+      this.timed(name, fn);
+    } catch (e) {
+      // A refusal that ends the connection is reported by finish(), with our reason first.
+      if (this.engine.isClosed()) this.failure ||= asSshError(e, 'PROTOCOL_ERROR');
+      else this.abort(asSshError(e, 'PROTOCOL_ERROR'));
+    }
+    this.pump();
+  }
+
   handle(ev) {
     switch (ev.type) {
+      case 'peerVersion':
+        this.serverVersion = ev.version;
+        break;
       case 'hostKey':
         this.hostKey = ev;
+        this.emit('hostKey', ev);
         this.verifyHostKey(ev).then(
           (ok) => {
-            if (!ok) this.hostKeyRejected = true;
-            try {
-              this.engine.answerHostKey(ok);
-            } catch (e) {}
-            this.pump();
+            if (!ok) this.hostKeyError ||= new SshError('HOST_KEY_REJECTED', `host key ${ev.fingerprint} was not trusted`);
+            this.call('answerHostKey', () => this.engine.answerHostKey(ok));
           },
-          () => {
-            this.hostKeyRejected = true;
-            this.engine.answerHostKey(false);
-            this.pump();
+          (e) => {
+            this.hostKeyError = asSshError(e, 'HOST_KEY_REJECTED');
+            this.call('answerHostKey', () => this.engine.answerHostKey(false));
           },
         );
         break;
@@ -207,24 +265,24 @@ export class Connection {
         if (ev.initial) this.engine.requestUserAuth();
         break;
       case 'serviceAccepted':
-        this.engine.authNone(this.options.username);
+        this.call('authNone', () => this.engine.authNone(this.options.username));
         break;
       case 'banner':
         if (this.options.onBanner) this.options.onBanner(ev.message);
         this.emit('banner', ev.message);
         break;
       case 'authFailure':
-        this.nextAuth(ev.methods, ev.partialSuccess);
+        this.nextAuth(ev.methods);
         break;
       case 'authSuccess':
         this.authenticated = true;
         this.resolveReady(this);
         break;
       case 'prompt':
-        this.answerPrompt(ev).catch((e) => this.abort(e));
+        this.answerPrompt(ev).catch((e) => this.abort(asSshError(e, 'CALLBACK_FAILED')));
         break;
       case 'passwordChange':
-        this.answerPasswordChange(ev).catch((e) => this.abort(e));
+        this.answerPasswordChange(ev).catch((e) => this.abort(asSshError(e, 'CALLBACK_FAILED')));
         break;
       case 'closed':
         this.finish(ev.error);
@@ -237,15 +295,31 @@ export class Connection {
     }
   }
 
+  /**
+   * The host key policy: a function decides; known_hosts text (a string, or
+   * `{ knownHosts, host, port, verify }`) is checked by the engine, and a key the text does
+   * not know goes to `verify` if there is one, else it is refused.
+   */
   async verifyHostKey(info) {
-    const hk = this.options.hostKey;
-    if (typeof hk === 'function') return Boolean(await hk(info));
-    if (typeof hk === 'string') {
-      const name = this.options.hostName;
-      if (!name) throw new SshError('BAD_OPTIONS', 'hostName is needed to check known_hosts text');
-      return knownHostsMatch(hk, name, info) === 'known';
+    let hk = this.options.hostKey;
+    if (typeof hk === 'function') return Boolean(await hk({ ...info, status: 'unknown' }));
+    if (typeof hk === 'string') hk = { knownHosts: hk, host: this.options.hostName, port: this.options.port };
+    let status = 'unknown';
+    if (hk.knownHosts !== undefined) {
+      if (!hk.host) throw new SshError('BAD_OPTIONS', 'hostKey.host is needed to look the key up in known_hosts text');
+      const found = checkKnownHosts(hk.knownHosts, hk.host, hk.port || 22, info.publicKey);
+      status = found.status;
+      if (status === 'match') return true;
+      if (status === 'mismatch' || status === 'revoked') {
+        const what = status === 'revoked' ? 'is revoked' : `does not match the one on line ${found.line}`;
+        throw new SshError(
+          status === 'revoked' ? 'HOST_KEY_REVOKED' : 'HOST_KEY_MISMATCH',
+          `the host key of ${hk.host} (${info.keyType} ${info.fingerprint}) ${what} of known_hosts`,
+          { fingerprint: info.fingerprint },
+        );
+      }
     }
-    // No policy given: refuse, as a strict client does.
+    if (typeof hk.verify === 'function') return Boolean(await hk.verify({ ...info, status }));
     return false;
   }
 
@@ -253,27 +327,31 @@ export class Connection {
     const user = this.options.username;
     while (this.authQueue.length) {
       const m = this.authQueue.shift();
-      const method = { password: 'password', key: 'publickey', keyboardInteractive: 'keyboard-interactive' }[m.type];
-      if (!method || !allowed.includes(method)) continue;
+      const method = METHODS[m.type];
+      if (!allowed.includes(method)) continue;
       this.methodsTried.push(method);
+      this.currentAuth = m;
       try {
-        if (m.type === 'password') this.engine.authPassword(user, m.password);
-        else if (m.type === 'key') this.engine.authPublicKey(user, m.privateKey, m.passphrase);
-        else this.engine.authKeyboardInteractive(user);
-        this.currentAuth = m;
-        return;
+        this.timed(method, () => {
+          if (method === 'password') this.engine.authPassword(user, m.password);
+          else if (method === 'publickey') this.engine.authPublicKey(user, m.privateKey, m.passphrase);
+          else this.engine.authKeyboardInteractive(user);
+        });
       } catch (e) {
-        this.methodsTried.push(`${method} (${e.message})`);
+        // A key that does not parse (or needs a passphrase) is the caller's to fix: say so.
+        this.abort(asSshError(e, 'BAD_OPTIONS'));
+        return;
       }
+      this.pump();
+      return;
     }
-    const tried = this.methodsTried.length ? this.methodsTried.join(', ') : 'none usable';
-    const err = new SshError('AUTH_FAILED', `Permission denied (${allowed.join(',')}); tried: ${tried}`, {
-      methods: allowed,
-      tried: this.methodsTried,
-    });
-    this.rejectReady(err);
-    this.engine.disconnect('no more authentication methods to try');
-    this.pump();
+    const tried = this.methodsTried.length ? this.methodsTried.join(', ') : 'none the server offers';
+    this.abort(
+      new SshError('AUTH_FAILED', `Permission denied (${allowed.join(',')}); tried: ${tried}`, {
+        methods: allowed,
+        tried: [...this.methodsTried],
+      }),
+    );
   }
 
   async answerPrompt(ev) {
@@ -283,60 +361,66 @@ export class Connection {
     if (cb) answers = await cb(ev);
     else if (m.password !== undefined && ev.prompts.length === 1) answers = [m.password];
     else answers = ev.prompts.map(() => '');
-    this.engine.answerPrompts(ev.id, answers);
-    this.pump();
+    this.call('answerPrompts', () => this.engine.answerPrompts(ev.id, answers));
   }
 
   async answerPasswordChange(ev) {
     const cb = (this.currentAuth && this.currentAuth.onPasswordChange) || this.options.onPasswordChange;
-    if (!cb) {
-      this.rejectReady(new SshError('PASSWORD_EXPIRED', ev.prompt));
-      this.engine.disconnect('password change needed');
-      this.pump();
+    if (!cb) throw new SshError('PASSWORD_EXPIRED', `the password has expired: ${ev.prompt}`);
+    const [oldPw, newPw] = await cb(ev);
+    this.call('changePassword', () => this.engine.changePassword(ev.id, oldPw, newPw));
+  }
+
+  /** Ends the connection with `err` as the reason `connect` rejects with. */
+  abort(err) {
+    this.failure ||= err;
+    if (!this.engine) {
+      this.fail(err);
       return;
     }
-    const [oldPw, newPw] = await cb(ev);
-    this.engine.changePassword(ev.id, oldPw, newPw);
+    if (!this.engine.isClosed()) this.engine.disconnect(err.message);
     this.pump();
   }
 
-  /** A callback failed: end the connection with its error. */
-  abort(e) {
-    this.rejectReady(e instanceof SshError ? e : new SshError('CALLBACK_FAILED', String(e && e.message ? e.message : e)));
-    this.engine.disconnect('authentication cancelled');
-    this.pump();
+  /** Ends without the engine (it never started). */
+  fail(err) {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeReason = { code: err.code, reason: 0, message: err.message };
+    this.rejectReady(err);
+    this.emit('close', this.closeReason);
+    try {
+      this.ws.close();
+    } catch {}
   }
 
   finish(error) {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.timer);
-    let err = error;
-    if (this.hostKeyRejected) {
-      err = { ...error, code: 'HOST_KEY_REJECTED', message: `host key ${this.hostKey.fingerprint} was not trusted` };
-    }
-    this.closeReason = err;
-    const e = new SshError(err.code, err.message, { reason: err.reason });
-    if (!this.authenticated) this.rejectReady(e);
-    for (const s of this.sessions.values()) s.connectionClosed(e);
-    this.emit('close', err);
+    const err = this.hostKeyError || this.failure || new SshError(error.code, error.message, { reason: error.reason });
+    this.closeReason = { ...error, code: err.code, message: err.message };
+    if (!this.authenticated) this.rejectReady(err);
+    for (const s of this.sessions.values()) s.connectionClosed(err);
+    this.emit('close', this.closeReason);
     try {
       this.ws.close();
-    } catch (x) {}
+    } catch {}
   }
 
   socketClosed(ev) {
     if (this.closed) return;
+    const code = ev && ev.code ? ev.code : 1006;
+    const why = ev && ev.reason ? `: ${ev.reason}` : this.socketError ? `: ${this.socketError}` : '';
+    const err = this.opened
+      ? new SshError('BRIDGE_CLOSED', `the WebSocket was closed (${code}${why})`, { closeCode: code })
+      : new SshError('BRIDGE_REFUSED', `the WebSocket could not be opened (${code}${why})`, { closeCode: code });
+    this.failure ||= err;
     if (!this.engine) {
-      this.closed = true;
-      this.rejectReady(new SshError('CONNECTION_LOST', 'the WebSocket closed before the SSH handshake'));
+      this.fail(err);
       return;
     }
-    this.finish({
-      code: 'CONNECTION_LOST',
-      reason: 10,
-      message: `the WebSocket closed (${ev && ev.code ? ev.code : 'no code'}${ev && ev.reason ? `: ${ev.reason}` : ''})`,
-    });
+    this.finish({ code: err.code, reason: 0, message: err.message });
   }
 
   openSession() {
@@ -348,14 +432,18 @@ export class Connection {
   }
 
   /** An interactive shell with a PTY. */
-  async shell({ term = 'xterm-256color', cols = 80, rows = 24 } = {}) {
+  async shell({ term = 'xterm-256color', cols = 80, rows = 24, env = {} } = {}) {
     const s = this.openSession();
     await s.opened;
+    for (const [k, v] of Object.entries(env)) this.engine.setEnv(s.id, k, String(v));
+    // Both answers may come in one input: each is waited for from the moment it is asked.
+    const pty = s.request();
     this.engine.requestPty(s.id, term, cols, rows);
+    const shell = s.request();
     this.engine.requestShell(s.id);
     this.pump();
-    await s.request();
-    await s.request();
+    await pty;
+    await shell;
     return s;
   }
 
@@ -364,32 +452,26 @@ export class Connection {
     const s = this.openSession();
     const out = [];
     const err = [];
-    s.onData((d) => out.push(d));
-    s.onStderr((d) => err.push(d));
+    s.onData((d) => out.push(d.slice()));
+    s.onStderr((d) => err.push(d.slice()));
     await s.opened;
+    const answered = s.request();
     this.engine.requestExec(s.id, command);
     this.pump();
-    await s.request();
+    await answered;
     if (stdin !== undefined) s.write(stdin);
     s.end();
     const exit = await s.exited;
-    const cat = (parts) => {
-      const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-      let o = 0;
-      for (const p of parts) {
-        all.set(p, o);
-        o += p.length;
-      }
-      return all;
-    };
-    return { stdout: cat(out), stderr: cat(err), code: exit.code, signal: exit.signal };
+    return { stdout: concat(out), stderr: concat(err), code: exit.code, signal: exit.signal };
   }
 
+  /** Ends the connection (SSH_MSG_DISCONNECT); resolves when it is closed. */
   close() {
-    if (!this.closed) {
+    if (!this.closed && this.engine) {
       this.engine.disconnect('disconnected by user');
       this.pump();
-    }
+    } else if (!this.closed) this.fail(new SshError('CLOSED_LOCALLY', 'closed before the engine started'));
+    return Promise.resolve();
   }
 }
 
@@ -402,20 +484,37 @@ export class Session {
     this.stderrFns = [];
     this.exitFns = [];
     this.pendingReplies = [];
+    this.early = [];
     this.outQueue = [];
     this.eofWanted = false;
+    this.isClosed = false;
     this.exitInfo = { code: null, signal: null };
     this.opened = new Promise((res, rej) => {
       this.openOk = res;
       this.openFail = rej;
     });
-    this.exited = new Promise((res) => {
-      this.exitDone = res;
-    });
+    this.opened.catch(() => {});
+    this.exited = new Promise((res) => (this.exitDone = res));
   }
 
+  /** The answer to the next request sent with want-reply (call it before sending). */
   request() {
-    return new Promise((res, rej) => this.pendingReplies.push({ res, rej }));
+    const p = new Promise((res, rej) => this.pendingReplies.push({ res, rej }));
+    p.catch(() => {});
+    return p;
+  }
+
+  /** Runs `command` on this session (answered: resolves; refused: REQUEST_REFUSED). */
+  exec(command) {
+    const answered = this.request();
+    this.conn.engine.requestExec(this.id, command);
+    this.conn.pump();
+    return answered;
+  }
+
+  deliver(fns, data) {
+    for (const fn of fns) fn(data);
+    if (!this.isClosed) this.conn.engine.consume(this.id, data.length);
   }
 
   handle(ev) {
@@ -429,19 +528,20 @@ export class Session {
         break;
       case 'requestAnswered': {
         const p = this.pendingReplies.shift();
-        if (p) {
-          if (ev.success) p.res();
-          else p.rej(new SshError('REQUEST_REFUSED', 'the server refused the request'));
-        }
+        if (p && ev.success) p.res();
+        else if (p) p.rej(new SshError('REQUEST_REFUSED', 'the server refused the request'));
         break;
       }
       case 'data':
-        for (const fn of this.dataFns) fn(ev.data);
-        e.consume(this.id, ev.data.length);
+        // Output before the first onData (a shell's prompt, in the same input as the answer
+        // to `shell`) waits for it, unconsumed, so nothing is lost.
+        if (this.dataFns.length) this.deliver(this.dataFns, ev.data);
+        else this.early.push(ev);
         break;
       case 'extendedData':
-        for (const fn of this.stderrFns.length ? this.stderrFns : this.dataFns) fn(ev.data);
-        e.consume(this.id, ev.data.length);
+        if (this.stderrFns.length) this.deliver(this.stderrFns, ev.data);
+        else if (this.dataFns.length) this.deliver(this.dataFns, ev.data);
+        else this.early.push(ev);
         break;
       case 'request':
         if (ev.request.name === 'exit-status') this.exitInfo.code = ev.request.code;
@@ -453,29 +553,41 @@ export class Session {
       case 'channelClosed':
         this.isClosed = true;
         this.conn.sessions.delete(this.id);
-        for (const fn of this.exitFns) fn(this.exitInfo);
-        this.exitDone(this.exitInfo);
+        this.ended();
         break;
       default:
     }
+  }
+
+  ended() {
+    for (const fn of this.exitFns) fn(this.exitInfo);
+    this.exitDone(this.exitInfo);
   }
 
   connectionClosed(err) {
     this.isClosed = true;
     this.openFail(err);
     for (const p of this.pendingReplies.splice(0)) p.rej(err);
-    for (const fn of this.exitFns) fn(this.exitInfo);
-    this.exitDone(this.exitInfo);
+    this.ended();
   }
 
   onData(fn) {
     this.dataFns.push(fn);
+    this.replay();
     return this;
   }
 
   onStderr(fn) {
     this.stderrFns.push(fn);
+    this.replay();
     return this;
+  }
+
+  /** Hands held output to the listener just registered. */
+  replay() {
+    if (!this.early.length) return;
+    for (const ev of this.early.splice(0)) this.handle(ev);
+    this.conn.pump();
   }
 
   onExit(fn) {
@@ -489,10 +601,14 @@ export class Session {
     this.flush();
   }
 
+  /** Bytes accepted by write() but not yet taken by the peer's window. */
+  get pending() {
+    return this.outQueue.reduce((n, b) => n + b.length, 0);
+  }
+
   flush() {
     const e = this.conn.engine;
     if (this.isClosed) {
-      // The remote side closed: nothing more can be sent.
       this.outQueue = [];
       return;
     }
@@ -524,6 +640,7 @@ export class Session {
     this.conn.pump();
   }
 
+  /** Sends a signal by name without `SIG` (`INT`, `TERM`, ...). */
   signal(name) {
     if (this.isClosed) return;
     this.conn.engine.signal(this.id, name);

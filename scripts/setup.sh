@@ -24,8 +24,9 @@ fi
 
 # --- Debian packages the interop tests run ---------------------------------------------------
 # (openssl makes test certificates and streams; websockify is bench/bridge.sh's baseline;
-# procps gives bench/serve.sh its process figures.)
-debs=(openssh-server openssh-client sshpass tmux openssl websockify procps)
+# procps gives bench/serve.sh its process figures; chromium and its driver run the wasm binding
+# tests and the page's end-to-end test.)
+debs=(openssh-server openssh-client sshpass tmux openssl websockify procps chromium chromium-driver)
 missing=()
 for p in "${debs[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -46,6 +47,13 @@ fi
 if ! python3 -c 'import asyncssh, OpenSSL' >/dev/null 2>&1; then
     say "installing asyncssh and pyopenssl from PyPI"
     python3 -m pip install --quiet --disable-pip-version-check asyncssh pyopenssl
+fi
+
+# --- npm: vite, xterm.js, playwright-core, ws, ssh2, binaryen (package-lock.json) -------------
+# Installed again only when package-lock.json changed since the last install.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    say "installing the npm packages (npm ci)"
+    npm ci --no-audit --no-fund --loglevel=error
 fi
 
 say "ready"

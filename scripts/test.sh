@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: formatting and lints, the engine's unit and in-memory tests, the interop tests
-# against real OpenSSH and asyncssh, and the wasm build checks. One release build serves them all.
+# against real OpenSSH and asyncssh, the wasm build checks, then the browser side: the npm package
+# and the page are built once (npm run build), the wasm bindings' tests run in Node and headless
+# Chromium, the package's Node tests go through the bridge to serve and sshd, and Playwright drives
+# Chromium through the page against the demo. One release build of sshgate-host serves them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,7 +26,33 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
 cargo test --release --workspace --no-fail-fast --lib --bins --tests 2>&1 | tee "$log" || status=$?
-# One closing line for the whole run, summed over every test binary.
+
+step "npm package (pkg/) and the page (www/dist)"
+cargo build --release -p sshgate-host
+npm run --silent build 2>&1 | tee -a "$log" || status=$?
+
+wasm_runner=${WASM_BINDGEN_TEST_RUNNER:-$(command -v wasm-bindgen-test-runner || echo "$HOME/.cargo/bin/wasm-bindgen-test-runner")}
+wasm_test() {
+    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$wasm_runner" \
+        cargo test --release --target wasm32-unknown-unknown -p sshgate --test wasm_bindings 2>&1 | tee -a "$log"
+}
+step "wasm bindings (wasm-bindgen-test) in Node"
+wasm_test || status=$?
+step "wasm bindings (wasm-bindgen-test) in headless Chromium"
+WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver \
+    WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/tests/wasm/webdriver.json" wasm_test || status=$?
+
+step "npm package in Node: through the bridge to serve and sshd"
+SSHGATE_HOST="$PWD/target/release/sshgate-host" \
+    node --test --test-reporter=spec --test-concurrency=1 js/test/*.test.mjs 2>&1 | tee -a "$log" || status=$?
+
+step "the page in Chromium (Playwright) against sshgate-host demo"
+SSHGATE_HOST="$PWD/target/release/sshgate-host" \
+    node --test --test-reporter=spec www/test/*.test.mjs 2>&1 | tee -a "$log" || status=$?
+
+# One closing line for the whole run, summed over every test binary and Node test file
+# (cargo's and wasm-bindgen-test's `test result:` lines, node's `ℹ pass N` / `ℹ fail N`).
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     /^ℹ pass [0-9]+$/ { p += $3 }  /^ℹ fail [0-9]+$/ { f += $3 }
      END { printf "\ntotal: %d passed, %d failed\n", p, f }' "$log"
 exit "$status"

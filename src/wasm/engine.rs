@@ -5,9 +5,9 @@
 //! throws, after which `pollTransmit` may still hold a DISCONNECT to send.
 
 use super::events::{self, error_code};
+use super::keys::private_key;
 use super::options::client_config;
 use crate::channel::{ChannelId, ChannelRequest, PtyRequest, TerminalModes, WindowSize};
-use crate::keys::PrivateKey;
 use crate::{Connection, Error, Instant};
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
@@ -119,9 +119,7 @@ impl Engine {
         key_text: &str,
         passphrase: Option<String>,
     ) -> Result<(), JsValue> {
-        let passphrase = passphrase.as_deref().filter(|p| !p.is_empty());
-        let (key, _comment) = PrivateKey::from_text(key_text, passphrase)
-            .map_err(|e| JsValue::from(js_sys::Error::new(&format!("private key: {e}"))))?;
+        let key = private_key(key_text, passphrase.as_deref())?;
         check(self.conn.auth_publickey(user, Arc::new(key)))
     }
 

@@ -5,6 +5,8 @@
 
 mod engine;
 mod events;
+mod keys;
 mod options;
 
 pub use engine::Engine;
+pub use keys::{check_known_hosts, known_hosts_entry, private_key_info};

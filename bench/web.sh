@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Browser-side benchmarks, each figure measured in this one run (nothing is looped):
+#  1. the npm package's .wasm size, raw and gzipped (goal <= 350 KB gzipped, all algorithms in);
+#  2. bulk download: the `sshgate` package in Node → sshgate-host bridge → OpenSSH sshd, against
+#     the `ssh2` npm client straight to the same sshd, same cipher (goal: ratio >= 1.0);
+#  3. the longest single engine call in headless Chromium for an RSA-3072 / DH group16 login.
+# Needs root (a private sshd and the sshgate-test account, as the Node tests) and what
+# scripts/setup.sh installs. From the repository root:  bash bench/web.sh
+# Honoured: DOWNLOAD_MIB (256), CIPHERS, KEX_RUNS (3), SKIP_BUILD=1 (reuse pkg/ and www/dist).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+if [[ "${SKIP_BUILD:-}" != 1 ]]; then
+  cargo build --release -p sshgate-host
+  npm run --silent build
+fi
+export SSHGATE_HOST="$PWD/target/release/sshgate-host"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+raw=$(wc -c < pkg/sshgate_wasm_bg.wasm)
+gz=$(gzip -9 -c pkg/sshgate_wasm_bg.wasm | wc -c)
+js=$(cat pkg/index.js pkg/sshgate_wasm.js | gzip -9 | wc -c)
+{
+  echo "#### npm package size"
+  echo
+  echo "| file | bytes | gzip -9 |"
+  echo "|---|---:|---:|"
+  echo "| sshgate_wasm_bg.wasm | $raw | $gz |"
+  echo "| index.js + sshgate_wasm.js | $(cat pkg/index.js pkg/sshgate_wasm.js | wc -c) | $js |"
+  echo
+} | tee "$tmp/size.md"
+
+status=0
+node bench/wasm/download.mjs | tee "$tmp/download.md" || status=1
+node bench/wasm/browser-kex.mjs | tee "$tmp/kex.md" || status=1
+
+mkdir -p bench/results
+{
+  echo "### Browser-side benchmarks"
+  echo
+  echo "- command: \`bash bench/web.sh\`"
+  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "- machine: $(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "- Node $(node --version), $(/usr/sbin/sshd -V 2>&1 | head -1 || true)"
+  echo
+  cat "$tmp/size.md" "$tmp/download.md" "$tmp/kex.md"
+} > bench/results/web.md
+echo "== wrote bench/results/web.md" >&2
+exit "$status"

@@ -1,0 +1,81 @@
+// The npm package through `sshgate-host bridge` to a private OpenSSH `sshd` (loopback, started
+// here as root): password and public key logins as the local account `sshgate-test`, exec output
+// and exit status, and a shell in a PTY.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { connect } from '../../pkg/index.js';
+import { startSshd, startBridge, testAccount, text, until } from './harness.mjs';
+
+let sshd;
+let bridge;
+let account;
+let key;
+
+before(async () => {
+  account = testAccount();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sshgate-js-sshd-key-'));
+  const file = path.join(dir, 'id_ecdsa');
+  // ssh-keygen's own format, as a person's ~/.ssh/id_ecdsa would be.
+  execFileSync('ssh-keygen', ['-q', '-t', 'ecdsa', '-b', '256', '-N', '', '-f', file]);
+  key = readFileSync(file, 'utf8');
+  sshd = await startSshd(readFileSync(`${file}.pub`, 'utf8').trim());
+  bridge = await startBridge({ sshd: `127.0.0.1:${sshd.port}` });
+});
+
+after(() => {
+  bridge && bridge.stop();
+  sshd && sshd.stop();
+});
+
+const open = (auth) =>
+  connect({
+    websocket: new WebSocket(bridge.url('sshd')),
+    username: account.user,
+    auth,
+    hostKey: (info) => info.publicKey === sshd.hostKey,
+  });
+
+test('password login into sshd; exec output and exit status', async () => {
+  const c = await open([{ type: 'password', password: account.password }]);
+  assert.match(c.serverVersion, /OpenSSH/);
+  const r = await c.exec('echo "hello from $(id -un)"; echo oops >&2; exit 42');
+  assert.equal(text(r.stdout), `hello from ${account.user}\n`);
+  assert.equal(text(r.stderr), 'oops\n');
+  assert.equal(r.code, 42);
+  await c.close();
+});
+
+test('public key login into sshd (an ssh-keygen ECDSA key)', async () => {
+  const c = await open([{ type: 'publickey', privateKey: key }]);
+  const r = await c.exec('id -un');
+  assert.equal(text(r.stdout).trim(), account.user);
+  assert.equal(r.code, 0);
+  await c.close();
+  assert.match(sshd.log(), /Accepted publickey for sshgate-test/);
+});
+
+test('wrong password into sshd is AUTH_FAILED', async () => {
+  await assert.rejects(open([{ type: 'password', password: 'not-it' }]), (e) => e.code === 'AUTH_FAILED');
+});
+
+test('a shell in a PTY on sshd follows a resize', async () => {
+  const c = await open([{ type: 'password', password: account.password }]);
+  const s = await c.shell({ cols: 91, rows: 27 });
+  let out = '';
+  s.onData((d) => (out += text(d)));
+  const waitFor = (re) => until(() => re.test(out), () => `timed out waiting for ${re}; got ${JSON.stringify(out)}`, 10000);
+  s.write('stty size\n');
+  await waitFor(/27 91/);
+  s.resize(133, 44);
+  s.write('stty size\n');
+  await waitFor(/44 133/);
+  s.write('exit 3\n');
+  assert.equal((await s.exited).code, 3);
+  await c.close();
+});

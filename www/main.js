@@ -1,0 +1,280 @@
+// The terminal page: a device list from the bridge (`/targets`), a login form, the host key
+// question before any credential goes out, keyboard-interactive prompts, and xterm.js wired to
+// an SSH shell that runs in this page (the `sshgate` package). The bridge sees only ciphertext.
+
+import { Terminal } from '@xterm/xterm';
+import { FitAddon } from '@xterm/addon-fit';
+import '@xterm/xterm/css/xterm.css';
+import * as sshgate from 'sshgate';
+import * as store from './store.js';
+
+const $ = (id) => document.getElementById(id);
+const form = $('login');
+const status = $('status-text');
+const message = (text) => ($('message').textContent = text);
+
+const term = new Terminal({ cursorBlink: true, fontSize: 14, scrollback: 5000, allowProposedApi: false });
+const fit = new FitAddon();
+term.loadAddon(fit);
+term.open($('terminal'));
+fit.fit();
+
+// What the tests (and a curious person in the console) can look at.
+const { connect, init, knownHostsEntry, privateKeyInfo } = sshgate;
+const page = { term, conn: null, shell: null, ended: null, sshgate, store };
+window.sshgatePage = page;
+
+// --- copy and paste: Ctrl+Shift+C / Ctrl+Shift+V (Ctrl+C stays an interrupt for the device) ---
+term.attachCustomKeyEventHandler((ev) => {
+  if (ev.type !== 'keydown' || !ev.ctrlKey || !ev.shiftKey) return true;
+  if (ev.code === 'KeyC' && term.hasSelection()) {
+    navigator.clipboard.writeText(term.getSelection()).catch(() => {});
+    return false;
+  }
+  if (ev.code === 'KeyV') {
+    navigator.clipboard.readText().then((t) => term.paste(t), () => {});
+    return false;
+  }
+  return true;
+});
+
+// --- the form -----------------------------------------------------------------------------------
+function showMethodFields() {
+  const m = $('method').value;
+  for (const el of form.querySelectorAll('[data-for]')) el.hidden = el.dataset.for !== m;
+}
+$('method').addEventListener('change', showMethodFields);
+
+async function loadDevices() {
+  const select = $('device');
+  try {
+    const res = await fetch('targets', { cache: 'no-store' });
+    if (!res.ok) throw new Error(`${res.status} ${res.statusText}`);
+    for (const t of await res.json()) {
+      const o = new Option(t.description ? `${t.name} — ${t.description}` : t.name, t.name);
+      select.append(o);
+    }
+  } catch (e) {
+    message(`could not list the devices: ${e.message}`);
+  }
+  const last = localStorage.getItem('sshgate.last');
+  if (last) {
+    const { device, user, method } = JSON.parse(last);
+    if ([...select.options].some((o) => o.value === device)) select.value = device;
+    $('user').value = user || '';
+    $('method').value = method || 'password';
+  }
+}
+
+async function loadStoredKeys() {
+  const select = $('storedkey');
+  const names = await store.keys('keys').catch(() => []);
+  for (const n of names) select.append(new Option(n, n));
+  form.querySelector('[data-if-stored]').hidden = names.length === 0;
+}
+
+// --- dialogs --------------------------------------------------------------------------------------
+function ask(dialog) {
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => resolve(dialog.returnValue), { once: true });
+    dialog.showModal();
+  });
+}
+
+/** Trust once / always / cancel for a key the browser does not know yet. */
+async function askHostKey(device, info) {
+  $('hk-host').textContent = device;
+  $('hk-type').textContent = info.keyType;
+  $('hk-fingerprint').textContent = info.fingerprint;
+  const answer = await ask($('hostkey'));
+  if (answer === 'always') {
+    await store.put('knownHosts', `${device} ${info.keyType}`, knownHostsEntry(device, 22, info.publicKey));
+  }
+  return answer === 'once' || answer === 'always';
+}
+
+/** Keyboard-interactive prompts (and the expired-password change, which servers send as them). */
+async function askPrompts({ name, instruction, prompts }) {
+  if (!prompts.length && !instruction) return [];
+  $('pr-name').textContent = name || 'The device asks';
+  $('pr-instruction').textContent = instruction || '';
+  const fields = $('pr-fields');
+  fields.replaceChildren();
+  const inputs = prompts.map((p, i) => {
+    const label = document.createElement('label');
+    label.textContent = p.text;
+    const input = document.createElement('input');
+    input.type = p.echo ? 'text' : 'password';
+    input.id = `pr-${i}`;
+    label.append(input);
+    fields.append(label);
+    return input;
+  });
+  const answer = await ask($('prompt'));
+  if (answer !== 'ok') throw Object.assign(new Error('cancelled at the prompt'), { code: 'CANCELLED' });
+  return inputs.map((i) => i.value);
+}
+
+/** The password method's change request (RFC 4252 §8): old, new, new again. */
+async function askPasswordChange(ev) {
+  for (;;) {
+    const [now, a, b] = await askPrompts({
+      name: 'Password expired',
+      instruction: ev.prompt || 'The device wants a new password.',
+      prompts: [
+        { text: 'Current password', echo: false },
+        { text: 'New password', echo: false },
+        { text: 'New password again', echo: false },
+      ],
+    });
+    if (a === b && a) return [now, a];
+    message('the new passwords differ');
+  }
+}
+
+// --- connecting -----------------------------------------------------------------------------------
+async function credentials(method) {
+  if (method === 'password') return [{ type: 'password', password: $('password').value, onPasswordChange: askPasswordChange }];
+  if (method === 'keyboard-interactive') return [{ type: 'keyboard-interactive', onPrompt: askPrompts }];
+  const file = $('keyfile').files[0];
+  const stored = $('storedkey').value;
+  let text;
+  if (file) text = await file.text();
+  else if (stored) text = await store.get('keys', stored);
+  else throw new Error('pick a key file');
+  let passphrase = $('passphrase').value || undefined;
+  await init();
+  try {
+    privateKeyInfo(text, passphrase);
+  } catch (e) {
+    if (e.code !== 'KEY_PASSPHRASE') throw e;
+    [passphrase] = await askPrompts({ name: 'Key passphrase', instruction: '', prompts: [{ text: 'Passphrase', echo: false }] });
+    privateKeyInfo(text, passphrase);
+  }
+  if (file && $('rememberkey').checked) await store.put('keys', file.name, text);
+  return [{ type: 'publickey', privateKey: text, passphrase }];
+}
+
+function wsUrl(device) {
+  const u = new URL(`ssh/${encodeURIComponent(device)}`, location.href);
+  u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+  return u.href;
+}
+
+/** The seed's `show ssh` row, from the client's side. */
+function showSsh(conn, user) {
+  const a = conn.algorithms;
+  const mac = (m) => m || '(aead)';
+  return [
+    `Version 2.0`,
+    `Encryption in ${a.cipherServerToClient} out ${a.cipherClientToServer}`,
+    `HMAC in ${mac(a.macServerToClient)} out ${mac(a.macClientToServer)}`,
+    `kex ${a.kex}`,
+    `host key ${a.hostKey}`,
+    `user ${user}`,
+    conn.serverVersion || '',
+  ].join(' | ');
+}
+
+let lastLogin = null;
+
+async function login(ev) {
+  ev && ev.preventDefault();
+  const device = $('device').value;
+  const user = $('user').value;
+  const method = $('method').value;
+  message('');
+  $('forget').hidden = true;
+  $('connect').disabled = true;
+  try {
+    const auth = await credentials(method);
+    localStorage.setItem('sshgate.last', JSON.stringify({ device, user, method }));
+    lastLogin = { device, user, auth };
+    await start(lastLogin);
+  } catch (e) {
+    message(e.message);
+    status.textContent = 'not connected';
+  } finally {
+    $('connect').disabled = false;
+  }
+}
+
+async function start({ device, user, auth }) {
+  status.textContent = `connecting to ${device}…`;
+  term.reset();
+  const knownHosts = await store.knownHostsText();
+  const conn = await connect({
+    websocket: wsUrl(device),
+    username: user,
+    auth,
+    hostKey: { knownHosts, host: device, port: 22, verify: (info) => askHostKey(device, info) },
+    onBanner: (text) => term.write(text.replace(/\r?\n/g, '\r\n')),
+  }).catch((e) => {
+    if (e.code === 'HOST_KEY_MISMATCH') {
+      $('forget').hidden = false;
+      throw new Error(`${e.message}. Someone may be in the middle. Only if you know the device's key changed, forget the old one and connect again.`);
+    }
+    throw e;
+  });
+  page.conn = conn;
+  form.hidden = true;
+  $('reconnect').hidden = true;
+  $('disconnect').hidden = false;
+  status.textContent = showSsh(conn, user);
+  fit.fit();
+  const shell = await conn.shell({ term: 'xterm-256color', cols: term.cols, rows: term.rows });
+  page.shell = shell;
+  page.ended = null;
+  const input = term.onData((d) => shell.write(d));
+  shell.onData((d) => term.write(d));
+  term.focus();
+  const done = (why) => {
+    if (page.ended) return;
+    page.ended = why;
+    input.dispose();
+    term.write(`\r\n\x1b[1;33m[sshgate: ${why}]\x1b[0m\r\n`);
+    status.textContent = `${device}: ${why}`;
+    $('reconnect').hidden = false;
+    $('disconnect').hidden = true;
+    page.shell = null;
+    conn.close();
+  };
+  shell.onExit((x) => {
+    if (conn.closed) done(`connection closed: ${conn.closeReason.message}`);
+    else if (x.code !== null) done(`session ended (exit status ${x.code})`);
+    else done(x.signal ? `session ended (signal ${x.signal})` : 'session ended');
+  });
+  conn.on('close', (r) => done(`connection closed: ${r.message}`));
+}
+
+// --- resize follows the window ------------------------------------------------------------------
+new ResizeObserver(() => {
+  fit.fit();
+}).observe($('terminal'));
+term.onResize(({ cols, rows }) => page.shell && page.shell.resize(cols, rows));
+
+$('reconnect').addEventListener('click', () => {
+  if (lastLogin && lastLogin.auth[0].type !== 'password') {
+    // A key (held in memory for this page only) or prompts that will ask again.
+    start(lastLogin).catch((e) => term.write(`\r\n[sshgate: ${e.message}]\r\n`));
+  } else {
+    // Passwords are not kept: ask again.
+    form.hidden = false;
+    $('password').value = '';
+    $('password').focus();
+  }
+});
+$('disconnect').addEventListener('click', () => page.conn && page.conn.close());
+
+$('forget').addEventListener('click', async () => {
+  await page.forget($('device').value);
+  $('forget').hidden = true;
+  message('forgotten: the next connection asks again');
+});
+page.forget = (device) => store.keys('knownHosts').then((ks) => Promise.all(ks.filter((k) => k.startsWith(`${device} `)).map((k) => store.remove('knownHosts', k))));
+
+form.addEventListener('submit', login);
+showMethodFields();
+loadDevices();
+loadStoredKeys();
+init().catch((e) => message(`could not load the SSH engine: ${e.message}`));
