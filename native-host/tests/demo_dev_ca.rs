@@ -6,7 +6,9 @@
 //! keeps the same CA; a damaged user pair is reissued under it; a root without its key stops the
 //! start.
 //!
-//! Needs the openssl CLI; fails (never skips) without.
+//! asyncssh (another RFC 6187 implementation) logs in with the same files.
+//!
+//! Needs the openssl CLI, and python3 with asyncssh and pyOpenSSL; fails (never skips) without.
 
 mod bridge_support;
 mod support;
@@ -237,15 +239,23 @@ fn demo_dev_ca_certificate_login_and_restart() {
         ],
         "openssl-san",
     );
-    for want in [
+    // `X509v3 Subject Alternative Name:` then one line of names, comma-separated.
+    let names: Vec<&str> = host
+        .stdout
+        .lines()
+        .nth(1)
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .collect();
+    let want = [
         "DNS:localhost",
         "DNS:router1",
         "IP Address:127.0.0.1",
         "IP Address:0:0:0:0:0:0:0:1",
-    ] {
-        if !host.stdout.contains(want) {
-            problems.push(format!("router1.pem SAN: no {want}:\n{}", host.stdout));
-        }
+    ];
+    if names != want {
+        problems.push(format!("router1.pem SAN: {names:?}, not {want:?}"));
     }
     let root = openssl(
         &dir,
@@ -387,6 +397,62 @@ fn demo_dev_ca_certificate_login_and_restart() {
         out.report(30)
     );
     drop(again);
+}
+
+/// `asyncssh_x509_peer.py client` through a shim to `router1`, as lab with the dev CA's files,
+/// the host key only `x509v3-ecdsa-sha2-nistp256` and trusted only through `cas`.
+fn asyncssh_login(dir: &TempDir, demo: &Demo, p: &Printed, cas: &Path, label: &str) -> RunOutput {
+    require_asyncssh_x509();
+    let shim = Shim::start(
+        &format!("ws://127.0.0.1:{}/ssh/router1", demo.port),
+        WsOpts {
+            origin: Some(format!("http://127.0.0.1:{}", demo.port)),
+            ..WsOpts::default()
+        },
+    );
+    let mut cmd = Command::new(python());
+    cmd.arg("-u")
+        .arg(x509_peer_script())
+        .args(["client", "--port", &shim.port.to_string(), "--user", "lab"])
+        .arg("--key")
+        .arg(&p.key)
+        .arg("--chain")
+        .arg(&p.chain)
+        .arg("--ca")
+        .arg(cas)
+        .args(["--host-alias", "localhost"])
+        .args(["--host-alg", "x509v3-ecdsa-sha2-nistp256"])
+        .current_dir(dir.path())
+        .env("HOME", dir.path());
+    run_with_timeout(&mut cmd, dir, label, RUN_TIMEOUT)
+}
+
+#[test]
+fn asyncssh_logs_into_the_demo_with_the_dev_ca_files() {
+    let dir = TempDir::new("demo-dev-ca-asyncssh");
+    let data = dir.join("demo-data");
+    let demo = start_demo(&dir, &data, 0).unwrap_or_else(|e| panic!("{e}"));
+    let p = parse_ca_line(&demo.ca_line);
+    let out = asyncssh_login(&dir, &demo, &p, &p.ca, "asyncssh");
+    assert!(
+        out.stdout.contains("RESULT ok 0")
+            && out.stdout.lines().any(|l| l.starts_with("OUTPUT")
+                && l.contains("Session started")
+                && l.ends_with("lab")),
+        "{}",
+        out.report(30)
+    );
+    // Trusting lab's own certificate instead of the root: asyncssh cannot verify the host.
+    let text = fs::read_to_string(&p.chain).unwrap();
+    let end = "-----END CERTIFICATE-----\n";
+    let leaf_only = dir.join("not-a-ca.pem");
+    fs::write(&leaf_only, &text[..text.find(end).unwrap() + end.len()]).unwrap();
+    let refused = asyncssh_login(&dir, &demo, &p, &leaf_only, "asyncssh-wrong-ca");
+    assert!(
+        refused.stdout.contains("RESULT host key not verifiable"),
+        "{}",
+        refused.report(30)
+    );
 }
 
 #[test]
