@@ -29,7 +29,7 @@ use std::path::PathBuf;
 /// Arguments of `demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Where keys and the demo password are kept (made on first start).
+    /// Where keys, the dev CA and the demo password are kept (made on first start).
     #[arg(long, value_name = "DIR", default_value = "demo-data")]
     pub data_dir: PathBuf,
     /// Address of the page and the bridge (loopback: the demo has no TLS).
