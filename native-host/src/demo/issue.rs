@@ -86,6 +86,7 @@ impl BuilderProfile for Profile {
         let ski = SubjectKeyIdentifier::try_from(spk)?;
         let aki = AuthorityKeyIdentifier::try_from(issuer_spk)?;
         let ca = matches!(self.kind, Kind::Root);
+        // pathLen 0: the dev CA signs end entities only, so no intermediate can be slipped in.
         out.push(
             BasicConstraints {
                 ca,

@@ -1,8 +1,9 @@
 //! Writing a PKCS#12 file (RFC 7292) of a key and its chain, laid out as OpenSSL 3's
 //! `openssl pkcs12 -export -certpbe NONE` does: the key in a pkcs8ShroudedKeyBag (PBES2,
 //! PBKDF2-HMAC-SHA-256, AES-256-CBC, by pkcs8), the certificates in plain certBags, and an
-//! HMAC-SHA-256 integrity MAC keyed by the PKCS#12 derivation (Appendix B). Browsers, OS key
-//! stores, OpenSSL and the engine's reader (`sshgate::pki::Pkcs12`) open it.
+//! HMAC-SHA-256 integrity MAC keyed by the PKCS#12 derivation (Appendix B) — the layout current
+//! browsers and OS key stores import. Tested against OpenSSL (`tests/demo_dev_ca.rs`) and the
+//! engine's reader (`sshgate::pki::Pkcs12`, below).
 //!
 //! RustCrypto's `pkcs12` crate is a pre-release pinned to a pre-release `cms` (see the engine's
 //! `src/pki/pkcs12`), so the handful of PFX structures are declared here with der's derive.
