@@ -103,8 +103,9 @@ fn demo_first_start_and_restart() {
         "device.toml",
         "host_keys/ssh_host_ed25519_key",
         "host_keys/ssh_host_ecdsa_key",
-        "ca/root_ecdsa_key",
-        "ca/router1_ecdsa_key",
+        "ca/ca-key.pem",
+        "ca/router1-key.pem",
+        "ca/user-key.pem",
     ] {
         assert_eq!(mode(&data.join(f)), 0o600, "{f}");
     }

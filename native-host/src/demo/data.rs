@@ -5,19 +5,21 @@
 //! lab-password                  the demo user's password, printed on every start   0600
 //! device.toml                   the device server's settings, with lab's argon2 hash 0600
 //! host_keys/ssh_host_*_key      the device's host keys (made by the device server)  0600
-//! ca/root_ecdsa_key             the dev CA's root key                               0600
-//! ca/router1_ecdsa_key          the device certificate's key                        0600
+//! ca/                           the dev CA: ca.pem, router1.pem, user.pem, user.p12  0700
 //! ```
 //!
-//! The dev CA's certificates (root, and router1's server certificate for RFC 6187 x509v3 host
-//! keys) would be made by [`issue_certificates`]; the engine verifies certificates but has no
-//! X.509 writer, so until one exists only the keys do.
+//! `ca/` is [`super::dev_ca`]'s: the root certificate to trust, the device's host certificate
+//! (served as an RFC 6187 x509v3 host key) and lab's certificate, key and PKCS#12 file.
+//! (A directory from before the CA issued certificates also holds `ca/root_ecdsa_key` and
+//! `ca/router1_ecdsa_key`; nothing reads them.)
 
+use super::dev_ca::{self, DevCa};
 use crate::keyfile;
 use crate::server::config::{DeviceFile, HostKeySpec};
 use crate::server::passwords;
+use crate::server::pki_config::{CertificateProfile, TrustpointSection};
 use anyhow::Context;
-use sshgate::keys::{KeyKind, PrivateKey};
+use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
 /// The demo device's name: the target name and the prompt.
@@ -37,6 +39,8 @@ pub struct DemoData {
     pub device: DeviceFile,
     /// Whether this start created the password (first start).
     pub created: bool,
+    /// The dev CA's files.
+    pub ca: DevCa,
 }
 
 /// Creates what is missing and loads the rest.
@@ -93,17 +97,20 @@ pub fn prepare(dir: &Path) -> anyhow::Result<DemoData> {
     std::fs::create_dir_all(&host_keys)
         .with_context(|| format!("creating {}", host_keys.display()))?;
     set_mode(&host_keys, 0o700)?;
-    dev_ca(dir)?;
+    let ca = dev_ca::prepare(dir, DEVICE, USER)?;
+    add_dev_ca(&mut device, &ca)?;
+    absolute_pki_paths(&mut device, dir);
     Ok(DemoData {
         dir: dir.to_path_buf(),
         password,
         device,
         created,
+        ca,
     })
 }
 
 /// 16 characters from an alphabet without look-alikes (no 0/O, 1/l/I, 2/Z, 5/S): about 90 bits.
-fn random_password() -> anyhow::Result<String> {
+pub(super) fn random_password() -> anyhow::Result<String> {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY346789";
     let mut out = String::with_capacity(16);
     while out.len() < 16 {
@@ -133,44 +140,77 @@ fn device_toml(hash: &str) -> String {
          [[users]]\n\
          name = \"{USER}\"\n\
          privilege = 15\n\
-         password_hash = \"{hash}\"\n"
+         password_hash = \"{hash}\"\n\
+         certificate = true\n\n{}",
+        pki_toml(&format!("{DEVICE}.pem"), &format!("{DEVICE}-key.pem"))
     )
 }
 
-/// The dev CA's keys, generated with the engine's key generation.
-fn dev_ca(dir: &Path) -> anyhow::Result<()> {
-    let ca = dir.join("ca");
-    let root_path = ca.join("root_ecdsa_key");
-    let device_path = ca.join(format!("{DEVICE}_ecdsa_key"));
-    let load = |path: &Path, comment: &str| -> anyhow::Result<PrivateKey> {
-        if path.exists() {
-            keyfile::read_private(path)
-        } else {
-            let k = keyfile::generate_and_write(KeyKind::EcdsaP256, path, comment)?;
-            tracing::info!(path = %path.display(), "generated dev CA key");
-            Ok(k)
-        }
-    };
-    let root = load(&root_path, "sshgate demo dev CA root")?;
-    let device = load(
-        &device_path,
-        &format!("sshgate demo {DEVICE} certificate key"),
-    )?;
-    set_mode(&ca, 0o700)?;
-    issue_certificates(&root, &device, &ca);
+/// The dev CA in the device file: one trustpoint for both directions, as IOS would have it —
+/// `trustpoint sign` presents the device's host certificate, `trustpoint verify` accepts users
+/// it issued, the login name from the subject's CN (the default `username = "commonname"`).
+fn pki_toml(device_chain: &str, device_key: &str) -> String {
+    format!(
+        "# The dev CA (ca/, made on first start): the device presents ca/{device_chain} as an\n\
+         # x509v3 host key, and users log in with certificates from ca/{CA_CERT}, as the CN says.\n\
+         [[trustpoints]]\n\
+         name = \"{TRUSTPOINT}\"\n\
+         ca_certificates = [\"ca/{CA_CERT}\"]\n\
+         key = \"ca/{device_key}\"\n\
+         certificate_chain = \"ca/{device_chain}\"\n\n\
+         [certificate_profile.server]\n\
+         trustpoint_sign = \"{TRUSTPOINT}\"\n\n\
+         [certificate_profile.user]\n\
+         trustpoint_verify = [\"{TRUSTPOINT}\"]\n",
+        CA_CERT = dev_ca::CA_CERT,
+    )
+}
+
+/// The trustpoint's name in the device file.
+const TRUSTPOINT: &str = "demo-ca";
+
+/// A device file from before the dev CA issued certificates has no X.509 settings: the demo's
+/// are added (in memory; the file is the user's), and lab may log in by certificate.
+fn add_dev_ca(device: &mut DeviceFile, ca: &DevCa) -> anyhow::Result<()> {
+    if !device.trustpoints.is_empty() || device.certificate_profile.is_some() {
+        return Ok(());
+    }
+    #[derive(Deserialize)]
+    struct Pki {
+        trustpoints: Vec<TrustpointSection>,
+        certificate_profile: CertificateProfile,
+    }
+    let pki: Pki = toml::from_str(&pki_toml(&ca.device_chain, &ca.device_key))
+        .context("the dev CA's settings")?;
+    device.trustpoints = pki.trustpoints;
+    device.certificate_profile = Some(pki.certificate_profile);
+    for u in device.users.iter_mut().filter(|u| u.name == USER) {
+        u.certificate = true;
+    }
+    tracing::info!("device.toml has no [[trustpoints]]: using the dev CA's");
     Ok(())
 }
 
-/// TODO(X.509 issue): make `ca/root.crt` (self-signed, CA:true) and `ca/router1.crt` (subject
-/// CN=router1, SAN DNS:router1, signed by the root) with `src/pki`, and serve router1 with an
-/// `x509v3-ecdsa-sha2-nistp256` host key (RFC 6187) made from `ca/router1_ecdsa_key` and that
-/// chain, so the page can trust the demo CA instead of a fingerprint. The engine reads, verifies
-/// and serves certificates (`serve`'s `[certificate_profile]`), but cannot write one: this needs
-/// a certificate writer (or the `openssl` CLI at first start), and the page a way to pass
-/// `host_trust` to its engine.
-fn issue_certificates(_root: &PrivateKey, _device: &PrivateKey, _ca_dir: &Path) {}
+/// Paths in `[[trustpoints]]` are relative to the data directory, like the host keys.
+fn absolute_pki_paths(device: &mut DeviceFile, dir: &Path) {
+    let abs = |p: &mut PathBuf| {
+        if p.is_relative() {
+            *p = dir.join(&*p);
+        }
+    };
+    for t in &mut device.trustpoints {
+        t.ca_certificates.iter_mut().for_each(abs);
+        t.crls.iter_mut().for_each(abs);
+        for p in [&mut t.key, &mut t.certificate_chain, &mut t.ocsp_response]
+            .into_iter()
+            .flatten()
+        {
+            abs(p);
+        }
+    }
+}
 
-fn set_mode(path: &Path, mode: u32) -> anyhow::Result<()> {
+pub(super) fn set_mode(path: &Path, mode: u32) -> anyhow::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -203,6 +243,27 @@ fn warn_if_open(path: &Path) {
 mod tests {
     use super::*;
 
+    /// A device file from before the dev CA (no `[[trustpoints]]`) gets the CA's settings.
+    #[test]
+    fn an_older_device_file_gets_the_dev_ca() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("demo");
+        prepare(&dir).unwrap();
+        let path = dir.join(DEVICE_FILE);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let old = &text[..text.find("certificate = true").unwrap()];
+        std::fs::write(&path, old).unwrap();
+        let again = prepare(&dir).unwrap();
+        assert!(DeviceFile::load(&path).unwrap().trustpoints.is_empty());
+        assert_eq!(again.device.trustpoints[0].name, TRUSTPOINT);
+        assert_eq!(
+            again.device.trustpoints[0].key.as_deref(),
+            Some(&*dir.join("ca/router1-key.pem"))
+        );
+        assert!(again.device.certificate_profile.is_some());
+        assert!(again.device.users[0].certificate);
+    }
+
     #[test]
     fn passwords_are_random_and_plain() {
         let a = random_password().unwrap();
@@ -224,6 +285,16 @@ mod tests {
         let again = prepare(&dir).unwrap();
         assert!(!again.created);
         assert_eq!(first.password, again.password);
+        assert_eq!(first.ca.root_fingerprint, again.ca.root_fingerprint);
+        assert_eq!(first.ca.p12_passphrase, again.ca.p12_passphrase);
+        // The device file serves the dev CA, its paths made absolute.
+        let tp = &again.device.trustpoints[0];
+        assert_eq!(tp.ca_certificates, [dir.join("ca/ca.pem")]);
+        assert_eq!(
+            tp.certificate_chain.as_deref(),
+            Some(&*dir.join("ca/router1.pem"))
+        );
+        assert!(again.device.users[0].certificate);
         let user = &again.device.users[0];
         assert!(passwords::verify_password(
             user.password_hash.as_deref().unwrap(),
@@ -241,11 +312,14 @@ mod tests {
             for f in [
                 "lab-password",
                 "device.toml",
-                "ca/root_ecdsa_key",
-                "ca/router1_ecdsa_key",
+                "ca/ca-key.pem",
+                "ca/router1-key.pem",
+                "ca/user-key.pem",
+                "ca/user.p12",
             ] {
                 assert_eq!(mode(&dir.join(f)), 0o600, "{f}");
             }
+            assert_eq!(mode(&dir.join("ca")), 0o700);
         }
     }
 }

@@ -7,9 +7,15 @@
 //! - the page (`--static DIR`, or `www/dist` when it has been built, or a placeholder).
 //!
 //! Keys, the dev CA and `lab`'s password live in the data directory (`data`), made on first
-//! start and reused after. Every start prints the URL and the password.
+//! start and reused after. Every start prints the URL and the password, then where the dev CA's
+//! files are (`dev_ca`): the root to trust, lab's certificate and key, and the PKCS#12 file with
+//! its passphrase — what the page, `sshgate-host ssh --cert`, or a browser needs for a
+//! certificate login.
 
 pub mod data;
+pub mod dev_ca;
+mod issue;
+mod pkcs12;
 
 use crate::bridge::Bridge;
 use crate::bridge::config::{BridgeArgs, BridgeConfig, BridgeFile, Target};
@@ -23,7 +29,7 @@ use std::path::PathBuf;
 /// Arguments of `demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Where keys and the demo password are kept (made on first start).
+    /// Where keys, the dev CA and the demo password are kept (made on first start).
     #[arg(long, value_name = "DIR", default_value = "demo-data")]
     pub data_dir: PathBuf,
     /// Address of the page and the bridge (loopback: the demo has no TLS).
@@ -101,6 +107,24 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<()> {
         "sshgate demo: open http://{addr}/ — user {}, password {}",
         data::USER,
         data.password
+    )?;
+    let ca = &data.ca;
+    // Absolute, so the paths can be pasted wherever the page or a shell runs.
+    let file = |name: &str| {
+        let p = ca.dir.join(name);
+        std::path::absolute(&p).unwrap_or(p).display().to_string()
+    };
+    writeln!(
+        out,
+        "sshgate demo: dev CA {} (SHA-256 {}); {}'s certificate {}, key {}; \
+         PKCS#12 {}, passphrase {}",
+        file(dev_ca::CA_CERT),
+        ca.root_fingerprint,
+        data::USER,
+        file(dev_ca::USER_CHAIN),
+        file(dev_ca::USER_KEY),
+        file(dev_ca::USER_P12),
+        ca.p12_passphrase
     )?;
     out.flush()?;
     drop(out);
