@@ -184,8 +184,13 @@ fn server_certificate_refusals_reach_the_application() {
         matches!(&e, PkiError::HostNameMismatch { host } if host == HOST),
         "{e}"
     );
-    let (e, _) = refusal(pki::certified("server_p256"), pki::trust(&["root_rsa"]));
+    let (e, p) = refusal(pki::certified("server_p256"), pki::trust(&["root_rsa"]));
     assert!(matches!(&e, PkiError::MissingIntermediate { .. }), "{e}");
+    // A refused chain still shows whose it is and who issued it, for the person deciding.
+    let leaf = check(&p).leaf.as_ref().expect("the leaf is parsed");
+    assert_eq!(leaf.subject(), "CN=router1.example.com,O=Example");
+    assert_eq!(leaf.issuer(), "CN=Intermediate CA p256,O=Example");
+    assert!(leaf.not_before() < pki::NOW && pki::NOW < leaf.not_after());
     let (e, _) = refusal(pki::certified("server_nc_bad"), p256());
     assert!(
         matches!(&e, PkiError::NameConstraintViolation { .. }),

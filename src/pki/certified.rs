@@ -165,6 +165,9 @@ pub struct CertificateCheck {
     pub ocsp_responses: usize,
     /// The leaf's subject DN, when the leaf could be parsed.
     pub subject: Option<String>,
+    /// The leaf certificate, when it could be parsed: its issuer, validity and names, for
+    /// showing a person what was refused (a validated chain has it in `outcome` too).
+    pub leaf: Option<Certificate>,
     /// Which trustpoint validated it (an index into the configured list), if one did.
     pub trustpoint: Option<usize>,
     /// The validated chain, or why it was refused.
@@ -191,6 +194,7 @@ impl CertificateCheck {
             certificates: 0,
             ocsp_responses: 0,
             subject: None,
+            leaf: None,
             trustpoint: None,
             outcome: Err(e),
         }
@@ -214,15 +218,13 @@ pub(crate) fn check_chain(
     purpose: Purpose,
     now: Option<u64>,
 ) -> CertificateCheck {
-    let subject = blob
-        .leaf()
-        .and_then(|d| Certificate::from_der(d).ok())
-        .map(|c| c.subject().to_owned());
+    let leaf = blob.leaf().and_then(|d| Certificate::from_der(d).ok());
     let mut check = CertificateCheck {
         alg: blob.alg,
         certificates: blob.certificates.len(),
         ocsp_responses: blob.ocsp_responses.len(),
-        subject,
+        subject: leaf.as_ref().map(|c| c.subject().to_owned()),
+        leaf,
         trustpoint: None,
         outcome: Err(PkiError::NoClock),
     };
