@@ -191,6 +191,12 @@ fn server_certificate_refusals_reach_the_application() {
     assert_eq!(leaf.subject(), "CN=router1.example.com,O=Example");
     assert_eq!(leaf.issuer(), "CN=Intermediate CA p256,O=Example");
     assert!(leaf.not_before() < pki::NOW && pki::NOW < leaf.not_after());
+    // And the CA certificates it sent, so the person can choose to trust the issuer.
+    let sent = &check(&p).sent;
+    assert_eq!(sent.len(), 2, "leaf and intermediate");
+    assert_eq!(sent[0].subject(), leaf.subject());
+    assert_eq!(sent[1].subject(), "CN=Intermediate CA p256,O=Example");
+    assert!(sent[1].is_ca());
     let (e, _) = refusal(pki::certified("server_nc_bad"), p256());
     assert!(
         matches!(&e, PkiError::NameConstraintViolation { .. }),

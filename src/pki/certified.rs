@@ -168,6 +168,9 @@ pub struct CertificateCheck {
     /// The leaf certificate, when it could be parsed: its issuer, validity and names, for
     /// showing a person what was refused (a validated chain has it in `outcome` too).
     pub leaf: Option<Certificate>,
+    /// Every certificate the peer sent that parses, leaf first: an application that lets a
+    /// person trust the issuing CA of a refused chain takes it from here.
+    pub sent: Vec<Certificate>,
     /// Which trustpoint validated it (an index into the configured list), if one did.
     pub trustpoint: Option<usize>,
     /// The validated chain, or why it was refused.
@@ -195,6 +198,7 @@ impl CertificateCheck {
             ocsp_responses: 0,
             subject: None,
             leaf: None,
+            sent: Vec::new(),
             trustpoint: None,
             outcome: Err(e),
         }
@@ -225,6 +229,11 @@ pub(crate) fn check_chain(
         ocsp_responses: blob.ocsp_responses.len(),
         subject: leaf.as_ref().map(|c| c.subject().to_owned()),
         leaf,
+        sent: blob
+            .certificates
+            .iter()
+            .filter_map(|d| Certificate::from_der(d).ok())
+            .collect(),
         trustpoint: None,
         outcome: Err(PkiError::NoClock),
     };
