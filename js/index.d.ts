@@ -195,8 +195,9 @@ export interface KnownHostsPolicy {
   /** The name the key is filed under (`host`, written `[host]:port` when port is not 22). */
   host?: string;
   port?: number;
-  /** CA certificates (PEM) trusted to sign server certificates (RFC 6187). With them the
-   * x509v3-* host key algorithms are offered first. */
+  /** CA certificates (PEM) trusted to sign server certificates (RFC 6187). Given (even
+   * empty: no CA yet, so every chain goes to `verify`), the x509v3-* host key algorithms are
+   * offered first. */
   trustedCAs?: string[];
   /** The name the server certificate must be issued for (its subjectAltName); default `host`,
    * then the connect option `hostName`, then the bridge target at the end of the WebSocket URL. */

@@ -44,18 +44,20 @@ function targetOf(websocket) {
 /**
  * The engine options for host certificates: `trustedCAs` (PEM texts) and `hostName`, the name
  * the server certificate's subjectAltName must match: `hostKey.hostName`, else `hostKey.host`,
- * else `options.hostName`, else the bridge target in the WebSocket URL. Without CAs the
- * engine does not offer `x509v3-*` host keys at all.
+ * else `options.hostName`, else the bridge target in the WebSocket URL. Without `trustedCAs`
+ * the engine does not offer `x509v3-*` host keys at all; an empty list offers them with no CA
+ * trusted yet (every chain is refused and goes to `verify`, which can keep its CA).
  */
 export function hostCheck(options, SshError) {
   const hk = options.hostKey && typeof options.hostKey === 'object' ? options.hostKey : {};
-  const cas = hk.trustedCAs === undefined ? [] : Array.isArray(hk.trustedCAs) ? hk.trustedCAs : [hk.trustedCAs];
-  if (!cas.every((c) => typeof c === 'string')) throw new SshError('BAD_OPTIONS', 'hostKey.trustedCAs: PEM texts are needed');
   const hostName = hk.hostName || hk.host || options.hostName || targetOf(options.websocket);
-  if (cas.length && !hostName) {
+  if (hk.trustedCAs === undefined) return { hostName };
+  const cas = Array.isArray(hk.trustedCAs) ? hk.trustedCAs : [hk.trustedCAs];
+  if (!cas.every((c) => typeof c === 'string')) throw new SshError('BAD_OPTIONS', 'hostKey.trustedCAs: PEM texts are needed');
+  if (!hostName) {
     throw new SshError('BAD_OPTIONS', 'hostKey.hostName is needed to check server certificates (the name they must be issued for)');
   }
-  return cas.length ? { trustedCAs: cas, hostName } : { hostName };
+  return { trustedCAs: cas, hostName };
 }
 
 /** HOST_CERTIFICATE_REFUSED for a server certificate neither a CA nor the caller trusted. */

@@ -94,7 +94,7 @@ pub(crate) fn client_config(options: &JsValue) -> Result<ClientConfig, JsError> 
     // RFC 6187 host certificates: the CAs trusted to sign them, and the name the user picked,
     // which the certificate's subjectAltName must match.
     if let Some(v) = get(options, "trustedCAs") {
-        cfg.host_trust = trusted_cas(&names_of(&v, "trustedCAs")?)?;
+        cfg.host_trust = Some(trusted_cas(&names_of(&v, "trustedCAs")?)?);
     }
     cfg.host_name = get(options, "hostName").and_then(|v| v.as_string());
     Ok(cfg)

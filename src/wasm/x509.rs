@@ -125,14 +125,16 @@ pub(crate) fn check_to_js(c: &CertificateCheck) -> JsValue {
 }
 
 /// The client's trust anchors from `trustedCAs`: PEM texts, each with one or more
-/// certificates. An empty list is no trust (the `x509v3-*` algorithms are then not offered).
-pub(crate) fn trusted_cas(list: &[String]) -> Result<Option<Arc<Trustpoint>>, JsError> {
+/// certificates. Given at all, even empty, they turn the `x509v3-*` host key algorithms on: a
+/// page with no CA kept yet still sees the server's certificate (refused, with its reason)
+/// and can let the person trust its CA.
+pub(crate) fn trusted_cas(list: &[String]) -> Result<Arc<Trustpoint>, JsError> {
     let mut t = Trustpoint::default();
     for (i, pem) in list.iter().enumerate() {
         t.add_anchors(pem.as_bytes())
             .map_err(|e| JsError::new(&format!("trustedCAs[{i}]: {e}")))?;
     }
-    Ok((!t.anchors.is_empty()).then(|| Arc::new(t)))
+    Ok(Arc::new(t))
 }
 
 /// An X.509 certificate with its private key, for `Engine.authCertificate` (RFC 6187
