@@ -131,8 +131,15 @@ pub(crate) fn check_to_js(c: &CertificateCheck) -> JsValue {
 pub(crate) fn trusted_cas(list: &[String]) -> Result<Arc<Trustpoint>, JsError> {
     let mut t = Trustpoint::default();
     for (i, pem) in list.iter().enumerate() {
+        let before = t.anchors.len();
         t.add_anchors(pem.as_bytes())
             .map_err(|e| JsError::new(&format!("trustedCAs[{i}]: {e}")))?;
+        // Text without a CERTIFICATE block would silently trust nothing: say so.
+        if t.anchors.len() == before {
+            return Err(JsError::new(&format!(
+                "trustedCAs[{i}]: no CERTIFICATE block in the PEM text"
+            )));
+        }
     }
     Ok(Arc::new(t))
 }
@@ -184,6 +191,14 @@ impl CertificateCredential {
             ));
         }
         let certs = load_certificates(chain.as_bytes())
+            .and_then(|c| {
+                // Text with no CERTIFICATE block is a wrong file, said before the key is read.
+                if c.is_empty() {
+                    Err(PkiError::malformed("no CERTIFICATE block"))
+                } else {
+                    Ok(c)
+                }
+            })
             .map_err(|e| credential_error("certificate chain", &e))?;
         let key = private_key(&key, pass.as_deref().map(String::as_str))?;
         let c = CertifiedKey::new(Arc::new(key), certs)
