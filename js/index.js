@@ -8,12 +8,17 @@
 //   shell.onData((bytes) => term.write(bytes)); shell.write('show ssh\r');
 //   const { stdout, code } = await conn.exec('show ip ssh');
 //
+// RFC 6187 X.509: `auth: [{ type: 'certificate', pkcs12, passphrase }]` logs in with a
+// certificate, `hostKey: { trustedCAs: [pem], hostName }` accepts a server certificate that a
+// trusted CA issued for that name without asking.
+//
 // Nothing here knows SSH: every protocol decision is the engine's; this file moves bytes, time
 // and the user's answers.
 
-import initWasm, { initSync, Engine, checkKnownHosts, knownHostsEntry, privateKeyInfo } from './sshgate_wasm.js';
+import initWasm, { initSync, Engine, CertificateCredential, checkKnownHosts, knownHostsEntry, privateKeyInfo } from './sshgate_wasm.js';
+import { certificateCredential, describeCertificate, hostCertificateRefused, hostCheck } from './x509.js';
 
-export { Engine, checkKnownHosts, knownHostsEntry, privateKeyInfo };
+export { Engine, CertificateCredential, checkKnownHosts, knownHostsEntry, privateKeyInfo, certificateCredential };
 
 let ready = null;
 
@@ -75,12 +80,13 @@ function concat(parts) {
   return all;
 }
 
-// The auth list's `type`s and the SSH method each one uses. `certificate` (RFC 6187 X.509)
-// is reserved: it arrives with the engine's X.509 login.
+// The auth list's `type`s and the SSH method each one uses (`certificate` is RFC 6187 X.509:
+// `publickey` with an `x509v3-*` algorithm).
 const METHODS = {
   password: 'password',
   publickey: 'publickey',
   key: 'publickey',
+  certificate: 'publickey',
   'keyboard-interactive': 'keyboard-interactive',
   keyboardInteractive: 'keyboard-interactive',
 };
@@ -88,12 +94,12 @@ const METHODS = {
 function checkOptions(o) {
   if (!o || typeof o !== 'object') throw new SshError('BAD_OPTIONS', 'connect() needs an options object');
   if (!o.websocket) throw new SshError('BAD_OPTIONS', 'websocket: a URL or a WebSocket-like object is needed');
-  if (typeof o.username !== 'string' || !o.username) throw new SshError('BAD_OPTIONS', 'username is needed');
   if (!Array.isArray(o.auth) || !o.auth.length) throw new SshError('BAD_OPTIONS', 'auth: a list of methods is needed');
+  const fromCert = o.userFromCert && o.auth.some((m) => m && m.type === 'certificate');
+  if (!fromCert && (typeof o.username !== 'string' || !o.username)) {
+    throw new SshError('BAD_OPTIONS', 'username is needed (or userFromCert with a certificate)');
+  }
   for (const m of o.auth) {
-    if (m && m.type === 'certificate') {
-      throw new SshError('UNSUPPORTED', 'certificate login is not supported yet (it arrives with X.509 support)');
-    }
     if (!m || !METHODS[m.type]) throw new SshError('BAD_OPTIONS', `auth: unknown method ${JSON.stringify(m && m.type)}`);
   }
   const hk = o.hostKey;
@@ -131,6 +137,8 @@ export class Connection {
     this.listeners = {};
     this.methodsTried = [];
     this.authQueue = [...options.auth];
+    /** The login name: `username`, or the certificate's common name with `userFromCert`. */
+    this.username = options.username;
     this.ready = new Promise((resolve, reject) => {
       this.resolveReady = resolve;
       this.rejectReady = reject;
@@ -159,11 +167,28 @@ export class Connection {
     if (this.closed) return;
     const { algorithms, software } = this.options;
     try {
-      this.engine = Engine.client({ algorithms, software }, seed(), now());
+      // Certificates are loaded first: a wrong passphrase is the caller's to fix, and the
+      // login name may come from one (userFromCert).
+      this.authQueue = this.authQueue.map((m) => (m.type === 'certificate' ? { ...m, credential: certificateCredential(m) } : m));
+      if (this.options.userFromCert) {
+        const c = this.authQueue.find((m) => m.type === 'certificate');
+        this.username = c ? c.credential.userName() : this.options.username;
+      }
     } catch (e) {
-      this.fail(new SshError('BAD_OPTIONS', e.message));
+      this.fail(asSshError(e, 'CERTIFICATE_INVALID'));
       return;
     }
+    let trust;
+    try {
+      trust = hostCheck(this.options, SshError);
+      this.engine = Engine.client({ algorithms, software, ...trust }, seed(), now());
+    } catch (e) {
+      this.fail(asSshError(e, 'BAD_OPTIONS'));
+      return;
+    }
+    // Server certificates are checked against the calendar.
+    this.engine.setWallClock(Date.now());
+    this.hostName = trust.hostName;
     for (const d of this.early.splice(0)) this.input(d);
     if (this.ws.readyState === 1) this.pump();
   }
@@ -265,7 +290,7 @@ export class Connection {
         if (ev.initial) this.engine.requestUserAuth();
         break;
       case 'serviceAccepted':
-        this.call('authNone', () => this.engine.authNone(this.options.username));
+        this.call('authNone', () => this.engine.authNone(this.username));
         break;
       case 'banner':
         if (this.options.onBanner) this.options.onBanner(ev.message);
@@ -304,6 +329,12 @@ export class Connection {
     let hk = this.options.hostKey;
     if (typeof hk === 'function') return Boolean(await hk({ ...info, status: 'unknown' }));
     if (typeof hk === 'string') hk = { knownHosts: hk, host: this.options.hostName, port: this.options.port };
+    // RFC 6187: a chain to a trusted CA, issued for the name asked for, needs no question. A
+    // refused one leaves the leaf key to known_hosts and `verify`, as OpenSSH-style clients do,
+    // and without their yes it is refused with the certificate's reason.
+    const cert = info.certificate;
+    if (cert && cert.valid) return true;
+    const refused = () => hostCertificateRefused(SshError, this.hostName, info);
     let status = 'unknown';
     if (hk.knownHosts !== undefined) {
       if (!hk.host) throw new SshError('BAD_OPTIONS', 'hostKey.host is needed to look the key up in known_hosts text');
@@ -319,16 +350,35 @@ export class Connection {
         );
       }
     }
-    if (typeof hk.verify === 'function') return Boolean(await hk.verify({ ...info, status }));
+    if (typeof hk.verify === 'function') {
+      const ok = Boolean(await hk.verify({ ...info, status }));
+      if (!ok && cert) throw refused();
+      return ok;
+    }
+    if (cert) throw refused();
     return false;
   }
 
   nextAuth(allowed) {
-    const user = this.options.username;
+    const user = this.username;
     while (this.authQueue.length) {
       const m = this.authQueue.shift();
       const method = METHODS[m.type];
       if (!allowed.includes(method)) continue;
+      if (m.type === 'certificate') {
+        // A server whose server-sig-algs lists no x509v3-* algorithm (e.g. OpenSSH) cannot
+        // take it: the next entry is tried, as the native client does.
+        try {
+          this.timed('authCertificate', () => this.engine.authCertificate(user, m.credential));
+        } catch (e) {
+          this.certificateSkipped = e.message;
+          continue;
+        }
+        this.methodsTried.push('certificate');
+        this.currentAuth = m;
+        this.pump();
+        return;
+      }
       this.methodsTried.push(method);
       this.currentAuth = m;
       try {
@@ -346,12 +396,17 @@ export class Connection {
       return;
     }
     const tried = this.methodsTried.length ? this.methodsTried.join(', ') : 'none the server offers';
-    this.abort(
-      new SshError('AUTH_FAILED', `Permission denied (${allowed.join(',')}); tried: ${tried}`, {
-        methods: allowed,
-        tried: [...this.methodsTried],
-      }),
-    );
+    const extra = { methods: allowed, tried: [...this.methodsTried] };
+    let why = `Permission denied (${allowed.join(',')}); tried: ${tried}`;
+    if (this.certificateSkipped) why += `; certificate not offered: ${this.certificateSkipped}`;
+    // Only certificates were tried and refused: the server did not accept the certificate (its
+    // CA, purpose, validity or mapping to the user); say whose it was.
+    if (this.methodsTried.length && this.methodsTried.every((t) => t === 'certificate')) {
+      const c = this.currentAuth.credential.info;
+      this.abort(new SshError('CERTIFICATE_REFUSED', `the server refused the certificate ${describeCertificate(c)} for ${this.username}: ${why}`, extra));
+      return;
+    }
+    this.abort(new SshError('AUTH_FAILED', why, extra));
   }
 
   async answerPrompt(ev) {

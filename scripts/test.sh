@@ -34,7 +34,7 @@ npm run --silent build 2>&1 | tee -a "$log" || status=$?
 wasm_runner=${WASM_BINDGEN_TEST_RUNNER:-$(command -v wasm-bindgen-test-runner || echo "$HOME/.cargo/bin/wasm-bindgen-test-runner")}
 wasm_test() {
     CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$wasm_runner" \
-        cargo test --release --target wasm32-unknown-unknown -p sshgate --test wasm_bindings 2>&1 | tee -a "$log"
+        cargo test --release --target wasm32-unknown-unknown -p sshgate --test wasm_bindings --test wasm_x509 2>&1 | tee -a "$log"
 }
 step "wasm bindings (wasm-bindgen-test) in Node"
 wasm_test || status=$?

@@ -184,8 +184,19 @@ fn server_certificate_refusals_reach_the_application() {
         matches!(&e, PkiError::HostNameMismatch { host } if host == HOST),
         "{e}"
     );
-    let (e, _) = refusal(pki::certified("server_p256"), pki::trust(&["root_rsa"]));
+    let (e, p) = refusal(pki::certified("server_p256"), pki::trust(&["root_rsa"]));
     assert!(matches!(&e, PkiError::MissingIntermediate { .. }), "{e}");
+    // A refused chain still shows whose it is and who issued it, for the person deciding.
+    let leaf = check(&p).leaf.as_ref().expect("the leaf is parsed");
+    assert_eq!(leaf.subject(), "CN=router1.example.com,O=Example");
+    assert_eq!(leaf.issuer(), "CN=Intermediate CA p256,O=Example");
+    assert!(leaf.not_before() < pki::NOW && pki::NOW < leaf.not_after());
+    // And the CA certificates it sent, so the person can choose to trust the issuer.
+    let sent = &check(&p).sent;
+    assert_eq!(sent.len(), 2, "leaf and intermediate");
+    assert_eq!(sent[0].subject(), leaf.subject());
+    assert_eq!(sent[1].subject(), "CN=Intermediate CA p256,O=Example");
+    assert!(sent[1].is_ca());
     let (e, _) = refusal(pki::certified("server_nc_bad"), p256());
     assert!(
         matches!(&e, PkiError::NameConstraintViolation { .. }),

@@ -1,6 +1,8 @@
-// The terminal page: a device list from the bridge (`/targets`), a login form, the host key
-// question before any credential goes out, keyboard-interactive prompts, and xterm.js wired to
-// an SSH shell that runs in this page (the `sshgate` package). The bridge sees only ciphertext.
+// The terminal page: a device list from the bridge (`/targets`), a login form (password, key
+// file, keyboard-interactive, certificate file), the host key question (with the certificate's
+// subject and issuer for an x509v3 host key) before any credential goes out, keyboard-interactive
+// prompts, and xterm.js wired to an SSH shell that runs in this page (the `sshgate` package).
+// The bridge sees only ciphertext.
 
 import { Terminal } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
@@ -20,7 +22,7 @@ term.open($('terminal'));
 fit.fit();
 
 // What the tests (and a curious person in the console) can look at.
-const { connect, init, knownHostsEntry, privateKeyInfo } = sshgate;
+const { connect, init, knownHostsEntry, privateKeyInfo, certificateCredential } = sshgate;
 const page = { term, conn: null, shell: null, ended: null, sshgate, store };
 window.sshgatePage = page;
 
@@ -42,8 +44,11 @@ term.attachCustomKeyEventHandler((ev) => {
 function showMethodFields() {
   const m = $('method').value;
   for (const el of form.querySelectorAll('[data-for]')) el.hidden = el.dataset.for !== m;
+  // A certificate may name the user itself.
+  $('user').required = !(m === 'certificate' && $('userfromcert').checked);
 }
 $('method').addEventListener('change', showMethodFields);
+$('userfromcert').addEventListener('change', showMethodFields);
 
 async function loadDevices() {
   const select = $('device');
@@ -81,16 +86,48 @@ function ask(dialog) {
   });
 }
 
-/** Trust once / always / cancel for a key the browser does not know yet. */
+const day = (ms) => new Date(ms).toISOString().slice(0, 10);
+
+// Refusals that only say "no trusted CA issued this": trusting the CA the device sent fixes
+// them. Others (wrong name, expired, wrong purpose) a CA would not fix.
+const ISSUER_UNKNOWN = ['MISSING_INTERMEDIATE', 'UNTRUSTED_ISSUER'];
+
+/** The x509v3 part of the question: whose certificate, who issued it, why it is not trusted. */
+function showCertificate(cert) {
+  $('hk-cert').hidden = !cert;
+  $('hk-trust-ca').hidden = true;
+  $('hk-ca-line').hidden = true;
+  if (!cert) return null;
+  const leaf = cert.leaf || { subject: '?', issuer: '?', dnsNames: [], ipAddresses: [] };
+  $('hk-cert-alg').textContent = cert.algorithm;
+  $('hk-subject').textContent = leaf.subject;
+  $('hk-issuer').textContent = leaf.issuer;
+  $('hk-validity').textContent = cert.leaf ? `${day(leaf.notBefore)} to ${day(leaf.notAfter)}` : '?';
+  $('hk-names').textContent = [...leaf.dnsNames, ...leaf.ipAddresses].join(', ') || '(none)';
+  $('hk-refusal').textContent = cert.refusal ? cert.refusal.message : 'no trusted CA';
+  // The top CA certificate the device sent is what "trust this CA" keeps.
+  const ca = cert.chain.filter((c) => c.isCa).pop();
+  if (ca && cert.refusal && ISSUER_UNKNOWN.includes(cert.refusal.code)) {
+    $('hk-ca').textContent = `${ca.subject} (issuer ${ca.issuer}, valid to ${day(ca.notAfter)})`;
+    $('hk-ca-line').hidden = false;
+    $('hk-trust-ca').hidden = false;
+    return ca;
+  }
+  return null;
+}
+
+/** Trust once / always / this CA always / cancel for a key the browser does not know yet. */
 async function askHostKey(device, info) {
   $('hk-host').textContent = device;
-  $('hk-type').textContent = info.keyType;
+  $('hk-type').textContent = info.certificate ? `${info.keyType} (the certificate's key)` : info.keyType;
   $('hk-fingerprint').textContent = info.fingerprint;
+  const ca = showCertificate(info.certificate);
   const answer = await ask($('hostkey'));
   if (answer === 'always') {
     await store.put('knownHosts', `${device} ${info.keyType}`, knownHostsEntry(device, 22, info.publicKey));
   }
-  return answer === 'once' || answer === 'always';
+  if (answer === 'ca' && ca) await store.put('cas', ca.subject, ca.pem);
+  return answer === 'once' || answer === 'always' || (answer === 'ca' && Boolean(ca));
 }
 
 /** Keyboard-interactive prompts (and the expired-password change, which servers send as them). */
@@ -133,9 +170,43 @@ async function askPasswordChange(ev) {
 }
 
 // --- connecting -----------------------------------------------------------------------------------
+const askPassphrase = async (name) =>
+  (await askPrompts({ name, instruction: '', prompts: [{ text: 'Passphrase', echo: false }] }))[0];
+
+/**
+ * The certificate entry from the picked files: a .p12/.pfx (bytes), or a PEM chain with its key
+ * file. Loaded here, so a missing or wrong passphrase is asked for before connecting; the
+ * files and the passphrase stay in this page's memory only (nothing is stored).
+ */
+async function certificateEntry() {
+  const file = $('certfile').files[0];
+  if (!file) throw new Error('pick a certificate file (.p12/.pfx, or a PEM chain with its key file)');
+  const head = new Uint8Array(await file.slice(0, 64).arrayBuffer());
+  const isPem = new TextDecoder().decode(head).includes('-----BEGIN');
+  let entry;
+  if (isPem) {
+    const keyFile = $('certkeyfile').files[0];
+    if (!keyFile) throw new Error('a PEM certificate chain needs its key file');
+    entry = { type: 'certificate', certificate: await file.text(), privateKey: await keyFile.text() };
+  } else {
+    entry = { type: 'certificate', pkcs12: new Uint8Array(await file.arrayBuffer()) };
+  }
+  await init();
+  let passphrase = $('certpassphrase').value || undefined;
+  for (let tries = 0; ; tries++) {
+    try {
+      return { type: 'certificate', credential: certificateCredential({ ...entry, passphrase }) };
+    } catch (e) {
+      if (e.code !== 'KEY_PASSPHRASE' || tries === 3) throw e;
+      passphrase = await askPassphrase(tries ? 'Wrong passphrase, again' : `Passphrase of ${file.name}`);
+    }
+  }
+}
+
 async function credentials(method) {
   if (method === 'password') return [{ type: 'password', password: $('password').value, onPasswordChange: askPasswordChange }];
   if (method === 'keyboard-interactive') return [{ type: 'keyboard-interactive', onPrompt: askPrompts }];
+  if (method === 'certificate') return [await certificateEntry()];
   const file = $('keyfile').files[0];
   const stored = $('storedkey').value;
   let text;
@@ -148,7 +219,7 @@ async function credentials(method) {
     privateKeyInfo(text, passphrase);
   } catch (e) {
     if (e.code !== 'KEY_PASSPHRASE') throw e;
-    [passphrase] = await askPrompts({ name: 'Key passphrase', instruction: '', prompts: [{ text: 'Passphrase', echo: false }] });
+    passphrase = await askPassphrase('Key passphrase');
     privateKeyInfo(text, passphrase);
   }
   if (file && $('rememberkey').checked) await store.put('keys', file.name, text);
@@ -181,15 +252,16 @@ let lastLogin = null;
 async function login(ev) {
   ev && ev.preventDefault();
   const device = $('device').value;
-  const user = $('user').value;
   const method = $('method').value;
+  const fromCert = method === 'certificate' && $('userfromcert').checked;
+  const user = fromCert ? '' : $('user').value;
   message('');
   $('forget').hidden = true;
   $('connect').disabled = true;
   try {
     const auth = await credentials(method);
     localStorage.setItem('sshgate.last', JSON.stringify({ device, user, method }));
-    lastLogin = { device, user, auth };
+    lastLogin = { device, user, auth, fromCert };
     await start(lastLogin);
   } catch (e) {
     message(e.message);
@@ -199,17 +271,23 @@ async function login(ev) {
   }
 }
 
-async function start({ device, user, auth }) {
+async function start({ device, user, auth, fromCert }) {
   status.textContent = `connecting to ${device}…`;
   term.reset();
   const knownHosts = await store.knownHostsText();
+  // x509v3 host keys are offered even with no CA kept yet, so the question can show the
+  // certificate and offer to trust its CA; the device name is what its certificate must name.
+  const trustedCAs = await store.trustedCAs();
   const conn = await connect({
     websocket: wsUrl(device),
     username: user,
+    userFromCert: fromCert,
     auth,
-    hostKey: { knownHosts, host: device, port: 22, verify: (info) => askHostKey(device, info) },
+    hostKey: { knownHosts, host: device, port: 22, trustedCAs, verify: (info) => askHostKey(device, info) },
     onBanner: (text) => term.write(text.replace(/\r?\n/g, '\r\n')),
   }).catch((e) => {
+    if (e.code === 'HOST_CERTIFICATE_REFUSED') throw new Error(`${e.message}. Nothing was sent to the device.`);
+    if (e.code === 'CERTIFICATE_REFUSED') throw new Error(`${e.message}. Ask the device's administrator which CA and user name it accepts.`);
     if (e.code === 'HOST_KEY_MISMATCH') {
       $('forget').hidden = false;
       throw new Error(`${e.message}. Someone may be in the middle. Only if you know the device's key changed, forget the old one and connect again.`);
@@ -220,7 +298,7 @@ async function start({ device, user, auth }) {
   form.hidden = true;
   $('reconnect').hidden = true;
   $('disconnect').hidden = false;
-  status.textContent = showSsh(conn, user);
+  status.textContent = showSsh(conn, conn.username);
   fit.fit();
   const shell = await conn.shell({ term: 'xterm-256color', cols: term.cols, rows: term.rows });
   page.shell = shell;

@@ -1,13 +1,17 @@
 // What the page keeps in the browser (IndexedDB, this origin only): known_hosts lines by device,
-// and private key files the person asked to keep. Passphrases and passwords are never stored.
+// private key files the person asked to keep, and CA certificates (PEM, by subject) trusted to
+// sign devices' host certificates. Passphrases and passwords are never stored; nor are
+// certificate files (.p12 or PEM chain + key): they are used from the picked file.
 
 const DB = 'sshgate';
-const STORES = ['knownHosts', 'keys'];
+const STORES = ['knownHosts', 'keys', 'cas'];
 
 function open() {
   return new Promise((resolve, reject) => {
-    const req = indexedDB.open(DB, 1);
-    req.onupgradeneeded = () => STORES.forEach((s) => req.result.createObjectStore(s));
+    // Version 2 added `cas`; an upgrade creates only the stores that are missing.
+    const req = indexedDB.open(DB, 2);
+    req.onupgradeneeded = () =>
+      STORES.filter((s) => !req.result.objectStoreNames.contains(s)).forEach((s) => req.result.createObjectStore(s));
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(req.error);
   });
@@ -28,16 +32,22 @@ export const put = (store, key, value) => run(store, 'readwrite', (s) => s.put(v
 export const remove = (store, key) => run(store, 'readwrite', (s) => s.delete(key));
 export const keys = (store) => run(store, 'readonly', (s) => s.getAllKeys());
 
-/** All stored known_hosts lines as one known_hosts text. */
-export async function knownHostsText() {
+/** Every value of `store`. */
+export async function all(store) {
   const db = await open();
   try {
     return await new Promise((resolve, reject) => {
-      const req = db.transaction('knownHosts').objectStore('knownHosts').getAll();
-      req.onsuccess = () => resolve(req.result.join('\n'));
+      const req = db.transaction(store).objectStore(store).getAll();
+      req.onsuccess = () => resolve(req.result);
       req.onerror = () => reject(req.error);
     });
   } finally {
     db.close();
   }
 }
+
+/** All stored known_hosts lines as one known_hosts text. */
+export const knownHostsText = async () => (await all('knownHosts')).join('\n');
+
+/** The trusted CA certificates (PEM texts). */
+export const trustedCAs = () => all('cas');

@@ -4,7 +4,7 @@
 // WebSocket-like adapter (the package takes any WebSocket-like object).
 
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync, existsSync, mkdirSync, chmodSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, existsSync, mkdirSync, chmodSync, renameSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import os from 'node:os';
@@ -174,4 +174,52 @@ export async function startSshd(authorizedKey, extra = []) {
   if (child.exitCode !== null) throw new Error(`sshd exited: ${log}`);
   const publicKey = readFileSync(`${hostKey}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ');
   return { port, dir, hostKey: publicKey, log: () => log, stop: () => child.kill('SIGTERM') };
+}
+
+/**
+ * The X.509 test PKI (tests/x509/make-pki.sh, openssl CLI), in the same cached directory the
+ * Rust tests use (tests/common/pki.rs names it by an FNV-1a hash of the script); built on first
+ * use. Fails, never skips, without openssl.
+ */
+export function pkiDir() {
+  const script = path.join(root, 'tests/x509/make-pki.sh');
+  let h = 0xcbf29ce484222325n;
+  for (const b of readFileSync(script)) h = BigInt.asUintN(64, (h ^ BigInt(b)) * 0x100000001b3n);
+  const dir = path.join(os.tmpdir(), `sshgate-x509-pki-${h.toString(16).padStart(16, '0')}`);
+  if (existsSync(path.join(dir, 'READY'))) return dir;
+  const tmp = `${dir}.${process.pid}`;
+  execFileSync('bash', [script, tmp], { stdio: 'pipe' });
+  try {
+    renameSync(tmp, dir);
+  } catch {
+    // Another process made it first.
+  }
+  if (!existsSync(path.join(dir, 'READY'))) throw new Error(`make-pki.sh made no PKI at ${dir}`);
+  return dir;
+}
+
+/**
+ * `[[trustpoints]]` and `[certificate_profile]` for serve: the host certificate `hostCert`
+ * (`server_T`: its key and chain) and user certificates checked against `userRoots` (PKI file
+ * names), the login name from the common name.
+ */
+export function certificateConfig(hostCert, userRoots) {
+  const pki = (n) => JSON.stringify(path.join(pkiDir(), n));
+  return [
+    '[[trustpoints]]',
+    'name = "pki-server"',
+    `key = ${pki(`${hostCert}.key`)}`,
+    `certificate_chain = ${pki(`${hostCert}.chain.pem`)}`,
+    '',
+    '[[trustpoints]]',
+    'name = "corp-ca"',
+    `ca_certificates = [${userRoots.map(pki).join(', ')}]`,
+    'username = "commonname"',
+    '',
+    '[certificate_profile.server]',
+    'trustpoint_sign = "pki-server"',
+    '',
+    '[certificate_profile.user]',
+    'trustpoint_verify = ["corp-ca"]',
+  ].join('\n');
 }

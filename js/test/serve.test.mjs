@@ -1,7 +1,8 @@
 // The npm package (pkg/, built by scripts/build-pkg.sh) through `sshgate-host bridge` (real
 // WebSockets from the `ws` package) to `sshgate-host serve`: every authentication method, the
-// expired-password change, exec and shell sessions, host-key refusals before any credential,
-// the bridge's refusal, and 100 MiB through a channel checked end to end.
+// expired-password change, a certificate entry the server cannot take, exec and shell
+// sessions, host-key refusals before any credential, the bridge's refusal, and 100 MiB through
+// a channel checked end to end (certificate login: certificate.test.mjs).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +13,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import WebSocket from 'ws';
 import { connect, init, knownHostsEntry, privateKeyInfo } from '../../pkg/index.js';
-import { startServe, startBridge, passwordHash, keygen, text, until } from './harness.mjs';
+import { startServe, startBridge, passwordHash, keygen, pkiDir, text, until } from './harness.mjs';
 
 const PW = 'js-test-password';
 let srv;
@@ -100,11 +101,16 @@ test('methods are tried in order, each only if offered; AUTH_FAILED names them',
   });
 });
 
-test('a certificate entry is reserved until X.509 login lands', async () => {
-  await assert.rejects(
-    connect({ websocket: ws(), username: 'lab', auth: [{ type: 'certificate', pkcs12: new Uint8Array(1) }], hostKey: trustServe }),
-    (e) => e.code === 'UNSUPPORTED',
-  );
+test('a certificate entry to a server without certificate login is skipped for the next method', async () => {
+  // This serve has no trustpoints, so its server-sig-algs list no x509v3-* algorithm.
+  const cert = { type: 'certificate', pkcs12: readFileSync(path.join(pkiDir(), 'user_p256.p12')), passphrase: 's3cret' };
+  const c = await open('lab', [cert, { type: 'password', password: PW }]);
+  await c.close();
+  await assert.rejects(open('lab', [cert]), (e) => {
+    assert.equal(e.code, 'AUTH_FAILED');
+    assert.match(e.message, /certificate not offered/);
+    return true;
+  });
 });
 
 test('keyboard-interactive with the expired-password change', async () => {

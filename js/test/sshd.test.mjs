@@ -1,6 +1,6 @@
 // The npm package through `sshgate-host bridge` to a private OpenSSH `sshd` (loopback, started
 // here as root): password and public key logins as the local account `sshgate-test`, exec output
-// and exit status, and a shell in a PTY.
+// and exit status, a shell in a PTY, and what X.509 options do against a server without RFC 6187.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { connect } from '../../pkg/index.js';
-import { startSshd, startBridge, testAccount, text, until } from './harness.mjs';
+import { startSshd, startBridge, testAccount, pkiDir, text, until } from './harness.mjs';
 
 let sshd;
 let bridge;
@@ -77,5 +77,23 @@ test('a shell in a PTY on sshd follows a resize', async () => {
   await waitFor(/44 133/);
   s.write('exit 3\n');
   assert.equal((await s.exited).code, 3);
+  await c.close();
+});
+
+test('against OpenSSH (no RFC 6187): trustedCAs fall back to the plain host key, a certificate entry to the next method', async () => {
+  const pki = (n) => readFileSync(path.join(pkiDir(), n));
+  let seen = null;
+  const c = await connect({
+    websocket: new WebSocket(bridge.url('sshd')),
+    username: account.user,
+    auth: [
+      { type: 'certificate', pkcs12: pki('user_p256.p12'), passphrase: 's3cret' },
+      { type: 'password', password: account.password },
+    ],
+    hostKey: { trustedCAs: [pki('root_p256.pem').toString()], verify: (info) => ((seen = info), info.publicKey === sshd.hostKey) },
+  });
+  assert.equal(seen.certificate, null, 'sshd has no host certificate');
+  assert.doesNotMatch(c.algorithms.hostKey, /^x509v3-/);
+  assert.equal((await c.exec('true')).code, 0);
   await c.close();
 });

@@ -1,7 +1,8 @@
 // Compiled (not run) by types.test.mjs against pkg/index.d.ts: the README's example and the
 // shapes a caller relies on must type-check.
 import { connect, init, Engine, SshError, checkKnownHosts, knownHostsEntry, privateKeyInfo } from '../../pkg/index.js';
-import type { AuthMethod, HostKeyInfo, NegotiatedAlgorithms, ErrorCode } from '../../pkg/index.js';
+import { CertificateCredential, certificateCredential } from '../../pkg/index.js';
+import type { AuthMethod, HostKeyInfo, NegotiatedAlgorithms, ErrorCode, CertificateRefusalCode } from '../../pkg/index.js';
 
 export async function example(text: string, key: string): Promise<number | null> {
   await init();
@@ -36,6 +37,39 @@ export async function example(text: string, key: string): Promise<number | null>
   return a && stdout.length + line.length + r.line && c ? code : null;
 }
 
+// RFC 6187: certificate logins and server certificates under trusted CAs.
+export async function certificates(p12: Uint8Array, chain: string, key: string, ca: string): Promise<string> {
+  await init();
+  const loaded: CertificateCredential = certificateCredential({ type: 'certificate', pkcs12: p12, passphrase: 's3cret' });
+  const who: string = `${loaded.info.subject} ${loaded.userName()}`;
+  const auth: AuthMethod[] = [
+    { type: 'certificate', pkcs12: p12.buffer as ArrayBuffer, passphrase: 'x' },
+    { type: 'certificate', certificate: chain, privateKey: key },
+    { type: 'certificate', credential: loaded },
+  ];
+  const conn = await connect({
+    websocket: 'wss://bridge.example/ssh/router1',
+    userFromCert: true,
+    auth,
+    hostKey: {
+      trustedCAs: [ca],
+      hostName: 'router1.example.com',
+      verify: (info: HostKeyInfo) => {
+        const c = info.certificate;
+        if (!c || c.valid) return false;
+        const why: CertificateRefusalCode | undefined = c.refusal?.code;
+        const top = c.chain.filter((x) => x.isCa).pop();
+        return why === 'MISSING_INTERMEDIATE' && top !== undefined && top.pem.length > 0 && c.leaf!.notAfter > Date.now();
+      },
+    },
+  }).catch((e: SshError) => {
+    const r: string | undefined = e.code === 'HOST_CERTIFICATE_REFUSED' ? e.refusal : undefined;
+    throw new Error(r);
+  });
+  const subject = conn.hostKey?.certificate?.leaf?.subject ?? '';
+  return who + subject + conn.username;
+}
+
 // Misuse the types must catch (tsc fails if any of these compiles).
 export function misuse(): void {
   // @ts-expect-error: no such method
@@ -45,4 +79,9 @@ export function misuse(): void {
   // @ts-expect-error: not an error code
   const c: ErrorCode = 'NOT_A_CODE';
   void c;
+  // @ts-expect-error: a certificate entry needs pkcs12, a PEM chain and key, or a credential
+  const cert: AuthMethod = { type: 'certificate', passphrase: 'x' };
+  void cert;
+  // @ts-expect-error: trustedCAs are PEM texts
+  void connect({ websocket: 'ws://x', username: 'u', auth: [], hostKey: { trustedCAs: [new Uint8Array(1)] } });
 }

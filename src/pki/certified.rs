@@ -165,6 +165,12 @@ pub struct CertificateCheck {
     pub ocsp_responses: usize,
     /// The leaf's subject DN, when the leaf could be parsed.
     pub subject: Option<String>,
+    /// The leaf certificate, when it could be parsed: its issuer, validity and names, for
+    /// showing a person what was refused (a validated chain has it in `outcome` too).
+    pub leaf: Option<Certificate>,
+    /// Every certificate the peer sent that parses, leaf first: an application that lets a
+    /// person trust the issuing CA of a refused chain takes it from here.
+    pub sent: Vec<Certificate>,
     /// Which trustpoint validated it (an index into the configured list), if one did.
     pub trustpoint: Option<usize>,
     /// The validated chain, or why it was refused.
@@ -191,6 +197,8 @@ impl CertificateCheck {
             certificates: 0,
             ocsp_responses: 0,
             subject: None,
+            leaf: None,
+            sent: Vec::new(),
             trustpoint: None,
             outcome: Err(e),
         }
@@ -214,15 +222,18 @@ pub(crate) fn check_chain(
     purpose: Purpose,
     now: Option<u64>,
 ) -> CertificateCheck {
-    let subject = blob
-        .leaf()
-        .and_then(|d| Certificate::from_der(d).ok())
-        .map(|c| c.subject().to_owned());
+    let leaf = blob.leaf().and_then(|d| Certificate::from_der(d).ok());
     let mut check = CertificateCheck {
         alg: blob.alg,
         certificates: blob.certificates.len(),
         ocsp_responses: blob.ocsp_responses.len(),
-        subject,
+        subject: leaf.as_ref().map(|c| c.subject().to_owned()),
+        leaf,
+        sent: blob
+            .certificates
+            .iter()
+            .filter_map(|d| Certificate::from_der(d).ok())
+            .collect(),
         trustpoint: None,
         outcome: Err(PkiError::NoClock),
     };

@@ -7,6 +7,7 @@
 use super::events::{self, error_code};
 use super::keys::private_key;
 use super::options::client_config;
+use super::x509::CertificateCredential;
 use crate::channel::{ChannelId, ChannelRequest, PtyRequest, TerminalModes, WindowSize};
 use crate::{Connection, Error, Instant};
 use std::sync::Arc;
@@ -36,7 +37,9 @@ pub struct Engine {
 
 #[wasm_bindgen]
 impl Engine {
-    /// A client. `options`: `{ software?, algorithms?: { kex, hostKey, cipher, mac } }`;
+    /// A client. `options`: `{ software?, algorithms?: { kex, hostKey, cipher, mac },
+    /// trustedCAs?: [pem], hostName? }` (the CAs and the name server certificates are checked
+    /// against);
     /// `seed`: 32 bytes from `crypto.getRandomValues`; `nowMs`: `performance.now()`.
     #[wasm_bindgen(js_name = client)]
     pub fn client(options: JsValue, seed: &[u8], now_ms: f64) -> Result<Engine, JsError> {
@@ -121,6 +124,24 @@ impl Engine {
     ) -> Result<(), JsValue> {
         let key = private_key(key_text, passphrase.as_deref())?;
         check(self.conn.auth_publickey(user, Arc::new(key)))
+    }
+
+    /// RFC 6187 certificate authentication (`publickey` with an `x509v3-*` algorithm the
+    /// server's `server-sig-algs` lists).
+    #[wasm_bindgen(js_name = authCertificate)]
+    pub fn auth_certificate(
+        &mut self,
+        user: &str,
+        credential: &CertificateCredential,
+    ) -> Result<(), JsValue> {
+        check(self.conn.auth_certificate(user, credential.certified()))
+    }
+
+    /// The calendar, `Date.now()`: server certificates are checked against it (their validity
+    /// period). Without it every certificate is refused (`NO_CLOCK`).
+    #[wasm_bindgen(js_name = setWallClock)]
+    pub fn set_wall_clock(&mut self, unix_ms: f64) {
+        self.conn.set_wall_clock((unix_ms.max(0.0) / 1000.0) as u64);
     }
 
     /// Keyboard-interactive authentication.

@@ -260,6 +260,12 @@ pub(crate) fn to_js(e: Event) -> JsValue {
             ("keyType", s(info.key.key_type())),
             ("fingerprint", s(&info.fingerprint)),
             ("publicKey", s(&info.key.to_openssh_line(""))),
+            (
+                "certificate",
+                info.certificate
+                    .as_deref()
+                    .map_or(JsValue::NULL, super::x509::check_to_js),
+            ),
         ]),
         Event::KexComplete {
             algorithms: a,

@@ -7,6 +7,8 @@ mod engine;
 mod events;
 mod keys;
 mod options;
+mod x509;
 
 pub use engine::Engine;
 pub use keys::{check_known_hosts, known_hosts_entry, private_key_info};
+pub use x509::CertificateCredential;

@@ -1,7 +1,9 @@
-//! Client options from a plain JS object: `{ software, algorithms: { kex, hostKey, cipher, mac } }`.
+//! Client options from a plain JS object: `{ software, algorithms: { kex, hostKey, cipher, mac },
+//! trustedCAs, hostName }`.
 //! Algorithm lists replace the defaults in the given order; an unknown name is an error that
 //! names it (legacy algorithms are usable when named, as in the native client).
 
+use super::x509::trusted_cas;
 use crate::config::{Algorithms, ClientConfig};
 use crate::kex::KexAlg;
 use crate::keys::HostKeyAlg;
@@ -16,6 +18,14 @@ fn get(obj: &JsValue, key: &str) -> Option<JsValue> {
     Reflect::get(obj, &JsValue::from_str(key))
         .ok()
         .filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+/// An array of strings (a single string is a list of one).
+fn names_of(v: &JsValue, what: &str) -> Result<Vec<String>, JsError> {
+    if let Some(s) = v.as_string() {
+        return Ok(vec![s]);
+    }
+    names(v, what)
 }
 
 /// A list of names (array of strings, or a comma-separated string).
@@ -81,5 +91,11 @@ pub(crate) fn client_config(options: &JsValue) -> Result<ClientConfig, JsError> 
         }
         cfg.common.algorithms = a;
     }
+    // RFC 6187 host certificates: the CAs trusted to sign them, and the name the user picked,
+    // which the certificate's subjectAltName must match.
+    if let Some(v) = get(options, "trustedCAs") {
+        cfg.host_trust = Some(trusted_cas(&names_of(&v, "trustedCAs")?)?);
+    }
+    cfg.host_name = get(options, "hostName").and_then(|v| v.as_string());
     Ok(cfg)
 }
