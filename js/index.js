@@ -15,10 +15,10 @@
 // Nothing here knows SSH: every protocol decision is the engine's; this file moves bytes, time
 // and the user's answers.
 
-import initWasm, { initSync, Engine, CertificateCredential, checkKnownHosts, knownHostsEntry, privateKeyInfo } from './sshgate_wasm.js';
+import initWasm, { initSync, Engine, CertificateCredential, checkKnownHosts, knownHostKeyTypes, knownHostsEntry, privateKeyInfo } from './sshgate_wasm.js';
 import { certificateCredential, describeCertificate, hostCertificateRefused, hostCheck } from './x509.js';
 
-export { Engine, CertificateCredential, checkKnownHosts, knownHostsEntry, privateKeyInfo, certificateCredential };
+export { Engine, CertificateCredential, checkKnownHosts, knownHostKeyTypes, knownHostsEntry, privateKeyInfo, certificateCredential };
 
 let ready = null;
 
@@ -181,7 +181,7 @@ export class Connection {
     let trust;
     try {
       trust = hostCheck(this.options, SshError);
-      this.engine = Engine.client({ algorithms, software, ...trust }, seed(), now());
+      this.engine = Engine.client({ algorithms, software, ...trust, preferHostKeyTypes: this.knownTypes() }, seed(), now());
     } catch (e) {
       this.fail(asSshError(e, 'BAD_OPTIONS'));
       return;
@@ -191,6 +191,18 @@ export class Connection {
     this.hostName = trust.hostName;
     for (const d of this.early.splice(0)) this.input(d);
     if (this.ws.readyState === 1) this.pump();
+  }
+
+  /**
+   * The key types the known_hosts text holds for this server: the engine asks for them first
+   * (as OpenSSH does), so a device whose trusted key is ed25519 is asked for that key and a
+   * changed one is a mismatch, not a new key of another type. `algorithms.hostKey` overrides.
+   */
+  knownTypes() {
+    let hk = this.options.hostKey;
+    if (typeof hk === 'string') hk = { knownHosts: hk, host: this.options.hostName, port: this.options.port };
+    if (!hk || typeof hk !== 'object' || typeof hk.knownHosts !== 'string' || !hk.host) return undefined;
+    return knownHostKeyTypes(hk.knownHosts, hk.host, hk.port || 22);
   }
 
   /** Events: 'banner' (text), 'hostKey' (info), 'algorithms' (negotiated names), 'close' (reason). */

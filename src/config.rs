@@ -70,6 +70,18 @@ impl Algorithms {
             mac: MacAlg::ALL.to_vec(),
         }
     }
+
+    /// Moves the host key algorithms for keys of the `known` types (the types the user already
+    /// trusts for this server, [`crate::keys::known_hosts::key_types_for`]) to the front,
+    /// keeping both groups' order, so certificates of a known key type still come before the
+    /// plain algorithm. A client that set its own host key order should not call this.
+    pub fn prefer_host_key_types(&mut self, known: &[String]) {
+        let is_known = |a: &HostKeyAlg| known.iter().any(|t| t == a.key_type());
+        let (mut first, rest): (Vec<HostKeyAlg>, Vec<HostKeyAlg>) =
+            self.host_key.iter().partition(|a| is_known(a));
+        first.extend(rest);
+        self.host_key = first;
+    }
 }
 
 /// When to re-key (RFC 4253 §9 recommends after a gigabyte or an hour).

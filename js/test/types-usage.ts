@@ -1,6 +1,6 @@
 // Compiled (not run) by types.test.mjs against pkg/index.d.ts: the README's example and the
 // shapes a caller relies on must type-check.
-import { connect, init, Engine, SshError, checkKnownHosts, knownHostsEntry, privateKeyInfo } from '../../pkg/index.js';
+import { connect, init, Engine, SshError, checkKnownHosts, knownHostKeyTypes, knownHostsEntry, privateKeyInfo } from '../../pkg/index.js';
 import { CertificateCredential, certificateCredential } from '../../pkg/index.js';
 import type { AuthMethod, HostKeyInfo, NegotiatedAlgorithms, ErrorCode, CertificateRefusalCode } from '../../pkg/index.js';
 
@@ -28,13 +28,14 @@ export async function example(text: string, key: string): Promise<number | null>
   shell.signal('INT');
   const r = checkKnownHosts(text, 'router1', 22, conn.hostKey!.publicKey);
   const line: string = knownHostsEntry('router1', 22, conn.hostKey!.publicKey);
+  const types: string[] = knownHostKeyTypes(text, 'router1', 22);
   privateKeyInfo(key, undefined);
   const e = Engine.client({ algorithms: { kex: ['curve25519-sha256'] } }, new Uint8Array(32), performance.now());
   void e;
   await conn.close();
   const err = new SshError('x');
   const c: ErrorCode = err.code;
-  return a && stdout.length + line.length + r.line && c ? code : null;
+  return a && stdout.length + line.length + r.line + types.length && c ? code : null;
 }
 
 // RFC 6187: certificate logins and server certificates under trusted CAs.

@@ -182,6 +182,99 @@ fn password_and_keyboard_interactive_logins_from_sshpass() {
     }
 }
 
+/// The sshd host key `name` (`ecdsa384`, ...) as a known_hosts line for 127.0.0.1 on `port`.
+fn known_line(dir: &TempDir, port: u16, name: &str) -> String {
+    let public = dir.join(format!("sshd-keys/ssh_host_{name}_key.pub"));
+    let public = std::fs::read_to_string(&public).unwrap();
+    let mut fields = public.split_whitespace();
+    let (ty, b64) = (fields.next().unwrap(), fields.next().unwrap());
+    format!("[127.0.0.1]:{port} {ty} {b64}\n")
+}
+
+#[test]
+fn the_host_key_type_known_hosts_holds_is_asked_for_first() {
+    // sshd has ed25519, ECDSA and RSA host keys and would give ed25519 (first in our list);
+    // known_hosts holds only its ECDSA P-384 key, so strict checking passes only if the
+    // client asks for that type first, as OpenSSH does.
+    let dir = TempDir::new("client-known-type");
+    let sshd = start_sshd(&dir);
+    let key = client_key(&dir);
+    let known = dir.join("known_hosts.strict");
+    std::fs::write(&known, known_line(&dir, sshd.port, "ecdsa384")).unwrap();
+    let strict = |label: &str| {
+        let mut cmd = sshgate_client_command(&dir);
+        cmd.args(["-o", "StrictHostKeyChecking=yes", "-o"])
+            .arg(format!("UserKnownHostsFile={}", known.display()))
+            .args(["-p", &sshd.port.to_string(), "-i", key.to_str().unwrap()])
+            .arg(format!("{}@127.0.0.1", current_user()))
+            .arg("true")
+            .stdin(Stdio::null());
+        run(&dir, &mut cmd, label)
+    };
+    let mark = sshd.log.mark();
+    let out = strict("known-ecdsa384");
+    assert_eq!(
+        out.status.and_then(|s| s.code()),
+        Some(0),
+        "{}",
+        out.report(30)
+    );
+    let log = sshd.log.wait_since(mark, LOG_SETTLE_TIMEOUT, |t| {
+        t.contains("host key algorithm")
+    });
+    assert!(
+        log.contains("kex: host key algorithm: ecdsa-sha2-nistp384"),
+        "sshd did not negotiate the known type:\n{}",
+        tail(&log, 40)
+    );
+
+    // A different key of the known type under that name is a changed key: refused.
+    let other = dir.join("other_ecdsa384");
+    ssh_keygen("ecdsa", Some(384), &other);
+    let public = std::fs::read_to_string(other.with_extension("pub")).unwrap();
+    let b64 = public.split_whitespace().nth(1).unwrap();
+    std::fs::write(
+        &known,
+        format!("[127.0.0.1]:{} ecdsa-sha2-nistp384 {b64}\n", sshd.port),
+    )
+    .unwrap();
+    let out = strict("changed-ecdsa384");
+    assert_eq!(
+        out.status.and_then(|s| s.code()),
+        Some(255),
+        "{}",
+        out.report(30)
+    );
+    assert!(
+        out.stderr
+            .contains("REMOTE HOST IDENTIFICATION HAS CHANGED"),
+        "{}",
+        out.report(30)
+    );
+
+    // HostKeyAlgorithms given: the user's order stands, and the ed25519 key is not known.
+    let mut cmd = sshgate_client_command(&dir);
+    cmd.args(["-o", "StrictHostKeyChecking=yes", "-o"])
+        .arg(format!("UserKnownHostsFile={}", known.display()))
+        .args(["-o", "HostKeyAlgorithms=ssh-ed25519,ecdsa-sha2-nistp384"])
+        .args(["-p", &sshd.port.to_string(), "-i", key.to_str().unwrap()])
+        .arg(format!("{}@127.0.0.1", current_user()))
+        .arg("true")
+        .stdin(Stdio::null());
+    let out = run(&dir, &mut cmd, "own-order");
+    assert_eq!(
+        out.status.and_then(|s| s.code()),
+        Some(255),
+        "{}",
+        out.report(30)
+    );
+    assert!(
+        out.stderr.contains("Host key verification failed"),
+        "{}",
+        out.report(30)
+    );
+}
+
 #[test]
 fn exec_gives_stdout_stderr_and_exit_status() {
     let dir = TempDir::new("client-exec");

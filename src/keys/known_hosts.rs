@@ -241,6 +241,25 @@ pub fn cert_authority_lines(text: &str, host: &str, port: u16) -> Vec<usize> {
         .collect()
 }
 
+/// The key types known_hosts `text` holds for `host` on `port` (plain lines, not `@revoked`
+/// or `@cert-authority`), each once, in file order: what a client should ask the server for
+/// first, as OpenSSH's `order_hostkeyalgs` does. Asking for the known type means a changed key
+/// shows as a mismatch, instead of the server's key of another type arriving as a new one.
+#[must_use]
+pub fn key_types_for(text: &str, host: &str, port: u16) -> Vec<String> {
+    let name = host_port_name(host, port);
+    let mut types: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let Some(e) = Entry::parse(line) else {
+            continue;
+        };
+        if e.marker.is_none() && e.names(&name) && !types.iter().any(|t| t == e.key_type) {
+            types.push(e.key_type.to_owned());
+        }
+    }
+    types
+}
+
 /// Refuses names that would break the line or read as something else.
 fn check_name(name: &str) -> Result<(), KeyError> {
     let bad = name.is_empty()

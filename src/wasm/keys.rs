@@ -58,6 +58,14 @@ pub fn check_known_hosts(
     ]))
 }
 
+/// The key types known_hosts `text` holds for `host` on `port`, in file order (plain lines
+/// only): the `preferHostKeyTypes` client option, so the server is asked for a known key first.
+#[wasm_bindgen(js_name = knownHostKeyTypes)]
+#[must_use]
+pub fn known_host_key_types(text: &str, host: &str, port: u16) -> Vec<String> {
+    known_hosts::key_types_for(text, host, port)
+}
+
 /// A known_hosts line (no newline) for `host` on `port` with `publicKey` (an OpenSSH line).
 #[wasm_bindgen(js_name = knownHostsEntry)]
 pub fn known_hosts_entry(host: &str, port: u16, public_key_line: &str) -> Result<String, JsValue> {

@@ -1,5 +1,5 @@
 //! Client options from a plain JS object: `{ software, algorithms: { kex, hostKey, cipher, mac },
-//! trustedCAs, hostName }`.
+//! preferHostKeyTypes, trustedCAs, hostName }`.
 //! Algorithm lists replace the defaults in the given order; an unknown name is an error that
 //! names it (legacy algorithms are usable when named, as in the native client).
 
@@ -70,6 +70,8 @@ pub(crate) fn client_config(options: &JsValue) -> Result<ClientConfig, JsError> 
     if let Some(s) = get(options, "software").and_then(|v| v.as_string()) {
         cfg.common.software = s;
     }
+    let own_host_key_order =
+        get(options, "algorithms").is_some_and(|a| get(&a, "hostKey").is_some());
     if let Some(algs) = get(options, "algorithms") {
         let mut a = Algorithms::default();
         if let Some(v) = list(&algs, "kex", "key exchange algorithm", KexAlg::from_name)? {
@@ -90,6 +92,14 @@ pub(crate) fn client_config(options: &JsValue) -> Result<ClientConfig, JsError> 
             a.mac = v;
         }
         cfg.common.algorithms = a;
+    }
+    // The key types known_hosts already holds for this server are asked for first (unless the
+    // caller ordered the host key algorithms itself), so a changed key is a mismatch.
+    if let Some(v) = get(options, "preferHostKeyTypes")
+        && !own_host_key_order
+    {
+        let types = names_of(&v, "preferHostKeyTypes")?;
+        cfg.common.algorithms.prefer_host_key_types(&types);
     }
     // RFC 6187 host certificates: the CAs trusted to sign them, and the name the user picked,
     // which the certificate's subjectAltName must match.

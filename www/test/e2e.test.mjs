@@ -4,7 +4,9 @@
 // directory, types `show ssh` and reads it from xterm's buffer, keeps a screenshot under
 // test-artifacts/, then logs into a shell target (a `serve` user with /bin/sh, added to the demo
 // with --target) to check that resizing the window reaches the remote PTY (`stty size`), and
-// answers keyboard-interactive prompts, the expired-password change included, in the page's dialog.
+// answers keyboard-interactive prompts, the expired-password change included, in the page's dialog;
+// logs in with the demo's dev CA files (user.p12, then user.pem + key), and checks that a key
+// other than the trusted one is refused before the password goes out.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,6 +29,7 @@ let shellSrv;
 let browser;
 let url;
 let labPassword;
+let dataDir;
 
 before(async () => {
   if (!existsSync(path.join(dist, 'index.html'))) throw new Error('www/dist is not built (npm run build)');
@@ -36,7 +39,7 @@ before(async () => {
     { name: 'ops', password_hash: hash, command: '/bin/sh' },
     { name: 'old', password_hash: hash, password_expired: true, command: '/bin/sh' },
   ]);
-  const dataDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'sshgate-e2e-')), 'demo');
+  dataDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'sshgate-e2e-')), 'demo');
   const port = await freePort();
   url = `http://127.0.0.1:${port}/`;
   demo = spawn(
@@ -131,6 +134,55 @@ test('the page logs into the demo device, shows `show ssh`, and ends cleanly', a
   await page.close();
 });
 
+test("a certificate login with the demo's dev CA: the question shows router1's certificate, its CA is kept", async () => {
+  const page = await browser.newPage({ viewport: { width: 1000, height: 640 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(url);
+  await page.waitForFunction(() => [...document.querySelectorAll('#device option')].some((o) => o.value === 'router1'));
+  await page.selectOption('#device', 'router1');
+  await page.selectOption('#method', 'certificate');
+  await page.check('#userfromcert');
+  await page.setInputFiles('#certfile', path.join(dataDir, 'ca/user.p12'));
+  await page.fill('#certpassphrase', readFileSync(path.join(dataDir, 'ca/user.p12-passphrase'), 'utf8').trim());
+  await page.click('#connect');
+  await page.waitForSelector('#hostkey[open]');
+  // The device presents the host certificate the dev CA issued for it, for the name picked.
+  assert.match(await page.textContent('#hk-subject'), /CN=router1/);
+  assert.match(await page.textContent('#hk-names'), /\brouter1\b/);
+  // The issuer is the dev CA (ca.pem), which the browser does not trust yet: it can keep it.
+  const issuer = await page.textContent('#hk-issuer');
+  assert.match(issuer, /CN=/);
+  assert.equal(await page.isVisible('#hk-trust-ca'), true, 'an unknown issuer: its CA can be kept');
+  assert.ok((await page.textContent('#hk-ca')).startsWith(`${issuer} (`), await page.textContent('#hk-ca'));
+  await page.click('#hostkey button[value="ca"]');
+  await page.waitForFunction(() => window.sshgatePage.shell !== null && document.getElementById('login').hidden);
+  assert.match(await page.textContent('#status-text'), /host key x509v3-ecdsa-sha2-nistp256 \| user lab/);
+  await waitScreen(page, /router1#\s*$/m, 'prompt');
+  await page.click('#terminal');
+  await page.keyboard.type('show ssh\r');
+  await waitScreen(page, /Session started\s+lab/, 'show ssh');
+  await until(() => /Certificate authentication passed for user 'lab'/.test(demoLog), () => `no certificate login in the demo log:\n${demoLog}`);
+  // With the CA kept (the page reloaded, same browser profile), the next login asks nothing.
+  await page.keyboard.type('exit\r');
+  await waitScreen(page, /\[sshgate: (session ended|connection closed)/, 'the end line');
+  await page.goto(url);
+  await page.waitForFunction(() => [...document.querySelectorAll('#device option')].some((o) => o.value === 'router1'));
+  await page.selectOption('#device', 'router1');
+  await page.selectOption('#method', 'certificate');
+  await page.setInputFiles('#certfile', path.join(dataDir, 'ca/user.pem'));
+  await page.setInputFiles('#certkeyfile', path.join(dataDir, 'ca/user-key.pem'));
+  await page.fill('#user', 'lab');
+  await page.click('#connect');
+  await page.waitForFunction(() => window.sshgatePage.shell !== null && document.getElementById('login').hidden);
+  assert.equal(await page.isVisible('#hostkey[open]'), false, 'a certificate the kept CA issued needs no question');
+  assert.equal(await page.evaluate(() => window.sshgatePage.conn.hostKey.certificate.valid), true);
+  await page.click('#disconnect');
+  await waitScreen(page, /\[sshgate: connection closed/, 'disconnect line');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('resizing the window reaches the remote PTY', async () => {
   const page = await browser.newPage({ viewport: { width: 1000, height: 640 } });
   await page.goto(url);
@@ -195,16 +247,20 @@ test('a host key that differs from the trusted one is refused before the passwor
   await page.fill('#user', 'lab');
   await page.fill('#password', labPassword);
   await page.click('#connect');
-  await page.waitForFunction(() => /does not match/.test(document.getElementById('message').textContent));
-  assert.equal(await page.isVisible('#hostkey[open]'), false, 'no trust question for a changed key');
+  await page.waitForFunction(() => document.getElementById('message').textContent || document.querySelector('#hostkey[open]'));
+  assert.equal(await page.isVisible('#hostkey[open]'), false, `no trust question for a changed key: ${await page.textContent('#hk-type')}`);
+  assert.match(await page.textContent('#message'), /does not match/);
   assert.equal(await page.isVisible('#forget'), true);
   await page.waitForTimeout(300);
   assert.equal(logins(), before, 'no login happened');
-  // Forgetting the old key brings the question back.
+  // Forgetting the old key brings the question back: with no key known, the device presents
+  // its certificate, and cancelling refuses it before anything is sent.
   await page.click('#forget');
   await page.click('#connect');
   await page.waitForSelector('#hostkey[open]');
+  assert.match(await page.textContent('#hk-subject'), /CN=router1/);
   await page.click('#hostkey button[value="cancel"]');
-  await page.waitForFunction(() => /not trusted/.test(document.getElementById('message').textContent));
+  await page.waitForFunction(() => /Nothing was sent to the device/.test(document.getElementById('message').textContent));
+  assert.equal(logins(), before, 'no login happened');
   await page.close();
 });

@@ -35,10 +35,17 @@ const EXIT_FAILURE: u8 = 255;
 /// Runs the `ssh` command.
 pub async fn run(args: &SshArgs) -> anyhow::Result<ExitCode> {
     let settings = ClientSettings::from_args(args).map_err(anyhow::Error::msg)?;
-    let algorithms = settings
+    let mut algorithms = settings
         .algorithms
         .build(crate::algs::OPTION_LABELS)
         .map_err(anyhow::Error::msg)?;
+    // As OpenSSH: unless HostKeyAlgorithms is given, the key types known_hosts holds for this
+    // host are asked for first, so a changed key is a mismatch, not another type's new key.
+    if settings.algorithms.host_key.is_none() {
+        let text = std::fs::read_to_string(settings.known_hosts_path()).unwrap_or_default();
+        let known = sshgate::keys::known_hosts::key_types_for(&text, &settings.host, settings.port);
+        algorithms.prefer_host_key_types(&known);
+    }
     let mut common = CommonConfig {
         algorithms,
         ..CommonConfig::default()

@@ -7,7 +7,7 @@ use super::tool::{TempDir, run_tool};
 use super::*;
 use crate::keys::known_hosts::{
     HASH_SALT_LEN, HostKeyStatus, MAX_LINE, cert_authority_lines, check_host_key, format_entry,
-    format_hashed_entry, hashed_name, host_port_name, lines_naming,
+    format_hashed_entry, hashed_name, host_port_name, key_types_for, lines_naming,
 };
 use HostKeyStatus::{Match, Mismatch, Revoked, Unknown};
 
@@ -237,4 +237,69 @@ fn ssh_keygen_finds_entries_we_write() {
             "{name}: {out}"
         );
     }
+}
+
+#[test]
+fn the_key_types_known_for_a_host_come_first_in_the_host_key_list() {
+    let ed = other(KeyKind::Ed25519, 1);
+    let p256 = other(KeyKind::EcdsaP256, 2);
+    let rsa = other(KeyKind::Rsa(2048), 3);
+    let salt = [7u8; HASH_SALT_LEN];
+    let text = [
+        format!("# router1 {}", rsa.to_openssh_line("")),
+        format!("@revoked router1 {}", rsa.to_openssh_line("")),
+        format_hashed_entry("router1", 22, &p256, &salt).unwrap(),
+        format_entry("other", 22, None, &rsa).unwrap(),
+        format_entry("router1", 2222, None, &rsa).unwrap(),
+        format_entry("router1", 22, None, &ed).unwrap(),
+        format_entry("router1", 22, None, &p256).unwrap(),
+    ]
+    .join("\n");
+    // Hashed and plain lines count, once each, in file order; revoked lines, comments, other
+    // hosts and other ports do not.
+    assert_eq!(
+        key_types_for(&text, "ROUTER1", 22),
+        ["ecdsa-sha2-nistp256", "ssh-ed25519"]
+    );
+    assert_eq!(key_types_for(&text, "router1", 2222), ["ssh-rsa"]);
+    assert!(key_types_for(&text, "router2", 22).is_empty());
+
+    let mut algs = crate::config::Algorithms::default();
+    let before = algs.host_key.clone();
+    algs.prefer_host_key_types(&key_types_for(&text, "router1", 22));
+    let names: Vec<&str> = algs.host_key.iter().map(|a| a.name()).collect();
+    // The known types first (certificates of them before the plain algorithm, as before),
+    // then everything else in its old order; nothing is lost or added.
+    assert_eq!(
+        names[..4],
+        [
+            "x509v3-ssh-ed25519",
+            "x509v3-ecdsa-sha2-nistp256",
+            "ssh-ed25519",
+            "ecdsa-sha2-nistp256"
+        ][..],
+        "{names:?}"
+    );
+    assert_eq!(algs.host_key.len(), before.len());
+    assert!(before.iter().all(|a| algs.host_key.contains(a)));
+    let rest: Vec<_> = before
+        .iter()
+        .filter(|a| !algs.host_key[..4].contains(a))
+        .collect();
+    assert!(algs.host_key[4..].iter().eq(rest));
+
+    // RSA: all three RSA algorithms share the `ssh-rsa` key type.
+    let mut algs = crate::config::Algorithms::default();
+    algs.prefer_host_key_types(&["ssh-rsa".to_string()]);
+    assert!(
+        algs.host_key[..3].iter().all(|a| a.key_type() == "ssh-rsa"),
+        "{:?}",
+        algs.host_key
+    );
+    let mut unchanged = crate::config::Algorithms::default();
+    unchanged.prefer_host_key_types(&[]);
+    assert_eq!(
+        unchanged.host_key,
+        crate::config::Algorithms::default().host_key
+    );
 }
