@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Browser-side benchmarks, each figure measured in this one run (nothing is looped):
+# Browser-side benchmarks, every figure measured in this one run:
 #  1. the npm package's .wasm size, raw and gzipped (goal <= 350 KB gzipped, all algorithms in);
 #  2. bulk download: the `sshgate` package in Node → sshgate-host bridge → OpenSSH sshd, against
-#     the `ssh2` npm client straight to the same sshd, same cipher (goal: ratio >= 1.0);
+#     the `ssh2` npm client straight to the same sshd, same cipher, best of RUNS interleaved
+#     downloads each, with each client's CPU per GB (goal: ratio >= 1.0);
 #  3. the longest single engine call in headless Chromium for an RSA-3072 / DH group16 login.
 # Needs root (a private sshd and the sshgate-test account, as the Node tests) and what
 # scripts/setup.sh installs. From the repository root:  bash bench/web.sh
-# Honoured: DOWNLOAD_MIB (256), CIPHERS, KEX_RUNS (3), SKIP_BUILD=1 (reuse pkg/ and www/dist).
+# Honoured: DOWNLOAD_MIB (256), CIPHERS, RUNS (3), PKG, KEX_RUNS (3), SKIP_BUILD=1 (reuse pkg/ and
+# www/dist).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

@@ -1,42 +1,35 @@
 //! The cipher states behind the sealer and opener: CTR and CBC block modes, AES-GCM, and
-//! OpenSSH's chacha20-poly1305 construction.
+//! OpenSSH's chacha20-poly1305 construction. The bulk ciphers (ChaCha20, AES-GCM, AES-CTR) are
+//! called through `sshgate_bulk_crypto`, whose monomorphic copies of RustCrypto's generic modes
+//! are compiled at opt-level 3 even when the engine is built for size (its crate comment says why).
 
 use super::CipherAlg;
 use aes::{Aes128, Aes192, Aes256};
-use aes_gcm::aead::AeadInOut;
-use aes_gcm::{Aes128Gcm, Aes256Gcm, KeyInit};
 use cbc::cipher::array::Array;
-use cbc::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit, StreamCipher, StreamCipherSeek};
-use chacha20::ChaCha20Legacy;
+use cbc::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyInit, KeyIvInit};
 use des::TdesEde3;
 use poly1305::Poly1305;
+use sshgate_bulk_crypto::{AesCtr, AesGcm, chacha20_legacy_xor};
 use zeroize::{Zeroize, Zeroizing};
 
-type Ctr<C> = ctr::Ctr128BE<C>;
-
-/// A stream-like block mode: CTR keeps its counter across packets (RFC 4344 §4).
-pub(super) enum CtrState {
-    A128(Box<Ctr<Aes128>>),
-    A192(Box<Ctr<Aes192>>),
-    A256(Box<Ctr<Aes256>>),
-}
+/// A stream-like block mode: CTR keeps its counter across packets (RFC 4344 §4). The mode
+/// itself is `sshgate_bulk_crypto`'s, so that it is compiled at that crate's opt-level.
+pub(super) struct CtrState(AesCtr);
 
 impl CtrState {
     pub(super) fn new(alg: CipherAlg, key: &[u8], iv: &[u8]) -> Option<Self> {
-        Some(match alg {
-            CipherAlg::Aes128Ctr => CtrState::A128(Box::new(Ctr::new_from_slices(key, iv).ok()?)),
-            CipherAlg::Aes192Ctr => CtrState::A192(Box::new(Ctr::new_from_slices(key, iv).ok()?)),
-            CipherAlg::Aes256Ctr => CtrState::A256(Box::new(Ctr::new_from_slices(key, iv).ok()?)),
-            _ => return None,
-        })
+        match alg {
+            CipherAlg::Aes128Ctr | CipherAlg::Aes192Ctr | CipherAlg::Aes256Ctr
+                if key.len() == alg.key_len() =>
+            {
+                AesCtr::new(key, iv).map(CtrState)
+            }
+            _ => None,
+        }
     }
 
     pub(super) fn apply(&mut self, buf: &mut [u8]) {
-        match self {
-            CtrState::A128(c) => c.apply_keystream(buf),
-            CtrState::A192(c) => c.apply_keystream(buf),
-            CtrState::A256(c) => c.apply_keystream(buf),
-        }
+        self.0.apply(buf);
     }
 }
 
@@ -119,23 +112,19 @@ impl CbcDec {
 /// AES-GCM with the RFC 5647 nonce: a 4-byte fixed field and an 8-byte invocation counter that
 /// increments after every packet.
 pub(super) struct GcmState {
-    aead: GcmAead,
+    aead: AesGcm,
     nonce: [u8; 12],
 }
 
-enum GcmAead {
-    A128(Box<Aes128Gcm>),
-    A256(Box<Aes256Gcm>),
-}
-
 /// Tag length of both AEAD constructions.
-pub(super) const AEAD_TAG: usize = 16;
+pub(super) const AEAD_TAG: usize = sshgate_bulk_crypto::TAG_LEN;
 
 impl GcmState {
     pub(super) fn new(alg: CipherAlg, key: &[u8], iv: &[u8]) -> Option<Self> {
         let aead = match alg {
-            CipherAlg::Aes128Gcm => GcmAead::A128(Box::new(Aes128Gcm::new_from_slice(key).ok()?)),
-            CipherAlg::Aes256Gcm => GcmAead::A256(Box::new(Aes256Gcm::new_from_slice(key).ok()?)),
+            CipherAlg::Aes128Gcm | CipherAlg::Aes256Gcm if key.len() == alg.key_len() => {
+                AesGcm::new(key)?
+            }
             _ => return None,
         };
         Some(GcmState {
@@ -152,27 +141,17 @@ impl GcmState {
 
     /// Encrypts `body` with `aad` and returns the tag.
     pub(super) fn seal(&mut self, aad: &[u8], body: &mut [u8]) -> [u8; AEAD_TAG] {
-        let nonce = Array::from(self.nonce);
-        let tag = match &self.aead {
-            GcmAead::A128(a) => a.encrypt_inout_detached(&nonce, aad, body.into()),
-            GcmAead::A256(a) => a.encrypt_inout_detached(&nonce, aad, body.into()),
-        }
-        .expect("GCM packet sizes are far below the AES-GCM limit");
+        let tag = self.aead.seal(&self.nonce, aad, body);
         self.next_nonce();
-        tag.into()
+        tag
     }
 
     /// Verifies `tag` and decrypts `body` in place; false (and nothing decrypted) on a bad tag.
     pub(super) fn open(&mut self, aad: &[u8], body: &mut [u8], tag: &[u8]) -> bool {
-        let nonce = Array::from(self.nonce);
-        let Ok(tag) = <&Array<u8, _>>::try_from(tag) else {
+        let Ok(tag) = <&[u8; AEAD_TAG]>::try_from(tag) else {
             return false;
         };
-        let ok = match &self.aead {
-            GcmAead::A128(a) => a.decrypt_inout_detached(&nonce, aad, body.into(), tag),
-            GcmAead::A256(a) => a.decrypt_inout_detached(&nonce, aad, body.into(), tag),
-        }
-        .is_ok();
+        let ok = self.aead.open(&self.nonce, aad, body, tag);
         if ok {
             self.next_nonce();
         }
@@ -200,42 +179,42 @@ impl ChaChaPoly {
         Some(ChaChaPoly { main, header })
     }
 
-    fn nonce(seq: u32) -> Array<u8, chacha20::cipher::consts::U8> {
-        Array::from(u64::from(seq).to_be_bytes())
+    fn nonce(seq: u32) -> [u8; 8] {
+        u64::from(seq).to_be_bytes()
     }
 
     /// En- or decrypts the 4-byte length field.
     pub(super) fn crypt_length(&self, seq: u32, len: &mut [u8]) {
-        let mut c = ChaCha20Legacy::new(&Array::from(*self.header), &Self::nonce(seq));
-        c.apply_keystream(len);
+        chacha20_legacy_xor(&self.header, Self::nonce(seq), 0, len);
     }
 
-    /// The payload cipher (positioned at block 1) and the Poly1305 instance for packet `seq`.
-    fn payload(&self, seq: u32) -> (ChaCha20Legacy, Poly1305) {
-        let mut c = ChaCha20Legacy::new(&Array::from(*self.main), &Self::nonce(seq));
+    /// The Poly1305 instance for packet `seq`, keyed from block 0 of the main key's stream.
+    fn poly(&self, seq: u32) -> Poly1305 {
         let mut poly_key = [0u8; 32];
-        c.apply_keystream(&mut poly_key);
+        chacha20_legacy_xor(&self.main, Self::nonce(seq), 0, &mut poly_key);
         let poly = Poly1305::new(&Array::from(poly_key));
         poly_key.zeroize();
-        c.seek(64u64);
-        (c, poly)
+        poly
+    }
+
+    /// The payload's cipher: the main key's stream from block 1.
+    fn crypt_payload(&self, seq: u32, buf: &mut [u8]) {
+        chacha20_legacy_xor(&self.main, Self::nonce(seq), 1, buf);
     }
 
     /// Encrypts `packet[4..]` (length already encrypted) and returns the tag over all of it.
     pub(super) fn seal_body(&self, seq: u32, packet: &mut [u8]) -> [u8; AEAD_TAG] {
-        let (mut c, poly) = self.payload(seq);
-        c.apply_keystream(&mut packet[4..]);
-        poly.compute_unpadded(packet).into()
+        self.crypt_payload(seq, &mut packet[4..]);
+        self.poly(seq).compute_unpadded(packet).into()
     }
 
     /// Verifies the tag over the still-encrypted `packet`, then decrypts `packet[4..]`.
     pub(super) fn open_body(&self, seq: u32, packet: &mut [u8], tag: &[u8]) -> bool {
-        let (mut c, poly) = self.payload(seq);
-        let expected: [u8; AEAD_TAG] = poly.compute_unpadded(packet).into();
+        let expected: [u8; AEAD_TAG] = self.poly(seq).compute_unpadded(packet).into();
         if !crate::crypto::ct_eq(&expected, tag) {
             return false;
         }
-        c.apply_keystream(&mut packet[4..]);
+        self.crypt_payload(seq, &mut packet[4..]);
         true
     }
 }

@@ -1,0 +1,124 @@
+//! AES-GCM and AES-CTR as concrete types (see the crate comment for why they live here).
+
+use aes::{Aes128, Aes192, Aes256};
+use aes_gcm::aead::AeadInOut;
+use aes_gcm::{Aes128Gcm, Aes256Gcm, KeyInit};
+use ctr::cipher::array::Array;
+use ctr::cipher::{KeyIvInit, StreamCipher};
+
+type Ctr<C> = ctr::Ctr128BE<C>;
+
+/// GCM tag bytes.
+pub const TAG_LEN: usize = 16;
+
+/// AES-CTR with a 128-bit big-endian counter; the keystream runs on across calls.
+pub enum AesCtr {
+    /// AES-128.
+    A128(Box<Ctr<Aes128>>),
+    /// AES-192.
+    A192(Box<Ctr<Aes192>>),
+    /// AES-256.
+    A256(Box<Ctr<Aes256>>),
+}
+
+impl AesCtr {
+    /// From a 16-, 24- or 32-byte key and a 16-byte IV; `None` for other lengths.
+    #[must_use]
+    pub fn new(key: &[u8], iv: &[u8]) -> Option<Self> {
+        Some(match key.len() {
+            16 => AesCtr::A128(Box::new(Ctr::new_from_slices(key, iv).ok()?)),
+            24 => AesCtr::A192(Box::new(Ctr::new_from_slices(key, iv).ok()?)),
+            32 => AesCtr::A256(Box::new(Ctr::new_from_slices(key, iv).ok()?)),
+            _ => return None,
+        })
+    }
+
+    /// XORs `buf` with the next keystream bytes.
+    pub fn apply(&mut self, buf: &mut [u8]) {
+        match self {
+            AesCtr::A128(c) => c.apply_keystream(buf),
+            AesCtr::A192(c) => c.apply_keystream(buf),
+            AesCtr::A256(c) => c.apply_keystream(buf),
+        }
+    }
+}
+
+/// AES-GCM with a 96-bit nonce and a 128-bit tag.
+pub enum AesGcm {
+    /// AES-128-GCM.
+    A128(Box<Aes128Gcm>),
+    /// AES-256-GCM.
+    A256(Box<Aes256Gcm>),
+}
+
+impl AesGcm {
+    /// From a 16- or 32-byte key; `None` for other lengths.
+    #[must_use]
+    pub fn new(key: &[u8]) -> Option<Self> {
+        Some(match key.len() {
+            16 => AesGcm::A128(Box::new(Aes128Gcm::new_from_slice(key).ok()?)),
+            32 => AesGcm::A256(Box::new(Aes256Gcm::new_from_slice(key).ok()?)),
+            _ => return None,
+        })
+    }
+
+    /// Encrypts `buf` in place with `aad` authenticated; returns the tag.
+    ///
+    /// # Panics
+    /// If `buf` exceeds GCM's limit of about 64 GiB (SSH packets are far below it).
+    pub fn seal(&self, nonce: &[u8; 12], aad: &[u8], buf: &mut [u8]) -> [u8; TAG_LEN] {
+        let nonce = Array::from(*nonce);
+        match self {
+            AesGcm::A128(a) => a.encrypt_inout_detached(&nonce, aad, buf.into()),
+            AesGcm::A256(a) => a.encrypt_inout_detached(&nonce, aad, buf.into()),
+        }
+        .expect("buffer within the AES-GCM limit")
+        .into()
+    }
+
+    /// Checks `tag` and decrypts `buf` in place; false (and `buf` unchanged) on a bad tag.
+    #[must_use]
+    pub fn open(&self, nonce: &[u8; 12], aad: &[u8], buf: &mut [u8], tag: &[u8; TAG_LEN]) -> bool {
+        let nonce = Array::from(*nonce);
+        let tag = Array::from(*tag);
+        match self {
+            AesGcm::A128(a) => a.decrypt_inout_detached(&nonce, aad, buf.into(), &tag),
+            AesGcm::A256(a) => a.decrypt_inout_detached(&nonce, aad, buf.into(), &tag),
+        }
+        .is_ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gcm_round_trip_and_tamper() {
+        let g = AesGcm::new(&[3; 16]).unwrap();
+        let nonce = [9; 12];
+        let mut buf = *b"sixteen byte msg and more";
+        let tag = g.seal(&nonce, b"aad", &mut buf);
+        let mut copy = buf;
+        assert!(g.open(&nonce, b"aad", &mut copy, &tag));
+        assert_eq!(&copy, b"sixteen byte msg and more");
+        let mut bad = tag;
+        bad[0] ^= 1;
+        let mut copy = buf;
+        assert!(!g.open(&nonce, b"aad", &mut copy, &bad));
+        assert_eq!(copy, buf);
+        assert!(AesGcm::new(&[0; 24]).is_none());
+    }
+
+    #[test]
+    fn ctr_runs_on_across_calls() {
+        let mut a = AesCtr::new(&[1; 16], &[2; 16]).unwrap();
+        let mut b = AesCtr::new(&[1; 16], &[2; 16]).unwrap();
+        let mut whole = [0u8; 40];
+        a.apply(&mut whole);
+        let mut parts = [0u8; 40];
+        b.apply(&mut parts[..17]);
+        b.apply(&mut parts[17..]);
+        assert_eq!(whole, parts);
+    }
+}
