@@ -201,6 +201,14 @@ export interface KnownHostsPolicy {
    * empty: no CA yet, so every chain goes to `verify`), the x509v3-* host key algorithms are
    * offered first. */
   trustedCAs?: string[];
+  /** CRLs (PEM `X509 CRL` texts) for the server's chain; with them `revocation` defaults to `crl`. */
+  crls?: string[];
+  /** How the server's chain is checked for revocation, as IOS `revocation-check`: `none`
+   * (default without CRLs), `crl`, `ocsp` (a response the server staples), `ocsp-crl`. */
+  revocation?: 'none' | 'crl' | 'ocsp' | 'ocsp-crl';
+  /** Accept a certificate whose status cannot be established (IOS `revocation-check crl none`);
+   * one found revoked is refused regardless. */
+  revocationSoftFail?: boolean;
   /** The name the server certificate must be issued for (its subjectAltName); default `host`,
    * then the connect option `hostName`, then the bridge target at the end of the WebSocket URL. */
   hostName?: string;

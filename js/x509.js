@@ -57,7 +57,16 @@ export function hostCheck(options, SshError) {
   if (!hostName) {
     throw new SshError('BAD_OPTIONS', 'hostKey.hostName is needed to check server certificates (the name they must be issued for)');
   }
-  return { trustedCAs: cas, hostName };
+  const trust = { trustedCAs: cas, hostName };
+  // Revocation of the server's chain: CRLs (PEM) and the IOS-style mode, checked by the engine.
+  if (hk.crls !== undefined) {
+    const crls = Array.isArray(hk.crls) ? hk.crls : [hk.crls];
+    if (!crls.every((c) => typeof c === 'string')) throw new SshError('BAD_OPTIONS', 'hostKey.crls: PEM texts are needed');
+    trust.crls = crls;
+  }
+  if (hk.revocation !== undefined) trust.revocation = hk.revocation;
+  if (hk.revocationSoftFail) trust.revocationSoftFail = true;
+  return trust;
 }
 
 /** HOST_CERTIFICATE_REFUSED for a server certificate neither a CA nor the caller trusted. */

@@ -164,6 +164,48 @@ test('a server certificate for another name, or from an unknown CA, is refused b
   assert.doesNotMatch(log, /authenticated|password|Verifying/i, `no credential reached serve:\n${log}`);
 });
 
+test('a revoked server certificate is refused with the CA\'s CRL, and only with it', async () => {
+  // A device whose host certificate the P-256 intermediate's CRL revokes.
+  const revoked = await startServe(
+    [{ name: 'lab', privilege: 15, password_hash: passwordHash(PW) }],
+    certificateConfig('server_revoked', ['root_p256.pem']),
+  );
+  const b = await startBridge({ [HOST]: `127.0.0.1:${revoked.port}` });
+  try {
+    const password = [{ type: 'password', password: PW }];
+    const crls = [pem('crls_p256.pem')];
+    await assert.rejects(
+      connect({ websocket: new WebSocket(b.url(HOST)), username: 'lab', auth: password, hostKey: { trustedCAs: [pem('root_p256.pem')], crls } }),
+      (e) => {
+        assert.equal(e.code, 'HOST_CERTIFICATE_REFUSED', e.message);
+        assert.equal(e.refusal, 'REVOKED');
+        assert.match(e.message, /revoked/i);
+        return true;
+      },
+    );
+    assert.doesNotMatch(revoked.log(), /authenticated|Verifying/i, 'no credential reached serve');
+    // Revocation asked for but no CRL from this CA: the status is unknown, which is a refusal
+    // unless soft fail is on.
+    const otherCrl = [pem('root_p256.crl.pem')];
+    await assert.rejects(
+      connect({ websocket: new WebSocket(b.url(HOST)), username: 'lab', auth: password, hostKey: { trustedCAs: [pem('root_p256.pem')], crls: otherCrl } }),
+      (e) => e.code === 'HOST_CERTIFICATE_REFUSED' && e.refusal !== 'REVOKED' && e.refusal !== 'HOST_NAME_MISMATCH',
+    );
+    // The default is `revocation-check none`: the same chain without CRLs is accepted.
+    const c = await connect({ websocket: new WebSocket(b.url(HOST)), username: 'lab', auth: password, hostKey: trustP256() });
+    assert.equal(c.hostKey.certificate.valid, true);
+    await c.close();
+    // A mode the engine does not know is an options error, not a silent `none`.
+    await assert.rejects(
+      connect({ websocket: new WebSocket(b.url(HOST)), username: 'lab', auth: password, hostKey: { trustedCAs: [pem('root_p256.pem')], revocation: 'strict' } }),
+      (e) => e.code === 'BAD_OPTIONS' && /revocation/.test(e.message),
+    );
+  } finally {
+    b.stop();
+    revoked.stop();
+  }
+});
+
 test('trusting the CA a refused chain names: once through verify, then as a trusted CA', async () => {
   let ca = null;
   const c = await connect({

@@ -54,6 +54,9 @@ export async function certificates(p12: Uint8Array, chain: string, key: string, 
     auth,
     hostKey: {
       trustedCAs: [ca],
+      crls: [ca],
+      revocation: 'ocsp-crl',
+      revocationSoftFail: false,
       hostName: 'router1.example.com',
       verify: (info: HostKeyInfo) => {
         const c = info.certificate;
@@ -83,6 +86,8 @@ export function misuse(): void {
   // @ts-expect-error: a certificate entry needs pkcs12, a PEM chain and key, or a credential
   const cert: AuthMethod = { type: 'certificate', passphrase: 'x' };
   void cert;
+  // @ts-expect-error: not a revocation mode
+  void connect({ websocket: 'ws://x', username: 'u', auth: [], hostKey: { trustedCAs: [], revocation: 'strict' } });
   // @ts-expect-error: trustedCAs are PEM texts
   void connect({ websocket: 'ws://x', username: 'u', auth: [], hostKey: { trustedCAs: [new Uint8Array(1)] } });
 }

@@ -1,5 +1,5 @@
 //! Client options from a plain JS object: `{ software, algorithms: { kex, hostKey, cipher, mac },
-//! preferHostKeyTypes, trustedCAs, hostName }`.
+//! preferHostKeyTypes, trustedCAs, crls, revocation, revocationSoftFail, hostName }`.
 //! Algorithm lists replace the defaults in the given order; an unknown name is an error that
 //! names it (legacy algorithms are usable when named, as in the native client).
 
@@ -104,7 +104,18 @@ pub(crate) fn client_config(options: &JsValue) -> Result<ClientConfig, JsError> 
     // RFC 6187 host certificates: the CAs trusted to sign them, and the name the user picked,
     // which the certificate's subjectAltName must match.
     if let Some(v) = get(options, "trustedCAs") {
-        cfg.host_trust = Some(trusted_cas(&names_of(&v, "trustedCAs")?)?);
+        let crls = match get(options, "crls") {
+            Some(c) => names_of(&c, "crls")?,
+            None => Vec::new(),
+        };
+        let revocation = get(options, "revocation").and_then(|r| r.as_string());
+        let soft_fail = get(options, "revocationSoftFail").is_some_and(|b| b.is_truthy());
+        cfg.host_trust = Some(trusted_cas(
+            &names_of(&v, "trustedCAs")?,
+            &crls,
+            revocation.as_deref(),
+            soft_fail,
+        )?);
     }
     cfg.host_name = get(options, "hostName").and_then(|v| v.as_string());
     Ok(cfg)

@@ -10,7 +10,7 @@ use super::events::obj;
 use super::keys::{coded_error, private_key};
 use crate::pki::{
     Certificate, CertificateCheck, CertifiedKey, Identity, MAX_PEM_BYTES, MAX_PKCS12_BYTES, Pkcs12,
-    PkiError, Trustpoint, UsernameField, load_certificates, to_pem,
+    PkiError, Revocation, Trustpoint, UsernameField, load_certificates, to_pem,
 };
 use js_sys::Array;
 use std::sync::Arc;
@@ -127,8 +127,15 @@ pub(crate) fn check_to_js(c: &CertificateCheck) -> JsValue {
 /// The client's trust anchors from `trustedCAs`: PEM texts, each with one or more
 /// certificates. Given at all, even empty, they turn the `x509v3-*` host key algorithms on: a
 /// page with no CA kept yet still sees the server's certificate (refused, with its reason)
-/// and can let the person trust its CA.
-pub(crate) fn trusted_cas(list: &[String]) -> Result<Arc<Trustpoint>, JsError> {
+/// and can let the person trust its CA. `crls` (PEM `X509 CRL` texts) and `revocation` (`none`,
+/// `crl`, `ocsp`, `ocsp-crl`, the IOS `revocation-check` modes; `crl` when CRLs are given and
+/// no mode is) decide how the server's chain is checked for revocation.
+pub(crate) fn trusted_cas(
+    list: &[String],
+    crls: &[String],
+    revocation: Option<&str>,
+    soft_fail: bool,
+) -> Result<Arc<Trustpoint>, JsError> {
     let mut t = Trustpoint::default();
     for (i, pem) in list.iter().enumerate() {
         let before = t.anchors.len();
@@ -141,6 +148,29 @@ pub(crate) fn trusted_cas(list: &[String]) -> Result<Arc<Trustpoint>, JsError> {
             )));
         }
     }
+    for (i, pem) in crls.iter().enumerate() {
+        let before = t.crls.len();
+        t.add_crls(pem.as_bytes())
+            .map_err(|e| JsError::new(&format!("crls[{i}]: {e}")))?;
+        if t.crls.len() == before {
+            return Err(JsError::new(&format!(
+                "crls[{i}]: no X509 CRL block in the PEM text"
+            )));
+        }
+    }
+    t.policy.revocation = match revocation {
+        None if crls.is_empty() => Revocation::None,
+        None | Some("crl") => Revocation::Crl,
+        Some("none") => Revocation::None,
+        Some("ocsp") => Revocation::Ocsp,
+        Some("ocsp-crl") => Revocation::OcspThenCrl,
+        Some(other) => {
+            return Err(JsError::new(&format!(
+                "revocation: {other:?} is not one of none, crl, ocsp, ocsp-crl"
+            )));
+        }
+    };
+    t.policy.revocation_soft_fail = soft_fail;
     Ok(Arc::new(t))
 }
 
