@@ -169,11 +169,35 @@ fn refused_server_certificates_under_strict_checking() {
             "No suitable trustpoints found",
         ),
     ];
+    // (leaf, CA, CRL file for --crl-file, what the refusal says)
+    let cases = cases
+        .into_iter()
+        .map(|(n, ca, want)| (n, ca, None, want))
+        .chain([
+            // Revoked by the intermediate's CRL; with no CRL of the intermediate, the status is
+            // unknown, which is a refusal too once CRLs are asked for.
+            (
+                "server_revoked",
+                "root_p256.pem",
+                Some("crls_p256.pem"),
+                "is revoked",
+            ),
+            (
+                "server_p256",
+                "root_p256.pem",
+                Some("root_p256.crl.pem"),
+                "Revocation status",
+            ),
+        ]);
     let mut problems = Vec::new();
-    for (name, ca, want) in cases {
+    for (name, ca, crl, want) in cases {
         let server = start_asyncssh_x509_server(&dir, name, &["root_p256.pem"]);
         let mark = server.stdout.mark();
-        let out = ssh(&dir, server.port, &with_cert("p256", ca), None);
+        let mut args = with_cert("p256", ca);
+        if let Some(crl) = crl {
+            args.extend(["--crl-file".to_string(), pki(crl)]);
+        }
+        let out = ssh(&dir, server.port, &args, None);
         let peer = server
             .stdout
             .wait_since(mark, LOG_SETTLE_TIMEOUT, |s| s.contains("CLOSED"));
@@ -183,7 +207,7 @@ fn refused_server_certificates_under_strict_checking() {
             && out.stderr.contains("Host key verification failed.");
         if !refused || peer.contains("AUTH") {
             problems.push(format!(
-                "{name} / {ca}:\n{}{}",
+                "{name} / {ca} / {crl:?}:\n{}{}",
                 out.report(20),
                 server.report(20)
             ));

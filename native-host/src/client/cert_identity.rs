@@ -127,5 +127,12 @@ pub fn host_trust(s: &ClientSettings) -> anyhow::Result<Option<Arc<Trustpoint>>>
         t.add_anchors(&read_bounded(f, sshgate::pki::MAX_PEM_BYTES)?)
             .map_err(|e| anyhow!("--ca-file {}: {e}", f.display()))?;
     }
+    for f in &s.crl_files {
+        t.add_crls(&read_bounded(f, sshgate::pki::MAX_PEM_BYTES)?)
+            .map_err(|e| anyhow!("--crl-file {}: {e}", f.display()))?;
+    }
+    if !s.crl_files.is_empty() {
+        t.policy.revocation = sshgate::pki::Revocation::Crl;
+    }
     Ok(Some(Arc::new(t)))
 }

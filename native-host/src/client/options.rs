@@ -53,6 +53,11 @@ pub struct SshArgs {
     /// CA certificates (PEM, repeatable) trusted to sign servers' X.509 host certificates.
     #[arg(long = "ca-file", value_name = "CA_PEM")]
     pub ca_file: Vec<PathBuf>,
+    /// CRLs (PEM or DER, repeatable) to check servers' certificate chains against (IOS
+    /// `revocation-check crl`); a certificate they revoke, or one whose status they cannot
+    /// establish, is refused.
+    #[arg(long = "crl-file", value_name = "CRL", requires = "ca_file")]
+    pub crl_file: Vec<PathBuf>,
     /// Log in as the common name of the `--cert`/`--pkcs12` certificate (replaces any other
     /// login name).
     #[arg(long = "user-from-cert")]
@@ -142,6 +147,8 @@ pub struct ClientSettings {
     pub pkcs12: Option<PathBuf>,
     /// `--ca-file`: CAs for servers' host certificates.
     pub ca_files: Vec<PathBuf>,
+    /// `--crl-file`: CRLs for servers' certificate chains.
+    pub crl_files: Vec<PathBuf>,
     /// `--user-from-cert`.
     pub user_from_cert: bool,
     /// Remote command words.
@@ -179,6 +186,7 @@ impl ClientSettings {
             cert: a.cert.clone(),
             pkcs12: a.pkcs12.clone(),
             ca_files: a.ca_file.clone(),
+            crl_files: a.crl_file.clone(),
             user_from_cert: a.user_from_cert,
         };
         if a.user_from_cert && a.cert.is_none() && a.pkcs12.is_none() {
