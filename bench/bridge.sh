@@ -37,15 +37,7 @@ trap cleanup EXIT
 # Each idle session holds a few descriptors in the client, the bridge and the echo server.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() {
-    for _ in $(seq 1 200); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-        sleep 0.05
-    done
-    echo "nothing listens on port $1; logs in $work" >&2
-    exit 1
-}
+source bench/lib.sh  # free_port, wait_port
 field() { tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
 echo_port=$(free_port); bulk_port=$(free_port)

@@ -15,19 +15,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 RUNS=${RUNS:-40}
 command="${RUNS:+RUNS=$RUNS }bash bench/login.sh"
-for tool in openssl python3 ssh-keygen; do
-  command -v "$tool" >/dev/null || { echo "bench/login.sh: $tool is missing (bash scripts/setup.sh)" >&2; exit 1; }
-done
-
-if [[ -n "${SERVE_BIN:-}" ]]; then
-  bin=$SERVE_BIN
-else
-  echo "== build: sshgate-host (release)" >&2
-  cargo build --release -q -p sshgate-host --bin sshgate-host
-  target_dir=$(cargo metadata --format-version 1 --no-deps |
-    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
-  bin="$target_dir/release/sshgate-host"
-fi
+source bench/lib.sh
+require_tools bench/login.sh openssl python3 ssh-keygen
+bin=$(sshgate_host_bin)
 
 tmp=$(mktemp -d)
 serve_pids=()
@@ -43,8 +33,6 @@ pki="$tmp/pki"
 bash tests/x509/make-pki.sh "$pki" >/dev/null
 ssh-keygen -q -t ed25519 -N '' -C bench -f "$tmp/id_ed25519"
 ssh-keygen -q -t ed25519 -N '' -f "$tmp/host_ed25519"
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
 # Two servers, the same but for the certificate they present (serve signs with one trustpoint):
 # each has the plain host key too (the client picks with HostKeyAlgorithms); alice logs in by key
 # or by certificate, and the built-in device CLI answers.
@@ -86,10 +74,7 @@ authorized_keys = ["$(cat "$tmp/id_ed25519.pub")"]
 EOF
   "$bin" serve --config "$tmp/serve-$name.toml" 2>"$tmp/serve-$name.log" &
   serve_pids+=($!)
-  for _ in $(seq 200); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-    sleep 0.05
-  done
+  wait_port "$port"
   printf -v "port_$name" %s "$port"
 }
 start_serve rsa host-rsa

@@ -30,19 +30,9 @@ done
 command+="bash bench/serve.sh"
 
 SSHD=/usr/sbin/sshd
-for tool in "$SSHD" /usr/bin/ssh /usr/bin/ssh-keygen python3; do
-  command -v "$tool" >/dev/null || { echo "bench/serve.sh: $tool is missing (bash scripts/setup.sh)" >&2; exit 1; }
-done
-
-if [[ -n "${SERVE_BIN:-}" ]]; then
-  serve_bin=$SERVE_BIN
-else
-  echo "== build: sshgate-host (release)" >&2
-  cargo build --release -q -p sshgate-host --bin sshgate-host
-  target_dir=$(cargo metadata --format-version 1 --no-deps |
-    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
-  serve_bin="$target_dir/release/sshgate-host"
-fi
+source bench/lib.sh
+require_tools bench/serve.sh "$SSHD" /usr/bin/ssh /usr/bin/ssh-keygen python3
+serve_bin=$(sshgate_host_bin)
 
 tmp=$(mktemp -d)
 pids=()
@@ -60,18 +50,6 @@ ssh-keygen -q -t ed25519 -N '' -C bench -f "$tmp/id_ed25519"
 ssh-keygen -q -t ed25519 -N '' -f "$tmp/sshd_host_ed25519_key"
 cp "$tmp/id_ed25519.pub" "$tmp/authorized_keys"
 [[ -d /run/sshd ]] || mkdir -p -m 0755 /run/sshd
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-wait_port() {
-  for _ in $(seq 200); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.05
-  done
-  echo "nothing listens on 127.0.0.1:$1" >&2
-  return 1
-}
 
 # The servers. sshd runs as the current user's login, with its own host key and key file; bash
 # (root's shell) would source ~/.bashrc for ssh commands, which serve's `sh -c` does not:
