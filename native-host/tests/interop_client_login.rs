@@ -182,10 +182,9 @@ fn password_and_keyboard_interactive_logins_from_sshpass() {
     }
 }
 
-/// The sshd host key `name` (`ecdsa384`, ...) as a known_hosts line for 127.0.0.1 on `port`.
-fn known_line(dir: &TempDir, port: u16, name: &str) -> String {
-    let public = dir.join(format!("sshd-keys/ssh_host_{name}_key.pub"));
-    let public = std::fs::read_to_string(&public).unwrap();
+/// The public key in the `.pub` file `public` as a known_hosts line for 127.0.0.1 on `port`.
+fn known_line(public: &std::path::Path, port: u16) -> String {
+    let public = std::fs::read_to_string(public).unwrap();
     let mut fields = public.split_whitespace();
     let (ty, b64) = (fields.next().unwrap(), fields.next().unwrap());
     format!("[127.0.0.1]:{port} {ty} {b64}\n")
@@ -200,7 +199,8 @@ fn the_host_key_type_known_hosts_holds_is_asked_for_first() {
     let sshd = start_sshd(&dir);
     let key = client_key(&dir);
     let known = dir.join("known_hosts.strict");
-    std::fs::write(&known, known_line(&dir, sshd.port, "ecdsa384")).unwrap();
+    let sshd_key = dir.join("sshd-keys/ssh_host_ecdsa384_key.pub");
+    std::fs::write(&known, known_line(&sshd_key, sshd.port)).unwrap();
     let strict = |label: &str, extra: &[&str]| {
         let mut cmd = sshgate_client_command(&dir);
         cmd.args(["-o", "StrictHostKeyChecking=yes", "-o"])
@@ -211,6 +211,16 @@ fn the_host_key_type_known_hosts_holds_is_asked_for_first() {
             .arg("true")
             .stdin(Stdio::null());
         run(&dir, &mut cmd, label)
+    };
+    // Refused as OpenSSH refuses: exit status 255 and `says` on stderr.
+    let refused = |out: &RunOutput, says: &str| {
+        assert_eq!(
+            out.status.and_then(|s| s.code()),
+            Some(255),
+            "{}",
+            out.report(30)
+        );
+        assert!(out.stderr.contains(says), "{}", out.report(30));
     };
     let mark = sshd.log.mark();
     let out = strict("known-ecdsa384", &[]);
@@ -232,43 +242,16 @@ fn the_host_key_type_known_hosts_holds_is_asked_for_first() {
     // A different key of the known type under that name is a changed key: refused.
     let other = dir.join("other_ecdsa384");
     ssh_keygen("ecdsa", Some(384), &other);
-    let public = std::fs::read_to_string(other.with_extension("pub")).unwrap();
-    let b64 = public.split_whitespace().nth(1).unwrap();
-    std::fs::write(
-        &known,
-        format!("[127.0.0.1]:{} ecdsa-sha2-nistp384 {b64}\n", sshd.port),
-    )
-    .unwrap();
+    std::fs::write(&known, known_line(&other.with_extension("pub"), sshd.port)).unwrap();
     let out = strict("changed-ecdsa384", &[]);
-    assert_eq!(
-        out.status.and_then(|s| s.code()),
-        Some(255),
-        "{}",
-        out.report(30)
-    );
-    assert!(
-        out.stderr
-            .contains("REMOTE HOST IDENTIFICATION HAS CHANGED"),
-        "{}",
-        out.report(30)
-    );
+    refused(&out, "REMOTE HOST IDENTIFICATION HAS CHANGED");
 
     // HostKeyAlgorithms given: the user's order stands, and the ed25519 key is not known.
     let out = strict(
         "own-order",
         &["-o", "HostKeyAlgorithms=ssh-ed25519,ecdsa-sha2-nistp384"],
     );
-    assert_eq!(
-        out.status.and_then(|s| s.code()),
-        Some(255),
-        "{}",
-        out.report(30)
-    );
-    assert!(
-        out.stderr.contains("Host key verification failed"),
-        "{}",
-        out.report(30)
-    );
+    refused(&out, "Host key verification failed");
 }
 
 #[test]
