@@ -199,10 +199,15 @@ export class Connection {
    * changed one is a mismatch, not a new key of another type. `algorithms.hostKey` overrides.
    */
   knownTypes() {
-    let hk = this.options.hostKey;
-    if (typeof hk === 'string') hk = { knownHosts: hk, host: this.options.hostName, port: this.options.port };
+    const hk = this.hostKeyPolicy();
     if (!hk || typeof hk !== 'object' || typeof hk.knownHosts !== 'string' || !hk.host) return undefined;
     return knownHostKeyTypes(hk.knownHosts, hk.host, hk.port || 22);
+  }
+
+  /** The `hostKey` option, with known_hosts text given as a string made a policy object. */
+  hostKeyPolicy() {
+    const hk = this.options.hostKey;
+    return typeof hk === 'string' ? { knownHosts: hk, host: this.options.hostName, port: this.options.port } : hk;
   }
 
   /** Events: 'banner' (text), 'hostKey' (info), 'algorithms' (negotiated names), 'close' (reason). */
@@ -338,9 +343,8 @@ export class Connection {
    * not know goes to `verify` if there is one, else it is refused.
    */
   async verifyHostKey(info) {
-    let hk = this.options.hostKey;
+    const hk = this.hostKeyPolicy();
     if (typeof hk === 'function') return Boolean(await hk({ ...info, status: 'unknown' }));
-    if (typeof hk === 'string') hk = { knownHosts: hk, host: this.options.hostName, port: this.options.port };
     // RFC 6187: a chain to a trusted CA, issued for the name asked for, needs no question. A
     // refused one leaves the leaf key to known_hosts and `verify`, as OpenSSH-style clients do,
     // and without their yes it is refused with the certificate's reason.
