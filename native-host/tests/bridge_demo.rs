@@ -10,8 +10,6 @@ use bridge_support::*;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 use support::*;
 
 struct Demo {
@@ -20,48 +18,16 @@ struct Demo {
     _proc: ProcessGuard,
 }
 
-/// Starts the demo on a free port and reads its URL line.
+/// Starts the demo on a free port and reads the password from its URL line.
 fn start_demo(dir: &TempDir, data: &Path, run: u32) -> Demo {
-    let out_path = dir.join(format!("demo-{run}.out"));
-    let err_path = dir.join(format!("demo-{run}.err"));
-    let mut cmd = Command::new(sshgate_bin());
-    cmd.arg("demo")
-        .arg("--data-dir")
-        .arg(data)
-        .args(["--listen", "127.0.0.1:0"])
-        .current_dir(dir.path())
-        .stdin(Stdio::null())
-        .stdout(fs::File::create(&out_path).unwrap())
-        .stderr(fs::File::create(&err_path).unwrap());
-    let mut proc = ProcessGuard::spawn("sshgate-host demo", &mut cmd);
-    let deadline = Instant::now() + SERVER_START_TIMEOUT;
-    let line = loop {
-        let out = read_lossy(&out_path);
-        if let Some(l) = out
-            .lines()
-            .find(|l| l.starts_with("sshgate demo: open http://"))
-        {
-            break l.to_string();
-        }
-        if let Some(st) = proc.exited() {
-            panic!("demo exited ({st}):\n{}", tail(&read_lossy(&err_path), 30));
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no URL line:\n{}",
-            read_lossy(&err_path)
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let d = support::start_demo(dir, data, run, &[]).unwrap_or_else(|e| panic!("{e}"));
     // sshgate demo: open http://127.0.0.1:PORT/ — user lab, password XXXX
-    let rest = line
-        .strip_prefix("sshgate demo: open http://127.0.0.1:")
-        .expect(&line);
-    let (port, rest) = rest.split_once("/ — user lab, password ").expect(&line);
+    let line = &d.lines[0];
+    let (_, password) = line.split_once("/ — user lab, password ").expect(line);
     Demo {
-        port: port.parse().expect(&line),
-        password: rest.trim().to_string(),
-        _proc: proc,
+        port: d.port,
+        password: password.trim().to_string(),
+        _proc: d.proc,
     }
 }
 

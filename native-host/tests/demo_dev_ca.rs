@@ -17,8 +17,7 @@ use bridge_support::*;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 use support::*;
 
 const OPENSSL: &str = "/usr/bin/openssl";
@@ -61,50 +60,13 @@ fn parse_ca_line(line: &str) -> Printed {
 
 /// Starts the demo on a free port; waits for both lines (URL, then the CA's files).
 fn start_demo(dir: &TempDir, data: &Path, run: u32) -> Result<Demo, String> {
-    let out_path = dir.join(format!("demo-{run}.out"));
-    let err_path = dir.join(format!("demo-{run}.err"));
-    let mut cmd = Command::new(sshgate_bin());
-    cmd.arg("demo")
-        .arg("--data-dir")
-        .arg(data)
-        .args(["--listen", "127.0.0.1:0"])
-        .current_dir(dir.path())
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .stdout(fs::File::create(&out_path).unwrap())
-        .stderr(fs::File::create(&err_path).unwrap());
-    let mut proc = ProcessGuard::spawn("sshgate-host demo", &mut cmd);
-    let deadline = Instant::now() + SERVER_START_TIMEOUT;
-    loop {
-        let out = read_lossy(&out_path);
-        let url = out
-            .lines()
-            .find(|l| l.starts_with("sshgate demo: open http://"));
-        let ca = out.lines().find(|l| l.starts_with("sshgate demo: dev CA "));
-        if let (Some(url), Some(ca)) = (url, ca) {
-            let port = url
-                .strip_prefix("sshgate demo: open http://127.0.0.1:")
-                .and_then(|r| r.split_once('/'))
-                .and_then(|(p, _)| p.parse().ok())
-                .expect(url);
-            return Ok(Demo {
-                port,
-                ca_line: ca.to_string(),
-                stderr: LogFile::new(err_path),
-                proc,
-            });
-        }
-        if let Some(st) = proc.exited() {
-            return Err(format!("demo exited ({st}):\n{}", read_lossy(&err_path)));
-        }
-        if Instant::now() > deadline {
-            return Err(format!(
-                "no URL and CA lines:\n{out}\n{}",
-                read_lossy(&err_path)
-            ));
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let d = support::start_demo(dir, data, run, &["sshgate demo: dev CA "])?;
+    Ok(Demo {
+        port: d.port,
+        ca_line: d.lines[1].clone(),
+        stderr: d.stderr,
+        proc: d.proc,
+    })
 }
 
 fn mode(p: &Path) -> u32 {

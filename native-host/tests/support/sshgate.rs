@@ -223,3 +223,69 @@ pub fn run_sshgate_client(dir: &TempDir, port: u16, extra: &[String], label: &st
         .env("SSHPASS", INTEROP_PASSWORD);
     run_with_timeout(&mut cmd, dir, label, RUN_TIMEOUT)
 }
+
+/// A started `sshgate-host demo`: its port, the stdout lines waited for (the URL line first),
+/// its stderr and the process.
+pub struct DemoRun {
+    pub port: u16,
+    pub lines: Vec<String>,
+    pub stderr: LogFile,
+    pub proc: ProcessGuard,
+}
+
+/// Starts `sshgate-host demo --data-dir DATA --listen 127.0.0.1:0` in `dir` (`run` names its
+/// output files) with the default log level, and waits until stdout has the URL line
+/// (`sshgate demo: open http://127.0.0.1:PORT/ ...`) and a line starting with each of `more`.
+/// `Err` with its output if it exits or prints none of that in time.
+pub fn start_demo(
+    dir: &TempDir,
+    data: &std::path::Path,
+    run: u32,
+    more: &[&str],
+) -> Result<DemoRun, String> {
+    const URL: &str = "sshgate demo: open http://";
+    let out_path = dir.join(format!("demo-{run}.out"));
+    let err_path = dir.join(format!("demo-{run}.err"));
+    let mut cmd = Command::new(sshgate_bin());
+    cmd.arg("demo")
+        .arg("--data-dir")
+        .arg(data)
+        .args(["--listen", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(File::create(&out_path).unwrap())
+        .stderr(File::create(&err_path).unwrap());
+    let mut proc = ProcessGuard::spawn("sshgate-host demo", &mut cmd);
+    let deadline = std::time::Instant::now() + SERVER_START_TIMEOUT;
+    loop {
+        let out = read_lossy(&out_path);
+        let found: Option<Vec<String>> = std::iter::once(URL)
+            .chain(more.iter().copied())
+            .map(|p| out.lines().find(|l| l.starts_with(p)).map(str::to_string))
+            .collect();
+        if let Some(lines) = found {
+            let port = lines[0]
+                .strip_prefix("sshgate demo: open http://127.0.0.1:")
+                .and_then(|r| r.split_once('/'))
+                .and_then(|(p, _)| p.parse().ok())
+                .ok_or_else(|| format!("no port in {:?}", lines[0]))?;
+            return Ok(DemoRun {
+                port,
+                lines,
+                stderr: LogFile::new(err_path),
+                proc,
+            });
+        }
+        if let Some(st) = proc.exited() {
+            return Err(format!("demo exited ({st}):\n{}", read_lossy(&err_path)));
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(format!(
+                "no URL line (or no {more:?}):\n{out}\n{}",
+                read_lossy(&err_path)
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
