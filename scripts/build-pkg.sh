@@ -22,12 +22,13 @@ target_dir=$(cargo metadata --format-version 1 --no-deps |
   node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s).target_directory))')
 
 # The wasm-release profile (Cargo.toml): release with fat LTO and one codegen unit, for size
-# (WASM_PROFILE=release reuses the build that bench/check-wasm-imports.sh made).
+# (WASM_PROFILE=release for a quicker build). No default features: the package is a client only,
+# and without the `server` feature the server role's code is left out (src/role_gate.rs).
 # Wasm SIMD (every current browser, Node >= 16.4) lets LLVM vectorise the ciphers' software
 # backends: chacha20-poly1305 downloads go 1.7x faster and the module gets smaller.
 profile=${WASM_PROFILE:-wasm-release}
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:--C target-feature=+simd128}" \
-  cargo build --profile "$profile" --target wasm32-unknown-unknown -p sshgate --lib
+  cargo build --profile "$profile" --target wasm32-unknown-unknown -p sshgate --lib --no-default-features
 rm -rf pkg
 "$wasm_bindgen" --target web --out-dir pkg --out-name sshgate_wasm \
   "$target_dir/wasm32-unknown-unknown/$profile/sshgate.wasm"

@@ -17,6 +17,8 @@ cargo fmt --all -- --check
 step "lints"
 cargo clippy --workspace --all-targets --release -- -D warnings
 cargo clippy -p sshgate --lib --release --target wasm32-unknown-unknown -- -D warnings
+# The npm package's build: the engine without the server role (scripts/build-pkg.sh).
+cargo clippy -p sshgate --lib --release --target wasm32-unknown-unknown --no-default-features -- -D warnings
 
 step "wasm build: the engine must not import anything from env (no libc, no clock)"
 bash bench/check-wasm-imports.sh

@@ -20,13 +20,15 @@ mod channel_api;
 pub(crate) mod layer;
 
 use crate::channel::Channels;
-use crate::config::{ClientConfig, ServerConfig};
+use crate::config::ClientConfig;
 use crate::event::Event;
 use crate::msg::{Phase, reason};
 use crate::time::Instant;
 use crate::transport::{RoleConfig, Transport};
 use crate::userauth::UserAuth;
 use crate::{Error, Role};
+#[cfg(feature = "server")]
+use crate::{config::ServerConfig, role_gate::ServerRole};
 use std::sync::Arc;
 
 /// One SSH connection, client or server, sans-IO.
@@ -47,22 +49,25 @@ impl Connection {
         };
         Connection {
             transport: Transport::new(Role::Client, cfg.common.clone(), role_cfg, now, seed),
-            auth: UserAuth::new(Role::Client, Some(&cfg.auth), None, now),
+            auth: UserAuth::new_client(&cfg.auth),
             channels: Channels::new(Role::Client, &cfg.channels),
         }
     }
 
     /// A server connection. `seed` must come from a cryptographically secure source.
+    /// Needs the `server` feature (on by default; the npm package is built without it).
+    #[cfg(feature = "server")]
     #[must_use]
     pub fn server(cfg: Arc<ServerConfig>, now: Instant, seed: [u8; 32]) -> Self {
         let role_cfg = RoleConfig::Server {
             host_keys: cfg.host_keys.clone(),
             host_certificates: cfg.host_certificates.clone(),
             user_certificates: !cfg.auth.trustpoints.is_empty(),
+            gate: ServerRole::ON,
         };
         Connection {
             transport: Transport::new(Role::Server, cfg.common.clone(), role_cfg, now, seed),
-            auth: UserAuth::new(Role::Server, None, Some(&cfg.auth), now),
+            auth: UserAuth::new_server(&cfg.auth, now, ServerRole::ON),
             channels: Channels::new(Role::Server, &cfg.channels),
         }
     }

@@ -11,6 +11,7 @@ use crate::config::GexRange;
 use crate::event::{Event, HostKeyInfo};
 use crate::kex::{self, ClientEphemeral, DhGroup, ExchangeHashInput, GexParams, SharedSecret};
 use crate::msg::{self, Phase, reason};
+use crate::role_gate::ServerRole;
 use crate::wire::{Reader, Writer};
 use crate::{Error, Role};
 
@@ -29,10 +30,12 @@ enum Step {
     /// (`host_key`: the key's SSH blob, pinned for re-keys).
     ClientAwaitDecision { keys: NewKeys, host_key: Vec<u8> },
     /// Server, group exchange: waiting for GEX_REQUEST.
-    ServerAwaitGexRequest,
+    ServerAwaitGexRequest(ServerRole),
     /// Server: waiting for the client's public value.
     ServerAwaitInit {
         gex: Option<(GexRange, &'static DhGroup)>,
+        /// Never read: its presence is what makes the variant exist only in server builds.
+        _gate: ServerRole,
     },
     /// Our NEWKEYS is sent; waiting for the peer's.
     AwaitNewKeys { incoming: DirectionKeys },
@@ -83,10 +86,10 @@ impl KexRun {
                     },
                 }
             }
-            Step::ServerAwaitGexRequest => Phase::KexMethod {
+            Step::ServerAwaitGexRequest(_) => Phase::KexMethod {
                 expected: msg::KEX_DH_GEX_REQUEST,
             },
-            Step::ServerAwaitInit { gex } => Phase::KexMethod {
+            Step::ServerAwaitInit { gex, .. } => Phase::KexMethod {
                 expected: if gex.is_some() {
                     msg::KEX_DH_GEX_INIT
                 } else {
@@ -210,8 +213,11 @@ impl Transport {
                 self.seal(w.as_slice());
                 Step::ClientAwaitReply { eph, gex: None }
             }
-            (RoleConfig::Server { .. }, true) => Step::ServerAwaitGexRequest,
-            (RoleConfig::Server { .. }, false) => Step::ServerAwaitInit { gex: None },
+            (RoleConfig::Server { gate, .. }, true) => Step::ServerAwaitGexRequest(*gate),
+            (RoleConfig::Server { gate, .. }, false) => Step::ServerAwaitInit {
+                gex: None,
+                _gate: *gate,
+            },
         };
         self.kex.as_mut().expect("kex run").step = step;
         Ok(())
@@ -251,7 +257,7 @@ impl Transport {
                 r.finish()?;
                 self.client_finish(negotiated, eph, gex, &k_s, &f, &sig)
             }
-            (Step::ServerAwaitGexRequest, msg::KEX_DH_GEX_REQUEST) => {
+            (Step::ServerAwaitGexRequest(gate), msg::KEX_DH_GEX_REQUEST) => {
                 let range = GexRange {
                     min: r.u32("min")?,
                     n: r.u32("n")?,
@@ -264,10 +270,11 @@ impl Transport {
                 self.seal(w.as_slice());
                 self.set_step(Step::ServerAwaitInit {
                     gex: Some((range, group)),
+                    _gate: gate,
                 });
                 Ok(())
             }
-            (Step::ServerAwaitInit { gex }, msg::KEX_INIT_30 | msg::KEX_DH_GEX_INIT) => {
+            (Step::ServerAwaitInit { gex, .. }, msg::KEX_INIT_30 | msg::KEX_DH_GEX_INIT) => {
                 let e = kex::decode_public(negotiated.kex, &mut r)?.to_vec();
                 r.finish()?;
                 self.server_finish(negotiated, gex, &e)

@@ -20,6 +20,7 @@ use crate::event::Event;
 use crate::keys::PrivateKey;
 use crate::msg::Phase;
 use crate::pki::{CertifiedKey, Trustpoint};
+use crate::role_gate::ServerRole;
 use crate::time::Instant;
 use crate::{Error, Role};
 use cipher::{PacketOpener, PacketSealer};
@@ -42,6 +43,8 @@ pub(crate) enum RoleConfig {
         host_certificates: Vec<Arc<CertifiedKey>>,
         /// User authentication takes certificates: `server-sig-algs` lists `x509v3-*`.
         user_certificates: bool,
+        /// Only a build with the server role has this variant.
+        gate: ServerRole,
     },
 }
 

@@ -14,9 +14,9 @@ mod server;
 pub use events::{AuthEvent, AuthMethod, AuthVerdict, Prompt, Secret};
 
 use crate::Error;
-use crate::Role;
 use crate::connection::layer::{Ctx, Signal};
 use crate::pki::Trustpoint;
+use crate::role_gate::ServerRole;
 use crate::time::{Duration, Instant};
 use std::sync::Arc;
 
@@ -74,32 +74,23 @@ impl Default for ServerAuthConfig {
 /// The user-authentication layer of one connection.
 pub(crate) enum UserAuth {
     Client(client::Client),
-    Server(Box<server::Server>),
+    Server(Box<server::Server>, ServerRole),
 }
 
 impl UserAuth {
-    pub(crate) fn new(
-        role: Role,
-        client: Option<&ClientAuthConfig>,
-        server: Option<&ServerAuthConfig>,
-        now: Instant,
-    ) -> Self {
-        match role {
-            Role::Client => {
-                UserAuth::Client(client::Client::new(client.cloned().unwrap_or_default()))
-            }
-            Role::Server => UserAuth::Server(Box::new(server::Server::new(
-                server.cloned().unwrap_or_default(),
-                now,
-            ))),
-        }
+    pub(crate) fn new_client(cfg: &ClientAuthConfig) -> Self {
+        UserAuth::Client(client::Client::new(cfg.clone()))
+    }
+
+    pub(crate) fn new_server(cfg: &ServerAuthConfig, now: Instant, gate: ServerRole) -> Self {
+        UserAuth::Server(Box::new(server::Server::new(cfg.clone(), now)), gate)
     }
 
     /// Handles a message numbered 50..=79 (already admitted by the phase table).
     pub(crate) fn handle(&mut self, ctx: &mut Ctx<'_>, payload: &[u8]) -> Result<Signal, Error> {
         match self {
             UserAuth::Client(c) => c.handle(ctx, payload),
-            UserAuth::Server(s) => s.handle(ctx, payload),
+            UserAuth::Server(s, _) => s.handle(ctx, payload),
         }
     }
 
@@ -107,7 +98,7 @@ impl UserAuth {
     pub(crate) fn poll_timeout(&self) -> Option<Instant> {
         match self {
             UserAuth::Client(_) => None,
-            UserAuth::Server(s) => s.poll_timeout(),
+            UserAuth::Server(s, _) => s.poll_timeout(),
         }
     }
 
@@ -115,20 +106,20 @@ impl UserAuth {
     pub(crate) fn handle_timeout(&mut self, ctx: &mut Ctx<'_>) -> Result<Signal, Error> {
         match self {
             UserAuth::Client(_) => Ok(Signal::default()),
-            UserAuth::Server(s) => s.handle_timeout(ctx),
+            UserAuth::Server(s, _) => s.handle_timeout(ctx),
         }
     }
 
     pub(crate) fn client(&mut self) -> Result<&mut client::Client, Error> {
         match self {
             UserAuth::Client(c) => Ok(c),
-            UserAuth::Server(_) => Err(misuse("a client call on a server connection")),
+            UserAuth::Server(_, _) => Err(misuse("a client call on a server connection")),
         }
     }
 
     pub(crate) fn server(&mut self) -> Result<&mut server::Server, Error> {
         match self {
-            UserAuth::Server(s) => Ok(s),
+            UserAuth::Server(s, _) => Ok(s),
             UserAuth::Client(_) => Err(misuse("a server call on a client connection")),
         }
     }
@@ -136,7 +127,7 @@ impl UserAuth {
     /// Server: failed attempts so far (for per-source statistics kept by the driver).
     pub(crate) fn failures(&self) -> u32 {
         match self {
-            UserAuth::Server(s) => s.policy.failures,
+            UserAuth::Server(s, _) => s.policy.failures,
             UserAuth::Client(_) => 0,
         }
     }
