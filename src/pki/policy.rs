@@ -64,6 +64,24 @@ pub enum Revocation {
     OcspThenCrl,
 }
 
+impl Revocation {
+    /// The names of [`Revocation::from_name`], in IOS `revocation-check` order.
+    pub const NAMES: &'static str = "none, crl, ocsp, ocsp-crl";
+
+    /// The mode an IOS `revocation-check` setting names (`none`, `crl`, `ocsp`, `ocsp-crl`), as
+    /// serve's config and the npm package's `revocation` option spell it.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "none" => Revocation::None,
+            "crl" => Revocation::Crl,
+            "ocsp" => Revocation::Ocsp,
+            "ocsp-crl" => Revocation::OcspThenCrl,
+            _ => return None,
+        })
+    }
+}
+
 /// Validation policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {

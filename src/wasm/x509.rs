@@ -160,15 +160,13 @@ pub(crate) fn trusted_cas(
     }
     t.policy.revocation = match revocation {
         None if crls.is_empty() => Revocation::None,
-        None | Some("crl") => Revocation::Crl,
-        Some("none") => Revocation::None,
-        Some("ocsp") => Revocation::Ocsp,
-        Some("ocsp-crl") => Revocation::OcspThenCrl,
-        Some(other) => {
-            return Err(JsError::new(&format!(
-                "revocation: {other:?} is not one of none, crl, ocsp, ocsp-crl"
-            )));
-        }
+        None => Revocation::Crl,
+        Some(name) => Revocation::from_name(name).ok_or_else(|| {
+            JsError::new(&format!(
+                "revocation: {name:?} is not one of {}",
+                Revocation::NAMES
+            ))
+        })?,
     };
     t.policy.revocation_soft_fail = soft_fail;
     Ok(Arc::new(t))

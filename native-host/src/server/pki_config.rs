@@ -30,8 +30,8 @@ pub struct TrustpointSection {
     #[serde(default)]
     pub ca_certificates: Vec<PathBuf>,
     /// IOS `revocation-check`: `none` (default), `crl`, `ocsp`, `ocsp-crl`.
-    #[serde(default)]
-    pub revocation: RevocationMode,
+    #[serde(default, deserialize_with = "revocation_mode")]
+    pub revocation: Revocation,
     /// CRL files (PEM or DER) for `crl` / `ocsp-crl`.
     #[serde(default)]
     pub crls: Vec<PathBuf>,
@@ -62,19 +62,15 @@ pub struct TrustpointSection {
     pub ocsp_response: Option<PathBuf>,
 }
 
-/// IOS `revocation-check` values.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RevocationMode {
-    /// `revocation-check none`.
-    #[default]
-    None,
-    /// `revocation-check crl`: the trustpoint's CRL files.
-    Crl,
-    /// `revocation-check ocsp`: a stapled OCSP response.
-    Ocsp,
-    /// `revocation-check ocsp crl`: OCSP where stapled, else the CRLs.
-    OcspCrl,
+/// `revocation = "..."`, by the engine's names for the IOS `revocation-check` modes.
+fn revocation_mode<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Revocation, D::Error> {
+    let name = String::deserialize(d)?;
+    Revocation::from_name(&name).ok_or_else(|| {
+        serde::de::Error::custom(format!(
+            "revocation {name:?} is not one of {}",
+            Revocation::NAMES
+        ))
+    })
 }
 
 /// IOS `authorization username subjectname {commonname | email | ...}`.
@@ -187,9 +183,7 @@ pub fn check(
         {
             bail!("{who}: subject_pattern {p:?}: expected type=value terms, comma-separated");
         }
-        if matches!(t.revocation, RevocationMode::Crl | RevocationMode::OcspCrl)
-            && t.crls.is_empty()
-        {
+        if matches!(t.revocation, Revocation::Crl | Revocation::OcspThenCrl) && t.crls.is_empty() {
             bail!("{who}: revocation = crl needs crls = [...]");
         }
         if t.key.is_some() != t.certificate_chain.is_some() {
@@ -239,12 +233,7 @@ fn trustpoint(t: &TrustpointSection) -> anyhow::Result<Trustpoint> {
         tp.add_crls(&read(p)?)
             .map_err(|e| anyhow!("{}: {e}", who(p)))?;
     }
-    tp.policy.revocation = match t.revocation {
-        RevocationMode::None => Revocation::None,
-        RevocationMode::Crl => Revocation::Crl,
-        RevocationMode::Ocsp => Revocation::Ocsp,
-        RevocationMode::OcspCrl => Revocation::OcspThenCrl,
-    };
+    tp.policy.revocation = t.revocation;
     tp.policy.revocation_soft_fail = t.revocation_soft_fail;
     tp.policy.eku.allow_tls = t.allow_tls_purposes;
     tp.policy.allow_sha1 = t.allow_sha1;

@@ -41,7 +41,7 @@ fn a_full_certificate_profile_parses() {
     let f = parse(FULL).unwrap();
     let t = &f.trustpoints[1];
     assert_eq!(t.name, "corp-ca");
-    assert_eq!(t.revocation, RevocationMode::OcspCrl);
+    assert_eq!(t.revocation, Revocation::OcspThenCrl);
     assert_eq!(t.username, UsernameMap::EmailLocal);
     assert!(t.revocation_soft_fail && t.allow_tls_purposes && !t.allow_sha1);
     let p = f.certificate_profile.as_ref().unwrap();
@@ -52,7 +52,7 @@ fn a_full_certificate_profile_parses() {
     );
     assert!(f.users[0].certificate);
     // Defaults: IOS `revocation-check none`, `authorization username subjectname commonname`.
-    assert_eq!(f.trustpoints[0].revocation, RevocationMode::None);
+    assert_eq!(f.trustpoints[0].revocation, Revocation::None);
     assert_eq!(f.trustpoints[0].username, UsernameMap::Commonname);
 }
 
@@ -98,7 +98,7 @@ fn references_and_fields_are_checked() {
         ),
         (
             "[[trustpoints]]\nname = \"a\"\nrevocation = \"sometimes\"\n",
-            "unknown variant",
+            "revocation \"sometimes\" is not one of none, crl, ocsp, ocsp-crl",
         ),
     ];
     for (body, want) in cases {
