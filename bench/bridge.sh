@@ -2,7 +2,8 @@
 # Bridge overhead, in one run on loopback (see bench/README.md, "Bridge"):
 #   1. round-trip latency of a 1-byte echo: direct TCP, through `sshgate-host bridge`, and
 #      through Debian's websockify doing the same job;
-#   2. throughput, both directions: direct TCP, bridge, websockify (goal: bridge >= 2x websockify);
+#   2. throughput, both directions: direct TCP, bridge, websockify (goal: bridge >= 2x websockify),
+#      and each relay's own CPU time per GB relayed;
 #   3. 1,000 concurrent idle bridged sessions: the bridge's resident memory growth (goal <= 100 MB).
 # Prints the tables and writes them to bench/results/bridge.md. Knobs: BENCH_MIB (default 256),
 # BENCH_RUNS (best of, default 3), LAT_N (round trips, default 2000), IDLE_SESSIONS (1000).
@@ -55,7 +56,8 @@ ws_echo_port=$(free_port); ws_bulk_port=$(free_port)
 "$WEBSOCKIFY" "127.0.0.1:$ws_echo_port" "127.0.0.1:$echo_port" >"$work/wsf1.log" 2>&1 &
 pids+=($!)
 "$WEBSOCKIFY" "127.0.0.1:$ws_bulk_port" "127.0.0.1:$bulk_port" >"$work/wsf2.log" 2>&1 &
-pids+=($!)
+wsf_bulk_pid=$!
+pids+=($wsf_bulk_pid)
 wait_port "$bridge_port"; wait_port "$ws_echo_port"; wait_port "$ws_bulk_port"
 
 declare -A lat
@@ -77,16 +79,30 @@ best() { # best MB/s of $RUNS runs of: bridge_load throughput ARGS...
     done
     echo "$b"
 }
-declare -A thr
+# CPU ticks (user + system) of a process and of the children it has reaped: websockify forks one
+# child per connection and reaps it when the connection ends; the bridge's threads count in its own.
+# Prints "USER SYSTEM" ticks.
+cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $14, $13 + $15 }'; }
+# "TOTAL (USER user)": seconds of the relay's CPU per GB (10^9 bytes) relayed, from the tick
+# counts before ($1 $2) and after ($3 $4) RUNS x MIB.
+cpu_per_gb() {
+    python3 -c "gb = $RUNS * $MIB * 1048576 / 1e9 * $(getconf CLK_TCK)
+print(f'{($3 - $1 + $4 - $2) / gb:.2f} ({($3 - $1) / gb:.2f} user)')"
+}
+declare -A thr cpu
 for dir in down up; do
     for which in tcp bridge websockify; do
+        relay=
         case $which in
             tcp) a=(--tcp "127.0.0.1:$bulk_port") ;;
-            bridge) a=(--ws "ws://127.0.0.1:$bridge_port/ssh/bulk") ;;
-            websockify) a=(--ws "ws://127.0.0.1:$ws_bulk_port/") ;;
+            bridge) a=(--ws "ws://127.0.0.1:$bridge_port/ssh/bulk"); relay=$bridge_pid ;;
+            websockify) a=(--ws "ws://127.0.0.1:$ws_bulk_port/"); relay=$wsf_bulk_pid ;;
         esac
         echo "[bridge bench] throughput $dir: $which" >&2
+        [ -n "$relay" ] && t0=$(cpu_ticks "$relay")
         thr[$which-$dir]=$(best "${a[@]}" --dir "$dir")
+        # websockify reaps its last child a moment after the connection closes.
+        [ -n "$relay" ] && sleep 0.5 && cpu[$which-$dir]=$(cpu_per_gb $t0 $(cpu_ticks "$relay"))
     done
 done
 
@@ -120,6 +136,14 @@ Bridge median latency vs websockify: $(ratio "$(med bridge)" "$(med websockify)"
 |---|---:|---:|---:|---:|
 | down | ${thr[tcp-down]} | ${thr[bridge-down]} | ${thr[websockify-down]} | $(ratio "${thr[bridge-down]}" "${thr[websockify-down]}") |
 | up | ${thr[tcp-up]} | ${thr[bridge-up]} | ${thr[websockify-up]} | $(ratio "${thr[bridge-up]}" "${thr[websockify-up]}") |
+
+**Relay CPU** (user + system seconds of the relay process per GB relayed, over all $RUNS runs, with
+the user part in brackets; system time includes the loopback delivery its sends trigger):
+
+| direction | bridge | websockify | websockify / bridge |
+|---|---:|---:|---:|
+| down | ${cpu[bridge-down]} | ${cpu[websockify-down]} | $(ratio "${cpu[websockify-down]%% *}" "${cpu[bridge-down]%% *}") |
+| up | ${cpu[bridge-up]} | ${cpu[websockify-up]} | $(ratio "${cpu[websockify-up]%% *}" "${cpu[bridge-up]%% *}") |
 
 **Idle sessions**: $(echo "$idle" | field sessions) bridged sessions open at once (each echoed one byte, so
 every target connection exists): bridge RSS $(echo "$idle" | field rss_before_kib) KiB before,
