@@ -12,6 +12,12 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     rustup target add wasm32-unknown-unknown
 fi
 
+# The npm package's release build recompiles the standard library for size (scripts/build-pkg.sh).
+if [[ ! -d "$(rustc --print sysroot)/lib/rustlib/src/rust/library" ]]; then
+    say "adding the rust-src component"
+    rustup component add rust-src
+fi
+
 # wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly.
 wb_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, "", $0); print; exit }' Cargo.lock)
 if [ -n "$wb_version" ]; then
