@@ -3,9 +3,9 @@
 # (an ES module for browsers; js/index.js loads it in Node with initSync), wasm-opt from npm's
 # binaryen with debug info and names stripped, and the JavaScript API and types from js/.
 # From the repository root: bash scripts/build-pkg.sh          (release: wasm-opt, required)
-#                           bash scripts/build-pkg.sh --dev    (no wasm-opt, quicker)
-# Needs the wasm32-unknown-unknown target and wasm-bindgen-cli (scripts/setup.sh installs them)
-# and `npm ci` for binaryen (npm run build does that).
+#                           bash scripts/build-pkg.sh --dev    (no wasm-opt, prebuilt std: quicker)
+# Needs the wasm32-unknown-unknown target, the rust-src component (release) and wasm-bindgen-cli
+# (scripts/setup.sh installs them), and `npm ci` for binaryen (npm run build does that).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

@@ -1,6 +1,7 @@
 //! One complete key exchange between a client and a server `Connection` in memory, driven the way
 //! `tests/common/mod.rs` drives its pair: transmit both ways, drain events, trust the host key.
 
+use crate::pair::exchange;
 use sshgate::crypto::EngineRng;
 use sshgate::kex::KexAlg;
 use sshgate::keys::{HostKeyAlg, KeyKind, PrivateKey};
@@ -81,21 +82,9 @@ pub fn kex_once_gex(kex: &str, host_key_alg: &str, gex_n: u32) -> bool {
 fn drive(c: &mut Connection, s: &mut Connection, now: Instant) -> bool {
     let mut buf = Vec::new();
     for _ in 0..100_000 {
-        let mut progressed = false;
-        buf.clear();
-        if c.poll_transmit(&mut buf) {
-            progressed = true;
-            if s.handle_input(&buf, now).is_err() {
-                return false;
-            }
-        }
-        buf.clear();
-        if s.poll_transmit(&mut buf) {
-            progressed = true;
-            if c.handle_input(&buf, now).is_err() {
-                return false;
-            }
-        }
+        let Ok(mut progressed) = exchange(c, s, now, &mut buf) else {
+            return false;
+        };
         while let Some(ev) = c.poll_event() {
             progressed = true;
             match ev {

@@ -10,6 +10,7 @@
 mod engine;
 mod kex;
 mod login;
+mod pair;
 mod raw;
 
 pub use engine::seal_open_engine;

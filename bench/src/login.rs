@@ -5,6 +5,7 @@
 //! with `tests/x509/make-pki.sh`) and the wasm runner (which reads the same files) time the same
 //! work; nothing here reads a file or a clock.
 
+use crate::pair::exchange;
 use sshgate::crypto::EngineRng;
 use sshgate::kex::KexAlg;
 use sshgate::keys::{HostKeyAlg, KeyKind, PrivateKey};
@@ -116,21 +117,9 @@ impl Login {
         let mut done = (false, false);
         let mut buf = Vec::new();
         for _ in 0..10_000 {
-            let mut progressed = false;
-            buf.clear();
-            if c.poll_transmit(&mut buf) {
-                progressed = true;
-                if s.handle_input(&buf, now).is_err() {
-                    return false;
-                }
-            }
-            buf.clear();
-            if s.poll_transmit(&mut buf) {
-                progressed = true;
-                if c.handle_input(&buf, now).is_err() {
-                    return false;
-                }
-            }
+            let Ok(mut progressed) = exchange(&mut c, &mut s, now, &mut buf) else {
+                return false;
+            };
             while let Some(ev) = c.poll_event() {
                 progressed = true;
                 let ok = match ev {

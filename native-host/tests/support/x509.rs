@@ -6,7 +6,6 @@ use std::fmt::Write as _;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use super::asyncssh::AsyncsshServer;
@@ -16,41 +15,10 @@ use super::sshgate::{SshgateServer, start_sshgate_with_config, toml_list, toml_s
 use super::tempdir::TempDir;
 use super::tools::python;
 
-const SCRIPT: &str = include_str!("../../../tests/x509/make-pki.sh");
-
-/// The PKI's directory, built on first use (the `openssl` CLI is required: no skipping).
-pub fn pki_dir() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        // The engine's tests/common/pki.rs names the directory the same way.
-        let mut h = 0xcbf2_9ce4_8422_2325_u64;
-        for b in SCRIPT.bytes() {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-        let dir = std::env::temp_dir().join(format!("sshgate-x509-pki-{h:016x}"));
-        if dir.join("READY").exists() {
-            return dir;
-        }
-        let tmp = dir.with_extension(format!("{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&tmp);
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/x509/make-pki.sh");
-        let out = Command::new("bash")
-            .arg(&script)
-            .arg(&tmp)
-            .output()
-            .expect("running bash for make-pki.sh");
-        assert!(
-            out.status.success() && tmp.join("READY").exists(),
-            "make-pki.sh failed (it needs the openssl CLI):\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        if std::fs::rename(&tmp, &dir).is_err() {
-            let _ = std::fs::remove_dir_all(&tmp);
-        }
-        assert!(dir.join("READY").exists(), "no PKI at {}", dir.display());
-        dir
-    })
-}
+// The same cached directory the engine's tests use.
+#[path = "../../../tests/x509/pki_cache.rs"]
+mod pki_cache;
+pub use pki_cache::pki_dir;
 
 /// The path of a PKI file, as text for configs and command lines.
 pub fn pki(name: &str) -> String {
