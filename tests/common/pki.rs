@@ -3,14 +3,22 @@
 
 use sshgate::keys::PrivateKey;
 use sshgate::pki::{Certificate, CertifiedKey, Trustpoint, load_certificates};
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 /// 2030-01-01T00:00:00Z: inside every "good" certificate's 2020..2099 validity.
 pub const NOW: u64 = 1_893_456_000;
 
 #[path = "../x509/pki_cache.rs"]
 mod pki_cache;
-pub use pki_cache::pki_dir as dir;
+
+/// The PKI's directory, built on first use.
+pub fn dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        pki_cache::build_once("sshgate-x509-pki", include_str!("../x509/make-pki.sh"))
+    })
+}
 
 /// A file of the PKI.
 pub fn file(name: &str) -> Vec<u8> {

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use super::asyncssh::AsyncsshServer;
@@ -15,10 +16,19 @@ use super::sshgate::{SshgateServer, start_sshgate_with_config, toml_list, toml_s
 use super::tempdir::TempDir;
 use super::tools::python;
 
-// The same cached directory the engine's tests use.
 #[path = "../../../tests/x509/pki_cache.rs"]
 mod pki_cache;
-pub use pki_cache::pki_dir;
+
+/// The PKI's directory, built on first use: the same cached directory the engine's tests use.
+pub fn pki_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        pki_cache::build_once(
+            "sshgate-x509-pki",
+            include_str!("../../../tests/x509/make-pki.sh"),
+        )
+    })
+}
 
 /// The path of a PKI file, as text for configs and command lines.
 pub fn pki(name: &str) -> String {
