@@ -1,8 +1,9 @@
 //! Builds a test PKI with a `make-pki.sh` and the `openssl` CLI once per version of the script,
 //! cached under the temp directory by the script's hash (generation takes seconds). Shared through
 //! `#[path]` by the engine's unit tests (`src/pki/tests/`, their own validation-case PKI) and the
-//! engine's and the native host's integration tests (`tests/x509/make-pki.sh`, the same cached
-//! directory for both crates). Without the CLI the tests fail: they never skip.
+//! engine's and the native host's integration tests and the bench's login runner
+//! (`tests/x509/make-pki.sh`, one cached directory for all three crates). Without the CLI the
+//! tests fail: they never skip.
 
 use std::path::PathBuf;
 use std::process::Command;

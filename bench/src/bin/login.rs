@@ -12,32 +12,19 @@ use sshgate_bench::{CertFiles, Login};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-const SCRIPT: &str = include_str!("../../../tests/x509/make-pki.sh");
+#[path = "../../../tests/x509/pki_cache.rs"]
+mod pki_cache;
 
-/// The PKI directory: `X509_PKI`, or the cached output of make-pki.sh (needs the openssl CLI).
+/// The PKI directory: `X509_PKI`, or the tests' cached output of make-pki.sh (needs the openssl
+/// CLI; the same directory the tests use).
 fn pki_dir() -> PathBuf {
     if let Ok(d) = std::env::var("X509_PKI") {
         return PathBuf::from(d);
     }
-    let mut h = 0xcbf2_9ce4_8422_2325_u64;
-    for b in SCRIPT.bytes() {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-    }
-    let dir = std::env::temp_dir().join(format!("sshgate-x509-pki-{h:016x}"));
-    if !dir.join("READY").exists() {
-        let tmp = dir.with_extension(format!("{}", std::process::id()));
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/x509/make-pki.sh");
-        let ok = std::process::Command::new("bash")
-            .arg(script)
-            .arg(&tmp)
-            .status()
-            .is_ok_and(|s| s.success());
-        if !ok || std::fs::rename(&tmp, &dir).is_err() && !dir.join("READY").exists() {
-            eprintln!("make-pki.sh failed (it needs the openssl CLI)");
-            std::process::exit(1);
-        }
-    }
-    dir
+    pki_cache::build_once(
+        "sshgate-x509-pki",
+        include_str!("../../../tests/x509/make-pki.sh"),
+    )
 }
 
 fn read(dir: &Path, name: &str) -> String {
