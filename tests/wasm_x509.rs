@@ -307,6 +307,20 @@ fn credentials_and_options_that_do_not_load_throw_coded_errors() {
         .map(|e| get_str(&e, "message"))
         .expect("refused");
     assert!(msg.contains("trustedCAs[0]"), "{msg}");
+    let bad_mode = Engine::client(
+        js_sys::JSON::parse(r#"{ "trustedCAs": [], "revocation": "sometimes" }"#).unwrap(),
+        &[1; 32],
+        0.0,
+    );
+    let msg = bad_mode
+        .err()
+        .map(JsValue::from)
+        .map(|e| get_str(&e, "message"))
+        .expect("refused");
+    assert!(
+        msg.contains(r#""sometimes" is not one of none, crl, ocsp, ocsp-crl"#),
+        "{msg}"
+    );
     // The login name a server would map the certificate to (IOS subjectname commonname).
     let id = Identity::from_certificate(
         &load_certificates(fixture!("user_ed25519.chain.pem").as_bytes()).unwrap()[0],

@@ -65,20 +65,28 @@ pub enum Revocation {
 }
 
 impl Revocation {
-    /// The names of [`Revocation::from_name`], in IOS `revocation-check` order.
-    pub const NAMES: &'static str = "none, crl, ocsp, ocsp-crl";
+    /// Each mode by the name of its IOS `revocation-check` setting, as serve's config and the npm
+    /// package's `revocation` option spell it.
+    const BY_NAME: [(&'static str, Revocation); 4] = [
+        ("none", Revocation::None),
+        ("crl", Revocation::Crl),
+        ("ocsp", Revocation::Ocsp),
+        ("ocsp-crl", Revocation::OcspThenCrl),
+    ];
 
-    /// The mode an IOS `revocation-check` setting names (`none`, `crl`, `ocsp`, `ocsp-crl`), as
-    /// serve's config and the npm package's `revocation` option spell it.
+    /// The mode `name` names (`none`, `crl`, `ocsp`, `ocsp-crl`).
     #[must_use]
     pub fn from_name(name: &str) -> Option<Self> {
-        Some(match name {
-            "none" => Revocation::None,
-            "crl" => Revocation::Crl,
-            "ocsp" => Revocation::Ocsp,
-            "ocsp-crl" => Revocation::OcspThenCrl,
-            _ => return None,
-        })
+        Self::BY_NAME
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|&(_, mode)| mode)
+    }
+
+    /// The names [`Revocation::from_name`] takes, comma-separated, for error messages.
+    #[must_use]
+    pub fn names() -> String {
+        Self::BY_NAME.map(|(n, _)| n).join(", ")
     }
 }
 

@@ -164,7 +164,7 @@ pub(crate) fn trusted_cas(
         Some(name) => Revocation::from_name(name).ok_or_else(|| {
             JsError::new(&format!(
                 "revocation: {name:?} is not one of {}",
-                Revocation::NAMES
+                Revocation::names()
             ))
         })?,
     };

@@ -68,7 +68,7 @@ fn revocation_mode<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Revocation,
     Revocation::from_name(&name).ok_or_else(|| {
         serde::de::Error::custom(format!(
             "revocation {name:?} is not one of {}",
-            Revocation::NAMES
+            Revocation::names()
         ))
     })
 }
