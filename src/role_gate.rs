@@ -4,7 +4,7 @@
 //! so the server's key exchange and user authentication would be linked into every page that
 //! loads it. Server-only state carries a [`ServerRole`]; built without the feature, that type
 //! has no values, the variants holding it can never exist, and the compiler drops their
-//! branches (9.6 KB of the gzipped `.wasm`, bench/README.md). [`crate::Connection::server`] is
+//! branches (8.9 KB of the gzipped `.wasm`, bench/README.md). [`crate::Connection::server`] is
 //! the one place a value is made.
 
 /// Proof that this build plays the server role. Copied from the connection's server config
