@@ -8,7 +8,6 @@ mod support;
 
 use bridge_support::*;
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use support::*;
 
@@ -29,14 +28,6 @@ fn start_demo(dir: &TempDir, data: &Path, run: u32) -> Demo {
         password: password.trim().to_string(),
         _proc: d.proc,
     }
-}
-
-fn mode(p: &Path) -> u32 {
-    fs::metadata(p)
-        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-        .permissions()
-        .mode()
-        & 0o777
 }
 
 fn login(dir: &TempDir, demo: &Demo) -> RunOutput {
@@ -63,7 +54,7 @@ fn demo_first_start_and_restart() {
     let demo = start_demo(&dir, &data, 0);
     assert_eq!(demo.password.len(), 16, "{}", demo.password);
 
-    assert_eq!(mode(&data), 0o700);
+    assert_eq!(file_mode(&data), 0o700);
     for f in [
         "lab-password",
         "device.toml",
@@ -73,7 +64,7 @@ fn demo_first_start_and_restart() {
         "ca/router1-key.pem",
         "ca/user-key.pem",
     ] {
-        assert_eq!(mode(&data.join(f)), 0o600, "{f}");
+        assert_eq!(file_mode(&data.join(f)), 0o600, "{f}");
     }
     let stored = fs::read_to_string(data.join("lab-password")).unwrap();
     assert_eq!(stored.trim(), demo.password);

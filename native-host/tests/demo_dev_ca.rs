@@ -15,7 +15,6 @@ mod support;
 
 use bridge_support::*;
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use support::*;
@@ -67,14 +66,6 @@ fn start_demo(dir: &TempDir, data: &Path, run: u32) -> Result<Demo, String> {
         stderr: d.stderr,
         proc: d.proc,
     })
-}
-
-fn mode(p: &Path) -> u32 {
-    fs::metadata(p)
-        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-        .permissions()
-        .mode()
-        & 0o777
 }
 
 fn openssl(dir: &TempDir, args: &[&str], label: &str) -> RunOutput {
@@ -153,7 +144,7 @@ fn demo_dev_ca_certificate_login_and_restart() {
     assert_eq!(p.p12, ca_dir.join("user.p12"));
     assert_eq!(p.passphrase.len(), 16, "{}", demo.ca_line);
     assert_eq!(p.fingerprint.len(), 64, "{}", demo.ca_line);
-    assert_eq!(mode(&ca_dir), 0o700);
+    assert_eq!(file_mode(&ca_dir), 0o700);
     for f in [
         "ca-key.pem",
         "router1-key.pem",
@@ -161,7 +152,7 @@ fn demo_dev_ca_certificate_login_and_restart() {
         "user.p12",
         "user.p12-passphrase",
     ] {
-        assert_eq!(mode(&ca_dir.join(f)), 0o600, "{f}");
+        assert_eq!(file_mode(&ca_dir.join(f)), 0o600, "{f}");
     }
 
     // OpenSSL, an independent reader, on the files as written.

@@ -44,3 +44,13 @@ impl Drop for TempDir {
         }
     }
 }
+
+/// The permission bits of `p` (what the demo writes secrets with: 0600 files, 0700 directories).
+pub fn file_mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    fs::metadata(p)
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
