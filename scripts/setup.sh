@@ -28,6 +28,14 @@ if [ -n "$wb_version" ]; then
     fi
 fi
 
+# cargo-deny checks licences, sources and advisories in the test run's lint stage.
+if ! cargo deny --version >/dev/null 2>&1; then
+    say "installing cargo-deny (a few minutes, once per machine)"
+    cargo install cargo-deny
+fi
+# cargo-deny runs offline: every crate in Cargo.lock, for every platform, must be on disk.
+cargo fetch --quiet
+
 # --- Debian packages the interop tests run ---------------------------------------------------
 # (openssl makes test certificates and streams; websockify is bench/bridge.sh's baseline;
 # procps gives bench/serve.sh its process figures; chromium and its driver run the wasm binding

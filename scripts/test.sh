@@ -20,6 +20,17 @@ cargo clippy -p sshgate --lib --release --target wasm32-unknown-unknown -- -D wa
 # The npm package's build: the engine without the server role (scripts/build-pkg.sh).
 cargo clippy -p sshgate --lib --release --target wasm32-unknown-unknown --no-default-features -- -D warnings
 
+step "dependencies: licences, bans, sources and advisories (cargo-deny, deny.toml)"
+# Offline: the crates are already fetched, and this machine reaches no advisory database online.
+# Advisories are checked against the copy in ~/.cargo/advisory-dbs when one is there.
+if compgen -G "$HOME/.cargo/advisory-dbs/advisory-db-*" >/dev/null; then
+    cargo deny --offline --workspace check
+else
+    echo "cargo-deny: no copy of the RustSec advisory database in ~/.cargo/advisory-dbs;" \
+        "checking licences, bans and sources only (run 'cargo deny fetch' where GitHub is reachable)"
+    cargo deny --offline --workspace check bans licenses sources
+fi
+
 step "wasm build: the engine must not import anything from env (no libc, no clock)"
 bash bench/check-wasm-imports.sh
 
