@@ -95,6 +95,9 @@ fn bridge_refuses_a_rebound_host_before_any_target_connection() {
             .unwrap();
         }
     });
+    // Each dials the target on its first message; on a busy machine that may take a moment.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while probe.connections() < 2 && std::time::Instant::now() < deadline {}
     assert_eq!(probe.connections(), 2, "{}", bridge.report());
     let (status, page) = http_get_as(port, &format!("localhost:{port}"), "/metrics", &[]);
     assert_eq!(status, 200, "{page}");
@@ -274,7 +277,8 @@ fn off_loopback_without_a_token_needs_insecure_no_auth() {
             |st| format!("bridge exited ({st}):\n{}", log.all()),
             || format!("bridge did not listen:\n{}", log.all()),
         )?;
-        let text = log.all();
+        // Logged just after the bind: the port may answer a moment before the line is written.
+        let text = log.wait_since(0, LOG_SETTLE_TIMEOUT, |t| t.contains("INSECURE"));
         let warning = text
             .lines()
             .find(|l| l.contains("WARN") && l.contains("INSECURE"))
