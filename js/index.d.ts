@@ -11,6 +11,15 @@ export { Engine, CertificateCredential, checkKnownHosts, knownHostKeyTypes, know
  * ask for a passphrase (KEY_PASSPHRASE) or show `info` before connecting. */
 export function certificateCredential(entry: CertificateAuth): CertificateCredential;
 
+/** A server's text (banner, prompt, instruction, disconnect reason) made safe for a terminal
+ * such as xterm.js: newlines and tabs kept, every other control shown as `\ooo` or `\u{XXXX}`
+ * (as OpenSSH's stravis and the engine's `sshgate::text`), cut after `maxChars` characters
+ * (default 32768). Needs no `init()`. */
+export function forTerminal(text: string, maxChars?: number): string;
+
+/** As `forTerminal`, for one line: newlines escaped too (default `maxChars` 256). */
+export function forLog(text: string, maxChars?: number): string;
+
 /** Loads the WebAssembly module once (called by `connect`; call it early to warm up). */
 export function init(wasm?: BufferSource | WebAssembly.Module | URL | string): Promise<unknown>;
 
@@ -249,6 +258,7 @@ export interface ConnectOptions {
   port?: number;
   algorithms?: Algorithms;
   software?: string;
+  /** The server's banner, raw: show it with `forTerminal(text)`. */
   onBanner?: (text: string) => void;
   onPrompt?: (p: Prompt) => Promise<string[]> | string[];
   onPasswordChange?: (p: PasswordChange) => Promise<[string, string]>;

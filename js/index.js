@@ -19,6 +19,8 @@ import initWasm, { initSync, Engine, CertificateCredential, checkKnownHosts, kno
 import { certificateCredential, describeCertificate, hostCertificateRefused, hostCheck } from './x509.js';
 
 export { Engine, CertificateCredential, checkKnownHosts, knownHostKeyTypes, knownHostsEntry, privateKeyInfo, certificateCredential };
+// A server's banner, prompts and disconnect reason, escaped before they reach a terminal.
+export { forTerminal, forLog } from './text.js';
 
 let ready = null;
 

@@ -22,7 +22,7 @@ term.open($('terminal'));
 fit.fit();
 
 // What the tests (and a curious person in the console) can look at.
-const { connect, init, knownHostsEntry, privateKeyInfo, certificateCredential } = sshgate;
+const { connect, init, knownHostsEntry, privateKeyInfo, certificateCredential, forTerminal, forLog } = sshgate;
 const page = { term, conn: null, shell: null, ended: null, sshgate, store };
 window.sshgatePage = page;
 
@@ -284,7 +284,8 @@ async function start({ device, user, auth, fromCert }) {
     userFromCert: fromCert,
     auth,
     hostKey: { knownHosts, host: device, port: 22, trustedCAs, verify: (info) => askHostKey(device, info) },
-    onBanner: (text) => term.write(text.replace(/\r?\n/g, '\r\n')),
+    // The device chose every byte: escaped, so it cannot retitle the window or clear the screen.
+    onBanner: (text) => term.write(forTerminal(text).replace(/\n/g, '\r\n')),
   }).catch((e) => {
     if (e.code === 'HOST_CERTIFICATE_REFUSED') throw new Error(`${e.message}. Nothing was sent to the device.`);
     if (e.code === 'CERTIFICATE_REFUSED') throw new Error(`${e.message}. Ask the device's administrator which CA and user name it accepts.`);
@@ -310,7 +311,8 @@ async function start({ device, user, auth, fromCert }) {
     if (page.ended) return;
     page.ended = why;
     input.dispose();
-    term.write(`\r\n\x1b[1;33m[sshgate: ${why}]\x1b[0m\r\n`);
+    // `why` may quote the device (its disconnect reason): one escaped line inside our colours.
+    term.write(`\r\n\x1b[1;33m[sshgate: ${forLog(why, 1024)}]\x1b[0m\r\n`);
     status.textContent = `${device}: ${why}`;
     $('reconnect').hidden = false;
     $('disconnect').hidden = true;
@@ -334,7 +336,7 @@ term.onResize(({ cols, rows }) => page.shell && page.shell.resize(cols, rows));
 $('reconnect').addEventListener('click', () => {
   if (lastLogin && lastLogin.auth[0].type !== 'password') {
     // A key (held in memory for this page only) or prompts that will ask again.
-    start(lastLogin).catch((e) => term.write(`\r\n[sshgate: ${e.message}]\r\n`));
+    start(lastLogin).catch((e) => term.write(`\r\n[sshgate: ${forLog(e.message, 1024)}]\r\n`));
   } else {
     // Passwords are not kept: ask again.
     form.hidden = false;

@@ -1,7 +1,7 @@
 // Compiled (not run) by types.test.mjs against pkg/index.d.ts: the README's example and the
 // shapes a caller relies on must type-check.
 import { connect, init, Engine, SshError, checkKnownHosts, knownHostKeyTypes, knownHostsEntry, privateKeyInfo } from '../../pkg/index.js';
-import { CertificateCredential, certificateCredential } from '../../pkg/index.js';
+import { CertificateCredential, certificateCredential, forTerminal, forLog } from '../../pkg/index.js';
 import type { AuthMethod, HostKeyInfo, NegotiatedAlgorithms, ErrorCode, CertificateRefusalCode } from '../../pkg/index.js';
 
 export async function example(text: string, key: string): Promise<number | null> {
@@ -17,6 +17,7 @@ export async function example(text: string, key: string): Promise<number | null>
     auth,
     hostKey: { knownHosts: text, host: 'router1', verify: (info: HostKeyInfo) => info.fingerprint.startsWith('SHA256:') },
     algorithms: { cipher: ['chacha20-poly1305@openssh.com'] },
+    onBanner: (banner) => console.log(forTerminal(banner), forLog(banner, 80)),
   });
   conn.on('banner', (t: string) => t.length).on('close', (why) => why.code);
   const a: NegotiatedAlgorithms | null = conn.algorithms;

@@ -243,6 +243,9 @@ fn plain_ws_off_loopback_needs_the_override() {
             "r1=127.0.0.1:22",
             "--listen",
             "192.0.2.1:8080",
+            // A token, so the only rule in question is the plain-ws:// one.
+            "--token",
+            "t",
         ])
         .args(extra);
         run_with_timeout(
@@ -260,7 +263,8 @@ fn plain_ws_off_loopback_needs_the_override() {
         refused.report(10)
     );
     assert!(
-        refused.stderr.contains("not a loopback address"),
+        refused.stderr.contains("not a loopback address")
+            && refused.stderr.contains("--insecure-allow-plain"),
         "{}",
         refused.report(10)
     );

@@ -4,7 +4,7 @@
 OpenSSH 9.2 has no ML-KEM, so asyncssh (>= 2.21 with `cryptography` >= 44 providing ML-KEM) is the
 peer for mlkem768x25519-sha256.
 
-    asyncssh_peer.py server --port PORT [--host 127.0.0.1] [--kex ALG] [--password PW]
+    asyncssh_peer.py server --port PORT [--host 127.0.0.1] [--kex ALG] [--password PW] [--hostile]
     asyncssh_peer.py client --port PORT [--host 127.0.0.1] [--kex ALG] [--user test]
 
 Machine-readable lines on stdout (everything is flushed immediately):
@@ -18,7 +18,10 @@ Machine-readable lines on stdout (everything is flushed immediately):
     RESULT <text>                             client: how the connection ended
 
 The server accepts any user with --password (default: no password works) and answers every
-session's command with exit status 0. The client exits 0 iff the key exchange completed and the
+session's command with exit status 0. With --hostile it is a server that attacks the client's
+terminal: when authentication begins it sends two SSH_MSG_DEBUG (one always_display) and a
+banner, and at the first password it disconnects, each text carrying HOSTILE_TEXT (window
+retitle, clear screen); the client must show them escaped. The client exits 0 iff the key exchange completed and the
 ssh-userauth service request was accepted (it offers no credentials, so authentication itself
 fails); 1 otherwise. asyncssh's own debug log goes to stderr.
 
@@ -45,6 +48,9 @@ except ImportError as exc:  # pragma: no cover - reported to the Rust test verba
     sys.exit(3)
 
 KEX_DEFAULT = "mlkem768x25519-sha256"
+
+# OSC 0 (set the window title, ended by BEL), then CSI 2J (clear the screen).
+HOSTILE_TEXT = "\x1b]0;pwned\x07\x1b[2J"
 
 _CONTEXT = re.compile(r"^\[(?P<ctx>[^\]]*)\]\s?(?P<msg>.*)$", re.S)
 _CONN_ID = re.compile(r"conn=(\d+)")
@@ -106,20 +112,33 @@ def setup_logging():
 class PeerServer(asyncssh.SSHServer):
     """Requires authentication; accepts only the password given with --password."""
 
-    def __init__(self, password):
+    def __init__(self, password, hostile=False):
         self._password = password
+        self._hostile = hostile
+        self._conn = None
+
+    def connection_made(self, conn):
+        self._conn = conn
 
     def connection_lost(self, exc):
         reason = "clean" if exc is None else f"{type(exc).__name__}: {exc}"
         emit(f"CLOSED {reason}")
 
     def begin_auth(self, username):
+        if self._hostile:
+            self._conn.send_debug(f"debug-shown {HOSTILE_TEXT}", always_display=True)
+            self._conn.send_debug(f"debug-quiet {HOSTILE_TEXT}")
+            self._conn.send_auth_banner(f"banner {HOSTILE_TEXT}\n")
+            emit("HOSTILE SENT")
         return True
 
     def password_auth_supported(self):
-        return self._password is not None
+        return self._password is not None or self._hostile
 
     def validate_password(self, username, password):
+        if self._hostile:
+            self._conn.disconnect(asyncssh.DISC_BY_APPLICATION, f"bye {HOSTILE_TEXT}")
+            return False
         ok = self._password is not None and password == self._password
         if ok:
             emit(f"AUTH {username} password OK")
@@ -134,7 +153,7 @@ def run_session(process):
 async def run_server(args):
     key = asyncssh.generate_private_key("ssh-ed25519")
     server = await asyncssh.create_server(
-        lambda: PeerServer(args.password),
+        lambda: PeerServer(args.password, args.hostile),
         args.host,
         args.port,
         server_host_keys=[key],
@@ -188,6 +207,7 @@ def main():
     parser.add_argument("--user", default="test")
     parser.add_argument("--password", default=None)
     parser.add_argument("--timeout", type=float, default=15.0)
+    parser.add_argument("--hostile", action="store_true")
     args = parser.parse_args()
 
     if args.kex.startswith("mlkem") and not mlkem_available:

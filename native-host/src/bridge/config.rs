@@ -2,7 +2,7 @@
 //! `native-host/examples/bridge.toml`), and the target list — the only places the bridge will
 //! ever connect to. A page names a target; it never gives an address.
 
-use crate::web::settings::WebSettings;
+use crate::web::settings::{WebSettings, is_loopback};
 use anyhow::{Context, bail};
 use clap::Args;
 use serde::{Deserialize, Serialize};
@@ -41,6 +41,15 @@ pub struct BridgeArgs {
     /// [default: the bridge's own origin].
     #[arg(long, value_name = "ORIGIN")]
     pub allow_origin: Vec<String>,
+    /// A name the bridge may be reached by (the Host header: NAME, NAME:PORT or an address),
+    /// besides loopback and its own bound address; repeatable; `*` for any. Against DNS
+    /// rebinding: requests naming anything else get 421.
+    #[arg(long, value_name = "HOST")]
+    pub allow_host: Vec<String>,
+    /// Listen on a non-loopback address with no token and no client certificates: anyone who
+    /// reaches it can open connections to every target.
+    #[arg(long)]
+    pub insecure_no_auth: bool,
     /// Bearer token required before the SSH login [env: SSHGATE_BRIDGE_TOKEN].
     #[arg(long, value_name = "TOKEN")]
     pub token: Option<String>,
@@ -146,6 +155,34 @@ pub fn check_target(t: &Target) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The listen addresses off loopback that nobody has to prove anything to reach: with no token
+/// and no client certificates, whoever reaches them can have the bridge dial every target.
+#[must_use]
+pub fn unauthenticated_public(web: &WebSettings) -> Vec<&str> {
+    if web.token.is_some() || web.client_ca.is_some() {
+        return Vec::new();
+    }
+    web.listen
+        .iter()
+        .map(String::as_str)
+        .filter(|a| !is_loopback(a))
+        .collect()
+}
+
+/// Refuses a listener off loopback without a token or mutual TLS, unless `insecure_no_auth`.
+pub fn check_auth(web: &WebSettings) -> anyhow::Result<()> {
+    match unauthenticated_public(web).first() {
+        Some(addr) if !web.insecure_no_auth => bail!(
+            "bridge: refusing to listen on {addr}, which is not a loopback address, with no \
+             token and no client certificates: anyone who can reach it could open connections \
+             to every target. Set a token (--token, SSHGATE_BRIDGE_TOKEN or token = ...) or \
+             mutual TLS (--client-ca, client_ca = ...), listen on loopback behind a proxy, or \
+             accept the risk with --insecure-no-auth (insecure_no_auth = true)"
+        ),
+        _ => Ok(()),
+    }
+}
+
 impl BridgeConfig {
     /// The file (if any) with the flags over it, checked.
     pub fn resolve(args: &BridgeArgs) -> anyhow::Result<Self> {
@@ -182,6 +219,10 @@ impl BridgeConfig {
         if !a.allow_origin.is_empty() {
             web.allow_origins.clone_from(&a.allow_origin);
         }
+        if !a.allow_host.is_empty() {
+            web.allow_hosts.clone_from(&a.allow_host);
+        }
+        web.insecure_no_auth |= a.insecure_no_auth;
         // The flag, then the environment, then the file.
         if let Some(t) = a.token.clone().or(env_token.filter(|t| !t.is_empty())) {
             web.token = Some(t);
@@ -194,6 +235,7 @@ impl BridgeConfig {
         l.idle_timeout_seconds = a.idle_timeout.unwrap_or(l.idle_timeout_seconds);
         l.handshake_timeout_seconds = a.handshake_timeout.unwrap_or(l.handshake_timeout_seconds);
         l.max_message_bytes = a.max_message_bytes.unwrap_or(l.max_message_bytes);
+        check_auth(&web)?;
         web.check("bridge")?;
 
         let mut targets = BTreeMap::new();
@@ -238,6 +280,50 @@ mod tests {
         for t in &f.targets {
             check_target(t).unwrap();
         }
+        // As shipped it starts: nothing off loopback without a token, nothing insecure forced.
+        let c = BridgeConfig::merge(f, &BridgeArgs::default(), None).unwrap();
+        assert!(unauthenticated_public(&c.web).is_empty());
+        assert!(!c.web.insecure_no_auth && !c.web.insecure_allow_plain);
+        assert!(!c.web.allow_hosts.is_empty(), "allow_hosts is shown");
+    }
+
+    #[test]
+    fn off_loopback_wants_a_token_or_mutual_tls() {
+        let open = |f: fn(&mut BridgeArgs)| {
+            let a = args(|a| {
+                a.listen = vec!["127.0.0.1:8443".into(), "0.0.0.0:8443".into()];
+                a.tls_cert = Some("c.pem".into());
+                a.tls_key = Some("k.pem".into());
+                f(a);
+            });
+            BridgeConfig::merge(BridgeFile::default(), &a, None)
+        };
+        let e = open(|_| {}).unwrap_err().to_string();
+        assert!(
+            e.contains("0.0.0.0:8443") && e.contains("--insecure-no-auth"),
+            "{e}"
+        );
+        let c = open(|a| a.insecure_no_auth = true).unwrap();
+        assert_eq!(unauthenticated_public(&c.web), ["0.0.0.0:8443"]);
+        let c = open(|a| a.token = Some("t".into())).unwrap();
+        assert!(unauthenticated_public(&c.web).is_empty());
+        let c = open(|a| a.client_ca = Some("ca.pem".into())).unwrap();
+        assert!(unauthenticated_public(&c.web).is_empty());
+        // The environment's token counts as a token.
+        let a = args(|a| {
+            a.listen = vec!["[::]:8443".into()];
+            a.insecure_allow_plain = true;
+        });
+        BridgeConfig::merge(BridgeFile::default(), &a, Some("env".into())).unwrap();
+        let file: BridgeFile = toml::from_str(
+            "[bridge]\nlisten = [\"[::]:8443\"]\ninsecure_allow_plain = true\n\
+             insecure_no_auth = true\nallow_hosts = [\"ssh.example.net\"]\n",
+        )
+        .unwrap();
+        let c = BridgeConfig::merge(file, &args(|_| {}), None).unwrap();
+        assert_eq!(c.web.allow_hosts, ["ssh.example.net"]);
+        let a = args(|a| a.allow_host = vec!["https://x".into()]);
+        assert!(BridgeConfig::merge(BridgeFile::default(), &a, None).is_err());
     }
 
     #[test]
@@ -297,12 +383,16 @@ mod tests {
                 "{bad}"
             );
         }
-        let public = args(|a| a.listen = vec!["0.0.0.0:8080".into()]);
+        let public = args(|a| {
+            a.listen = vec!["0.0.0.0:8080".into()];
+            a.token = Some("t".into());
+        });
         let e = BridgeConfig::merge(BridgeFile::default(), &public, None).unwrap_err();
-        assert!(format!("{e:#}").contains("not a loopback address"), "{e:#}");
+        assert!(format!("{e:#}").contains("--insecure-allow-plain"), "{e:#}");
         let forced = args(|a| {
             a.listen = vec!["0.0.0.0:8080".into()];
             a.insecure_allow_plain = true;
+            a.token = Some("t".into());
         });
         BridgeConfig::merge(BridgeFile::default(), &forced, None).unwrap();
         let dup: BridgeFile = toml::from_str(

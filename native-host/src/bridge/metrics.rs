@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Why a connection was refused before any connection to a target.
-pub const REFUSALS: [&str; 11] = [
+pub const REFUSALS: [&str; 12] = [
+    "host",
     "unknown_target",
     "origin",
     "token",

@@ -55,6 +55,7 @@ impl Bridge {
         }
         tracing::info!(
             origins = ?web.allow_origins,
+            hosts = ?web.allow_hosts,
             token = web.token.is_some(),
             mutual_tls = web.client_ca.is_some(),
             max_sessions = l.max_sessions,
@@ -71,8 +72,19 @@ impl Bridge {
         });
         let router = routes::router(state, web.static_dir.as_deref());
         let hook_metrics = metrics.clone();
+        let listeners = crate::web::server::bind(&web.listen).await?;
+        for addr in config::unauthenticated_public(web) {
+            // Allowed by --insecure-no-auth only; said at every start, where it is seen.
+            tracing::warn!(
+                %addr,
+                "INSECURE: listening on {addr}, which is not a loopback address, with no token \
+                 and no client certificates (--insecure-no-auth): anyone who can reach it can \
+                 open connections to every target"
+            );
+        }
         let server = HttpServer {
-            listeners: crate::web::server::bind(&web.listen).await?,
+            hosts: crate::web::host_policy(web, &listeners)?,
+            listeners,
             tls: crate::web::acceptor(web)?,
             handshake_timeout: l.handshake_timeout(),
             max_connections: l.max_connections,

@@ -1,6 +1,7 @@
 //! The bridge's HTTP routes: `GET /ssh/NAME` (the WebSocket), `GET /targets` (names and
 //! descriptions, never addresses), `GET /metrics`, and static files at `/`. Every refusal is an
-//! HTTP answer to the upgrade request, before any connection to a target: foreign Origin 403,
+//! HTTP answer to the upgrade request, before any connection to a target: a `Host` the bridge
+//! does not answer to 421 (`web::host`, checked before any route), foreign Origin 403,
 //! missing or wrong token 401, unknown name 404, per-source limit 429, total limit 503.
 
 use super::config::Target;

@@ -9,6 +9,7 @@
 //! the connection keeps running while someone types.
 
 use super::identity::{self, Loaded};
+use super::peer_text;
 use super::prompt::{self, Question, Source};
 use crate::app_msg::AppMsg;
 use sshgate::Connection;
@@ -128,7 +129,7 @@ impl Authenticator {
     pub fn on_event(&mut self, conn: &mut Connection, ev: AuthEvent) -> Step {
         match ev {
             AuthEvent::Banner { message } => {
-                eprint!("{}", prompt::sanitize(&message));
+                eprint!("{}", peer_text::block(&message));
                 Step::Pending
             }
             AuthEvent::Success => {
@@ -151,7 +152,7 @@ impl Authenticator {
                 }
                 self.debug(&format!(
                     "Authentications that can continue: {}",
-                    methods.join(",")
+                    peer_text::line(&methods.join(","))
                 ));
                 self.server_methods = methods;
                 self.advance(conn)
@@ -165,10 +166,10 @@ impl Authenticator {
             AuthEvent::PasswordChangeRequired { id, prompt } => {
                 if !matches!(self.s.source, Source::Terminal) {
                     // Nobody to type a new password: give up on this method.
-                    eprintln!("{}", prompt::sanitize(&prompt));
+                    eprintln!("{}", peer_text::block(&prompt));
                     return self.advance(conn);
                 }
-                let preface = vec![prompt::sanitize(&prompt)];
+                let preface = vec![peer_text::block(&prompt)];
                 self.ask(
                     Waiting::NewPassword { id },
                     preface,
@@ -249,7 +250,7 @@ impl Authenticator {
             "{}@{}: Permission denied ({}).",
             self.s.user,
             self.s.host,
-            self.server_methods.join(",")
+            peer_text::line(&self.server_methods.join(","))
         ))
     }
 
@@ -393,12 +394,12 @@ impl Authenticator {
                 let preface = [name, instruction]
                     .iter()
                     .filter(|t| !t.is_empty())
-                    .map(|t| prompt::sanitize(t))
+                    .map(|t| peer_text::block(t))
                     .collect();
                 let questions = prompts
                     .into_iter()
                     .map(|p| Question {
-                        text: prompt::sanitize(&p.text),
+                        text: peer_text::block(&p.text),
                         echo: p.echo,
                     })
                     .collect();

@@ -4,6 +4,7 @@
 
 use super::known_hosts::{self, Status};
 use super::options::{ClientSettings, StrictMode};
+use super::peer_text;
 use super::prompt::Question;
 use crate::keyfile::{public_line_parts, type_label};
 use sshgate::HostKeyInfo;
@@ -45,32 +46,39 @@ pub fn check(s: &ClientSettings, info: &HostKeyInfo, can_ask: bool) -> Verdict {
     if let Some(c) = &info.certificate {
         match c.validated() {
             Some(v) => {
+                // The names are the certificate's: whoever made it chose them.
                 debug(
                     s,
                     &format!(
                         "Server host certificate: {} {} (issuer {}, serial {}) is valid for '{}'",
                         info.algorithm.name(),
-                        v.identity.subject,
-                        v.chain.last().map_or("", |a| a.subject()),
-                        v.identity.serial,
-                        s.host
+                        peer_text::line(&v.identity.subject),
+                        peer_text::line(v.chain.last().map_or("", |a| a.subject())),
+                        peer_text::line(&v.identity.serial),
+                        peer_text::line(&s.host)
                     ),
                 );
                 return Verdict::Trusted;
             }
             None => {
+                // A refusal quotes the names of a certificate nobody vouched for.
                 let why = c.refusal().map(ToString::to_string).unwrap_or_default();
-                eprintln!("Server host certificate not accepted: {why}");
+                eprintln!(
+                    "Server host certificate not accepted: {}",
+                    peer_text::line(&why)
+                );
             }
         }
     }
     let path = s.known_hosts_path();
-    let name = s.known_hosts_name();
+    let lookup = s.known_hosts_name();
     let ty = info.key.key_type();
     let blob = info.key.to_blob();
     let label = type_label(ty);
     let text = std::fs::read_to_string(&path).unwrap_or_default();
-    match known_hosts::check(&text, &name, ty, &blob) {
+    // The name as shown in messages (it reaches the terminal in warnings and questions).
+    let name = peer_text::line(&lookup);
+    match known_hosts::check(&text, &lookup, ty, &blob) {
         Status::Known(line) => {
             debug(
                 s,
@@ -87,7 +95,7 @@ pub fn check(s: &ClientSettings, info: &HostKeyInfo, can_ask: bool) -> Verdict {
             preface: vec![
                 format!(
                     "The authenticity of host '{name} ({})' can't be established.",
-                    s.host
+                    peer_text::line(&s.host)
                 ),
                 format!("{label} key fingerprint is {}.", info.fingerprint),
                 "This key is not known by any other names.".into(),
@@ -143,7 +151,8 @@ pub fn remember(s: &ClientSettings, info: &HostKeyInfo) {
     let line = format!("{name} {}", public_line_parts(ty, &info.key.to_blob(), ""));
     match known_hosts::append(&path, &line) {
         Ok(()) => eprintln!(
-            "Warning: Permanently added '{name}' ({}) to the list of known hosts.",
+            "Warning: Permanently added '{}' ({}) to the list of known hosts.",
+            peer_text::line(&name),
             type_label(ty)
         ),
         Err(e) => eprintln!(

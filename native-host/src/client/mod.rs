@@ -11,6 +11,7 @@ pub mod host_key;
 pub mod identity;
 pub mod known_hosts;
 pub mod options;
+pub mod peer_text;
 pub mod prompt;
 pub mod remote;
 pub mod session;
@@ -235,17 +236,22 @@ fn describe(ending: &Ending, peer: SocketAddr) -> String {
     match ending {
         Ending::Engine(e) if e.fault == Fault::PeerDisconnected => format!(
             "Received disconnect from {ip} port {port}:{}: {}\nDisconnected from {ip} port {port}",
-            e.reason, e.description
+            e.reason,
+            peer_text::line(&e.description)
         ),
         Ending::Engine(e)
             if e.reason == reason::KEY_EXCHANGE_FAILED && e.fault == Fault::Policy =>
         {
             format!(
                 "Unable to negotiate with {ip} port {port}: {}",
-                e.description
+                peer_text::line(&e.description)
             )
         }
-        Ending::Engine(e) => format!("Connection to {ip} port {port} closed: {e}"),
+        // Engine errors may quote the peer (a name it sent, its reason).
+        Ending::Engine(e) => format!(
+            "Connection to {ip} port {port} closed: {}",
+            peer_text::line(&e.to_string())
+        ),
         Ending::PeerClosed => format!("Connection closed by {ip} port {port}"),
         Ending::Io(e) => format!("Connection to {ip} port {port}: {e}"),
         Ending::Shutdown => format!("Connection to {ip} port {port} closed"),

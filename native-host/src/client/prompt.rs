@@ -19,7 +19,8 @@ const TTY: &str = "/dev/tty";
 /// One question.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Question {
-    /// The prompt, shown as is (e.g. `lab@router's password: `).
+    /// The prompt, shown as is (e.g. `lab@router's password: `): a server's prompt is escaped
+    /// first ([`super::peer_text::block`]).
     pub text: String,
     /// Whether the answer is shown while typed.
     pub echo: bool,
@@ -114,28 +115,9 @@ fn ask_blocking(
     Ok(answers)
 }
 
-/// Text from a server (banner, prompt, instruction) made safe for a terminal: control
-/// characters other than tab and newline are dropped, so a hostile server cannot move the
-/// cursor, retitle the window or hide text (as OpenSSH's `stravis` filtering).
-#[must_use]
-pub fn sanitize(text: &str) -> String {
-    text.chars()
-        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn server_text_loses_escape_sequences() {
-        assert_eq!(
-            sanitize("Authorized\x1b]0;pwned\x07 access\r\nonly.\n"),
-            "Authorized]0;pwned access\nonly.\n"
-        );
-        assert_eq!(sanitize("tab\tok"), "tab\tok");
-    }
 
     #[test]
     fn batch_mode_never_asks() {

@@ -157,7 +157,10 @@ impl RemoteSession {
         match ev {
             ChannelEvent::Opened { channel } => self.opened(conn, channel),
             ChannelEvent::OpenFailed { description, .. } => {
-                eprintln!("channel 0: open failed: {description}");
+                eprintln!(
+                    "channel 0: open failed: {}",
+                    super::peer_text::line(&description)
+                );
                 return Flow::Disconnect("disconnected by user".into());
             }
             ChannelEvent::RequestAnswered { channel, success } => {

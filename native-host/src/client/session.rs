@@ -5,6 +5,7 @@
 use super::auth::{Authenticator, Step};
 use super::host_key::{self, Verdict};
 use super::options::ClientSettings;
+use super::peer_text;
 use super::prompt;
 use super::remote::RemoteSession;
 use crate::app_msg::AppMsg;
@@ -187,10 +188,11 @@ impl Handler<Connection> for ClientSession {
             Event::PeerVersion { version, prelude } => {
                 for (i, line) in prelude.iter().enumerate() {
                     self.debug(&format!(
-                        "kex_exchange_identification: banner line {i}: {line}"
+                        "kex_exchange_identification: banner line {i}: {}",
+                        peer_text::line(line)
                     ));
                 }
-                self.debug(&remote_version_line(&version));
+                self.debug(&remote_version_line(&peer_text::line(&version)));
             }
             Event::HostKey(info) => {
                 // For RFC 6187 the algorithm names the certificate (PKIX-SSH prints it so).
@@ -229,7 +231,10 @@ impl Handler<Connection> for ClientSession {
             Event::ExtInfo(exts) => {
                 self.debug("SSH2_MSG_EXT_INFO received");
                 for (name, value) in exts {
-                    let value = String::from_utf8_lossy(&value);
+                    let (name, value) = (
+                        peer_text::line(&name),
+                        sshgate::text::bytes_for_log(&value, 1024),
+                    );
                     self.debug(&format!("kex_ext_info_client_parse: {name}=<{value}>"));
                 }
             }
@@ -252,6 +257,9 @@ impl Handler<Connection> for ClientSession {
                 always_display,
                 message,
             } => {
+                // Shown as OpenSSH shows it, escaped: this may come before the host key is
+                // checked, from anyone on the path.
+                let message = peer_text::line(&message);
                 if always_display {
                     eprintln!("{message}");
                 } else {

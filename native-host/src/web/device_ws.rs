@@ -2,7 +2,8 @@
 //! `GET /ssh/<hostname>` upgrade to a WebSocket whose binary messages are the SSH byte stream,
 //! handed to the device server's own loop as [`Incoming::WebSocket`] — the same driver, users,
 //! penalties and shutdown as a TCP client. Static files (the page) at `/`, so a device can
-//! serve the page and the terminal itself, with no bridge in between.
+//! serve the page and the terminal itself, with no bridge in between. Requests that name the
+//! listener by a name it does not answer to (`allow_hosts`) are refused first, by the server.
 
 use super::gate::{Gate, pick_protocol};
 use super::limits::SessionLimits;
@@ -35,6 +36,10 @@ pub async fn bind(
     tx: IncomingTx,
 ) -> anyhow::Result<(HttpServer, Router)> {
     settings.check("[websocket]")?;
+    if settings.insecure_no_auth {
+        // The device's WebSocket carries SSH logins to this device only: nothing to open up.
+        anyhow::bail!("[websocket]: insecure_no_auth is a bridge setting");
+    }
     if let Some(d) = &settings.static_dir {
         super::files::check_dir(d)?;
     }
@@ -51,8 +56,10 @@ pub async fn bind(
         .route("/ssh/{hostname}", get(ssh_named))
         .with_state(state);
     let router = super::files::with_static(router, settings.static_dir.as_deref());
+    let listeners = super::server::bind(&settings.listen).await?;
     let server = HttpServer {
-        listeners: super::server::bind(&settings.listen).await?,
+        hosts: super::host_policy(settings, &listeners)?,
+        listeners,
         tls: super::acceptor(settings)?,
         handshake_timeout: l.handshake_timeout(),
         max_connections: l.max_connections,

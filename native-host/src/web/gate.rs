@@ -1,6 +1,8 @@
 //! Who may open a WebSocket (and read `/targets`, `/metrics`): the `Origin` allowlist, against
 //! cross-site WebSocket hijacking, and the optional bearer token. Both are checked on the HTTP
-//! request, before any upgrade and before any connection to a target.
+//! request, before any upgrade and before any connection to a target. The `Host` was checked
+//! before any route ([`super::host`]): `SameHost` compares the Origin with a name this listener
+//! answers to, never with one a rebinding attacker chose (Origin and Host would both be theirs).
 
 use axum::http::{HeaderMap, StatusCode, header};
 use sha2::{Digest, Sha256};

@@ -1,12 +1,13 @@
 //! The WebSocket side of the host, shared by `bridge`, `serve` (its WebSocket listener) and
 //! `demo`: settings and limits (`settings`), the HTTP(S) front (`server`, `tls`), who may
-//! connect (`gate`: Origin allowlist and bearer token; `limits`: open sessions in all and per
-//! source), static files (`files`), and the WebSocket as a byte stream for the engine driver
+//! connect (`host`: the names a request may use, against DNS rebinding; `gate`: Origin
+//! allowlist and bearer token; `limits`: open sessions in all and per source), static files (`files`), and the WebSocket as a byte stream for the engine driver
 //! (`ws_io`). `device_ws` is `serve`'s route: SSH over a WebSocket into the device server.
 
 pub mod device_ws;
 pub mod files;
 pub mod gate;
+pub mod host;
 pub mod limits;
 pub mod server;
 pub mod settings;
@@ -30,4 +31,16 @@ pub fn gate(s: &WebSettings) -> gate::Gate {
         gate::OriginPolicy::from_list(&s.allow_origins),
         s.token.as_deref(),
     )
+}
+
+/// The `Host` policy for the settings on these bound listeners.
+pub fn host_policy(
+    s: &WebSettings,
+    listeners: &[tokio::net::TcpListener],
+) -> anyhow::Result<host::HostPolicy> {
+    let bound: Vec<std::net::SocketAddr> = listeners
+        .iter()
+        .filter_map(|l| l.local_addr().ok())
+        .collect();
+    host::HostPolicy::new(&s.allow_hosts, &bound)
 }

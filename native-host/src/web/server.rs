@@ -1,6 +1,7 @@
 //! The HTTP(S) front: accept loops, a cap on connections still in their handshake or fetching
 //! files, TLS with a time-out, and HTTP/1.1 (hyper) with upgrades into an axum [`Router`].
-//! Each request carries a [`ConnInfo`] extension: who is calling and whether over TLS.
+//! Each request carries a [`ConnInfo`] extension: who is calling and whether over TLS; each is
+//! checked against the listener's [`HostPolicy`](super::host::HostPolicy) before any route.
 //!
 //! axum's own `serve` would do, except that it has no TLS and no handshake time-out; this is
 //! its low-level form with both.
@@ -44,6 +45,8 @@ pub struct HttpServer {
     pub max_connections: usize,
     /// Refusal counter.
     pub on_refused: Option<RefusalHook>,
+    /// The names requests may reach the listeners by (checked before any route).
+    pub hosts: super::host::HostPolicy,
 }
 
 /// Binds every address (host:port), naming the one that fails.
@@ -79,6 +82,7 @@ impl HttpServer {
     /// Serves `app` until `shutdown` resolves; then stops accepting (sessions already upgraded
     /// end by their own means).
     pub async fn run<F: Future<Output = ()>>(self, app: Router, shutdown: F) {
+        let app = self.hosts.guard(app, self.on_refused.clone());
         let shared = Arc::new(Shared {
             app,
             tls: self.tls,

@@ -29,6 +29,16 @@ pub struct WebSettings {
     /// Empty: the listener's own origin (the `Origin` must name the host the request went to).
     #[serde(default)]
     pub allow_origins: Vec<String>,
+    /// Names the listener may be reached by (the `Host` header: `ssh.example.net`,
+    /// `ssh.example.net:8443`, an address; `*` for any), besides loopback names and addresses
+    /// and the address it is bound to (when not a wildcard). Against DNS rebinding: any other
+    /// `Host` gets 421.
+    #[serde(default)]
+    pub allow_hosts: Vec<String>,
+    /// Bridge only: listen off loopback with no token and no client certificates (anyone who
+    /// reaches the address can open connections to every target).
+    #[serde(default)]
+    pub insecure_no_auth: bool,
     /// Bearer token required in front of the SSH login (`Sec-WebSocket-Protocol: bearer.TOKEN`,
     /// `?token=TOKEN` or `Authorization: Bearer TOKEN`).
     pub token: Option<String>,
@@ -142,6 +152,7 @@ impl WebSettings {
             bail!("{what}: the token is empty");
         }
         self.limits.check().with_context(|| what.to_string())?;
+        super::host::check_list(&self.allow_hosts).with_context(|| what.to_string())?;
         for addr in &self.listen {
             check_plain_allowed(addr, self.tls(), self.insecure_allow_plain)
                 .with_context(|| what.to_string())?;

@@ -38,6 +38,9 @@ pub type Ws = tokio_tungstenite::WebSocketStream<Box<dyn Io>>;
 pub struct WsOpts {
     /// `Origin` header (browsers always send one).
     pub origin: Option<String>,
+    /// `Host` header in place of the URL's (the connection still goes to the URL's address):
+    /// a page whose name was re-pointed at the listener (DNS rebinding).
+    pub host: Option<String>,
     /// Offered subprotocols (`Sec-WebSocket-Protocol`).
     pub protocols: Vec<String>,
     /// For `wss://`: the CA certificate (PEM) the server's certificate must chain to.
@@ -80,6 +83,9 @@ pub async fn ws_connect(url: &str, opts: &WsOpts) -> Result<Ws, tungstenite::Err
     let h = req.headers_mut();
     if let Some(o) = &opts.origin {
         h.insert("origin", o.parse().unwrap());
+    }
+    if let Some(host) = &opts.host {
+        h.insert("host", host.parse().unwrap());
     }
     if !opts.protocols.is_empty() {
         h.insert(
@@ -391,9 +397,14 @@ pub fn ssh_exec(dir: &TempDir, port: u16, user: &str, login: Login, command: &st
 
 /// `GET path` on 127.0.0.1:`port` with extra header lines; (status, body).
 pub fn http_get(port: u16, path: &str, headers: &[&str]) -> (u16, String) {
+    http_get_as(port, &format!("127.0.0.1:{port}"), path, headers)
+}
+
+/// [`http_get`] with `Host: host` (the connection still goes to 127.0.0.1:`port`).
+pub fn http_get_as(port: u16, host: &str, path: &str, headers: &[&str]) -> (u16, String) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let mut req = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
+    let mut req = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
     for h in headers {
         req.push_str(h);
         req.push_str("\r\n");

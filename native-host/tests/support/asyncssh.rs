@@ -33,6 +33,11 @@ impl AsyncsshServer {
 }
 
 pub fn start_asyncssh_server(dir: &TempDir, kex: &str) -> AsyncsshServer {
+    start_asyncssh_server_with(dir, kex, &[])
+}
+
+/// [`start_asyncssh_server`] with more arguments for the script (`--hostile`).
+pub fn start_asyncssh_server_with(dir: &TempDir, kex: &str, extra: &[&str]) -> AsyncsshServer {
     require_asyncssh();
     let script = asyncssh_peer_script();
     start_with_retries("the asyncssh server", 3, |attempt, port| {
@@ -52,6 +57,7 @@ pub fn start_asyncssh_server(dir: &TempDir, kex: &str) -> AsyncsshServer {
                 "--password",
                 INTEROP_PASSWORD,
             ])
+            .args(extra)
             .current_dir(dir.path())
             .env("HOME", dir.path())
             .stdin(Stdio::null())
