@@ -44,7 +44,7 @@ pub(super) fn handle(chs: &mut Channels, ctx: &mut Ctx<'_>, payload: Vec<u8>) ->
             description,
         } => {
             opening(chs, recipient)?;
-            chs.slots[recipient as usize] = None;
+            chs.forget(recipient);
             ctx.emit(Event::Channel(ChannelEvent::OpenFailed {
                 channel: ChannelId(recipient),
                 reason,
