@@ -1011,16 +1011,11 @@ fn messages_in_flight_when_we_close_are_dropped_silently() {
     req.string(b"LANG").string(b"C");
     let mut adjust = Writer::message(msg::CHANNEL_WINDOW_ADJUST);
     adjust.u32(s1.0).u32(1000);
-    for payload in [
-        data_msg(s1, 100),
-        adjust.into_vec(),
-        req.into_vec(),
-        {
-            let mut eof = Writer::message(msg::CHANNEL_EOF);
-            eof.u32(s1.0);
-            eof.into_vec()
-        },
-    ] {
+    for payload in [data_msg(s1, 100), adjust.into_vec(), req.into_vec(), {
+        let mut eof = Writer::message(msg::CHANNEL_EOF);
+        eof.u32(s1.0);
+        eof.into_vec()
+    }] {
         p.client.send_raw_auth_payload_for_tests(payload).unwrap();
     }
     p.drive();

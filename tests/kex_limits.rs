@@ -194,7 +194,8 @@ fn a_server_sending_f_at_the_edges_gets_a_clean_refusal() {
     for f in edge_values(&group.p) {
         // A scripted server: group exchange, then a reply with a chosen f (the signature is
         // never looked at: f is refused first).
-        let mut client = Connection::client(Arc::new(ClientConfig::default()), Instant::ZERO, [4; 32]);
+        let mut client =
+            Connection::client(Arc::new(ClientConfig::default()), Instant::ZERO, [4; 32]);
         let mut wire = b"SSH-2.0-raw\r\n".to_vec();
         wire.extend(cleartext_packet(&raw_kexinit(
             "diffie-hellman-group-exchange-sha256",
@@ -326,7 +327,11 @@ fn we_never_seal_past_2_to_the_32_packets_under_one_key() {
     p.client.pretend_packets_for_tests(1 << 32, 0);
     p.client.send_ignore(b"would reuse a nonce");
     let mut out = Vec::new();
-    assert!(!p.client.poll_transmit(&mut out), "sealed {} bytes", out.len());
+    assert!(
+        !p.client.poll_transmit(&mut out),
+        "sealed {} bytes",
+        out.len()
+    );
     let e = p.client.close_reason().expect("client stops");
     refused(e, "2^32");
 }
@@ -335,7 +340,11 @@ fn we_never_seal_past_2_to_the_32_packets_under_one_key() {
 
 /// An authenticated pair with a session open, whose server has started a re-key that the
 /// client never hears of (every byte to it is dropped from now on).
-fn stalled_rekey() -> (Pair, sshgate::channel::ChannelId, sshgate::channel::ChannelId) {
+fn stalled_rekey() -> (
+    Pair,
+    sshgate::channel::ChannelId,
+    sshgate::channel::ChannelId,
+) {
     use sshgate::Event;
     use sshgate::channel::ChannelEvent;
     let mut p = pair();
@@ -382,7 +391,10 @@ fn output_waits_unheld_while_the_peer_does_not_finish_our_re_key_and_the_deadlin
             }
         }
         let (n, bytes) = p.server.held_output_for_tests();
-        assert!(n <= 100 && bytes <= 16 * 1024, "held {n} payloads, {bytes} bytes");
+        assert!(
+            n <= 100 && bytes <= 16 * 1024,
+            "held {n} payloads, {bytes} bytes"
+        );
         p.advance(Duration::from_secs(1));
     }
     // The key exchange time-out (120 s by default) ends it; not before.
@@ -404,7 +416,10 @@ fn a_peer_that_floods_requests_during_our_re_key_hits_the_held_cap() {
         p.client.send_ping(&i.to_be_bytes());
         p.drive();
         let (n, bytes) = p.server.held_output_for_tests();
-        assert!(n <= 4096 && bytes <= 1 << 20, "held {n} payloads, {bytes} bytes");
+        assert!(
+            n <= 4096 && bytes <= 1 << 20,
+            "held {n} payloads, {bytes} bytes"
+        );
         if p.server.is_closed() {
             break;
         }

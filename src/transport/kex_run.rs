@@ -84,8 +84,8 @@ impl KexRun {
 
     /// Starts the time-out clock at `now` if it waits for the time; true if it did.
     pub(super) fn note_time(&mut self, now: Instant) -> bool {
-        let waits = self.waiting_since.is_none()
-            && !matches!(self.step, Step::ClientAwaitDecision { .. });
+        let waits =
+            self.waiting_since.is_none() && !matches!(self.step, Step::ClientAwaitDecision { .. });
         if waits {
             self.waiting_since = Some(now);
         }

@@ -340,7 +340,7 @@ impl Transport {
     }
 
     pub(crate) fn handle_timeout(&mut self, now: Instant) {
-        if self.set_now(now) || !self.poll_timeout().is_some_and(|t| self.now >= t) {
+        if self.set_now(now) || self.poll_timeout().is_none_or(|t| self.now < t) {
             return;
         }
         if self.kex.is_some() {

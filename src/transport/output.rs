@@ -75,10 +75,11 @@ impl Transport {
     }
 
     fn seal_parts(&mut self, parts: &[&[u8]]) {
-        // RFC 4253 §6.4 / OpenSSH PROTOCOL.chacha20poly1305: the sequence number is the nonce,
-        // so one key never seals more than 2^32 packets. Re-keying starts long before; should
-        // the peer never finish it, the connection ends here, without another packet (the
-        // DISCONNECT too would need a fresh nonce).
+        // RFC 4344 §3.1 (SHOULD re-key at least once every 2^32 outgoing packets), and for
+        // chacha20-poly1305 a must: the sequence number (RFC 4253 §6.4, wrapping after 2^32) is
+        // its nonce (OpenSSH PROTOCOL.chacha20poly1305), so one key never seals more.
+        // Re-keying starts long before; should the peer never finish it, the connection ends
+        // here, without another packet (the DISCONNECT too would need a fresh nonce).
         if self.usage.sent_under_key >= super::PACKETS_PER_KEY {
             self.fail(Error::policy(
                 reason::KEY_EXCHANGE_FAILED,

@@ -1,9 +1,9 @@
 //! Rationing of the key exchanges the peer starts (the D(HE)at defence): a count before
 //! authentication, a token bucket after. [`crate::KexLimits`] says what the limits are and why.
 
+use crate::Error;
 use crate::config::KexLimits;
 use crate::msg::reason;
-use crate::Error;
 use crate::time::Instant;
 
 /// What the peer has used of its key exchanges.
@@ -77,10 +77,7 @@ impl KexBudget {
             self.bytes_mark = traffic;
             return;
         };
-        let by_time = earned(
-            (now - time_mark).as_nanos(),
-            limits.refill_after.as_nanos(),
-        );
+        let by_time = earned((now - time_mark).as_nanos(), limits.refill_after.as_nanos());
         let by_bytes = earned(
             u128::from(traffic.saturating_sub(self.bytes_mark)),
             u128::from(bytes_per_token),
@@ -134,7 +131,9 @@ mod tests {
         let mut b = KexBudget::new();
         assert!(b.admit(&limits(), false, at(0), 0, 1000).is_ok());
         assert!(b.admit(&limits(), false, at(0), 0, 1000).is_ok());
-        let e = b.admit(&limits(), false, at(500), 1 << 40, 1000).unwrap_err();
+        let e = b
+            .admit(&limits(), false, at(500), 1 << 40, 1000)
+            .unwrap_err();
         assert_eq!(e.reason, reason::KEY_EXCHANGE_FAILED);
         assert!(e.description.contains("before authentication"), "{e}");
     }

@@ -255,7 +255,10 @@ pub fn cleartext_payloads(out: &[u8]) -> Vec<Vec<u8>> {
         }
         payloads.push(rest[5..4 + len - pad].to_vec());
         rest = &rest[4 + len..];
-        if payloads.last().is_some_and(|p| p[0] == sshgate::msg::NEWKEYS) {
+        if payloads
+            .last()
+            .is_some_and(|p| p[0] == sshgate::msg::NEWKEYS)
+        {
             break;
         }
     }

@@ -301,8 +301,8 @@ fn a_group_exchange_that_makes_k_one_or_p_minus_one_is_refused() {
     let p_minus_1 = sub_one(&p);
     let (mut refused, mut accepted) = (0, 0);
     for seed in 0..24u8 {
-        let client = ClientEphemeral::generate(KexAlg::DhGexSha256, Some(&group), &mut rng(seed))
-            .unwrap();
+        let client =
+            ClientEphemeral::generate(KexAlg::DhGexSha256, Some(&group), &mut rng(seed)).unwrap();
         match client.finish(&a) {
             Err(KexError::DegenerateSecret) => refused += 1,
             Err(e) => panic!("seed {seed}: {e:?}"),
@@ -310,11 +310,17 @@ fn a_group_exchange_that_makes_k_one_or_p_minus_one_is_refused() {
                 let k = k.encoded();
                 let k = &k[4..]; // the mpint's length
                 let k = &k[usize::from(k.first() == Some(&0))..];
-                assert!(k != [1] && k != p_minus_1.as_slice(), "seed {seed}: trivial K accepted");
+                assert!(
+                    k != [1] && k != p_minus_1.as_slice(),
+                    "seed {seed}: trivial K accepted"
+                );
                 accepted += 1;
             }
         }
     }
     // x mod 4 is spread over the seeds: half the exponents give 1 or p-1.
-    assert!(refused >= 6 && accepted >= 6, "{refused} refused, {accepted} accepted");
+    assert!(
+        refused >= 6 && accepted >= 6,
+        "{refused} refused, {accepted} accepted"
+    );
 }
