@@ -85,6 +85,21 @@ impl Algorithms {
 }
 
 /// When to re-key (RFC 4253 §9 recommends after a gigabyte or an hour).
+///
+/// The limits count traffic under one set of keys, both directions together, and apply once
+/// the peer has authenticated (or we have): before that, as OpenSSH does (`packet.c`, "Don't
+/// attempt rekeying during pre-auth"), only the safety maxima below start a re-key, so an
+/// unauthenticated peer cannot make us run key exchanges by sending traffic or waiting.
+///
+/// Whatever is configured, the engine re-keys before a key wears out: a value above the maximum
+/// is lowered to it ([`RekeyLimits::clamped`]).
+/// - `packets` at most [`RekeyLimits::MAX_PACKETS`] (2^31, OpenSSH's `MAX_PACKETS`): the sequence
+///   number is chacha20-poly1305's nonce and must not wrap under one key (2^32 packets a
+///   direction). Should a peer keep sending past 2^32 packets under one key anyway (it never
+///   answers our re-key), the connection ends instead.
+/// - `bytes` at most [`RekeyLimits::max_bytes`] of the negotiated ciphers: RFC 4344 §3.2's
+///   2^(L/4) blocks of a cipher with L-bit blocks, that is 2^32 blocks of 16 bytes (64 GiB) for
+///   AES, and 2^16 blocks of 8 bytes (512 KiB) for 3DES.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RekeyLimits {
     /// Bytes sent or received under one set of keys.
@@ -101,6 +116,79 @@ impl Default for RekeyLimits {
             bytes: 1 << 30,
             packets: 1 << 31,
             time: Duration::from_secs(3600),
+        }
+    }
+}
+
+impl RekeyLimits {
+    /// The most packets under one set of keys, whatever is configured: half the sequence
+    /// number space, so the exchange this starts has 2^31 packets to finish in before a nonce
+    /// could repeat.
+    pub const MAX_PACKETS: u64 = 1 << 31;
+
+    /// The most bytes one key of `cipher` may protect (RFC 4344 §3.2: "rekey after 2^(L/4)
+    /// blocks" for an L-bit block cipher). chacha20-poly1305 is no block cipher (its limit is the
+    /// packet count, above); it gets the 128-bit figure, as OpenSSH's 2^(min(L,128)/4) would.
+    #[must_use]
+    pub fn max_bytes(cipher: CipherAlg) -> u64 {
+        let block_bits = match cipher {
+            CipherAlg::TripleDesCbc => 64,
+            _ => 128,
+        };
+        // 2^(L/4) blocks of L/8 bytes.
+        (1u64 << (block_bits / 4)) * (block_bits / 8)
+    }
+
+    /// These limits with every value lowered to what keys of the ciphers `c2s` and `s2c` can
+    /// bear (one count covers both directions, so the tighter cipher sets the byte limit).
+    #[must_use]
+    pub fn clamped(self, c2s: CipherAlg, s2c: CipherAlg) -> RekeyLimits {
+        let bytes_max = Self::max_bytes(c2s).min(Self::max_bytes(s2c));
+        RekeyLimits {
+            bytes: self.bytes.min(bytes_max),
+            packets: self.packets.min(Self::MAX_PACKETS),
+            time: self.time,
+        }
+    }
+}
+
+/// How many key exchanges the peer may make us run (both roles apply them to the peer).
+///
+/// A key exchange costs the side that answers it far more than the side that asks: with
+/// 8192-bit group exchange a client sending `e = 2` pays nothing while the server computes two
+/// 8192-bit exponentiations and a signature (the D(HE)at attack, CVE-2002-20001). OpenSSH's sshd
+/// answers a re-key before authentication with UNIMPLEMENTED (`do_authentication2` resets the
+/// dispatch table), so it allows exactly one exchange before login, and after login any number.
+/// We keep one re-key before authentication, for a peer whose own byte or time limit fires
+/// during a long login, and end the connection with a clear reason on the next; after
+/// authentication a token bucket lets a peer re-key in bursts of `burst`, one more every
+/// `refill_after` of time or every `refill_bytes` of traffic (but at least as often as the
+/// negotiated cipher's byte limit needs: a peer re-keying because its key wears out is never
+/// refused). Re-keys we start ourselves are not counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KexLimits {
+    /// Key exchanges before authentication, the first one included.
+    pub before_auth: u32,
+    /// Re-keys the peer may start at once after authentication.
+    pub burst: u32,
+    /// After authentication the peer earns one more re-key every this long...
+    pub refill_after: Duration,
+    /// ...and every this many bytes of traffic (both directions).
+    pub refill_bytes: u64,
+    /// A key exchange the peer has not finished this long after it started ends the connection
+    /// (time spent waiting for the application's host key decision is not counted). It also
+    /// bounds how long output is held back during a re-key. OpenSSH's `LoginGraceTime` default.
+    pub timeout: Duration,
+}
+
+impl Default for KexLimits {
+    fn default() -> Self {
+        KexLimits {
+            before_auth: 2,
+            burst: 5,
+            refill_after: Duration::from_secs(30),
+            refill_bytes: 64 << 20,
+            timeout: Duration::from_secs(120),
         }
     }
 }
@@ -136,6 +224,8 @@ pub struct CommonConfig {
     pub algorithms: Algorithms,
     /// Re-key limits.
     pub rekey: RekeyLimits,
+    /// Limits on the key exchanges the peer starts, and the key exchange time-out.
+    pub kex_limits: KexLimits,
     /// Minimum RSA modulus accepted from the peer.
     pub min_rsa_bits: usize,
 }
@@ -146,6 +236,7 @@ impl Default for CommonConfig {
             software: concat!("sshgate_", env!("CARGO_PKG_VERSION")).to_string(),
             algorithms: Algorithms::default(),
             rekey: RekeyLimits::default(),
+            kex_limits: KexLimits::default(),
             min_rsa_bits: 2048,
         }
     }

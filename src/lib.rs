@@ -27,7 +27,9 @@ pub mod userauth;
 pub mod wasm;
 pub mod wire;
 
-pub use config::{Algorithms, ClientConfig, CommonConfig, GexRange, RekeyLimits, ServerConfig};
+pub use config::{
+    Algorithms, ClientConfig, CommonConfig, GexRange, KexLimits, RekeyLimits, ServerConfig,
+};
 pub use connection::Connection;
 pub use error::{Error, Fault};
 pub use event::{Event, HostKeyInfo};

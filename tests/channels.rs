@@ -12,7 +12,7 @@ use sshgate::channel::{
 };
 use sshgate::keys::KeyKind;
 use sshgate::msg::{self, reason};
-use sshgate::userauth::{AuthEvent, AuthMethod, AuthVerdict};
+use sshgate::userauth::{AuthEvent, AuthVerdict};
 use sshgate::wire::Writer;
 use sshgate::{ClientConfig, Event, ServerConfig};
 
@@ -28,30 +28,7 @@ fn authenticated(client: ChannelConfig, server: ChannelConfig) -> Pair {
         ..ServerConfig::default()
     };
     let mut p = Pair::new(cc, sc);
-    p.drive();
-    p.client.request_service("ssh-userauth");
-    p.drive();
-    p.client.auth_password("lab", "pw").unwrap();
-    p.drive();
-    let id = std::mem::take(&mut p.server_events)
-        .into_iter()
-        .find_map(|e| match e {
-            Event::Auth(AuthEvent::Request {
-                id,
-                method: AuthMethod::Password { .. },
-                ..
-            }) => Some(id),
-            _ => None,
-        })
-        .expect("password request");
-    p.server.answer_auth(id, AuthVerdict::Accept).unwrap();
-    p.drive();
-    assert!(
-        p.client_events
-            .iter()
-            .any(|e| matches!(e, Event::Auth(AuthEvent::Success)))
-    );
-    p.client_events.clear();
+    p.authenticate();
     p
 }
 
@@ -332,9 +309,9 @@ fn client_closes_first_without_eof_and_exit_signal() {
         take(&mut p.server_events),
         vec![ChannelEvent::Closed { channel: s }]
     );
-    // Ids are reused.
+    // Ids are not reused: the next channel takes the next number on both sides.
     let (c2, s2) = session(&mut p);
-    assert_eq!((c2, s2), (c, s));
+    assert_eq!((c2.0, s2.0), (c.0 + 1, s.0 + 1));
 }
 
 #[test]
@@ -399,6 +376,10 @@ fn data_survives_rekeys_in_both_directions() {
     let (c, s) = session(&mut p);
     let block: Vec<u8> = (0..40_000u32).map(|i| (i % 253) as u8).collect();
     let (mut to_server, mut to_client) = (Vec::new(), Vec::new());
+    // What each side still has to send: a key exchange takes nothing until it ends, and then
+    // `Writable` says so.
+    let (mut client_left, mut server_left) = (Vec::new(), Vec::new());
+    let mut paused = 0;
     for round in 0..40 {
         if round % 10 == 3 {
             p.client.rekey();
@@ -406,15 +387,42 @@ fn data_survives_rekeys_in_both_directions() {
         if round % 10 == 7 {
             p.server.rekey();
         }
-        let n = p.client.send_data(c, &block).unwrap();
-        let m = p.server.send_data(s, &block).unwrap();
-        assert_eq!((n, m), (block.len(), block.len()));
+        client_left.extend_from_slice(&block);
+        server_left.extend_from_slice(&block);
+        let n = p.client.send_data(c, &client_left).unwrap();
+        let m = p.server.send_data(s, &server_left).unwrap();
+        // The side that starts a re-key takes no data until its NEWKEYS is out.
+        if round % 10 == 3 {
+            assert_eq!(n, 0, "client data taken while its key exchange runs");
+            paused += 1;
+        }
+        if round % 10 == 7 {
+            assert_eq!(m, 0, "server data taken while its key exchange runs");
+            paused += 1;
+        }
+        client_left.drain(..n);
+        server_left.drain(..m);
+        p.drive();
+        let evs = take(&mut p.server_events);
+        if evs.contains(&ChannelEvent::Writable { channel: s }) {
+            let m = p.server.send_data(s, &server_left).unwrap();
+            server_left.drain(..m);
+        }
+        to_server.extend(collect(&mut p.server, &evs, None));
+        let evs = take(&mut p.client_events);
+        if evs.contains(&ChannelEvent::Writable { channel: c }) {
+            let n = p.client.send_data(c, &client_left).unwrap();
+            client_left.drain(..n);
+        }
+        to_client.extend(collect(&mut p.client, &evs, None));
         p.drive();
         let evs = take(&mut p.server_events);
         to_server.extend(collect(&mut p.server, &evs, None));
         let evs = take(&mut p.client_events);
         to_client.extend(collect(&mut p.client, &evs, None));
     }
+    assert_eq!(paused, 8);
+    assert!(client_left.is_empty() && server_left.is_empty());
     let expected: Vec<u8> = block
         .iter()
         .copied()
@@ -940,4 +948,90 @@ fn random_channel_messages_never_panic() {
             assert_eq!(e.reason, reason::PROTOCOL_ERROR, "round {round}: {e}");
         }
     }
+}
+
+// --- channel ids after close (RFC 4254 §5.3) ---
+
+/// Client opens, closes (both CLOSEs exchanged), opens again; returns the old and new server ids.
+fn closed_then_reopened(p: &mut Pair) -> (ChannelId, ChannelId, ChannelId) {
+    let (c1, s1) = session(p);
+    p.client.close_channel(c1).unwrap();
+    p.drive();
+    assert_eq!(
+        take(&mut p.server_events),
+        vec![ChannelEvent::Closed { channel: s1 }]
+    );
+    take(&mut p.client_events);
+    let (c2, s2) = session(p);
+    assert_ne!(s2, s1, "the closed channel's id was given to the new one");
+    (s1, c2, s2)
+}
+
+#[test]
+fn a_late_message_for_a_closed_channel_never_reaches_its_successor() {
+    let mut p = pair();
+    let (s1, _, s2) = closed_then_reopened(&mut p);
+    // A message for the old channel after both CLOSEs (the peer may not send it: RFC 4254 §5.3)
+    // names no channel; with the id reused it would have been the new channel's data.
+    raw(&mut p, true, data_msg(s1, 4));
+    let delivered = take(&mut p.server_events)
+        .into_iter()
+        .any(|e| matches!(e, ChannelEvent::Data { channel, .. } if channel == s2));
+    assert!(!delivered, "the late data reached the new channel");
+    let e = p.server.close_reason().expect("a protocol error");
+    assert_eq!(e.reason, reason::PROTOCOL_ERROR, "{e}");
+    assert!(e.description.contains(&format!("no channel {s1}")), "{e}");
+}
+
+#[test]
+fn a_stale_channel_id_in_the_application_names_no_channel() {
+    let mut p = pair();
+    let (s1, c2, _) = closed_then_reopened(&mut p);
+    // The server application's output task for the old channel runs late.
+    assert!(p.server.send_data(s1, b"old program output").is_err());
+    assert!(p.server.send_eof(s1).is_err());
+    assert!(p.server.close_channel(s1).is_err());
+    p.drive();
+    assert!(
+        take(&mut p.client_events).is_empty(),
+        "the new channel {c2} heard from the old one"
+    );
+    assert!(!p.server.is_closed() && !p.client.is_closed());
+}
+
+#[test]
+fn messages_in_flight_when_we_close_are_dropped_silently() {
+    let mut p = pair();
+    let (c1, s1) = session(&mut p);
+    // The server closes; before its CLOSE reaches the client, the client has sent more on the
+    // channel (raw, so its own engine does not know yet): data, EOF, a request, an adjust.
+    p.server.close_channel(s1).unwrap();
+    let mut req = Writer::message(msg::CHANNEL_REQUEST);
+    req.u32(s1.0).string(b"env").bool(true);
+    req.string(b"LANG").string(b"C");
+    let mut adjust = Writer::message(msg::CHANNEL_WINDOW_ADJUST);
+    adjust.u32(s1.0).u32(1000);
+    for payload in [data_msg(s1, 100), adjust.into_vec(), req.into_vec(), {
+        let mut eof = Writer::message(msg::CHANNEL_EOF);
+        eof.u32(s1.0);
+        eof.into_vec()
+    }] {
+        p.client.send_raw_auth_payload_for_tests(payload).unwrap();
+    }
+    p.drive();
+    // RFC 4254 §5.3: those were in flight; dropped without an event or an answer, and the
+    // channel closes normally on the client's CLOSE.
+    assert_eq!(
+        take(&mut p.server_events),
+        vec![ChannelEvent::Closed { channel: s1 }]
+    );
+    assert_eq!(
+        take(&mut p.client_events),
+        vec![ChannelEvent::Closed { channel: c1 }]
+    );
+    assert!(!p.server.is_closed() && !p.client.is_closed());
+    // The next channel starts clean.
+    let (_, s2) = session(&mut p);
+    assert_ne!(s2, s1);
+    assert!(take(&mut p.server_events).is_empty());
 }

@@ -3,8 +3,9 @@
 
 use super::request::ChannelRequest;
 
-/// Our number for a channel (the RFC 4254 "sender channel" we gave the peer). Ids are reused
-/// once both sides have closed a channel and [`ChannelEvent::Closed`] was emitted.
+/// Our number for a channel (the RFC 4254 "sender channel" we gave the peer). Ids are not
+/// reused: each channel takes the next number (wrapping only after 2^32 opens, skipping ids in
+/// use), so an id kept after [`ChannelEvent::Closed`] names no channel and calls with it fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ChannelId(pub u32);
 

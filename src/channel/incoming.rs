@@ -44,7 +44,7 @@ pub(super) fn handle(chs: &mut Channels, ctx: &mut Ctx<'_>, payload: Vec<u8>) ->
             description,
         } => {
             opening(chs, recipient)?;
-            chs.slots[recipient as usize] = None;
+            chs.forget(recipient);
             ctx.emit(Event::Channel(ChannelEvent::OpenFailed {
                 channel: ChannelId(recipient),
                 reason,
@@ -94,7 +94,10 @@ pub(super) fn handle(chs: &mut Channels, ctx: &mut Ctx<'_>, payload: Vec<u8>) ->
         }
         Incoming::Close { recipient } => {
             let ch = open_channel(chs, recipient)?;
-            // RFC 4254 §5.3: answer with our own CLOSE unless we sent one; then the id is free.
+            // RFC 4254 §5.3: "Upon receiving this message, a party MUST send back an
+            // SSH_MSG_CHANNEL_CLOSE unless it has already sent this message for the channel."
+            // Both sent and received: the channel is closed and its id leaves the table (the
+            // RFC lets it be reused then; we take the next number anyway, see `next_id`).
             if !ch.close_sent {
                 ch.close_sent = true;
                 ctx.send(messages::bare(CHANNEL_CLOSE, ch.remote_id));
@@ -249,7 +252,8 @@ fn received(
     }
     ch.recv_window -= len;
     if ch.close_sent {
-        // We are closing: the peer's in-flight data is dropped, unseen.
+        // We are closing: the peer sent this before our CLOSE reached it (RFC 4254 §5.3 lets
+        // data flow until the peer's own CLOSE); dropped, unseen.
         return Ok(());
     }
     ch.unconsumed += len;

@@ -29,7 +29,7 @@ use crate::connection::layer::Ctx;
 use crate::event::Event;
 use crate::time::Instant;
 use state::Channel;
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 pub(crate) use global::{
     KEEPALIVE, NO_MORE_SESSIONS, answer as answer_global, send as send_global,
@@ -69,8 +69,15 @@ const MAX_SEND_CHUNK: u32 = 32 * 1024;
 pub(crate) struct Channels {
     role: Role,
     cfg: ChannelConfig,
-    /// Channels by our id (the index); `None` slots are free ids.
-    slots: Vec<Option<Channel>>,
+    /// Channels by our id. An id stays here until both CLOSEs have been exchanged (RFC 4254
+    /// §5.3), so a message still in flight for a closing channel finds it and is dropped.
+    slots: BTreeMap<u32, Channel>,
+    /// The next id to give out. Ids are not reused at once (quinn-proto's stream ids never are):
+    /// each channel takes the next number, wrapping after 2^32 opens and skipping ids in use, so
+    /// a message naming a channel that has fully closed — from the peer, or from the
+    /// application's stale handle — can never reach a newer channel that took its number; it
+    /// names no channel at all.
+    next_id: u32,
     /// Answers owed to the peer's global requests, in order: `None` while the application decides.
     global_owed: VecDeque<Option<(bool, Option<u32>)>>,
     /// Our global requests that wait for an answer: name, and whether it asked for port 0.
@@ -88,7 +95,8 @@ impl Channels {
         Channels {
             role,
             cfg,
-            slots: Vec::new(),
+            slots: BTreeMap::new(),
+            next_id: 0,
             global_owed: VecDeque::new(),
             global_awaited: VecDeque::new(),
             no_more_sessions: false,
@@ -112,45 +120,56 @@ impl Channels {
 
     /// Channels in use (any stage).
     pub(crate) fn count(&self) -> usize {
-        self.slots.iter().filter(|s| s.is_some()).count()
+        self.slots.len()
     }
 
     fn get(&self, id: u32) -> Option<&Channel> {
-        self.slots.get(id as usize).and_then(Option::as_ref)
+        self.slots.get(&id)
     }
 
     fn get_mut(&mut self, id: u32) -> Option<&mut Channel> {
-        self.slots.get_mut(id as usize).and_then(Option::as_mut)
+        self.slots.get_mut(&id)
     }
 
-    /// Takes a free id for `ch`, or `None` at the channel limit.
+    /// Takes the next free id for `ch`, or `None` at the channel limit.
     fn allocate(&mut self, ch: Channel) -> Option<ChannelId> {
         if self.count() >= self.cfg.max_channels {
             return None;
         }
-        let idx = match self.slots.iter().position(Option::is_none) {
-            Some(i) => i,
-            None => {
-                self.slots.push(None);
-                self.slots.len() - 1
-            }
-        };
-        self.slots[idx] = Some(ch);
-        Some(ChannelId(u32::try_from(idx).ok()?))
+        // Fewer than 2^32 ids are in use, so this finds one.
+        let mut id = self.next_id;
+        while self.slots.contains_key(&id) {
+            id = id.wrapping_add(1);
+        }
+        self.next_id = id.wrapping_add(1);
+        self.slots.insert(id, ch);
+        Some(ChannelId(id))
     }
 
-    /// Frees `id` and tells the application the channel is gone.
+    /// Forgets `id` (an open that failed or was refused: the peer never had it, or has let go).
+    fn forget(&mut self, id: u32) {
+        self.slots.remove(&id);
+    }
+
+    /// Frees `id` once both CLOSEs are exchanged and tells the application the channel is gone.
     fn release(&mut self, ctx: &mut Ctx<'_>, id: u32) {
-        if let Some(slot) = self.slots.get_mut(id as usize) {
-            *slot = None;
-        }
-        // Trailing free slots are dropped so an idle connection holds no memory for old channels.
-        while self.slots.last().is_some_and(Option::is_none) {
-            self.slots.pop();
-        }
+        self.slots.remove(&id);
         ctx.emit(Event::Channel(ChannelEvent::Closed {
             channel: ChannelId(id),
         }));
+    }
+
+    /// After a key exchange held output back: channels whose writers were paused and that have
+    /// window are writable again.
+    pub(crate) fn wake_writers(&mut self, ctx: &mut Ctx<'_>) {
+        for (&id, ch) in &mut self.slots {
+            if ch.writer_blocked && ch.can_send() && ch.send_window > 0 {
+                ch.writer_blocked = false;
+                ctx.emit(Event::Channel(ChannelEvent::Writable {
+                    channel: ChannelId(id),
+                }));
+            }
+        }
     }
 
     /// Sends the answers at the front of `id`'s queue that are decided.

@@ -92,7 +92,7 @@ impl Channels {
         match self.get(id.0) {
             Some(ch) if ch.stage == Stage::AwaitingAccept => {
                 ctx.send(messages::open_failure(ch.remote_id, reason, description));
-                self.slots[id.0 as usize] = None;
+                self.forget(id.0);
                 Ok(())
             }
             _ => Err(misuse("no open request with that id waits for an answer")),
@@ -166,6 +166,18 @@ impl Channels {
             take,
             chunk,
         })
+    }
+
+    /// Gives back `n` bytes of window that [`Channels::take_window`] took but the transport did
+    /// not send (a key exchange began holding output); the writer waits for `Writable`.
+    pub(crate) fn untake_window(&mut self, id: ChannelId, n: usize) {
+        if let Some(ch) = self.get_mut(id.0) {
+            // `n` is at most what was taken from the window, so it fits.
+            ch.send_window = ch
+                .send_window
+                .saturating_add(u32::try_from(n).unwrap_or(u32::MAX));
+            ch.writer_blocked = true;
+        }
     }
 
     /// Bytes the peer lets us send on `id` now.

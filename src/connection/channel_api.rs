@@ -33,6 +33,9 @@ impl Connection {
 
     /// Data or extended data: the channel layer takes window for it, and the transport seals
     /// the application's bytes straight into packets (the bulk path: one copy, no allocation).
+    /// While a key exchange holds output nothing is taken (what a packet started would be held
+    /// in memory, as much as the window allows): the writer waits for `Writable`, which comes
+    /// once our NEWKEYS is out.
     fn send_bytes(
         &mut self,
         channel: ChannelId,
@@ -41,10 +44,19 @@ impl Connection {
     ) -> Result<usize, Error> {
         self.channels_usable()?;
         let plan = self.channels.take_window(channel, code, data.len())?;
+        let mut sent = 0;
         for ((header, n), piece) in plan.messages(data) {
+            // Checked for every packet: one of them may reach a re-key limit.
+            if self.transport.holds_output() {
+                break;
+            }
             self.transport.send_parts(&[&header[..n], piece]);
+            sent += piece.len();
         }
-        Ok(plan.take)
+        if sent < plan.take {
+            self.channels.untake_window(channel, plan.take - sent);
+        }
+        Ok(sent)
     }
 
     /// Opens a `session` channel.
@@ -95,8 +107,9 @@ impl Connection {
         self.with_channels(|c, ctx| c.answer_request(ctx, channel, success))
     }
 
-    /// Sends data on `channel`, as much as the peer's window takes now; returns how much.
-    /// If less than all, wait for [`crate::channel::ChannelEvent::Writable`].
+    /// Sends data on `channel`, as much as the peer's window takes now (nothing while a key
+    /// exchange runs); returns how much. If less than all, wait for
+    /// [`crate::channel::ChannelEvent::Writable`].
     pub fn send_data(&mut self, channel: ChannelId, data: &[u8]) -> Result<usize, Error> {
         self.send_bytes(channel, None, data)
     }

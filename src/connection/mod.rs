@@ -18,6 +18,8 @@
 mod auth_api;
 mod channel_api;
 pub(crate) mod layer;
+#[cfg(feature = "test-hooks")]
+mod test_hooks;
 
 use crate::channel::Channels;
 use crate::config::ClientConfig;
@@ -222,6 +224,11 @@ impl Connection {
 
     /// Hands messages for the layers above the transport to their layer, in order.
     fn process_upper(&mut self) -> Result<(), Error> {
+        if self.transport.take_output_resumed() && !self.transport.is_closed() {
+            // A key exchange ended: writers it paused may go on.
+            let channels = &mut self.channels;
+            self.transport.run_layer(|ctx| channels.wake_writers(ctx));
+        }
         while let Some(p) = self.transport.upper.pop_front() {
             let result = match p[0] {
                 50..=79 => {

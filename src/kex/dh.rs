@@ -48,7 +48,10 @@ fn exponent_bits(p_bits: u32, hash: HashAlg) -> u32 {
     hash_bits.saturating_mul(2).max(512).min(p_bits - 2)
 }
 
-/// Checks a peer's public value: `1 < y < p-1` (RFC 4253 §8, RFC 8268 §4).
+/// Checks a peer's public value: `1 < y < p-1`. RFC 4253 §8: "Values of 'e' or 'f' that are not
+/// in the range [1, p-1] MUST NOT be sent or accepted by either side"; 1 and p-1 are refused too
+/// (RFC 8268 §4, NIST SP 800-56A's full public key validation), since they generate the
+/// subgroup {1, p-1} and would make `K` one of those two known values.
 pub(super) fn check_public(group: &DhGroup, y: &[u8]) -> Result<(), KexError> {
     // `in_open_range` compares lengths first, so an oversized value is refused before any work.
     if in_open_range(y, &group.p) {
@@ -123,20 +126,39 @@ impl DhSecret {
 
     /// `K = y^x mod p` for the peer's `y`, checked first; `K` as fixed-length magnitude bytes.
     pub(super) fn agree(self, y: &[u8]) -> Result<Zeroizing<Vec<u8>>, KexError> {
+        // RFC 4253 §8: values outside [1, p-1] "MUST NOT be sent or accepted"; see `check_public`.
         if !in_open_range(y, &self.p) {
             return Err(KexError::BadPublicValue(
                 "DH public value not in 1 < y < p-1",
             ));
         }
         let k = self.power(trim(y))?;
-        // With a safe prime and 1 < y < p-1, K cannot be 1; a server's group need not be one.
-        let mut one = vec![0u8; k.len()];
-        if let Some(last) = one.last_mut() {
-            *last = 1;
-        }
-        if crate::crypto::ct_eq(&k, &one) {
+        // A trivial K is known to anyone watching: refuse 1 and p-1. With a safe prime and
+        // 1 < y < p-1 neither can occur, but a server's group need not be a safe prime (nor a
+        // prime: primality is not tested), and there an element of order 2 or 4 (y = a square
+        // root of -1 when p = a^2 + 1) gives K = p-1 for one exponent in four.
+        if crate::crypto::ct_eq(&k, &fixed_width(&[1], k.len()))
+            || crate::crypto::ct_eq(&k, &fixed_width(&minus_one(&self.p), k.len()))
+        {
             return Err(KexError::DegenerateSecret);
         }
         Ok(k)
     }
+}
+
+/// `v` (big-endian magnitude, at most `width` bytes) left-padded with zeros to `width` bytes.
+fn fixed_width(v: &[u8], width: usize) -> Vec<u8> {
+    let v = trim(v);
+    let mut out = vec![0u8; width.saturating_sub(v.len())];
+    out.extend_from_slice(v);
+    out
+}
+
+/// `p - 1` for an odd `p` (its last bit cleared: no borrow).
+fn minus_one(p: &[u8]) -> Vec<u8> {
+    let mut v = trim(p).to_vec();
+    if let Some(last) = v.last_mut() {
+        *last &= !1;
+    }
+    v
 }

@@ -19,7 +19,7 @@ impl Transport {
         if let Some(e) = &self.closed {
             return Err(e.clone());
         }
-        self.now = self.now.max(now);
+        self.set_now(now);
         self.inbuf.extend_from_slice(bytes);
         match self.process() {
             Ok(()) => Ok(()),
@@ -42,7 +42,11 @@ impl Transport {
         }
         let mut start = 0;
         let result = loop {
-            if self.paused || self.closed.is_some() {
+            if let Some(e) = &self.closed {
+                // A handler ended the connection (e.g. too much held output).
+                break Err(e.clone());
+            }
+            if self.paused {
                 break Ok(());
             }
             let seq = self.recv_seq;
@@ -59,6 +63,15 @@ impl Transport {
             if self.recv_seq == 0 && !self.first_kex_done {
                 break Err(Error::protocol(
                     "sequence number wrapped during the initial key exchange",
+                ));
+            }
+            // A key may protect at most 2^32 packets a direction (the sequence number is
+            // chacha20-poly1305's nonce): a peer that sends more without finishing a re-key
+            // is refused rather than heard under a repeated nonce.
+            self.usage.received_under_key += 1;
+            if self.usage.received_under_key > super::PACKETS_PER_KEY {
+                break Err(Error::protocol(
+                    "peer sent 2^32 packets under one key without re-keying",
                 ));
             }
             let payload = self.inbuf[payload_range].to_vec();

@@ -7,11 +7,12 @@ use super::Transport;
 use super::cipher::{DirectionKeys, PacketOpener, PacketSealer};
 use super::kexinit::{self, KexInit, Negotiated};
 use super::{RoleConfig, Usage};
-use crate::config::GexRange;
+use crate::config::{GexRange, RekeyLimits};
 use crate::event::{Event, HostKeyInfo};
 use crate::kex::{self, ClientEphemeral, DhGroup, ExchangeHashInput, GexParams, SharedSecret};
 use crate::msg::{self, Phase, reason};
 use crate::role_gate::ServerRole;
+use crate::time::{Duration, Instant};
 use crate::wire::{Reader, Writer};
 use crate::{Error, Role};
 
@@ -57,6 +58,10 @@ pub(super) struct KexRun {
     sent_newkeys: bool,
     /// Strict kex applies to this (first) exchange.
     strict: bool,
+    /// Since when we have been waiting for the peer, for the key exchange time-out; `None`
+    /// until the driver next gives the time (an exchange the application starts, or resumes
+    /// with its host key answer, knows only the last instant it was given, which may be old).
+    waiting_since: Option<Instant>,
 }
 
 impl KexRun {
@@ -66,6 +71,25 @@ impl KexRun {
 
     pub(super) fn sent_newkeys(&self) -> bool {
         self.sent_newkeys
+    }
+
+    /// When the exchange times out: `None` while the application decides on the host key (its
+    /// time is not the peer's); `last` (at once) when the clock waits for the driver's time.
+    pub(super) fn deadline(&self, last: Instant, timeout: Duration) -> Option<Instant> {
+        if matches!(self.step, Step::ClientAwaitDecision { .. }) {
+            return None;
+        }
+        Some(self.waiting_since.map_or(last, |since| since + timeout))
+    }
+
+    /// Starts the time-out clock at `now` if it waits for the time; true if it did.
+    pub(super) fn note_time(&mut self, now: Instant) -> bool {
+        let waits =
+            self.waiting_since.is_none() && !matches!(self.step, Step::ClientAwaitDecision { .. });
+        if waits {
+            self.waiting_since = Some(now);
+        }
+        waits
     }
 
     /// Before the peer's KEXINIT arrives, strict mode is not known yet; we apply it as soon as the
@@ -121,8 +145,22 @@ impl Transport {
             step: Step::AwaitPeerInit,
             sent_newkeys: false,
             strict: false,
+            waiting_since: None,
         });
         self.seal(&payload);
+    }
+
+    /// Traffic that earns the peer one re-key: the configured figure, lowered to half the byte
+    /// limit of the ciphers in use, so a peer re-keying as often as its cipher needs is never
+    /// refused (3DES: every 512 KiB).
+    fn bytes_per_kex_token(&self) -> u64 {
+        let cipher_floor = self.ciphers.map_or(u64::MAX, |(c2s, s2c)| {
+            RekeyLimits::max_bytes(c2s).min(RekeyLimits::max_bytes(s2c)) / 2
+        });
+        match self.cfg.kex_limits.refill_bytes {
+            0 => cipher_floor,
+            n => n.min(cipher_floor),
+        }
     }
 
     fn our_kexinit(&self) -> KexInit {
@@ -157,7 +195,21 @@ impl Transport {
 
     pub(super) fn on_kexinit(&mut self, seq: u32, payload: Vec<u8>) -> Result<(), Error> {
         let theirs = KexInit::decode(&payload)?;
-        if self.kex.is_none() {
+        let peer_starts = self.kex.is_none();
+        if peer_starts || !self.first_kex_done {
+            // The first exchange and every one the peer starts cost us a key agreement and a
+            // signature: rationed (D(HE)at; `KexLimits` says how and why).
+            let per_token = self.bytes_per_kex_token();
+            let authenticated = self.authenticated();
+            self.budget.admit(
+                &self.cfg.kex_limits,
+                authenticated,
+                self.now,
+                self.traffic,
+                per_token,
+            )?;
+        }
+        if peer_starts {
             // The peer starts a re-key: answer with our KEXINIT (RFC 4253 §9).
             self.start_kex();
         }
@@ -421,6 +473,9 @@ impl Transport {
             )));
         }
         self.accepted_host_key = Some(host_key);
+        // The time-out clock restarts from the driver's next instant: the one we know is from
+        // before the application's decision.
+        run.waiting_since = None;
         if let Err(e) = self.send_newkeys(keys) {
             return Err(self.fail(e));
         }
@@ -494,6 +549,8 @@ impl Transport {
     fn send_newkeys(&mut self, keys: NewKeys) -> Result<(), Error> {
         self.seal(&[msg::NEWKEYS]);
         self.sealer = PacketSealer::new(&keys.outgoing);
+        self.usage.sent_under_key = 0;
+        self.output_resumed = true;
         if self.strict {
             // OpenSSH PROTOCOL §1.10: reset the sequence number after every NEWKEYS.
             self.send_seq = 0;
@@ -531,8 +588,15 @@ impl Transport {
         }
         let initial = !self.first_kex_done;
         self.first_kex_done = true;
-        self.usage = Usage::default();
+        // Both directions have new keys now; our outgoing count restarted at our NEWKEYS.
+        self.usage = Usage {
+            sent_under_key: self.usage.sent_under_key,
+            ..Usage::default()
+        };
         self.last_kex_at = self.now;
+        if let Some(n) = run.negotiated {
+            self.ciphers = Some((n.cipher_c2s, n.cipher_s2c));
+        }
         if let Some(algorithms) = run.negotiated {
             self.events.push_back(Event::KexComplete {
                 algorithms,

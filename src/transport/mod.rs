@@ -11,9 +11,10 @@ mod input;
 mod kex_run;
 pub mod kexinit;
 mod output;
+mod rationing;
 pub mod version;
 
-use crate::config::{CommonConfig, GexRange};
+use crate::config::{CommonConfig, GexRange, RekeyLimits};
 use crate::connection::layer::Ctx;
 use crate::crypto::EngineRng;
 use crate::event::Event;
@@ -23,8 +24,9 @@ use crate::pki::{CertifiedKey, Trustpoint};
 use crate::role_gate::ServerRole;
 use crate::time::Instant;
 use crate::{Error, Role};
-use cipher::{PacketOpener, PacketSealer};
+use cipher::{CipherAlg, PacketOpener, PacketSealer};
 use kex_run::KexRun;
+use rationing::KexBudget;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use version::VersionReader;
@@ -48,12 +50,23 @@ pub(crate) enum RoleConfig {
     },
 }
 
-/// Byte and packet counts under the current keys, for re-key decisions.
+/// Byte and packet counts under the current keys, for re-key decisions: both directions
+/// together (reset when the peer's NEWKEYS switches the last direction), and each direction's
+/// packets under its own key (reset when that direction's key changes), which must never reach
+/// [`PACKETS_PER_KEY`].
 #[derive(Debug, Default, Clone, Copy)]
 struct Usage {
     bytes: u64,
     packets: u64,
+    sent_under_key: u64,
+    received_under_key: u64,
 }
+
+/// Packets one key may protect in one direction: the sequence number is chacha20-poly1305's
+/// nonce (OpenSSH PROTOCOL.chacha20poly1305), so the 2^32+1st packet under a key would reuse
+/// one. Re-keying starts long before (at [`RekeyLimits::MAX_PACKETS`] in both directions
+/// together); this is the hard stop should the peer never finish that exchange.
+const PACKETS_PER_KEY: u64 = 1 << 32;
 
 pub(crate) struct Transport {
     role: Role,
@@ -94,8 +107,20 @@ pub(crate) struct Transport {
 
     usage: Usage,
     last_kex_at: Instant,
-    /// Payloads held while a key exchange runs (RFC 4253 §7.1 forbids sending them then).
+    /// Bytes carried so far, both directions, the whole connection (earns the peer re-keys).
+    traffic: u64,
+    /// The ciphers of the keys in use (client to server, server to client), once there are
+    /// keys: they set the byte limit of [`RekeyLimits::clamped`].
+    ciphers: Option<(CipherAlg, CipherAlg)>,
+    /// What the peer has used of its key exchanges.
+    budget: KexBudget,
+    /// Payloads held while a key exchange runs (RFC 4253 §7.1 forbids sending them then), and
+    /// their size; bounded by `output.rs`.
     held: VecDeque<Vec<u8>>,
+    held_bytes: usize,
+    /// Our NEWKEYS has gone out since the layers above last looked: writers paused for the
+    /// exchange may go on.
+    output_resumed: bool,
 
     /// Payloads for the layers above (message numbers 50 and up).
     pub(crate) upper: VecDeque<Vec<u8>>,
@@ -146,7 +171,12 @@ impl Transport {
             skip_guessed_packet: false,
             usage: Usage::default(),
             last_kex_at: now,
+            traffic: 0,
+            ciphers: None,
+            budget: KexBudget::new(),
             held: VecDeque::new(),
+            held_bytes: 0,
+            output_resumed: false,
             upper: VecDeque::new(),
             events: VecDeque::new(),
             closed: None,
@@ -158,6 +188,7 @@ impl Transport {
         t.out.extend_from_slice(t.our_version.as_bytes());
         t.out.extend_from_slice(b"\r\n");
         t.start_kex();
+        t.set_now(now);
         t
     }
 
@@ -198,6 +229,57 @@ impl Transport {
         self.first_kex_done && self.closed.is_none()
     }
 
+    /// User authentication has succeeded (either role): re-keys on our own limits may start,
+    /// and the peer's re-keys are rationed by rate instead of by count.
+    fn authenticated(&self) -> bool {
+        self.upper_phase == Phase::Connection
+    }
+
+    /// Payloads other than key exchange messages are being held: an exchange runs and our
+    /// NEWKEYS has not gone out. Channel data is not taken then (the application waits for
+    /// `Writable`), so what is held stays small.
+    pub(crate) fn holds_output(&self) -> bool {
+        self.kex.as_ref().is_some_and(|k| !k.sent_newkeys()) || !self.held.is_empty()
+    }
+
+    /// Payloads held back and their bytes.
+    #[cfg(feature = "test-hooks")]
+    pub(crate) fn held_output(&self) -> (usize, usize) {
+        (self.held.len(), self.held_bytes)
+    }
+
+    /// See `Connection::pretend_packets_for_tests`.
+    #[cfg(feature = "test-hooks")]
+    pub(crate) fn pretend_packets(&mut self, sent: u64, received: u64) {
+        self.usage.sent_under_key = sent;
+        self.usage.received_under_key = received;
+        self.usage.packets = sent.saturating_add(received);
+    }
+
+    /// Whether our NEWKEYS went out since the last call: paused writers may go on.
+    pub(crate) fn take_output_resumed(&mut self) -> bool {
+        core::mem::take(&mut self.output_resumed)
+    }
+
+    /// The re-key limits for the keys in use: the configured ones lowered to what the ciphers
+    /// bear. Before authentication only those maxima apply: our own limits wait for the login,
+    /// as OpenSSH's do, so an unauthenticated peer cannot make us re-key by sending traffic.
+    fn rekey_limits(&self) -> RekeyLimits {
+        let limits = if self.authenticated() {
+            self.cfg.rekey
+        } else {
+            RekeyLimits {
+                bytes: u64::MAX,
+                packets: u64::MAX,
+                time: self.cfg.rekey.time,
+            }
+        };
+        match self.ciphers {
+            Some((c2s, s2c)) => limits.clamped(c2s, s2c),
+            None => limits,
+        }
+    }
+
     /// The phase the next incoming message is checked against.
     fn phase(&self) -> Phase {
         match &self.kex {
@@ -234,17 +316,42 @@ impl Transport {
         self.out.len()
     }
 
-    /// When the time-based re-key is due.
+    /// The next deadline: the running key exchange's time-out (not while the application
+    /// decides on the host key), or else the time-based re-key (once authenticated).
     pub(crate) fn poll_timeout(&self) -> Option<Instant> {
-        if self.closed.is_some() || !self.first_kex_done || self.kex.is_some() {
+        if self.closed.is_some() {
+            return None;
+        }
+        if let Some(run) = &self.kex {
+            return run.deadline(self.now, self.cfg.kex_limits.timeout);
+        }
+        if !self.first_kex_done || !self.authenticated() {
             return None;
         }
         Some(self.last_kex_at + self.cfg.rekey.time)
     }
 
-    pub(crate) fn handle_timeout(&mut self, now: Instant) {
+    /// Takes the driver's time: the clock only moves forward, and an exchange waiting for the
+    /// time starts its time-out clock.
+    fn set_now(&mut self, now: Instant) -> bool {
         self.now = self.now.max(now);
-        if self.poll_timeout().is_some_and(|t| now >= t) {
+        let now = self.now;
+        self.kex.as_mut().is_some_and(|run| run.note_time(now))
+    }
+
+    pub(crate) fn handle_timeout(&mut self, now: Instant) {
+        if self.set_now(now) || self.poll_timeout().is_none_or(|t| self.now < t) {
+            return;
+        }
+        if self.kex.is_some() {
+            // A peer that stops in the middle of an exchange would otherwise hold the
+            // connection, and whatever output waits behind the exchange, for ever.
+            let secs = self.cfg.kex_limits.timeout.as_secs();
+            self.fail(Error::policy(
+                crate::msg::reason::KEY_EXCHANGE_FAILED,
+                format!("key exchange not finished by the peer within {secs} s"),
+            ));
+        } else {
             self.start_kex();
         }
     }
@@ -276,7 +383,10 @@ impl Transport {
     /// Ends the connection: queues a DISCONNECT unless the peer sent one, records the reason.
     pub(crate) fn fail(&mut self, err: Error) -> Error {
         if self.closed.is_none() {
-            if err.fault != crate::error::Fault::PeerDisconnected {
+            // No DISCONNECT when the peer sent one, nor when our key has sealed all it may.
+            if err.fault != crate::error::Fault::PeerDisconnected
+                && self.usage.sent_under_key < PACKETS_PER_KEY
+            {
                 self.send_disconnect(err.reason, &err.description);
             }
             self.closed = Some(err.clone());

@@ -6,6 +6,7 @@ pub mod pki;
 
 use sshgate::crypto::EngineRng;
 use sshgate::keys::{KeyKind, PrivateKey};
+use sshgate::userauth::{AuthEvent, AuthMethod, AuthVerdict};
 use sshgate::{ClientConfig, Connection, Duration, Event, Instant, ServerConfig};
 use std::sync::{Arc, OnceLock};
 
@@ -169,6 +170,39 @@ impl Pair {
         self.drive();
     }
 
+    /// Logs the client in with a password the server's application accepts, then clears both
+    /// sides' events.
+    pub fn authenticate(&mut self) {
+        self.drive();
+        self.client.request_service("ssh-userauth");
+        self.drive();
+        self.client.auth_password("lab", "pw").unwrap();
+        self.drive();
+        let id = std::mem::take(&mut self.server_events)
+            .into_iter()
+            .find_map(|e| match e {
+                Event::Auth(AuthEvent::Request {
+                    id,
+                    method: AuthMethod::Password { .. },
+                    ..
+                }) => Some(id),
+                _ => None,
+            })
+            .expect("password request");
+        self.server.answer_auth(id, AuthVerdict::Accept).unwrap();
+        self.drive();
+        assert!(
+            self.client_events
+                .iter()
+                .any(|e| matches!(e, Event::Auth(AuthEvent::Success))),
+            "login failed: {:?} {:?}",
+            self.client_error,
+            self.server_error
+        );
+        self.client_events.clear();
+        self.server_events.clear();
+    }
+
     pub fn kex_completions(events: &[Event]) -> usize {
         events
             .iter()
@@ -202,4 +236,31 @@ pub fn cleartext_packet(payload: &[u8]) -> Vec<u8> {
     p.extend_from_slice(payload);
     p.extend(std::iter::repeat_n(0u8, pad));
     p
+}
+
+/// The payloads of the cleartext packets in `out` (after the version line, if it starts with
+/// one), up to and including a NEWKEYS: what follows that is encrypted.
+pub fn cleartext_payloads(out: &[u8]) -> Vec<Vec<u8>> {
+    let mut rest = out;
+    if rest.starts_with(b"SSH-") {
+        let nl = rest.iter().position(|&b| b == b'\n').expect("version line") + 1;
+        rest = &rest[nl..];
+    }
+    let mut payloads = Vec::new();
+    while rest.len() >= 5 {
+        let len = u32::from_be_bytes(rest[..4].try_into().unwrap()) as usize;
+        let pad = rest[4] as usize;
+        if 4 + len > rest.len() || pad + 1 > len {
+            break;
+        }
+        payloads.push(rest[5..4 + len - pad].to_vec());
+        rest = &rest[4 + len..];
+        if payloads
+            .last()
+            .is_some_and(|p| p[0] == sshgate::msg::NEWKEYS)
+        {
+            break;
+        }
+    }
+    payloads
 }

@@ -285,3 +285,42 @@ fn unusable_groups_are_refused_when_generating() {
         );
     }
 }
+
+/// A hostile server's group exchange: `p = a^2 + 1` (odd, 2049 bits, passes the client's group
+/// checks, which do not test primality) and `f = a`, a square root of -1. `f` is in range, yet
+/// `K = f^x` is 1, a, p-1 or p-a as x mod 4 is 0, 1, 2 or 3: over a few exponents both trivial
+/// values come up, and both must be refused.
+#[test]
+fn a_group_exchange_that_makes_k_one_or_p_minus_one_is_refused() {
+    let mut a = vec![0u8; 129];
+    a[0] = 1; // 2^1024
+    let mut p = vec![0u8; 257];
+    p[0] = 1; // 2^2048 ...
+    p[256] = 1; // ... + 1
+    let group = DhGroup::from_server(&p, &[2], 2048, 8192).expect("passes the client's checks");
+    let p_minus_1 = sub_one(&p);
+    let (mut refused, mut accepted) = (0, 0);
+    for seed in 0..24u8 {
+        let client =
+            ClientEphemeral::generate(KexAlg::DhGexSha256, Some(&group), &mut rng(seed)).unwrap();
+        match client.finish(&a) {
+            Err(KexError::DegenerateSecret) => refused += 1,
+            Err(e) => panic!("seed {seed}: {e:?}"),
+            Ok(k) => {
+                let k = k.encoded();
+                let k = &k[4..]; // the mpint's length
+                let k = &k[usize::from(k.first() == Some(&0))..];
+                assert!(
+                    k != [1] && k != p_minus_1.as_slice(),
+                    "seed {seed}: trivial K accepted"
+                );
+                accepted += 1;
+            }
+        }
+    }
+    // x mod 4 is spread over the seeds: half the exponents give 1 or p-1.
+    assert!(
+        refused >= 6 && accepted >= 6,
+        "{refused} refused, {accepted} accepted"
+    );
+}
