@@ -482,7 +482,7 @@ row_refusals() {
   done
   # sshd's own choice, not a slip: on stderr (-e) it escapes with VIS_SAFE, which keeps
   # newlines; its syslog output (the usual one) escapes them.
-  cells[1]+=" (stderr log, \\`-e\\`: newlines kept; syslog escapes them)"
+  cells[1]+=" (stderr log, \`-e\`: newlines kept; syslog escapes them)"
   stop_both
   row 7c "DISCONNECT text with a newline, a forged log line and 200 KB" "${cells[0]}" "${cells[1]}" "0 forged lines, lines truncated"
 }
