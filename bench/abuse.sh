@@ -76,11 +76,13 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 attack() { python3 bench/abuse/attack.py "$@"; }
-# The value of KEY in the last `key=value` line of FILE.
-kv() { tail -n 1 "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+# The last value of KEY in FILE's `key=value` lines (bash may append job notices after them).
+kv() { { grep -o "\b$2=[^ ]*" "$1" 2>/dev/null || true; } | tail -n 1 | cut -d= -f2-; }
 now() { date +%s.%N; }
 calc() { python3 -c "print($1)"; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f MB", k / 1024 }'; }
+# A change in KiB as "+1.5 MB" / "-0.2 MB".
+dmib() { awk -v k="$1" 'BEGIN { printf "%+.1f MB", k / 1024 }'; }
 
 user=$(id -un)
 ssh-keygen -q -t ed25519 -N '' -C abuse -f "$tmp/id_ed25519"
@@ -306,17 +308,17 @@ row_wrongpw() {
     peak_stop "$which"
     if [[ $which == serve ]]; then read -r peak capped < <(peak_of serve rss_kib); else read -r peak capped < <(peak_of sshd pss_kib); fi
     if ((capped)); then
-      cells+=("over the ${RSS_CAP_MB} MB cap: killed (idle $(mib "$idle"))")
+      cells+=("over the ${RSS_CAP_MB} MB cap after $(peak_of "$which" capped_after_s | cut -d' ' -f1) s: killed (idle $(mib "$idle"))")
     else
       f=$(figures "$which")
       after=$(mem_of "$which" "$f")
       if [[ $which == serve ]]; then
         peak=$(fig "$f" hwm_kib) # VmHWM: the true peak, not a sample
-        cells+=("peak +$(mib $((peak - idle))) (VmHWM $(mib "$peak"), idle $(mib "$idle")); after +$(mib $((after - idle)))")
+        cells+=("peak $(dmib $((peak - idle))) (VmHWM $(mib "$peak"), idle $(mib "$idle")); after $(dmib $((after - idle)))")
       else
         settle "$sshd_pid"
         after=$(mem_of sshd "$(figures sshd)")
-        cells+=("peak +$(mib $((peak - idle))) (PSS of all sshd processes, sampled; idle $(mib "$idle")); after +$(mib $((after - idle)))")
+        cells+=("peak $(dmib $((peak - idle))) (PSS of all sshd processes, sampled; idle $(mib "$idle")); after $(dmib $((after - idle)))")
       fi
     fi
     outcome+=("$(kv "$out" denied) denied, $(kv "$out" dropped) dropped, $(kv "$out" timeout) timed out in $(kv "$out" secs) s")
@@ -354,11 +356,11 @@ row_stall() {
     if [[ -z "$(kv "$out" dropped)" ]]; then
       cells+=("client failed: $(tail -1 "$out")")
     elif (($(kv "$out" dropped))); then
-      cells+=("dropped after $(kv "$out" after_s) s; memory peak +$(mib $((peak - idle)))")
+      cells+=("dropped after $(kv "$out" after_s) s; memory peak $(dmib $((peak - idle)))")
     else
       local cap=""
       ((capped)) && cap=", over the cap: killed"
-      cells+=("not dropped in ${STALL_SECS} s; memory peak +$(mib $((peak - idle)))$cap")
+      cells+=("not dropped in ${STALL_SECS} s; memory peak $(dmib $((peak - idle)))$cap")
     fi
   done
   stop_both
@@ -395,8 +397,9 @@ row_kexloop() {
       local n per_x
       n=$(kv "$out" exchanges)
       per_x="n/a"
-      ((n > 0)) && per_x="$(calc "round(($c1 - $c0) * 1000 / $n, 1)") ms"
-      cells+=("$(kv "$out" max_per_conn) exchanges per connection in ${KEX_SECS} s (ended: $(kv "$out" endings)); server CPU $(calc "round(($c1 - $c0) / $KEX_CONNS, 2)") s per connection, $per_x per exchange; $login")
+      # Below a login's noise (sshd refusing at once) the difference can come out negative.
+      ((n > 0)) && per_x="$(calc "round(max(0, $c1 - $c0) * 1000 / $n, 1)") ms"
+      cells+=("$(kv "$out" max_per_conn) exchanges per connection in ${KEX_SECS} s (ended: $(kv "$out" endings)); server CPU $(calc "round(max(0, $c1 - $c0) / $KEX_CONNS, 2)") s per connection, $per_x per exchange; $login")
     fi
     stop "$(pid_of "$which")"
   done
@@ -429,7 +432,7 @@ row_chanflood() {
     if [[ -z "$(kv "$out" opened)" ]]; then
       cells+=("client failed: $(tail -1 "$out")")
     else
-      cells+=("$(kv "$out" opened) opened, $(kv "$out" refused) refused; $(kv "$out" data_beyond_window) bytes sent past the window; memory peak +$(mib $((peak - idle)))")
+      cells+=("$(kv "$out" opened) opened, $(kv "$out" refused) refused; $(kv "$out" data_beyond_window) bytes sent past the window; memory peak $(dmib $((peak - idle)))")
     fi
   done
   stop_both

@@ -142,8 +142,9 @@ def cmd_sample(a):
     """Peak memory of a server while an attack runs: written to --out after every sample (so
     the file is complete whenever this is stopped). Above --cap-mb the server is killed: the
     machine is shared, and a server that grows that far has failed the row anyway."""
-    peak = {"rss_kib": 0, "pss_kib": 0, "capped": 0, "samples": 0}
-    deadline = time.monotonic() + a.max_secs
+    peak = {"rss_kib": 0, "pss_kib": 0, "capped": 0, "capped_after_s": 0, "samples": 0}
+    start = time.monotonic()
+    deadline = start + a.max_secs
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     while not stop and time.monotonic() < deadline and os.path.exists(f"/proc/{a.pid}"):
@@ -151,8 +152,11 @@ def cmd_sample(a):
         peak["rss_kib"] = max(peak["rss_kib"], fig["rss_kib"])
         peak["pss_kib"] = max(peak["pss_kib"], fig["pss_kib"])
         peak["samples"] += 1
-        if a.cap_mb and max(fig["rss_kib"], fig["pss_kib"]) > a.cap_mb * 1024:
+        # A tree's RSS sum counts shared pages once per process: its PSS is what it uses.
+        used = fig["pss_kib"] if a.tree else fig["rss_kib"]
+        if a.cap_mb and used > a.cap_mb * 1024:
             peak["capped"] = 1
+            peak["capped_after_s"] = round(time.monotonic() - start, 1)
             os.kill(a.pid, signal.SIGKILL)
         with open(a.out + ".tmp", "w") as f:
             json.dump(peak, f)
