@@ -43,13 +43,28 @@ fn device(label: &str, server: &str, tables: &str) -> DeviceServer {
 
 /// Runs `bench/abuse/attack.py ARGS` and returns the figures it printed (its last line's
 /// `key=value` pairs).
-fn attack(dev: &DeviceServer, label: &str, args: &[&str], timeout: Duration) -> HashMap<String, String> {
+fn attack(
+    dev: &DeviceServer,
+    label: &str,
+    args: &[&str],
+    timeout: Duration,
+) -> HashMap<String, String> {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../bench/abuse/attack.py");
     let mut cmd = Command::new(python());
     cmd.arg(&script).args(args);
     let out = run_with_timeout(&mut cmd, &dev.dir, label, timeout);
-    assert!(out.success(), "{label} failed:\n{}\n{}", out.report(30), dev.report());
-    let line = out.stdout.lines().rev().find(|l| l.contains('=')).unwrap_or("");
+    assert!(
+        out.success(),
+        "{label} failed:\n{}\n{}",
+        out.report(30),
+        dev.report()
+    );
+    let line = out
+        .stdout
+        .lines()
+        .rev()
+        .find(|l| l.contains('='))
+        .unwrap_or("");
     line.split_whitespace()
         .filter_map(|kv| kv.split_once('='))
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -151,7 +166,11 @@ fn preauth_sockets_beyond_max_startups_are_closed() {
         "",
     );
     let socks = preauth_sockets(dev.port, 20);
-    assert_eq!(socks.len(), 20, "every connect should be accepted by the kernel");
+    assert_eq!(
+        socks.len(),
+        20,
+        "every connect should be accepted by the kernel"
+    );
     thread::sleep(Duration::from_secs(2));
     let held = still_held(&socks);
     assert!(
@@ -186,7 +205,11 @@ fn one_address_cannot_take_every_startup() {
         dev.report()
     );
     assert!(
-        key_login(&dev, Some("127.0.0.2"), "login from 127.0.0.2 during the flood"),
+        key_login(
+            &dev,
+            Some("127.0.0.2"),
+            "login from 127.0.0.2 during the flood"
+        ),
         "a login from another address failed while 127.0.0.1 held its startups\n{}",
         dev.report()
     );
@@ -212,7 +235,17 @@ fn parallel_wrong_passwords_keep_memory_bounded() {
     let f = attack(
         &dev,
         "40 wrong passwords",
-        &["wrongpw", "--port", &port, "--user", "operator", "--n", "40", "--timeout", "150"],
+        &[
+            "wrongpw",
+            "--port",
+            &port,
+            "--user",
+            "operator",
+            "--n",
+            "40",
+            "--timeout",
+            "150",
+        ],
         Duration::from_secs(180),
     );
     let peak = status_kib(&dev, "VmHWM");
@@ -236,7 +269,17 @@ fn a_client_that_never_reads_is_dropped() {
     let f = attack(
         &dev,
         "never-reading client",
-        &["stall", "--port", &port, "--user", "operator", "--password", PASSWORD, "--secs", "40"],
+        &[
+            "stall",
+            "--port",
+            &port,
+            "--user",
+            "operator",
+            "--password",
+            PASSWORD,
+            "--secs",
+            "40",
+        ],
         Duration::from_secs(90),
     );
     assert_eq!(
@@ -259,8 +302,21 @@ fn zero_window_channels_do_not_pile_up_output() {
         &dev,
         "zero-window channels",
         &[
-            "chanflood", "--port", &port, "--user", "operator", "--password", PASSWORD,
-            "--channels", "100", "--window", "0", "--input-bytes", "32000", "--hold", "3",
+            "chanflood",
+            "--port",
+            &port,
+            "--user",
+            "operator",
+            "--password",
+            PASSWORD,
+            "--channels",
+            "100",
+            "--window",
+            "0",
+            "--input-bytes",
+            "32000",
+            "--hold",
+            "3",
         ],
         Duration::from_secs(90),
     );
@@ -283,14 +339,25 @@ fn kexinit_loop_before_authentication_is_cut_short() {
         &dev,
         "re-key loop",
         &[
-            "kexloop", "--port", &port, "--method", "curve25519", "--conns", "1", "--max", "100",
-            "--secs", "30",
+            "kexloop",
+            "--port",
+            &port,
+            "--method",
+            "curve25519",
+            "--conns",
+            "1",
+            "--max",
+            "100",
+            "--secs",
+            "30",
         ],
         Duration::from_secs(60),
     );
     let done = figure(&f, "max_per_conn");
     assert!(
-        done <= 10 && f.get("endings").is_some_and(|e| e.starts_with("disconnect")),
+        done <= 10
+            && f.get("endings")
+                .is_some_and(|e| e.starts_with("disconnect")),
         "serve ran {done} key exchanges before authentication on one connection: {f:?}"
     );
 }
@@ -301,7 +368,11 @@ fn kexinit_loop_before_authentication_is_cut_short() {
 #[test]
 fn websocket_upgrade_for_a_foreign_host_is_refused() {
     let ws = free_port();
-    let dev = device("abuse-rebinding", "", &format!("[websocket]\nlisten = [\"127.0.0.1:{ws}\"]\n"));
+    let dev = device(
+        "abuse-rebinding",
+        "",
+        &format!("[websocket]\nlisten = [\"127.0.0.1:{ws}\"]\n"),
+    );
     assert!(
         wait_for_port(([127, 0, 0, 1], ws).into(), Duration::from_secs(10)),
         "no WebSocket listener\n{}",
