@@ -119,7 +119,6 @@ class Transport:
         self.session_id = None
         self.server_kexinit = None  # a KEXINIT the server sent first, not yet answered
         self.exchanges = 0
-        self.channel_window = {}  # our id -> bytes the server may still send us (as told)
 
     # --- bytes --------------------------------------------------------------------------------
     def _fill(self, n):
