@@ -4,8 +4,9 @@
 Each subcommand attacks one server on 127.0.0.1 and prints one line of `key=value` pairs (last
 line of its output), so the shell script and the Rust tests read the same figures:
 
-  presockets --port P --n N [--hold S]      N sockets that send `SSH-2.0-x` and wait
-  wrongpw    --port P --user U --n N        N parallel logins with one wrong password each
+  presockets --port P --n N [--sources K]   N sockets that send `SSH-2.0-x` and wait
+  wrongpw    --port P --user U --n N        N parallel logins with one wrong password each,
+             [--sources K]                  from K loopback addresses
   guesses    --port P --user U --conns C    C parallel connections guessing passwords
   stall      --port P --user U ...          log in, ask for output, never read again
   kexloop    --port P --method M --conns C  re-key before authentication, over and over
@@ -36,6 +37,16 @@ import sshraw  # noqa: E402
 from sshraw import Disconnected, Reader, Transport, u32  # noqa: E402
 
 HOST = "127.0.0.1"
+
+
+def source(i, sources):
+    """The local address of connection `i` spread over `sources` loopback addresses: 127.0.0.1
+    for one source, else 127.0.1.1, 127.0.1.2, ... (all of 127/8 is loopback on Linux), so an
+    attacker can look like many hosts, as a botnet does."""
+    if sources <= 1:
+        return None
+    j = i % sources
+    return f"127.0.{1 + j // 250}.{1 + j % 250}"
 
 
 def emit(**kv):
@@ -195,6 +206,9 @@ def cmd_presockets(a):
         for _ in range(start, min(a.n, start + a.batch)):
             s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             s.setblocking(False)
+            src = source(len(socks) + failed, a.sources)
+            if src:
+                s.bind((src, 0))
             err = s.connect_ex(addr)
             if err not in (0, errno.EINPROGRESS):
                 s.close()
@@ -244,11 +258,12 @@ def cmd_presockets(a):
 
 
 # --- 2. parallel wrong passwords (asyncssh, a real client) ------------------------------------
-def asyncssh_options(port, user):
+def asyncssh_options(port, user, src=None):
     return dict(
         host=HOST,
         port=port,
         username=user,
+        local_addr=(src, 0) if src else None,
         known_hosts=None,
         client_keys=None,
         agent_path=None,
@@ -264,7 +279,10 @@ def cmd_wrongpw(a):
     async def one(i):
         try:
             conn = await asyncio.wait_for(
-                asyncssh.connect(password=f"wrong-{i}", **asyncssh_options(a.port, a.user)), a.timeout
+                asyncssh.connect(
+                    password=f"wrong-{i}", **asyncssh_options(a.port, a.user, source(i, a.sources))
+                ),
+                a.timeout,
             )
             conn.close()
             return "accepted"
@@ -283,6 +301,7 @@ def cmd_wrongpw(a):
     results, secs = asyncio.run(main())
     emit(
         n=a.n,
+        sources=max(1, a.sources),
         denied=results.count("denied"),
         dropped=results.count("dropped"),
         timeout=results.count("timeout"),
@@ -578,9 +597,10 @@ def main():
         ("--max-secs", dict(type=float, default=600)))
     add("presockets", cmd_presockets, port, ("--n", dict(type=int, default=10000)),
         ("--batch", dict(type=int, default=500)), ("--hold", dict(type=float, default=5)),
+        ("--sources", dict(type=int, default=1)),
         ("--open-secs", dict(type=float, default=60)), ("--keep", dict(type=float, default=120)))
     add("wrongpw", cmd_wrongpw, port, user, ("--n", dict(type=int, default=500)),
-        ("--timeout", dict(type=float, default=120)))
+        ("--sources", dict(type=int, default=1)), ("--timeout", dict(type=float, default=120)))
     add("guesses", cmd_guesses, port, user, ("--conns", dict(type=int, default=20)),
         ("--tries", dict(type=int, default=10)), ("--secs", dict(type=float, default=10)))
     add("stall", cmd_stall, port, *login, ("--input-kib", dict(type=int, default=2048)),
