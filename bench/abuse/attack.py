@@ -489,53 +489,58 @@ def cmd_chanflood(a):
     """Logs in, opens --channels session channels with initial window --window (0: the server
     may send nothing), asks each for output (the CLI with --input-bytes of pasted commands, or
     --command), and reads for --hold seconds: how many channels the server accepted, and any
-    channel data it sent beyond the window (a protocol violation)."""
+    channel data it sent beyond the window (a protocol violation). A server that ends the
+    connection instead is reported as `ending=disconnected`."""
     t = logged_in(a)
-    for i in range(a.channels):
-        t.open_session(i, a.window)
-    confirmed, refused = {}, 0
-    t.sock.settimeout(a.hold + 10)
-    while len(confirmed) + refused < a.channels:
-        p = t.recv()
+    count = {"confirmed": {}, "refused": 0, "ok": 0, "failed": 0, "beyond": 0}
+
+    def tally(p):
         if p[0] == sshraw.MSG_CHANNEL_OPEN_CONFIRMATION:
             r = Reader(p, 1)
-            ours, theirs = r.u32(), r.u32()
-            confirmed[ours] = theirs
+            ours = r.u32()
+            count["confirmed"][ours] = r.u32()
         elif p[0] == sshraw.MSG_CHANNEL_OPEN_FAILURE:
-            refused += 1
-    for server_id in confirmed.values():
-        if a.command:
-            t.channel_request(server_id, "exec", sshraw.string(a.command))
-        else:
-            t.channel_request(server_id, "shell")
-            data = CLI_INPUT * max(1, a.input_bytes // len(CLI_INPUT))
-            t.sock.sendall(t.channel_data(server_id, data))
-    ok = failed = beyond_window = 0
-    t.sock.settimeout(0.5)
-    end = time.monotonic() + a.hold
-    ending = "held"
-    while time.monotonic() < end:
-        try:
-            p = t.recv()
-        except socket.timeout:
-            continue
-        except Disconnected as e:
-            ending = "disconnected"
-            print(e, file=sys.stderr)
-            break
-        if p[0] == sshraw.MSG_CHANNEL_SUCCESS:
-            ok += 1
+            count["refused"] += 1
+        elif p[0] == sshraw.MSG_CHANNEL_SUCCESS:
+            count["ok"] += 1
         elif p[0] == sshraw.MSG_CHANNEL_FAILURE:
-            failed += 1
+            count["failed"] += 1
         elif p[0] in (sshraw.MSG_CHANNEL_DATA, sshraw.MSG_CHANNEL_EXTENDED_DATA):
+            # Every window we gave is 0 and never grows: any data is past it.
             r = Reader(p, 5 if p[0] == sshraw.MSG_CHANNEL_DATA else 9)
-            beyond_window += len(r.string())
+            count["beyond"] += len(r.string())
+
+    ending = "held"
+    try:
+        for i in range(a.channels):
+            t.open_session(i, a.window)
+        t.sock.settimeout(a.hold + 10)
+        while len(count["confirmed"]) + count["refused"] < a.channels:
+            tally(t.recv())
+        data = CLI_INPUT * max(1, a.input_bytes // len(CLI_INPUT))
+        for server_id in list(count["confirmed"].values()):
+            if a.command:
+                t.channel_request(server_id, "exec", sshraw.string(a.command))
+                continue
+            t.channel_request(server_id, "shell")
+            for at in range(0, len(data), 32000):  # within the server's packet limit
+                t.sock.sendall(t.channel_data(server_id, data[at : at + 32000]))
+        t.sock.settimeout(0.5)
+        end = time.monotonic() + a.hold
+        while time.monotonic() < end:
+            try:
+                tally(t.recv())
+            except socket.timeout:
+                continue
+    except (Disconnected, OSError) as e:
+        ending = "disconnected"
+        print(e, file=sys.stderr)
     emit(
-        opened=len(confirmed),
-        refused=refused,
-        requests_ok=ok,
-        requests_failed=failed,
-        data_beyond_window=beyond_window,
+        opened=len(count["confirmed"]),
+        refused=count["refused"],
+        requests_ok=count["ok"],
+        requests_failed=count["failed"],
+        data_beyond_window=count["beyond"],
         ending=ending,
     )
     t.close()
