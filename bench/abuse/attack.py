@@ -8,6 +8,7 @@ line of its output), so the shell script and the Rust tests read the same figure
   wrongpw    --port P --user U --n N        N parallel logins with one wrong password each,
              [--sources K]                  from K loopback addresses
   guesses    --port P --user U --conns C    C parallel connections guessing passwords
+  login      --port P --user U ...          log in and out
   stall      --port P --user U ...          log in, ask for output, never read again
   kexloop    --port P --method M --conns C  re-key before authentication, over and over
   chanflood  --port P --user U ...          many channels with initial window 0
@@ -381,6 +382,12 @@ def logged_in(a, **kw):
     return t
 
 
+def cmd_login(a):
+    """One login and out (a warm-up, so what a first login allocates is not an attack's)."""
+    logged_in(a).close()
+    emit(login="ok")
+
+
 def start_output(t, a, channel, window):
     """Opens a session channel and asks for output: the device CLI (a shell) fed pasted
     commands, or an `exec` of --command. Returns the server's channel id."""
@@ -406,9 +413,11 @@ def start_output(t, a, channel, window):
 def cmd_stall(a):
     """Logs in, asks for output (and, for the CLI, pastes up to --input-kib of commands within
     the server's window), then never reads the socket again: polls the server's end of the
-    connection until the server drops it or --secs pass."""
+    connection until the server drops it or --secs pass. The channel's window (--window, 1 GiB)
+    is far more than the kernel's socket buffers hold, so a server that honours it ends up
+    with a write that cannot finish: what a write deadline is for."""
     t = logged_in(a, rcvbuf=64 * 1024)
-    server_id, peer_window, peer_max = start_output(t, a, 0, 2 * 1024 * 1024)
+    server_id, peer_window, peer_max = start_output(t, a, 0, a.window)
     sent = 0
     if not a.command:
         budget = min(peer_window, a.input_kib * 1024)
@@ -608,7 +617,9 @@ def main():
         ("--sources", dict(type=int, default=1)), ("--timeout", dict(type=float, default=120)))
     add("guesses", cmd_guesses, port, user, ("--conns", dict(type=int, default=20)),
         ("--tries", dict(type=int, default=10)), ("--secs", dict(type=float, default=10)))
+    add("login", cmd_login, port, *login)
     add("stall", cmd_stall, port, *login, ("--input-kib", dict(type=int, default=2048)),
+        ("--window", dict(type=int, default=1 << 30)),
         ("--secs", dict(type=float, default=45)))
     add("kexloop", cmd_kexloop, port,
         ("--method", dict(choices=["curve25519", "gex", "gex-trivial"], required=True)),
