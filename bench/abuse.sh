@@ -78,7 +78,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-attack() { python3 bench/abuse/attack.py "$@"; }
+# The attacks (an array, not a function: started with `&`, its PID is python's own, so `stop`
+# ends the attack itself, not a subshell around it).
+attack=(python3 bench/abuse/attack.py)
 # The last value of KEY in FILE's `key=value` lines (bash may append job notices after them).
 kv() { { grep -o "\b$2=[^ ]*" "$1" 2>/dev/null || true; } | tail -n 1 | cut -d= -f2-; }
 now() { date +%s.%N; }
@@ -239,7 +241,7 @@ timed_login() {
   printf 'login failed 3 times (last: exit %d after %.1f s)' "$rc" "$(calc "$t1 - $t0")"
 }
 # `attack proc` figures of a server.
-figures() { attack proc --pid "$(pid_of "$1")" $(tree_of "$1") --exclude "${2:-}"; }
+figures() { "${attack[@]}" proc --pid "$(pid_of "$1")" $(tree_of "$1") --exclude "${2:-}"; }
 fig() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
 # Memory a server uses: serve's RSS, or sshd's PSS summed over its processes.
 mem_of() { if [[ $1 == serve ]]; then fig "$2" rss_kib; else fig "$2" pss_kib; fi; }
@@ -247,7 +249,7 @@ mem_of() { if [[ $1 == serve ]]; then fig "$2" rss_kib; else fig "$2" pss_kib; f
 # One login to each server by key, and its processes reaped: what a first login allocates is
 # then in the idle figure, not in an attack's.
 warm_up() {
-  attack login --port "$serve_port" --user operator --key "$tmp/id_operator" >/dev/null
+  "${attack[@]}" login --port "$serve_port" --user operator --key "$tmp/id_operator" >/dev/null
   timed_login sshd >/dev/null
   settle "$sshd_pid"
   sleep 0.3
@@ -257,7 +259,7 @@ warm_up() {
 # above ABUSE_RSS_CAP_MB); `peak_stop` stops it.
 peak_start() {
   rm -f "$tmp/peak-$1.json"
-  attack sample --pid "$(pid_of "$1")" $(tree_of "$1") --exclude "${2:-}" \
+  "${attack[@]}" sample --pid "$(pid_of "$1")" $(tree_of "$1") --exclude "${2:-}" \
     --out "$tmp/peak-$1.json" --cap-mb "$RSS_CAP_MB" --interval 0.1 &
   peak_pid=$!
   pids+=("$peak_pid")
@@ -287,12 +289,12 @@ row_presockets() {
   for which in serve sshd; do
     start_$which
     out=$tmp/presockets-$which.out
-    attack presockets --port "$(port_of "$which")" --n "$SOCKETS" --sources "$SOCKET_SOURCES" \
+    "${attack[@]}" presockets --port "$(port_of "$which")" --n "$SOCKETS" --sources "$SOCKET_SOURCES" \
       --hold "$HOLD" --keep 300 >"$out" 2>&1 &
     local loader=$!
     pids+=("$loader")
     for _ in $(seq 1200); do
-      grep -q 'held=' "$out" && break
+      grep -q 'held=' "$out" 2>/dev/null && break
       kill -0 "$loader" 2>/dev/null || break
       sleep 0.1
     done
@@ -328,7 +330,7 @@ row_wrongpw() {
     out=$tmp/wrongpw-$which.out
     local pw_user=operator
     [[ $which == sshd ]] && pw_user=$user
-    attack wrongpw --port "$(port_of "$which")" --user "$pw_user" --n "$LOGINS" \
+    "${attack[@]}" wrongpw --port "$(port_of "$which")" --user "$pw_user" --n "$LOGINS" \
       --sources "$LOGIN_SOURCES" >"$out" 2>&1 || true
     # serve kept hashing after the clients left (issue 11): give late checks time to end.
     sleep 3
@@ -367,10 +369,10 @@ row_stall() {
   peak_start sshd yes
   # serve: the device CLI fed pasted `show ssh` lines (its output is queued whatever the window
   # says, issue 11); sshd: `exec yes`. Both clients stop reading at once; they run side by side.
-  attack stall --port "$serve_port" --user operator --key "$tmp/id_operator" --secs "$STALL_SECS" \
+  "${attack[@]}" stall --port "$serve_port" --user operator --key "$tmp/id_operator" --secs "$STALL_SECS" \
     >"$tmp/stall-serve.out" 2>&1 &
   local a=$!
-  attack stall --port "$sshd_port" --user "$user" --key "$tmp/id_ed25519" --command yes \
+  "${attack[@]}" stall --port "$sshd_port" --user "$user" --key "$tmp/id_ed25519" --command yes \
     --secs "$STALL_SECS" >"$tmp/stall-sshd.out" 2>&1 &
   local b=$!
   pids+=("$a" "$b")
@@ -410,7 +412,7 @@ row_kexloop() {
     c1=$(fig "$(figures "$which")" cpu_s)
     c0=$(calc "$c1 + ($c1 - $c0)")
     out=$tmp/kex-$method-$which.out
-    attack kexloop --port "$(port_of "$which")" --method "$method" --conns "$KEX_CONNS" \
+    "${attack[@]}" kexloop --port "$(port_of "$which")" --method "$method" --conns "$KEX_CONNS" \
       --secs "$KEX_SECS" >"$out" 2>&1 &
     local loader=$!
     pids+=("$loader")
@@ -444,10 +446,10 @@ row_chanflood() {
   idle_d=$(mem_of sshd "$(figures sshd)")
   peak_start serve
   peak_start sshd yes
-  attack chanflood --port "$serve_port" --user operator --key "$tmp/id_operator" \
+  "${attack[@]}" chanflood --port "$serve_port" --user operator --key "$tmp/id_operator" \
     --channels "$CHANNELS" --input-bytes "$CHANNEL_INPUT" >"$tmp/chan-serve.out" 2>&1 &
   local a=$!
-  attack chanflood --port "$sshd_port" --user "$user" --key "$tmp/id_ed25519" --command yes \
+  "${attack[@]}" chanflood --port "$sshd_port" --user "$user" --key "$tmp/id_ed25519" --command yes \
     --channels "$CHANNELS" >"$tmp/chan-sshd.out" 2>&1 &
   local b=$!
   pids+=("$a" "$b")
@@ -473,8 +475,8 @@ row_rebinding() {
   echo "== 6: DNS rebinding" >&2
   start_serve
   local evil own
-  evil=$(attack upgrade --port "$ws_port" --host "evil.test:$ws_port" --origin "http://evil.test:$ws_port")
-  own=$(attack upgrade --port "$ws_port" --host "127.0.0.1:$ws_port" --origin "http://127.0.0.1:$ws_port")
+  evil=$("${attack[@]}" upgrade --port "$ws_port" --host "evil.test:$ws_port" --origin "http://evil.test:$ws_port")
+  own=$("${attack[@]}" upgrade --port "$ws_port" --host "127.0.0.1:$ws_port" --origin "http://127.0.0.1:$ws_port")
   stop "$serve_pid"
   row 6 "WebSocket upgrade with \`Host\` and \`Origin\` evil.test:PORT" "HTTP ${evil#status=} (the listener's own name: ${own#status=})" "n/a (no WebSocket)" "refused (4xx)"
 }
@@ -498,7 +500,7 @@ row_refusals() {
     local pw_user=operator
     [[ $which == sshd ]] && pw_user=$user
     out=$tmp/guesses-$which.out
-    attack guesses --port "$(port_of "$which")" --user "$pw_user" --conns "$GUESS_CONNS" \
+    "${attack[@]}" guesses --port "$(port_of "$which")" --user "$pw_user" --conns "$GUESS_CONNS" \
       --secs "$GUESS_SECS" >"$out" 2>&1 || true
     cells+=("$(kv "$out" answered) answered in ${GUESS_SECS} s ($(kv "$out" in_first_second) in the first second)")
   done
@@ -507,7 +509,7 @@ row_refusals() {
   cells=()
   local marker=FAKE-LOG-LINE-$RANDOM log
   for which in serve sshd; do
-    attack peertext --port "$(port_of "$which")" --marker "$marker" >/dev/null 2>&1 || true
+    "${attack[@]}" peertext --port "$(port_of "$which")" --marker "$marker" >/dev/null 2>&1 || true
     sleep 0.5
     if [[ $which == serve ]]; then log=$serve_log; else log=$sshd_log; fi
     cells+=("$(grep -c "^$marker" "$log" || true) forged lines; longest log line $(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$log") bytes")
