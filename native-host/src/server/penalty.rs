@@ -5,8 +5,10 @@
 //!
 //! Failures are recorded the moment they happen, not when the connection ends, so connections
 //! opened in parallel from one source see each other's failures. A connection that ends without
-//! trying to authenticate costs a little too (OpenSSH's `noauth` penalty). A success clears the
-//! source; old penalties are forgotten; the table holds at most [`MAX_SOURCES`] sources.
+//! trying to authenticate costs a little too (OpenSSH's `noauth` penalty), past a free allowance
+//! (OpenSSH's `min` of 15 s at 1 s each: health checks and host-key mismatches happen). A
+//! success clears the source; old penalties are forgotten; the table holds at most
+//! [`MAX_SOURCES`] sources.
 
 use super::startups::Netblock;
 use std::collections::HashMap;
@@ -17,8 +19,10 @@ use std::time::{Duration, Instant};
 /// Delay added per failed authentication attempt.
 pub const FAILURE: Duration = Duration::from_millis(500);
 /// Delay added per connection that ended without trying to authenticate (a scanner, a client
-/// that gave up at the host key): small, since a legitimate client does it too.
+/// that gave up at the host key): small, since a legitimate client does it too...
 pub const NO_AUTH: Duration = Duration::from_millis(100);
+/// ... and only past this many.
+pub const NO_AUTH_ALLOWANCE: u32 = 15;
 /// Longest delay.
 pub const MAX_DELAY: Duration = Duration::from_secs(10);
 /// Penalties older than this are forgotten.
@@ -29,9 +33,19 @@ pub const MAX_SOURCES: usize = 4096;
 
 #[derive(Debug, Clone, Copy)]
 struct Record {
-    /// Accumulated delay, capped at [`MAX_DELAY`].
-    delay: Duration,
+    failures: u32,
+    no_auth: u32,
     last: Instant,
+}
+
+impl Record {
+    fn delay(&self) -> Duration {
+        let no_auth = self.no_auth.saturating_sub(NO_AUTH_ALLOWANCE);
+        FAILURE
+            .saturating_mul(self.failures)
+            .saturating_add(NO_AUTH.saturating_mul(no_auth))
+            .min(MAX_DELAY)
+    }
 }
 
 /// Penalties by source.
@@ -56,19 +70,19 @@ impl Penalties {
     pub fn delay(&self, ip: IpAddr, now: Instant) -> Duration {
         let map = self.lock();
         match map.get(&self.netblock.source(ip)) {
-            Some(r) if now.duration_since(r.last) < MEMORY => r.delay,
+            Some(r) if now.duration_since(r.last) < MEMORY => r.delay(),
             _ => Duration::ZERO,
         }
     }
 
     /// `n` failed authentication attempts from `ip`, just now.
     pub fn failed(&self, ip: IpAddr, n: u32, now: Instant) {
-        self.add(ip, FAILURE.saturating_mul(n), now);
+        self.add(ip, n, 0, now);
     }
 
     /// A connection from `ip` ended without trying to authenticate.
     pub fn no_auth(&self, ip: IpAddr, now: Instant) {
-        self.add(ip, NO_AUTH, now);
+        self.add(ip, 0, 1, now);
     }
 
     /// Someone from `ip` logged in: the source is forgiven.
@@ -76,8 +90,8 @@ impl Penalties {
         self.lock().remove(&self.netblock.source(ip));
     }
 
-    fn add(&self, ip: IpAddr, delay: Duration, now: Instant) {
-        if delay.is_zero() {
+    fn add(&self, ip: IpAddr, failures: u32, no_auth: u32, now: Instant) {
+        if failures == 0 && no_auth == 0 {
             return;
         }
         let source = self.netblock.source(ip);
@@ -90,14 +104,17 @@ impl Penalties {
                 map.remove(&oldest);
             }
         }
-        let r = map.entry(source).or_insert(Record {
-            delay: Duration::ZERO,
+        let fresh = Record {
+            failures: 0,
+            no_auth: 0,
             last: now,
-        });
+        };
+        let r = map.entry(source).or_insert(fresh);
         if now.duration_since(r.last) >= MEMORY {
-            r.delay = Duration::ZERO;
+            *r = fresh;
         }
-        r.delay = r.delay.saturating_add(delay).min(MAX_DELAY);
+        r.failures = r.failures.saturating_add(failures);
+        r.no_auth = r.no_auth.saturating_add(no_auth);
         r.last = now;
     }
 
@@ -151,13 +168,19 @@ mod tests {
     }
 
     #[test]
-    fn no_auth_costs_less() {
+    fn no_auth_costs_less_and_only_past_the_allowance() {
         let p = Penalties::default();
         let a: IpAddr = "192.0.2.3".parse().unwrap();
         let t0 = Instant::now();
+        for _ in 0..NO_AUTH_ALLOWANCE {
+            p.no_auth(a, t0);
+        }
+        assert_eq!(p.delay(a, t0), Duration::ZERO);
         p.no_auth(a, t0);
         p.no_auth(a, t0);
         assert_eq!(p.delay(a, t0), NO_AUTH * 2);
+        p.failed(a, 1, t0);
+        assert_eq!(p.delay(a, t0), NO_AUTH * 2 + FAILURE);
         assert!(NO_AUTH < FAILURE);
     }
 
