@@ -11,9 +11,9 @@ use super::auth::{ChangedPasswords, Outcome, Pending};
 use super::passwords::{DummyHash, Hasher};
 use crate::app_msg::AppMsg;
 use sshgate::userauth::AuthVerdict;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
@@ -54,13 +54,23 @@ struct Job {
 
 /// The pool; dropping it lets its threads finish.
 pub struct HashPool {
-    tx: SyncSender<Job>,
-    stats: Arc<PoolStats>,
+    shared: Arc<Shared>,
 }
 
-/// What a worker needs besides the job.
+/// Jobs not yet taken.
+#[derive(Default)]
+struct Queue {
+    jobs: VecDeque<Job>,
+    /// The pool was dropped: the threads end.
+    closed: bool,
+}
+
+/// What the threads share.
 struct Shared {
-    rx: Mutex<Receiver<Job>>,
+    queue: Mutex<Queue>,
+    /// Signalled for each new job, and at close.
+    ready: Condvar,
+    capacity: usize,
     dummy: DummyHash,
     changed: Arc<ChangedPasswords>,
     stats: Arc<PoolStats>,
@@ -74,10 +84,11 @@ impl HashPool {
         dummy: DummyHash,
         changed: Arc<ChangedPasswords>,
     ) -> std::io::Result<Self> {
-        let (tx, rx) = sync_channel(settings.queue);
         let stats = Arc::new(PoolStats::default());
         let shared = Arc::new(Shared {
-            rx: Mutex::new(rx),
+            queue: Mutex::default(),
+            ready: Condvar::new(),
+            capacity: settings.queue,
             dummy,
             changed,
             stats: stats.clone(),
@@ -89,53 +100,73 @@ impl HashPool {
                 .name(format!("sshgate-hash-{i}"))
                 .spawn(move || work(&shared))?;
         }
-        Ok(HashPool { tx, stats })
+        Ok(HashPool { shared })
     }
 
     /// Queues a check; its outcome comes back on `reply` as [`AppMsg::AuthOutcome`]. A full
     /// queue gives the work back at once.
     pub fn submit(&self, work: Pending, reply: mpsc::Sender<AppMsg>) -> Result<(), Pending> {
-        let job = Job {
+        let mut queue = self.shared.lock();
+        if queue.jobs.len() >= self.shared.capacity {
+            drop(queue);
+            self.shared.stats.refused.fetch_add(1, Ordering::Relaxed);
+            return Err(work);
+        }
+        queue.jobs.push_back(Job {
             work,
             reply,
             queued: Instant::now(),
-        };
-        match self.tx.try_send(job) {
-            Ok(()) => Ok(()),
-            Err(TrySendError::Full(job) | TrySendError::Disconnected(job)) => {
-                self.stats.refused.fetch_add(1, Ordering::Relaxed);
-                Err(job.work)
-            }
-        }
+        });
+        drop(queue);
+        self.shared.ready.notify_one();
+        Ok(())
     }
 
     /// The counters.
     #[must_use]
     pub fn stats(&self) -> &PoolStats {
-        &self.stats
+        &self.shared.stats
     }
 }
 
-/// One thread: takes jobs until the pool is dropped.
+impl Drop for HashPool {
+    fn drop(&mut self) {
+        self.shared.lock().closed = true;
+        self.shared.ready.notify_all();
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        self.queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// One thread: takes jobs until the pool is dropped; gives its memory back when nothing came
+/// for [`IDLE_RELEASE`].
 fn work(shared: &Shared) {
     let mut hasher = Hasher::new();
+    let mut queue = shared.lock();
     loop {
-        let next = {
-            let rx = shared
-                .rx
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            rx.recv_timeout(IDLE_RELEASE)
-        };
-        let job = match next {
-            Ok(job) => job,
-            Err(RecvTimeoutError::Timeout) => {
-                hasher.release();
-                continue;
-            }
-            Err(RecvTimeoutError::Disconnected) => return,
-        };
-        run(shared, &mut hasher, job);
+        if let Some(job) = queue.jobs.pop_front() {
+            drop(queue);
+            run(shared, &mut hasher, job);
+            queue = shared.lock();
+            continue;
+        }
+        if queue.closed {
+            return;
+        }
+        let (q, waited) = shared
+            .ready
+            .wait_timeout(queue, IDLE_RELEASE)
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        queue = q;
+        if waited.timed_out() && queue.jobs.is_empty() {
+            hasher.release();
+        }
     }
 }
 

@@ -133,6 +133,10 @@ pub async fn serve_on(
 fn refuse(incoming: Incoming, why: Refusal) {
     match incoming {
         Incoming::Tcp(stream) => {
+            // Take what the client already sent (its identification line): closing a socket
+            // with unread input resets it, and the reset can overtake our line.
+            let mut sink = [0u8; 1024];
+            let _ = stream.try_read(&mut sink);
             // A fresh socket's send buffer is empty: a non-blocking write takes the whole line.
             let _ = stream.try_write(why.line());
         }

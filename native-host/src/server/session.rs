@@ -133,7 +133,10 @@ impl ServerSession {
             .stats()
             .refused
             .load(std::sync::atomic::Ordering::Relaxed);
-        tracing::warn!(peer = %self.peer, refused_so_far, "password checks queue full: attempt refused");
+        // Under a flood this happens for most attempts: one line in a hundred.
+        if refused_so_far % 100 == 1 {
+            tracing::warn!(peer = %self.peer, refused_so_far, "password checks queue full: attempt refused");
+        }
         if let Err(e) = conn.answer_auth(refused.id(), AuthVerdict::Reject) {
             tracing::warn!(peer = %self.peer, error = %e, "authentication answer refused");
         }
