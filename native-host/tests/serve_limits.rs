@@ -3,10 +3,13 @@
 //! once, a real `ssh` login works again once slots free), the bounded password-hashing pool
 //! (peak memory with many parallel wrong passwords), a client that never reads (dropped at the
 //! authentication time-out before login, at `write_timeout_seconds` after), and the per-source
-//! penalty shared by parallel connections.
+//! penalty shared by parallel connections. The WebSocket listener's connections count with the
+//! TCP ones.
 
+mod bridge_support;
 mod support;
 
+use futures_util::StreamExt;
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
@@ -57,11 +60,13 @@ fn first_words(addr: SocketAddr) -> (String, bool) {
     (String::from_utf8_lossy(&got).into_owned(), closed)
 }
 
-/// Waits until every connection the server accepted so far (the start-up probe's) has ended.
+/// Waits until every connection the server accepted so far has ended, the start-up probe's
+/// (there is always that one) included.
 fn settle(s: &DeviceServer) {
     let settled = wait_for(WAIT, || {
         let log = s.log.all();
-        log.matches("connection accepted").count() == log.matches("connection closed").count()
+        let accepted = log.matches("connection accepted").count();
+        accepted >= 1 && accepted == log.matches("connection closed:").count()
     });
     assert!(settled, "{}", s.report());
 }
@@ -143,7 +148,7 @@ fn max_startups_drops_the_excess_at_once_and_logins_work_again() {
         wait_for(WAIT, || s
             .log
             .since(mark)
-            .matches("connection closed")
+            .matches("connection closed:")
             .count()
             >= 4),
         "{}",
@@ -397,4 +402,44 @@ fn parallel_connections_share_one_penalty() {
     for c in &mut clients {
         c.stream.write_all(b"").unwrap();
     }
+}
+
+/// The first WebSocket message of a new SSH-over-WebSocket connection to serve, as text.
+fn first_ws_message(port: u16) -> String {
+    bridge_support::runtime().block_on(async {
+        let url = format!("ws://127.0.0.1:{port}/ssh");
+        let mut ws = bridge_support::ws_connect(&url, &bridge_support::WsOpts::default())
+            .await
+            .expect("WebSocket upgrade");
+        match tokio::time::timeout(WAIT, ws.next()).await {
+            Ok(Some(Ok(m))) => String::from_utf8_lossy(&m.into_data()).into_owned(),
+            other => panic!("no message: {other:?}"),
+        }
+    })
+}
+
+#[test]
+fn websocket_connections_count_with_tcp_ones() {
+    let ws_port = free_port();
+    let s = start_device(
+        "limits-websocket",
+        &format!(
+            "max_startups = \"1\"\n\n[websocket]\nlisten = [\"127.0.0.1:{ws_port}\"]"
+        ),
+        &[key_user()],
+    );
+    assert!(wait_for_port(loopback(ws_port), WAIT), "{}", s.report());
+    settle(&s);
+    let holder = held(loopback(s.port));
+    // The one place is taken by a TCP client: the WebSocket one gets OpenSSH's line.
+    assert_eq!(
+        first_ws_message(ws_port),
+        "Exceeded MaxStartups\r\n",
+        "{}",
+        s.report()
+    );
+    drop(holder);
+    settle(&s);
+    let first = first_ws_message(ws_port);
+    assert!(first.starts_with("SSH-2.0-"), "{first:?}\n{}", s.report());
 }

@@ -455,6 +455,52 @@ mod tests {
         assert_eq!(s.lock().by_source.len(), 2);
     }
 
+    fn server(lines: &str) -> anyhow::Result<ServerSection> {
+        let text = format!("[server]\nhost_keys = [\"k/ssh_host_ed25519_key\"]\n{lines}\n");
+        Ok(crate::server::config::DeviceFile::parse(&text)?.server)
+    }
+
+    #[test]
+    fn config_keys() {
+        let s = server("").unwrap();
+        assert_eq!(s.startup_limits().unwrap(), StartupLimits::default());
+        assert_eq!(s.write_timeout(), Duration::from_secs(300));
+        assert_eq!(s.pool_settings().queue, 64);
+        assert_eq!(s.pool_settings().max_wait, Duration::from_secs(120));
+        let s = server(
+            "max_startups = \"3:50:9\"\nper_source_max_startups = \"none\"\n\
+             per_source_netblock = \"24:56\"\npassword_checks = 3\npassword_queue = 7\n\
+             write_timeout_seconds = 9",
+        )
+        .unwrap();
+        let l = s.startup_limits().unwrap();
+        assert_eq!(
+            (l.max, l.per_source, l.netblock),
+            (
+                MaxStartups {
+                    start: 3,
+                    rate: 50,
+                    full: 9
+                },
+                None,
+                Netblock { v4: 24, v6: 56 }
+            )
+        );
+        assert_eq!((s.pool_settings().workers, s.pool_settings().queue), (3, 7));
+        assert_eq!(s.write_timeout(), Duration::from_secs(9));
+        for (bad, named) in [
+            ("max_startups = \"9:30:3\"", "MaxStartups"),
+            ("per_source_max_startups = 0", "PerSourceMaxStartups"),
+            ("per_source_max_startups = \"all\"", "PerSourceMaxStartups"),
+            ("per_source_netblock = \"33\"", "PerSourceNetBlockSize"),
+            ("password_checks = 0", "password_checks"),
+            ("write_timeout_seconds = 0", "write_timeout_seconds"),
+        ] {
+            let e = format!("{:#}", server(bad).unwrap_err());
+            assert!(e.contains(named), "{bad}: {e}");
+        }
+    }
+
     #[test]
     fn no_per_source_limit() {
         let s = Startups::new(StartupLimits {
