@@ -423,9 +423,7 @@ fn websocket_connections_count_with_tcp_ones() {
     let ws_port = free_port();
     let s = start_device(
         "limits-websocket",
-        &format!(
-            "max_startups = \"1\"\n\n[websocket]\nlisten = [\"127.0.0.1:{ws_port}\"]"
-        ),
+        &format!("max_startups = \"1\"\n\n[websocket]\nlisten = [\"127.0.0.1:{ws_port}\"]"),
         &[key_user()],
     );
     assert!(wait_for_port(loopback(ws_port), WAIT), "{}", s.report());
