@@ -92,22 +92,26 @@ pub async fn serve_on(
                     }
                 };
                 match incoming {
-                Incoming::Tcp(stream) => {
-                    // The socket moves to the connection's thread and registers with its
-                    // runtime there, so its readiness wakes that thread directly.
-                    let stream = match stream.into_std() {
-                        Ok(s) => s,
-                        Err(e) => {
-                            tracing::warn!(%peer, error = %e, "cannot hand the connection over");
-                            continue;
-                        }
-                    };
-                    let conn = tcp_connection(stream, peer, startup, cfg.clone(), ctx.clone(), stop_rx.clone());
-                    conns.spawn_on(conn, workers.next());
-                }
-                Incoming::WebSocket(ws) => {
-                    conns.spawn(connection(ws, peer, startup, cfg.clone(), ctx.clone(), stop_rx.clone()));
-                }
+                    Incoming::Tcp(stream) => {
+                        // The socket moves to the connection's thread and registers with its
+                        // runtime there, so its readiness wakes that thread directly.
+                        let stream = match stream.into_std() {
+                            Ok(s) => s,
+                            Err(e) => {
+                                tracing::warn!(%peer, error = %e, "cannot hand the connection over");
+                                continue;
+                            }
+                        };
+                        let conn = tcp_connection(
+                            stream, peer, startup, cfg.clone(), ctx.clone(), stop_rx.clone(),
+                        );
+                        conns.spawn_on(conn, workers.next());
+                    }
+                    Incoming::WebSocket(ws) => {
+                        let conn =
+                            connection(ws, peer, startup, cfg.clone(), ctx.clone(), stop_rx.clone());
+                        conns.spawn(conn);
+                    }
                 }
             }
             Some(_) = conns.join_next(), if !conns.is_empty() => {}
