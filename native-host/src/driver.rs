@@ -159,6 +159,31 @@ impl std::fmt::Display for Ending {
 /// Description sent in the DISCONNECT when `shutdown` fires.
 pub const SHUTDOWN_MESSAGE: &str = "server shutting down";
 
+/// How long a write may make no progress before the peer is dropped, unless the caller says
+/// otherwise ([`Limits`]).
+pub const DEFAULT_WRITE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Once the connection is closing, its last bytes (a DISCONNECT, a program's last output) get
+/// at most this long without progress (or the write time-out if shorter).
+const CLOSING_WRITE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// What the driver allows a peer.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// A peer that takes none of our bytes for this long is dropped. The engine's own deadlines
+    /// (the authentication time-out) still fire while a write waits, so before authentication
+    /// the peer is dropped at the time-out at the latest.
+    pub write_timeout: std::time::Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            write_timeout: DEFAULT_WRITE_TIMEOUT,
+        }
+    }
+}
+
 /// Drives `engine` over `stream` until the connection ends, also handing the handler whatever
 /// the application's tasks send on `app` (between engine inputs, with the same drain
 /// afterwards). `shutdown` (e.g. a signal) closes it politely; pass `std::future::pending()`
@@ -176,19 +201,41 @@ where
     H: Handler<E>,
     F: Future<Output = ()>,
 {
+    drive_with_limits(stream, engine, handler, app, shutdown, Limits::default()).await
+}
+
+/// [`drive_with_app`] with the given [`Limits`].
+///
+/// Writes happen inside the loop's select, not before it: while a write waits for the peer,
+/// the engine's timer, the write time-out and `shutdown` still act. Input and application
+/// messages wait meanwhile, so a peer that does not read cannot make us queue more.
+pub async fn drive_with_limits<S, E, H, F>(
+    stream: S,
+    engine: &mut E,
+    handler: &mut H,
+    app: &mut tokio::sync::mpsc::Receiver<AppMsg>,
+    shutdown: F,
+    limits: Limits,
+) -> Ending
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    E: Engine,
+    H: Handler<E>,
+    F: Future<Output = ()>,
+{
     let (mut rd, mut wr) = tokio::io::split(stream);
     // Empty while the peer is quiet: see `next_input`.
     let mut buf = Vec::new();
-    let mut out = Vec::new();
+    let mut out = Outgoing::default();
     tokio::pin!(shutdown);
     loop {
         // Steps 2 and 3: the engine queued our version and KEXINIT at construction, so this runs
-        // before the first read too.
-        if let Err(e) = drain(engine, handler, &mut wr, &mut out).await {
-            return Ending::Io(e);
+        // before the first read too. New output waits in the engine while a write is under way.
+        if !out.busy() {
+            collect(engine, handler, &mut out);
         }
         if engine.is_closed() {
-            linger(&mut rd, &mut wr).await;
+            close(engine, handler, (&mut rd, &mut wr), &mut out, &limits).await;
             return ended(engine);
         }
         // Step 4.
@@ -199,6 +246,22 @@ where
                 None => std::future::pending().await,
             }
         };
+        if out.busy() {
+            let stalled = tokio::time::sleep_until(out.progress + limits.write_timeout);
+            tokio::select! {
+                r = out.step(&mut wr) => if let Err(e) = r {
+                    return Ending::Io(e);
+                },
+                () = sleep => engine.handle_timeout(now()),
+                () = stalled => return Ending::Io(not_reading(limits.write_timeout)),
+                () = &mut shutdown => {
+                    engine.disconnect(SHUTDOWN_MESSAGE);
+                    close(engine, handler, (&mut rd, &mut wr), &mut out, &limits).await;
+                    return Ending::Shutdown;
+                }
+            }
+            continue;
+        }
         tokio::select! {
             r = next_input(&mut rd, &mut buf) => match r {
                 Ok(0) => return Ending::PeerClosed,
@@ -210,8 +273,7 @@ where
                     if let Err(e) = r {
                         // A DISCONNECT may be queued: send it, let the handler see the events
                         // that came before the failure (and `Closed`), then close.
-                        let _ = drain(engine, handler, &mut wr, &mut out).await;
-                        linger(&mut rd, &mut wr).await;
+                        close(engine, handler, (&mut rd, &mut wr), &mut out, &limits).await;
                         return Ending::Engine(e);
                     }
                 }
@@ -221,12 +283,92 @@ where
             Some(msg) = app.recv() => on_app_batch(engine, handler, app, msg),
             () = &mut shutdown => {
                 engine.disconnect(SHUTDOWN_MESSAGE);
-                let _ = drain(engine, handler, &mut wr, &mut out).await;
-                linger(&mut rd, &mut wr).await;
+                close(engine, handler, (&mut rd, &mut wr), &mut out, &limits).await;
                 return Ending::Shutdown;
             }
         }
     }
+}
+
+fn not_reading(after: std::time::Duration) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::TimedOut,
+        format!("the peer took none of our output for {} s", after.as_secs()),
+    )
+}
+
+/// Bytes on their way to the socket.
+struct Outgoing {
+    bytes: Vec<u8>,
+    /// How many of `bytes` the socket took.
+    written: usize,
+    /// All written; the stream's flush is still to come.
+    flush: bool,
+    /// When the socket last took something (or the write began).
+    progress: tokio::time::Instant,
+}
+
+impl Default for Outgoing {
+    fn default() -> Self {
+        Outgoing {
+            bytes: Vec::new(),
+            written: 0,
+            flush: false,
+            progress: tokio::time::Instant::now(),
+        }
+    }
+}
+
+impl Outgoing {
+    /// A write (or its flush) is under way.
+    fn busy(&self) -> bool {
+        self.written < self.bytes.len() || self.flush
+    }
+
+    /// One step of the write: one `write` call, or the flush after the last. Cancel-safe (a
+    /// step cancelled before it completes wrote nothing), so it can sit in a `select!`.
+    async fn step<W: AsyncWrite + Unpin>(&mut self, wr: &mut W) -> std::io::Result<()> {
+        if self.written < self.bytes.len() {
+            let n = wr.write(&self.bytes[self.written..]).await?;
+            if n == 0 {
+                return Err(std::io::ErrorKind::WriteZero.into());
+            }
+            self.written += n;
+            self.progress = tokio::time::Instant::now();
+            self.flush = self.written == self.bytes.len();
+        } else if self.flush {
+            wr.flush().await?;
+            self.flush = false;
+            self.bytes.clear();
+            self.written = 0;
+        }
+        Ok(())
+    }
+}
+
+/// The connection is closing: the handler sees the last events, and what is queued (the
+/// DISCONNECT) goes out while the peer takes it, then [`linger`].
+async fn close<R, W, E, H>(
+    engine: &mut E,
+    handler: &mut H,
+    (rd, wr): (&mut R, &mut W),
+    out: &mut Outgoing,
+    limits: &Limits,
+) where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+    E: Engine,
+    H: Handler<E>,
+{
+    collect(engine, handler, out);
+    let stall = limits.write_timeout.min(CLOSING_WRITE_TIMEOUT);
+    while out.busy() {
+        match tokio::time::timeout(stall, out.step(wr)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) | Err(_) => return,
+        }
+    }
+    linger(rd, wr).await;
 }
 
 /// How long a closing connection waits for the peer to close after our last bytes.
@@ -240,9 +382,9 @@ where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
 {
-    let _ = wr.shutdown().await;
     let mut sink = vec![0u8; 4096];
     let _ = tokio::time::timeout(LINGER, async {
+        let _ = wr.shutdown().await;
         while matches!(rd.read(&mut sink).await, Ok(n) if n > 0) {}
     })
     .await;
@@ -296,20 +438,17 @@ fn ended<E: Engine>(engine: &E) -> Ending {
     }
 }
 
-/// Steps 2 and 3, repeated until the engine has neither output nor events.
-async fn drain<E, H, W>(
-    engine: &mut E,
-    handler: &mut H,
-    wr: &mut W,
-    out: &mut Vec<u8>,
-) -> std::io::Result<()>
+/// Steps 2 and 3: takes everything the engine queued into `out` and hands every event to the
+/// handler, repeated until the engine has neither (answers may queue more output). Appends
+/// after whatever `out` still holds, so the byte order is the engine's.
+fn collect<E, H>(engine: &mut E, handler: &mut H, out: &mut Outgoing)
 where
     E: Engine,
     H: Handler<E>,
-    W: AsyncWrite + Unpin,
 {
+    let before = out.bytes.len();
     loop {
-        flush(engine, wr, out).await?;
+        while engine.poll_transmit(&mut out.bytes) {}
         let mut any = false;
         while let Some(event) = engine.poll_event() {
             any = true;
@@ -318,25 +457,16 @@ where
             }
         }
         if !any {
-            return Ok(());
+            break;
         }
     }
-}
-
-/// Step 2: everything queued goes to the socket.
-async fn flush<E: Engine, W: AsyncWrite + Unpin>(
-    engine: &mut E,
-    wr: &mut W,
-    out: &mut Vec<u8>,
-) -> std::io::Result<()> {
-    out.clear();
-    while engine.poll_transmit(out) {}
-    if !out.is_empty() {
-        wr.write_all(out).await?;
-        wr.flush().await?;
-        out.clear();
+    if out.bytes.len() > before {
+        if before == out.written {
+            // A new write: the write time-out counts from now.
+            out.progress = tokio::time::Instant::now();
+        }
+        out.flush = false;
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -18,13 +18,16 @@ where
 }
 
 /// Speaks lines: "ping" → "PONG" and an event; "ask" → an event the handler must answer;
-/// "fail" → an engine error with "BYE" queued; "timer" → a deadline 20 ms away, then "TICK".
+/// "fail" → an engine error with "BYE" queued; "timer" → a deadline 20 ms away, then "TICK";
+/// "flood" → 1 MiB of output; "deadline" → a deadline 50 ms away that closes the engine (as
+/// the authentication time-out does).
 #[derive(Default)]
 struct Fake {
     line: Vec<u8>,
     out: Vec<u8>,
     events: std::collections::VecDeque<Event>,
     timer: Option<Instant>,
+    close_at_timer: bool,
     closed: Option<Error>,
 }
 
@@ -61,6 +64,11 @@ impl Engine for Fake {
                 }
                 "ask" => self.events.push_back(Event::Ignore(7)),
                 "timer" => self.timer = Some(now + Duration::from_millis(20)),
+                "flood" => self.out.extend_from_slice(&[b'x'; 1 << 20]),
+                "deadline" => {
+                    self.timer = Some(now + Duration::from_millis(50));
+                    self.close_at_timer = true;
+                }
                 "fail" => {
                     self.out.extend_from_slice(b"BYE\n");
                     return Err(self.close(Error::protocol("bad line")));
@@ -76,6 +84,11 @@ impl Engine for Fake {
     fn handle_timeout(&mut self, now: Instant) {
         if self.timer.is_some_and(|t| now >= t) {
             self.timer = None;
+            if self.close_at_timer {
+                self.out.extend_from_slice(b"TIMEOUT\n");
+                self.close(Error::policy(2, "Timeout before authentication"));
+                return;
+            }
             self.out.extend_from_slice(b"TICK\n");
         }
     }
@@ -366,4 +379,88 @@ fn clock_is_monotonic_and_seeds_differ() {
     let b = now();
     assert!(b >= a);
     assert_ne!(os_seed().unwrap(), os_seed().unwrap());
+}
+
+/// Drives a [`Fake`] with `limits`, the peer at the other end of a small pipe.
+fn spawn_limited(limits: Limits) -> (Peer, tokio::task::JoinHandle<Ending>) {
+    let (sock, peer) = pipe_of(4096);
+    let task = tokio::spawn(async move {
+        let mut engine = Fake::new();
+        let (_, mut app) = tokio::sync::mpsc::channel(1);
+        drive_with_limits(
+            sock,
+            &mut engine,
+            &mut Recorder::default(),
+            &mut app,
+            std::future::pending(),
+            limits,
+        )
+        .await
+    });
+    (peer, task)
+}
+
+/// The driver's ending, or a failure if it is still running after `within`.
+async fn ends_within(task: tokio::task::JoinHandle<Ending>, within: std::time::Duration) -> Ending {
+    match tokio::time::timeout(within, task).await {
+        Ok(end) => end.unwrap(),
+        Err(_) => panic!("the connection is still open after {within:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_peer_that_never_reads_is_dropped_after_the_write_timeout() {
+    let (mut peer, task) = spawn_limited(Limits {
+        write_timeout: std::time::Duration::from_millis(300),
+    });
+    assert_eq!(peer.line().await, "HELLO");
+    // A megabyte of output through a 4 KiB pipe nobody reads: the write stops making progress.
+    peer.send("flood\n").await;
+    let start = std::time::Instant::now();
+    match ends_within(task, std::time::Duration::from_secs(20)).await {
+        Ending::Io(e) => assert_eq!(e.kind(), std::io::ErrorKind::TimedOut, "{e}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(start.elapsed() >= std::time::Duration::from_millis(250));
+    drop(peer);
+}
+
+#[tokio::test]
+async fn the_engine_deadline_fires_while_a_write_waits() {
+    // The write time-out is far; the engine's own deadline (50 ms) must still end it.
+    let (mut peer, task) = spawn_limited(Limits {
+        write_timeout: std::time::Duration::from_secs(2),
+    });
+    assert_eq!(peer.line().await, "HELLO");
+    peer.send("deadline\nflood\n").await;
+    match ends_within(task, std::time::Duration::from_secs(20)).await {
+        Ending::Engine(e) => assert_eq!(e.description, "Timeout before authentication"),
+        other => panic!("the engine's deadline did not fire: {other:?}"),
+    }
+    drop(peer);
+}
+
+#[tokio::test]
+async fn a_slow_reader_gets_everything() {
+    // Progress resets the write time-out: a peer that reads slowly is not dropped.
+    let (mut peer, task) = spawn_limited(Limits {
+        write_timeout: std::time::Duration::from_millis(500),
+    });
+    assert_eq!(peer.line().await, "HELLO");
+    peer.send("flood\n").await;
+    let mut got = 0;
+    let mut chunk = vec![0u8; 64 * 1024];
+    while got < 1 << 20 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        let n = peer.rd.read(&mut chunk).await.unwrap();
+        assert!(n > 0);
+        got += n;
+    }
+    peer.send("ping\n").await;
+    assert_eq!(peer.line().await, "PONG");
+    drop(peer);
+    assert!(matches!(
+        ends_within(task, std::time::Duration::from_secs(20)).await,
+        Ending::PeerClosed
+    ));
 }

@@ -4,9 +4,10 @@
 //! (password method: SSH_MSG_USERAUTH_PASSWD_CHANGEREQ; keyboard-interactive: the seed's
 //! "Your password has expired." / "New Password:" / "Re-enter New password:" rounds, a mismatch
 //! retried). The engine runs the protocol; this only decides. Password hashing is slow by
-//! design, so verification is packaged as a [`PasswordCheck`] to run on a blocking thread.
+//! design, so verification is packaged as a [`PasswordCheck`] for the hashing threads
+//! (`hash_pool`).
 
-use super::passwords::{dummy_verify, hash_password, verify_password};
+use super::passwords::{DummyHash, Hasher, hash_password};
 use super::session_rules::SessionRules;
 use super::users::UserEntry;
 use sshgate::userauth::{AuthEvent, AuthMethod, AuthVerdict, Prompt};
@@ -80,14 +81,20 @@ pub struct PasswordCheck {
 }
 
 impl PasswordCheck {
-    /// Runs the check (blocking) and returns what to answer.
+    /// Runs the check (blocking) with `hasher`'s memory and returns what to answer; an unknown
+    /// user (or one without a password) is checked against `dummy`, the same work as a real one.
     #[must_use]
-    pub fn run(&self, changed: &ChangedPasswords) -> Outcome {
+    pub fn run(
+        &self,
+        hasher: &mut Hasher,
+        dummy: &DummyHash,
+        changed: &ChangedPasswords,
+    ) -> Outcome {
         let ok = match &self.hash {
-            Some(hash) => verify_password(hash, &self.password),
+            Some(hash) => hasher.verify(hash, &self.password),
             None => {
-                // Unknown user, or no password: the same time, so timing tells nothing.
-                dummy_verify(&self.password);
+                // The same time as a real user, so timing tells nothing; never a match.
+                std::hint::black_box(hasher.verify(dummy.phc(), &self.password));
                 false
             }
         };
@@ -107,6 +114,22 @@ impl PasswordCheck {
     }
 }
 
+#[cfg(test)]
+impl PasswordCheck {
+    /// A password-method check of `password` against `hash` (`None`: unknown user).
+    pub(crate) fn for_test(id: u64, hash: Option<String>, password: &str) -> Self {
+        PasswordCheck {
+            id,
+            user: "test".into(),
+            hash,
+            password: Zeroizing::new(password.to_string()),
+            expired: false,
+            new_password: None,
+            interactive: false,
+        }
+    }
+}
+
 /// Hashes and records a new password; refuses an empty one.
 fn store(changed: &ChangedPasswords, user: &str, new: &str) -> AuthVerdict {
     if new.is_empty() {
@@ -115,11 +138,11 @@ fn store(changed: &ChangedPasswords, user: &str, new: &str) -> AuthVerdict {
     match hash_password(new) {
         Ok(hash) => {
             changed.set(user, hash);
-            tracing::info!(%user, "password changed");
+            tracing::info!(user = %log_text(user), "password changed");
             AuthVerdict::Accept
         }
         Err(e) => {
-            tracing::warn!(%user, error = %e, "cannot hash the new password");
+            tracing::warn!(user = %log_text(user), error = %e, "cannot hash the new password");
             AuthVerdict::Reject
         }
     }
@@ -147,6 +170,23 @@ pub enum Pending {
     Check(PasswordCheck),
     /// Store a new password.
     Store(NewPassword),
+}
+
+impl Pending {
+    /// The request it answers.
+    #[must_use]
+    pub fn id(&self) -> u64 {
+        match self {
+            Pending::Check(c) => c.id,
+            Pending::Store(n) => n.id,
+        }
+    }
+}
+
+/// Peer text (a user name) as one bounded log field.
+#[must_use]
+pub fn log_text(text: &str) -> String {
+    sshgate::text::for_log(text, sshgate::text::LOG_MAX_CHARS)
 }
 
 fn prompt(text: &str) -> Prompt {

@@ -55,23 +55,25 @@ pub fn decide(
     let n = req.number;
     let peer = req.peer;
     let user = req.user;
+    // Names from the request and the certificate are the peer's text: escaped and cut.
+    let shown = super::auth::log_text(user);
     tracing::info!(%peer, "SSH2 {n}: Received publickey algo = {}", check.alg);
     if req.signed {
-        tracing::info!(%peer, "SSH2 {n}: Verifying signature for user '{user}' in SSH2_MSG_USERAUTH_REQUEST");
+        tracing::info!(%peer, "SSH2 {n}: Verifying signature for user '{shown}' in SSH2_MSG_USERAUTH_REQUEST");
     } else {
-        tracing::info!(%peer, "SSH2 {n}: Verifying certificate for user '{user}' in SSH2_MSG_USERAUTH_REQUEST");
+        tracing::info!(%peer, "SSH2 {n}: Verifying certificate for user '{shown}' in SSH2_MSG_USERAUTH_REQUEST");
     }
-    tracing::info!(%peer, "SSH2 {n}: Verifying certificate for user '{user}'");
+    tracing::info!(%peer, "SSH2 {n}: Verifying certificate for user '{shown}'");
     tracing::info!(%peer, "SSH2 {n}: Received a chain of {} certificate", check.certificates);
     tracing::info!(%peer, "SSH2 {n}: Received {} ocsp-response", check.ocsp_responses);
     tracing::info!(%peer, "SSH2 {n}: Starting PKI session for certificate verification");
     let reject = |why: &str| {
         tracing::warn!(%peer, "SSH2 {n}: {why}");
-        tracing::warn!(%peer, "SSH2 {n}: Certificate authentication failed for user '{user}'");
+        tracing::warn!(%peer, "SSH2 {n}: Certificate authentication failed for user '{shown}'");
         (AuthVerdict::Reject, None)
     };
     if let Some(e) = check.refusal() {
-        let subject = check.subject.as_deref().unwrap_or("(unreadable)");
+        let subject = super::auth::log_text(check.subject.as_deref().unwrap_or("(unreadable)"));
         tracing::warn!(%peer, subject = %subject, "CRYPTO_PKI: {e}");
         return reject("Certificate verification failed");
     }
@@ -81,17 +83,19 @@ pub fn decide(
     };
     if name != user {
         return reject(&format!(
-            "User name '{user}' does not match the certificate's '{name}'"
+            "User name '{shown}' does not match the certificate's '{}'",
+            super::auth::log_text(&name)
         ));
     }
     if !users.iter().any(|u| u.name == name && u.certificate) {
         return reject(&format!(
-            "User '{name}' from the certificate is not an allowed user"
+            "User '{}' from the certificate is not an allowed user",
+            super::auth::log_text(&name)
         ));
     }
     if req.signed {
         tracing::info!(%peer, "SSH2 {n}: Certificate status verified successfully");
-        tracing::info!(%peer, "SSH2 {n}: Certificate authentication passed for user '{name}'");
+        tracing::info!(%peer, "SSH2 {n}: Certificate authentication passed for user '{shown}'");
     } else {
         tracing::info!(%peer, "SSH2 {n}: Certificate status verified successfully");
     }

@@ -58,6 +58,25 @@ pub struct ServerSection {
     /// IOS `banner login`: shown before authentication.
     #[serde(default)]
     pub banner: Option<String>,
+    /// OpenSSH `MaxStartups` (`start:rate:full`): random early drop of unauthenticated
+    /// connections. See [`super::startups`].
+    #[serde(default = "default_max_startups")]
+    pub max_startups: String,
+    /// OpenSSH `PerSourceMaxStartups`: a number, or `"none"`.
+    #[serde(default)]
+    pub per_source_max_startups: super::startups::PerSource,
+    /// OpenSSH `PerSourceNetBlockSize` (`v4:v6` prefix lengths).
+    #[serde(default = "default_netblock")]
+    pub per_source_netblock: String,
+    /// Password checks hashed at once (default: the CPUs the server may use).
+    #[serde(default)]
+    pub password_checks: Option<usize>,
+    /// Password checks waiting at most; beyond, an attempt is refused at once.
+    #[serde(default = "default_password_queue")]
+    pub password_queue: usize,
+    /// Seconds a client may leave the server's output unread before it is dropped.
+    #[serde(default = "default_write_timeout")]
+    pub write_timeout_seconds: u64,
 }
 
 /// A host key: a path (kind from the file name), or a table with an explicit type and size.
@@ -129,6 +148,18 @@ fn default_timeout() -> u64 {
 fn default_retries() -> u32 {
     3
 }
+fn default_max_startups() -> String {
+    "10:30:100".into()
+}
+fn default_netblock() -> String {
+    "32:128".into()
+}
+fn default_password_queue() -> usize {
+    64
+}
+fn default_write_timeout() -> u64 {
+    300
+}
 
 impl DeviceFile {
     /// Parses and checks the file's text (names are checked by [`DeviceFile::common`]).
@@ -156,6 +187,7 @@ impl DeviceFile {
                 bail!("[rekey] {name}: must be positive");
             }
         }
+        s.check_limits()?;
         check_users(&f.users)?;
         pki_config::check(&f.trustpoints, f.certificate_profile.as_ref())?;
         if let Some(ws) = &f.websocket {

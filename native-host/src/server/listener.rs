@@ -1,10 +1,14 @@
 //! Accept loops (one per listen address), one task per connection (TCP ones on the connection
 //! threads, [`super::workers`]), and graceful shutdown: on SIGTERM or ctrl-c, stop accepting,
-//! send "server shutting down" on every open connection, and wait (briefly) for them to flush. Connections come from the TCP listeners here and from
-//! any other front that sends them on the same channel ([`Incoming::WebSocket`], from
-//! `web::device_ws`), so every one gets the same driver, penalties and shutdown.
+//! send "server shutting down" on every open connection, and wait (briefly) for them to flush.
+//! Connections come from the TCP listeners here and from any other front that sends them on the
+//! same channel ([`Incoming::WebSocket`], from `web::device_ws`), so every one gets the same
+//! limits on unauthenticated connections ([`super::startups`]: refused ones get one line and
+//! are closed at once), driver, penalties and shutdown.
 
+use super::auth::log_text;
 use super::session::ServeContext;
+use super::startups::{Refusal, StartupGuard};
 use super::workers::Workers;
 use crate::driver::{self, Ending};
 use crate::server::session::ServerSession;
@@ -15,7 +19,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
@@ -74,27 +78,42 @@ pub async fn serve_on(
     let mut workers = Workers::start().context("starting the connection threads")?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut conns = JoinSet::new();
+    let mut drops = DropLog::default();
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
-            Some((incoming, peer)) = conn_rx.recv() => match incoming {
-                Incoming::Tcp(stream) => {
-                    // The socket moves to the connection's thread and registers with its
-                    // runtime there, so its readiness wakes that thread directly.
-                    let stream = match stream.into_std() {
-                        Ok(s) => s,
-                        Err(e) => {
-                            tracing::warn!(%peer, error = %e, "cannot hand the connection over");
-                            continue;
-                        }
-                    };
-                    let conn = tcp_connection(stream, peer, cfg.clone(), ctx.clone(), stop_rx.clone());
-                    conns.spawn_on(conn, workers.next());
+            Some((incoming, peer)) = conn_rx.recv() => {
+                let startup = match ctx.startups.admit_random(peer.ip()) {
+                    Ok(guard) => guard,
+                    Err(why) => {
+                        drops.note(peer, why, ctx.startups.open());
+                        refuse(incoming, why);
+                        continue;
+                    }
+                };
+                match incoming {
+                    Incoming::Tcp(stream) => {
+                        // The socket moves to the connection's thread and registers with its
+                        // runtime there, so its readiness wakes that thread directly.
+                        let stream = match stream.into_std() {
+                            Ok(s) => s,
+                            Err(e) => {
+                                tracing::warn!(%peer, error = %e, "cannot hand the connection over");
+                                continue;
+                            }
+                        };
+                        let conn = tcp_connection(
+                            stream, peer, startup, cfg.clone(), ctx.clone(), stop_rx.clone(),
+                        );
+                        conns.spawn_on(conn, workers.next());
+                    }
+                    Incoming::WebSocket(ws) => {
+                        let conn =
+                            connection(ws, peer, startup, cfg.clone(), ctx.clone(), stop_rx.clone());
+                        conns.spawn(conn);
+                    }
                 }
-                Incoming::WebSocket(ws) => {
-                    conns.spawn(connection(ws, peer, cfg.clone(), ctx.clone(), stop_rx.clone()));
-                }
-            },
+            }
             Some(_) = conns.join_next(), if !conns.is_empty() => {}
             () = &mut shutdown => break,
         }
@@ -111,6 +130,60 @@ pub async fn serve_on(
         conns.abort_all();
     }
     Ok(())
+}
+
+/// Tells a refused client why in one line (OpenSSH's) and closes it at once: no key exchange,
+/// no descriptor held.
+fn refuse(incoming: Incoming, why: Refusal) {
+    match incoming {
+        Incoming::Tcp(stream) => {
+            // Take what the client already sent (its identification line): closing a socket
+            // with unread input resets it, and the reset can overtake our line.
+            let mut sink = [0u8; 1024];
+            let _ = stream.try_read(&mut sink);
+            // A fresh socket's send buffer is empty: a non-blocking write takes the whole line.
+            let _ = stream.try_write(why.line());
+        }
+        Incoming::WebSocket(mut ws) => {
+            tokio::spawn(async move {
+                let _ = tokio::time::timeout(Duration::from_secs(1), async {
+                    let _ = ws.write_all(why.line()).await;
+                    let _ = ws.shutdown().await;
+                })
+                .await;
+            });
+        }
+    }
+}
+
+/// Refusals are logged at most once a second, with how many there were: a flood of connections
+/// must not become a flood of log lines.
+#[derive(Default)]
+struct DropLog {
+    since: Option<std::time::Instant>,
+    count: u64,
+}
+
+impl DropLog {
+    fn note(&mut self, peer: SocketAddr, why: Refusal, open: usize) {
+        self.count += 1;
+        let now = std::time::Instant::now();
+        if self
+            .since
+            .is_some_and(|t| now.duration_since(t) < Duration::from_secs(1))
+        {
+            return;
+        }
+        tracing::info!(
+            %peer,
+            reason = why.reason(),
+            unauthenticated = open,
+            dropped = self.count,
+            "connection dropped"
+        );
+        self.since = Some(now);
+        self.count = 0;
+    }
 }
 
 async fn accept_loop(listener: TcpListener, tx: IncomingTx) {
@@ -134,6 +207,7 @@ async fn accept_loop(listener: TcpListener, tx: IncomingTx) {
 async fn tcp_connection(
     stream: std::net::TcpStream,
     peer: SocketAddr,
+    startup: StartupGuard,
     cfg: Arc<ServerConfig>,
     ctx: Arc<ServeContext>,
     stop: watch::Receiver<bool>,
@@ -141,16 +215,17 @@ async fn tcp_connection(
     match TcpStream::from_std(stream) {
         Ok(s) => {
             let _ = s.set_nodelay(true);
-            connection(s, peer, cfg, ctx, stop).await;
+            connection(s, peer, startup, cfg, ctx, stop).await;
         }
         Err(e) => tracing::warn!(%peer, error = %e, "cannot register the connection"),
     }
 }
 
-/// One connection, start to end.
+/// One connection, start to end; `startup` is its place among the unauthenticated ones.
 async fn connection<S: AsyncRead + AsyncWrite + Unpin>(
     stream: S,
     peer: SocketAddr,
+    startup: StartupGuard,
     cfg: Arc<ServerConfig>,
     ctx: Arc<ServeContext>,
     mut stop: watch::Receiver<bool>,
@@ -177,20 +252,34 @@ async fn connection<S: AsyncRead + AsyncWrite + Unpin>(
     // Session programs report here; bounded, so busy programs wait for the connection task.
     let (app_tx, mut app_rx) = mpsc::channel(64);
     let mut session = ServerSession::new(peer, ctx.clone(), app_tx);
+    session.hold_startup(startup);
     let shutdown = async move {
         let _ = stop.wait_for(|stop| *stop).await;
     };
-    let ending =
-        driver::drive_with_app(stream, &mut conn, &mut session, &mut app_rx, shutdown).await;
-    ctx.penalties.record(
-        peer.ip(),
-        conn.auth_failures(),
-        session.is_authenticated(),
-        std::time::Instant::now(),
-    );
+    let limits = driver::Limits {
+        write_timeout: ctx.write_timeout,
+    };
+    let ending = driver::drive_with_limits(
+        stream,
+        &mut conn,
+        &mut session,
+        &mut app_rx,
+        shutdown,
+        limits,
+    )
+    .await;
+    // Failures were recorded as they happened; one that ended the connection inside the
+    // engine is counted here. A client that never tried costs a little (OpenSSH's "noauth").
+    session.record_failures(&conn);
+    if !session.is_authenticated()
+        && conn.auth_failures() == 0
+        && !matches!(ending, Ending::Shutdown)
+    {
+        ctx.penalties.no_auth(peer.ip(), std::time::Instant::now());
+    }
     match &ending {
         Ending::Engine(e) => {
-            tracing::info!(%peer, fault = ?e.fault, reason = e.reason, "connection closed: {}", e.description)
+            tracing::info!(%peer, fault = ?e.fault, reason = e.reason, "connection closed: {}", log_text(&e.description))
         }
         other => tracing::info!(%peer, "connection closed: {other}"),
     }

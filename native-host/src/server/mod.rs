@@ -1,7 +1,8 @@
 //! `sshgate-host serve`: the engine as an SSH server for a device, configured by a TOML file.
 //!
-//! Local users (`[[users]]` in the device file) log in with a password (PHC hash,
-//! timing-equal `dummy_verify` for unknown users), keyboard-interactive, or a public key
+//! Local users (`[[users]]` in the device file) log in with a password (PHC hash checked on
+//! the bounded `hash_pool`, a timing-equal dummy hash for unknown users), keyboard-interactive,
+//! or a public key
 //! (authorized keys, IOS key hashes). Each session channel runs the built-in device CLI or the
 //! user's configured program (`session`, `session_channel`, `process`).
 //!
@@ -16,6 +17,7 @@ pub mod config;
 pub mod device_cli;
 pub mod device_show;
 pub mod device_state;
+pub mod hash_pool;
 pub mod keys;
 pub mod line_editor;
 pub mod listener;
@@ -26,6 +28,7 @@ pub mod process;
 pub mod session;
 pub mod session_channel;
 pub mod session_rules;
+pub mod startups;
 pub mod users;
 pub mod workers;
 
@@ -91,12 +94,25 @@ pub async fn prepare(
         timeout_seconds = s.timeout_seconds,
         retries = s.retries,
         banner = s.banner.is_some(),
+        max_startups = %s.max_startups,
+        password_checks = s.pool_settings().workers,
         "device settings"
     );
     let comment = format!("root@{}", s.hostname);
     // RSA generation takes a while: keep it off the async workers.
     let host_keys =
         tokio::task::spawn_blocking(move || keys::load_or_generate(&specs, &comment)).await??;
+    let startup_limits = s.startup_limits()?;
+    // One hash with the costliest configured parameters, for unknown users.
+    let hashes: Vec<String> = file
+        .users
+        .iter()
+        .filter_map(|u| u.password_hash.clone())
+        .collect();
+    let dummy = tokio::task::spawn_blocking(move || {
+        passwords::DummyHash::for_hashes(hashes.iter().map(String::as_str))
+    })
+    .await??;
     let pki = pki_config::load(&file.trustpoints, file.certificate_profile.as_ref())?;
     let host_certificates: Vec<_> = pki
         .host_certificate
@@ -125,13 +141,18 @@ pub async fn prepare(
     let registry = Arc::new(device_state::DeviceRegistry::new(
         device_state::settings_from_config(file, &cfg),
     ));
+    let changed = Arc::new(auth::ChangedPasswords::default());
+    let hash_pool = hash_pool::HashPool::start(s.pool_settings(), dummy, changed.clone())?;
     let ctx = Arc::new(session::ServeContext {
         users: file.users.clone(),
         registry,
         hostname: file.server.hostname.clone(),
         next_number: std::sync::atomic::AtomicU32::new(0),
-        changed: auth::ChangedPasswords::default(),
-        penalties: penalty::Penalties::default(),
+        changed,
+        penalties: penalty::Penalties::new(startup_limits.netblock),
+        startups: startups::Startups::new(startup_limits),
+        hash_pool,
+        write_timeout: s.write_timeout(),
         cert_mappings: pki.user_mappings,
         host_trustpoint: pki.host_certificate.map(|(name, _)| name),
     });

@@ -4,13 +4,15 @@
 //! bytes (see [`crate::channel_io`]).
 
 use super::auth::{
-    AuthState, ChangedPasswords, KbdStage, Outcome, Pending, ask_new_password, on_auth_event,
+    AuthState, ChangedPasswords, KbdStage, Outcome, ask_new_password, log_text, on_auth_event,
 };
 use super::cert_auth::{self, CertRequest};
 use super::device_cli::{CliContext, DeviceCli, mac_display};
 use super::device_state::{ConnectionRow, DeviceRegistry, DeviceState, SessionInfo};
+use super::hash_pool::HashPool;
 use super::session_channel::SessionChannel;
 use super::session_rules::SessionRules;
+use super::startups::{StartupGuard, Startups};
 use super::users::UserEntry;
 use crate::app_msg::{AppMsg, Exit};
 use crate::channel_io::outbox::{Item, Outboxes};
@@ -18,7 +20,7 @@ use crate::driver::{Flow, Handler};
 use sshgate::channel::{ChannelEvent, ChannelId, ChannelKind, ChannelRequest, open_failure};
 use sshgate::transport::cipher::MacAlg;
 use sshgate::transport::kexinit::Negotiated;
-use sshgate::userauth::{AuthEvent, AuthMethod};
+use sshgate::userauth::{AuthEvent, AuthMethod, AuthVerdict};
 use sshgate::{Connection, Event};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -37,9 +39,15 @@ pub struct ServeContext {
     /// Connection numbers, as IOS counts them (from 0).
     pub next_number: AtomicU32,
     /// Passwords users changed since the start.
-    pub changed: ChangedPasswords,
+    pub changed: Arc<ChangedPasswords>,
     /// Authentication failures by source address.
     pub penalties: super::penalty::Penalties,
+    /// Unauthenticated connections (`MaxStartups`, `PerSourceMaxStartups`).
+    pub startups: Arc<Startups>,
+    /// Where passwords are checked.
+    pub hash_pool: HashPool,
+    /// How long a client may leave our output unread.
+    pub write_timeout: std::time::Duration,
     /// How each `trustpoint verify` trustpoint maps a certificate to a user (engine order).
     pub cert_mappings: Vec<super::pki_config::UserMapping>,
     /// The `trustpoint sign` trustpoint of the host certificate, if there is one.
@@ -55,6 +63,10 @@ pub struct ServerSession {
     /// The user named in the latest authentication request; after success, the user.
     user: Option<String>,
     authenticated: bool,
+    /// This connection's place among the unauthenticated ones, given up at authentication.
+    startup: Option<StartupGuard>,
+    /// Failed attempts already counted in the penalties.
+    failures_recorded: u32,
     kbd: KbdStage,
     /// What the authorized_keys line of an accepted key allows (`None`: no key, no rules).
     rules: Option<SessionRules>,
@@ -75,6 +87,8 @@ impl ServerSession {
             number,
             user: None,
             authenticated: false,
+            startup: None,
+            failures_recorded: 0,
             kbd: KbdStage::default(),
             rules: None,
             algorithms: None,
@@ -87,6 +101,45 @@ impl ServerSession {
     #[must_use]
     pub fn is_authenticated(&self) -> bool {
         self.authenticated
+    }
+
+    /// Holds the connection's place among the unauthenticated ones until it logs in.
+    pub fn hold_startup(&mut self, guard: StartupGuard) {
+        self.startup = Some(guard);
+    }
+
+    /// Counts failed attempts in the source's penalty as soon as the engine has counted them,
+    /// so the source's other connections see them at once.
+    pub fn record_failures(&mut self, conn: &Connection) {
+        let failures = conn.auth_failures();
+        if failures > self.failures_recorded {
+            self.ctx.penalties.failed(
+                self.peer.ip(),
+                failures - self.failures_recorded,
+                std::time::Instant::now(),
+            );
+            self.failures_recorded = failures;
+        }
+    }
+
+    /// Queues a password check on the hashing threads; a full queue refuses the attempt now.
+    fn check_password(&mut self, conn: &mut Connection, pending: super::auth::Pending) {
+        let Err(refused) = self.ctx.hash_pool.submit(pending, self.app.clone()) else {
+            return;
+        };
+        let refused_so_far = self
+            .ctx
+            .hash_pool
+            .stats()
+            .refused
+            .load(std::sync::atomic::Ordering::Relaxed);
+        // Under a flood this happens for most attempts: one line in a hundred.
+        if refused_so_far % 100 == 1 {
+            tracing::warn!(peer = %self.peer, refused_so_far, "password checks queue full: attempt refused");
+        }
+        if let Err(e) = conn.answer_auth(refused.id(), AuthVerdict::Reject) {
+            tracing::warn!(peer = %self.peer, error = %e, "authentication answer refused");
+        }
     }
 
     fn entry(&self) -> Option<&UserEntry> {
@@ -285,7 +338,7 @@ impl Handler<Connection> for ServerSession {
         let peer = self.peer;
         match event {
             Event::PeerVersion { version, .. } => {
-                tracing::info!(%peer, client_version = %version, "client identified");
+                tracing::info!(%peer, client_version = %log_text(&version), "client identified");
             }
             Event::KexComplete {
                 algorithms: n,
@@ -314,15 +367,19 @@ impl Handler<Connection> for ServerSession {
                 }
             }
             Event::ServiceStarted(name) => {
-                tracing::info!(%peer, service = %name, "service started");
+                tracing::info!(%peer, service = %log_text(&name), "service started");
             }
             Event::ExtInfo(exts) => {
-                let names: Vec<&str> = exts.iter().map(|(n, _)| n.as_str()).collect();
+                let names: Vec<String> = exts.iter().map(|(n, _)| log_text(n)).collect();
                 tracing::debug!(%peer, extensions = ?names, "client extensions");
             }
             Event::Auth(AuthEvent::Success) => {
-                tracing::info!(%peer, user = ?self.user, "user authenticated");
+                let user = log_text(self.user.as_deref().unwrap_or_default());
+                tracing::info!(%peer, %user, "user authenticated");
                 self.authenticated = true;
+                // No longer one of the unauthenticated (MaxStartups); the source is forgiven.
+                self.startup = None;
+                self.ctx.penalties.succeeded(peer.ip());
                 self.register();
             }
             Event::Auth(AuthEvent::Request {
@@ -356,27 +413,18 @@ impl Handler<Connection> for ServerSession {
                     rules: &mut self.rules,
                 };
                 match on_auth_event(conn, &ctx.users, &ctx.changed, state, ev) {
-                    Ok(Some(pending)) => {
-                        let app = self.app.clone();
-                        let ctx = self.ctx.clone();
-                        tokio::task::spawn_blocking(move || {
-                            let (id, outcome) = match pending {
-                                Pending::Check(c) => (c.id, c.run(&ctx.changed)),
-                                Pending::Store(n) => (n.id, Outcome::Verdict(n.run(&ctx.changed))),
-                            };
-                            let _ = app.blocking_send(AppMsg::AuthOutcome { id, outcome });
-                        });
-                    }
+                    Ok(Some(pending)) => self.check_password(conn, pending),
                     Ok(None) => {}
                     Err(e) => tracing::warn!(%peer, error = %e, "authentication answer refused"),
                 }
             }
             Event::Channel(ev) => self.on_channel(conn, ev),
             Event::Debug { message, .. } => {
-                tracing::debug!(%peer, %message, "client debug message");
+                tracing::debug!(%peer, message = %log_text(&message), "client debug message");
             }
             _ => {}
         }
+        self.record_failures(conn);
         Flow::Continue
     }
 
@@ -418,6 +466,7 @@ impl Handler<Connection> for ServerSession {
                 if let Err(e) = r {
                     tracing::warn!(peer = %self.peer, error = %e, "authentication answer refused");
                 }
+                self.record_failures(conn);
             }
             AppMsg::Exited { channel, exit } => {
                 if let Some(ch) = self.channels.get_mut(&channel) {

@@ -39,6 +39,8 @@
 //! - `asyncssh.rs`: the asyncssh peer server and client;
 //! - `sshgate.rs`: our `sshgate-host serve` / `sshgate-host ssh`;
 //! - `device.rs`: serve with `[[users]]` (device CLI or a program) and the client lines that log in;
+//! - `engine_client.rs`: [`EngineClient`], a blocking client on the engine for misbehaving on
+//!   purpose (stay after a failed password, never read);
 //! - `tmux.rs`: [`Tmux`], a real terminal on a private tmux socket;
 //! - `account.rs`: [`test_account`], a local user with a password for sshd's password logins;
 //! - `x509.rs`: the X.509 test PKI, certificate `serve` configs and the asyncssh X.509 peer.
@@ -49,6 +51,7 @@ mod account;
 mod algorithms;
 mod asyncssh;
 mod device;
+mod engine_client;
 mod logs;
 mod negotiation;
 mod openssh;
@@ -63,6 +66,7 @@ pub use account::*;
 pub use algorithms::*;
 pub use asyncssh::*;
 pub use device::*;
+pub use engine_client::*;
 pub use logs::*;
 pub use negotiation::*;
 pub use openssh::*;
