@@ -28,8 +28,8 @@ pub enum Incoming {
     /// A TCP client.
     Tcp(TcpStream),
     /// SSH bytes in a WebSocket (serve's WebSocket listener); boxed, being ten times a
-    /// socket's size.
-    WebSocket(Box<WsIo>),
+    /// socket's size; with the listener's end of its TCP connection.
+    WebSocket(Box<WsIo>, Option<SocketAddr>),
 }
 
 /// Where fronts hand their connections to the server loop.
@@ -91,8 +91,8 @@ pub async fn serve_on(
                     let conn = tcp_connection(stream, peer, cfg.clone(), ctx.clone(), stop_rx.clone());
                     conns.spawn_on(conn, workers.next());
                 }
-                Incoming::WebSocket(ws) => {
-                    conns.spawn(connection(ws, peer, cfg.clone(), ctx.clone(), stop_rx.clone()));
+                Incoming::WebSocket(ws, local) => {
+                    conns.spawn(connection(ws, (peer, local), cfg.clone(), ctx.clone(), stop_rx.clone()));
                 }
             },
             Some(_) = conns.join_next(), if !conns.is_empty() => {}
@@ -141,16 +141,17 @@ async fn tcp_connection(
     match TcpStream::from_std(stream) {
         Ok(s) => {
             let _ = s.set_nodelay(true);
-            connection(s, peer, cfg, ctx, stop).await;
+            let local = s.local_addr().ok();
+            connection(s, (peer, local), cfg, ctx, stop).await;
         }
         Err(e) => tracing::warn!(%peer, error = %e, "cannot register the connection"),
     }
 }
 
-/// One connection, start to end.
+/// One connection, start to end; `local` is serve's end of it, when known.
 async fn connection<S: AsyncRead + AsyncWrite + Unpin>(
     stream: S,
-    peer: SocketAddr,
+    (peer, local): (SocketAddr, Option<SocketAddr>),
     cfg: Arc<ServerConfig>,
     ctx: Arc<ServeContext>,
     mut stop: watch::Receiver<bool>,
@@ -176,7 +177,7 @@ async fn connection<S: AsyncRead + AsyncWrite + Unpin>(
     conn.set_wall_clock(crate::wall_clock::unix_now());
     // Session programs report here; bounded, so busy programs wait for the connection task.
     let (app_tx, mut app_rx) = mpsc::channel(64);
-    let mut session = ServerSession::new(peer, ctx.clone(), app_tx);
+    let mut session = ServerSession::new(peer, ctx.clone(), app_tx).with_local(local);
     let shutdown = async move {
         let _ = stop.wait_for(|stop| *stop).await;
     };
