@@ -9,7 +9,7 @@ use super::auth::{
 use super::cert_auth::{self, CertRequest};
 use super::device_cli::{CliContext, DeviceCli, mac_display};
 use super::device_state::{ConnectionRow, DeviceRegistry, DeviceState, SessionInfo};
-use super::session_channel::{Program, SessionChannel};
+use super::session_channel::{CLI_BACKLOG, Program, SessionChannel};
 use super::session_rules::SessionRules;
 use super::users::UserEntry;
 use crate::app_msg::{AppMsg, Exit};
@@ -170,8 +170,8 @@ impl ServerSession {
                     .registry
                     .touch(self.number, std::time::Instant::now());
                 if let Some(ch) = self.channels.get_mut(&channel) {
-                    let out = ch.input(conn, channel, data, self.outboxes.queued(channel));
-                    self.send(conn, channel, out);
+                    ch.input(conn, channel, data);
+                    self.pump_cli(conn, channel);
                 }
             }
             ChannelEvent::ExtendedData { channel, data, .. } => {
@@ -186,10 +186,7 @@ impl ServerSession {
             ChannelEvent::Writable { channel } => {
                 self.outboxes.flush(conn, channel);
                 // The device CLI takes the input it held back while its output waited.
-                if let Some(ch) = self.channels.get_mut(&channel) {
-                    let out = ch.resume(conn, channel, self.outboxes.queued(channel));
-                    self.send(conn, channel, out);
-                }
+                self.pump_cli(conn, channel);
             }
             ChannelEvent::Closed { channel } => {
                 self.outboxes.forget(channel);
@@ -291,6 +288,20 @@ impl ServerSession {
                 tracing::warn!(%peer, %channel, request = req.name(), error = %e, "session refused");
                 (false, Vec::new())
             }
+        }
+    }
+
+    /// Lets the device CLI on `channel` answer held input while less than [`CLI_BACKLOG`]
+    /// bytes of its output wait for the client's window (each round ends at that bound or
+    /// with the input taken; what the window allows leaves at once, so the next may go on).
+    fn pump_cli(&mut self, conn: &mut Connection, channel: ChannelId) {
+        while let Some(ch) = self.channels.get_mut(&channel) {
+            let backlog = self.outboxes.queued(channel);
+            if ch.held_input() == 0 || backlog >= CLI_BACKLOG {
+                return;
+            }
+            let out = ch.resume(conn, channel, backlog);
+            self.send(conn, channel, out);
         }
     }
 

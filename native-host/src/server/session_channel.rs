@@ -179,56 +179,44 @@ impl SessionChannel {
         Ok(out)
     }
 
-    /// Data from the client; `backlog` is the output already waiting on the channel.
-    pub fn input(
-        &mut self,
-        conn: &mut Connection,
-        channel: ChannelId,
-        data: Vec<u8>,
-        backlog: usize,
-    ) -> Vec<Item> {
+    /// Data from the client. The device CLI only holds it here: [`SessionChannel::resume`]
+    /// feeds it while the output waiting allows.
+    pub fn input(&mut self, conn: &mut Connection, channel: ChannelId, data: Vec<u8>) {
         match &mut self.runner {
-            Runner::Process { handle, .. } => {
-                // The window is given back when the program has the bytes (AppMsg::Written).
-                handle.write(data);
-                Vec::new()
-            }
-            Runner::Cli { held, .. } => {
-                held.extend(data);
-                self.run_cli(conn, channel, backlog)
-            }
+            // The window is given back when the program has the bytes (AppMsg::Written).
+            Runner::Process { handle, .. } => handle.write(data),
+            Runner::Cli { held, .. } => held.extend(data),
             Runner::Idle | Runner::Done => {
                 let _ = conn.consume(channel, data.len());
-                Vec::new()
             }
         }
     }
 
-    /// Output left the channel (`Writable`): the CLI takes held input again while less than
-    /// [`CLI_BACKLOG`] bytes wait.
+    /// Typed input the device CLI holds (not consumed: the client's window stays closed over
+    /// it until the CLI takes it).
+    #[must_use]
+    pub fn held_input(&self) -> usize {
+        match &self.runner {
+            Runner::Cli { held, .. } => held.len(),
+            _ => 0,
+        }
+    }
+
+    /// Feeds held input to the CLI piece by piece, giving the client's window back for each,
+    /// until it is all taken or `backlog` (the output waiting on the channel) plus what this
+    /// call produced reaches [`CLI_BACKLOG`]. The output comes as one item.
     pub fn resume(
         &mut self,
         conn: &mut Connection,
         channel: ChannelId,
         backlog: usize,
     ) -> Vec<Item> {
-        self.run_cli(conn, channel, backlog)
-    }
-
-    /// Feeds held input to the CLI piece by piece, giving the client's window back for each,
-    /// until the output waiting reaches [`CLI_BACKLOG`].
-    fn run_cli(
-        &mut self,
-        conn: &mut Connection,
-        channel: ChannelId,
-        mut backlog: usize,
-    ) -> Vec<Item> {
         let Runner::Cli { session, held } = &mut self.runner else {
             return Vec::new();
         };
-        let mut items = Vec::new();
+        let mut bytes = Vec::new();
         let mut exited = false;
-        while !held.is_empty() && backlog < CLI_BACKLOG {
+        while !held.is_empty() && backlog + bytes.len() < CLI_BACKLOG {
             let n = held
                 .iter()
                 .take(CLI_PIECE)
@@ -237,8 +225,7 @@ impl SessionChannel {
             let piece: Vec<u8> = held.drain(..n).collect();
             let _ = conn.consume(channel, n);
             let out = session.feed(&piece);
-            backlog += out.bytes.len();
-            items.push(Item::data(None, out.bytes));
+            bytes.extend_from_slice(&out.bytes);
             if out.exit {
                 // Input after `exit` goes nowhere.
                 let _ = conn.consume(channel, held.len());
@@ -246,21 +233,15 @@ impl SessionChannel {
                 break;
             }
         }
+        let mut items = Vec::new();
+        if !bytes.is_empty() {
+            items.push(Item::data(None, bytes));
+        }
         if exited {
             self.runner = Runner::Done;
             items.extend(closing(&Exit::Code(0)));
         }
         items
-    }
-
-    /// Typed input the CLI holds back.
-    #[cfg(test)]
-    #[must_use]
-    pub fn held_input(&self) -> usize {
-        match &self.runner {
-            Runner::Cli { held, .. } => held.len(),
-            _ => 0,
-        }
     }
 
     /// EOF from the client.
