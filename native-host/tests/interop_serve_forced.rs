@@ -8,11 +8,15 @@
 //! - the program runs as `run_as` (uid, gid and groups of `nobody`, in `/` when its home is
 //!   missing) with a clean environment: nothing of serve's (a canary variable), only the listed
 //!   variables;
+//! - `SSH_CONNECTION` names serve's end of the connection, for TCP and for serve's WebSocket
+//!   listener alike;
 //! - at load: `command` without `run_as` refused when serve is root, `run_as = "root"` allowed
 //!   when written out; an account serve cannot switch to refused when it is not root.
 
+mod bridge_support;
 mod support;
 
+use bridge_support::{Login, Shim, WsOpts, ssh_exec};
 use std::collections::BTreeMap;
 use std::process::Command;
 use std::time::Duration;
@@ -385,5 +389,46 @@ fn run_as_the_own_account_runs_as_it_root_included_when_written() {
         "{}\n{}",
         out.report(20),
         s.report()
+    );
+}
+
+#[test]
+fn ssh_connection_names_the_websocket_listener_for_websocket_clients() {
+    let ws_port = support::free_port();
+    let run_as = if root() {
+        "nobody".to_string()
+    } else {
+        current_user()
+    };
+    let s = start_device_env(
+        "forced-websocket",
+        &format!("[websocket]\nlisten = [\"127.0.0.1:{ws_port}\"]\n"),
+        &[DeviceUser {
+            name: "monitor",
+            privilege: 1,
+            key: true,
+            command: Some(FORCED),
+            run_as: Some(&run_as),
+            ..DeviceUser::default()
+        }],
+        &[],
+    );
+    assert!(
+        support::wait_for_port(([127, 0, 0, 1], ws_port).into(), RUN),
+        "no WebSocket listener\n{}",
+        s.report()
+    );
+    let shim = Shim::start(&format!("ws://127.0.0.1:{ws_port}/ssh"), WsOpts::default());
+    let out = ssh_exec(&s.dir, shim.port, "monitor", Login::Key(&s.key), "x");
+    let ctx = || format!("{}\n{}", out.report(40), s.report());
+    assert!(out.success(), "{}", ctx());
+    let env = env_of(&out.stdout);
+    let conn: Vec<&str> = env
+        .get("SSH_CONNECTION")
+        .map_or(vec![], |c| c.split(' ').collect());
+    assert!(
+        conn.len() == 4 && conn[2] == "127.0.0.1" && conn[3] == ws_port.to_string(),
+        "SSH_CONNECTION {conn:?}, WebSocket listener on {ws_port}\n{}",
+        ctx()
     );
 }
