@@ -173,8 +173,10 @@ impl ChildSetup {
             nix::unistd::setgroups(groups)?;
             nix::unistd::setgid(*gid)?;
             nix::unistd::setuid(*uid)?;
+            // Root could be had back: refuse to exec (an error from a kind, so that nothing
+            // is allocated here).
             if !uid.is_root() && nix::unistd::setuid(Uid::from_raw(0)).is_ok() {
-                return Err(io::Error::other("root could be had back after setuid"));
+                return Err(io::ErrorKind::PermissionDenied.into());
             }
         }
         if rustix::process::chdir(self.home.as_c_str()).is_err() {

@@ -244,6 +244,10 @@ impl ServerSession {
             ChannelRequest::Subsystem { name } => Some(name.as_str()),
             _ => None,
         };
+        // The client's words, escaped and cut for the log.
+        let logged = original.map_or_else(String::new, |o| {
+            sshgate::text::for_log(o, sshgate::text::LOG_MAX_CHARS)
+        });
         let entry = self.entry();
         let configured = entry.and_then(|u| u.command.clone());
         let run_as = entry.and_then(|u| u.run_as.clone());
@@ -255,7 +259,7 @@ impl ServerSession {
         };
         let started = match (configured, &rules.forced_command, cli) {
             (Some(command), _, _) => {
-                tracing::info!(%peer, %channel, %command, original = ?original, "forced command");
+                tracing::info!(%peer, %channel, %command, original = %logged, "forced command");
                 super::run_as::resolve(&user, run_as.as_deref()).and_then(|identity| {
                     let program = Program {
                         command: &command,
@@ -268,7 +272,7 @@ impl ServerSession {
                 })
             }
             (None, Some(forced), Some(cli)) => {
-                tracing::info!(%peer, %channel, command = %forced, original = ?original,
+                tracing::info!(%peer, %channel, command = %forced, original = %logged,
                     "forced command (key)");
                 ch.run_cli_command(cli, forced)
             }
