@@ -88,7 +88,8 @@ host_keys = ["$tmp/serve_host_ed25519_key"]
 [[users]]
 name = "$user"
 authorized_keys = ["$(cat "$tmp/id_ed25519.pub")"]
-command = "/bin/sh"
+command = 'eval "\${SSH_ORIGINAL_COMMAND:-exec /bin/sh}"'
+run_as = "$user"
 EOF
   "$serve_bin" serve --config "$tmp/serve.toml" 2>>"$tmp/serve.log" &
   serve_pid=$!

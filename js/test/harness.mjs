@@ -23,6 +23,14 @@ export function freePort() {
   });
 }
 
+// A user `command` that runs what the client asks (an exec line through sh, else a shell):
+// serve's `command` is a forced command (sshd's ForceCommand), the request only in
+// SSH_ORIGINAL_COMMAND. `run_as` the test's own account (root in CI, written out as serve wants).
+export const shellUser = () => ({
+  command: 'eval "${SSH_ORIGINAL_COMMAND:-exec /bin/sh}"',
+  run_as: os.userInfo().username,
+});
+
 export function passwordHash(pw) {
   return execFileSync(hostBin, ['passwd'], { input: `${pw}\n${pw}\n` }).toString().trim();
 }

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import WebSocket from 'ws';
 import { connect, init, knownHostsEntry, privateKeyInfo } from '../../pkg/index.js';
-import { startServe, startBridge, passwordHash, keygen, pkiDir, text, until } from './harness.mjs';
+import { startServe, startBridge, passwordHash, keygen, pkiDir, shellUser, text, until } from './harness.mjs';
 
 const PW = 'js-test-password';
 let srv;
@@ -36,7 +36,7 @@ before(async () => {
   srv = await startServe(
     [
       { name: 'lab', privilege: 15, password_hash: hash, authorized_keys: [key.publicKey, pemPublic] },
-      { name: 'ops', password_hash: hash, command: '/bin/sh' },
+      { name: 'ops', password_hash: hash, ...shellUser() },
       { name: 'old', password_hash: hash, password_expired: true },
       { name: 'old2', password_hash: hash, password_expired: true },
     ],

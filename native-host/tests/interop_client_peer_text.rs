@@ -61,7 +61,9 @@ fn serve_banner_is_escaped() {
             privilege: 15,
             password: Some("lab-password"),
             key: false,
+            key_options: None,
             command: None,
+            run_as: None,
         }],
     );
     let mut cmd = sshgate_client_command(&device.dir);

@@ -10,8 +10,8 @@ use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use support::{
-    ProcessGuard, TempDir, Tmux, free_port, password_hash, require_openssh_client, require_tool,
-    run_with_timeout, sshgate_bin, wait_for_port,
+    ProcessGuard, SHELL_COMMAND, TempDir, Tmux, current_user, free_port, password_hash,
+    require_openssh_client, require_tool, run_with_timeout, sshgate_bin, wait_for_port,
 };
 
 const OLD: &str = "old-password-1";
@@ -23,7 +23,7 @@ struct Server {
     dir: TempDir,
 }
 
-/// A server with `lab` (CLI, password OLD, expired if `expired`) and `ops` (runs /bin/sh).
+/// A server with `lab` (CLI, password OLD, expired if `expired`) and `ops` (a shell).
 fn server(label: &str, expired: bool) -> Server {
     require_openssh_client();
     require_tool("/usr/bin/sshpass", "apt-get install sshpass");
@@ -34,7 +34,9 @@ fn server(label: &str, expired: bool) -> Server {
         "[server]\nlisten = [\"127.0.0.1:{port}\"]\nhostname = \"router1\"\n\
          host_keys = [{hk:?}]\n\n\
          [[users]]\nname = \"lab\"\nprivilege = 1\npassword_hash = {hash:?}\npassword_expired = {expired}\n\n\
-         [[users]]\nname = \"ops\"\npassword_hash = {hash:?}\ncommand = \"/bin/sh\"\n",
+         [[users]]\nname = \"ops\"\npassword_hash = {hash:?}\ncommand = {SHELL_COMMAND:?}\n\
+         run_as = {:?}\n",
+        current_user(),
         hk = dir.join("ssh_host_ed25519_key").display().to_string(),
     );
     let path = dir.join("device.toml");

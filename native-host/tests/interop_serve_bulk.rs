@@ -12,7 +12,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::OnceLock;
 use std::thread;
 use std::time::{Duration, Instant};
-use support::{DeviceServer, DeviceUser, TempDir, require_tool, start_device};
+use support::{DeviceServer, DeviceUser, SHELL_COMMAND, TempDir, require_tool, start_device};
 
 const GIB: u64 = 1 << 30;
 /// The client re-keys every 256 MiB of ciphertext in a direction: three times in 1 GiB.
@@ -63,9 +63,9 @@ fn device(label: &str) -> DeviceServer {
         &[DeviceUser {
             name: "ops",
             privilege: 1,
-            password: None,
             key: true,
-            command: Some("/bin/sh"),
+            command: Some(SHELL_COMMAND),
+            ..DeviceUser::default()
         }],
     )
 }

@@ -1,5 +1,5 @@
 //! Sessions on `sshgate-host serve` with the real OpenSSH client:
-//! - `exec` of a program (a user whose `command` is `/bin/sh`): stdout as data, stderr as
+//! - `exec` of a program (a user whose forced `command` runs the client's line): stdout as data, stderr as
 //!   extended data, the exit status;
 //! - `exec` of device CLI commands: `show ip ssh` from the configuration, `% Invalid input`
 //!   with status 1;
@@ -10,14 +10,14 @@
 mod support;
 
 use std::time::Duration;
-use support::{DeviceServer, DeviceUser, Tmux, run_with_timeout, start_device};
+use support::{DeviceServer, DeviceUser, SHELL_COMMAND, Tmux, run_with_timeout, start_device};
 
 const LAB_PASSWORD: &str = "lab-password-1";
 const RUN: Duration = Duration::from_secs(30);
 /// Offered ciphers, so `show ip ssh` has a known line.
 const CIPHERS: &str = "aes256-gcm@openssh.com,chacha20-poly1305@openssh.com,aes128-ctr";
 
-/// `lab` (device CLI, privilege 15, password or key) and `ops` (`/bin/sh`, key).
+/// `lab` (device CLI, privilege 15, password or key) and `ops` (a shell, key).
 fn device(label: &str) -> DeviceServer {
     let ciphers: Vec<String> = CIPHERS.split(',').map(|c| format!("{c:?}")).collect();
     let extra = format!("[algorithms]\ncipher = [{}]\n", ciphers.join(", "));
@@ -30,14 +30,14 @@ fn device(label: &str) -> DeviceServer {
                 privilege: 15,
                 password: Some(LAB_PASSWORD),
                 key: true,
-                command: None,
+                ..DeviceUser::default()
             },
             DeviceUser {
                 name: "ops",
                 privilege: 1,
-                password: None,
                 key: true,
-                command: Some("/bin/sh"),
+                command: Some(SHELL_COMMAND),
+                ..DeviceUser::default()
             },
         ],
     )

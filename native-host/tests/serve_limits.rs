@@ -96,7 +96,9 @@ fn key_user() -> DeviceUser<'static> {
         privilege: 15,
         password: Some("right-pw"),
         key: true,
+        key_options: None,
         command: None,
+        run_as: None,
     }
 }
 

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from './chromium.mjs';
-import { hostBin, freePort, startServe, passwordHash, until } from '../../js/test/harness.mjs';
+import { hostBin, freePort, startServe, passwordHash, shellUser, until } from '../../js/test/harness.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = path.join(root, 'www/dist');
@@ -36,8 +36,8 @@ before(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing (scripts/setup.sh installs Debian's chromium)`);
   const hash = passwordHash('ops-pw');
   shellSrv = await startServe([
-    { name: 'ops', password_hash: hash, command: '/bin/sh' },
-    { name: 'old', password_hash: hash, password_expired: true, command: '/bin/sh' },
+    { name: 'ops', password_hash: hash, ...shellUser() },
+    { name: 'old', password_hash: hash, password_expired: true, ...shellUser() },
   ]);
   dataDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'sshgate-e2e-')), 'demo');
   const port = await freePort();

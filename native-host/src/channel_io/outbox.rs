@@ -107,6 +107,19 @@ impl Outboxes {
         }
     }
 
+    /// Bytes of data queued on `channel` and not yet taken by the engine.
+    #[must_use]
+    pub fn queued(&self, channel: ChannelId) -> usize {
+        self.queues.get(&channel).map_or(0, |q| {
+            q.iter()
+                .map(|item| match item {
+                    Item::Data { bytes, offset, .. } => bytes.len() - offset,
+                    _ => 0,
+                })
+                .sum()
+        })
+    }
+
     /// Drops `channel`'s outbox (it closed).
     pub fn forget(&mut self, channel: ChannelId) {
         self.queues.remove(&channel);

@@ -2,7 +2,7 @@
 //! into the engine's [`sshgate::CommonConfig`]. See `native-host/examples/device.toml`.
 
 use super::pki_config::{self, CertificateProfile, TrustpointSection};
-use super::users::{UserEntry, check_users};
+use super::users::{UserEntry, check_accounts, check_users};
 use crate::algs::{AlgorithmSpecs, ListSpec};
 use crate::keyfile;
 use anyhow::{Context, anyhow, bail};
@@ -196,11 +196,15 @@ impl DeviceFile {
         Ok(f)
     }
 
-    /// Reads and parses a file.
+    /// Reads and parses a file, and checks the `run_as` accounts against this system (so a
+    /// program that would run as root, or as an account serve cannot switch to, stops serve
+    /// at start rather than at the first login).
     pub fn load(path: &Path) -> anyhow::Result<Self> {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        Self::parse(&text).with_context(|| format!("in {}", path.display()))
+        let f = Self::parse(&text).with_context(|| format!("in {}", path.display()))?;
+        check_accounts(&f.users).with_context(|| format!("in {}", path.display()))?;
+        Ok(f)
     }
 
     /// Each host key's path and the kind to generate if the file is absent.

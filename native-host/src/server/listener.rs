@@ -32,8 +32,8 @@ pub enum Incoming {
     /// A TCP client.
     Tcp(TcpStream),
     /// SSH bytes in a WebSocket (serve's WebSocket listener); boxed, being ten times a
-    /// socket's size.
-    WebSocket(Box<WsIo>),
+    /// socket's size; with the listener's end of its TCP connection.
+    WebSocket(Box<WsIo>, Option<SocketAddr>),
 }
 
 /// Where fronts hand their connections to the server loop.
@@ -107,9 +107,10 @@ pub async fn serve_on(
                         );
                         conns.spawn_on(conn, workers.next());
                     }
-                    Incoming::WebSocket(ws) => {
-                        let conn =
-                            connection(ws, peer, startup, cfg.clone(), ctx.clone(), stop_rx.clone());
+                    Incoming::WebSocket(ws, local) => {
+                        let conn = connection(
+                            ws, (peer, local), startup, cfg.clone(), ctx.clone(), stop_rx.clone(),
+                        );
                         conns.spawn(conn);
                     }
                 }
@@ -144,7 +145,7 @@ fn refuse(incoming: Incoming, why: Refusal) {
             // A fresh socket's send buffer is empty: a non-blocking write takes the whole line.
             let _ = stream.try_write(why.line());
         }
-        Incoming::WebSocket(mut ws) => {
+        Incoming::WebSocket(mut ws, _) => {
             tokio::spawn(async move {
                 let _ = tokio::time::timeout(Duration::from_secs(1), async {
                     let _ = ws.write_all(why.line()).await;
@@ -215,16 +216,18 @@ async fn tcp_connection(
     match TcpStream::from_std(stream) {
         Ok(s) => {
             let _ = s.set_nodelay(true);
-            connection(s, peer, startup, cfg, ctx, stop).await;
+            let local = s.local_addr().ok();
+            connection(s, (peer, local), startup, cfg, ctx, stop).await;
         }
         Err(e) => tracing::warn!(%peer, error = %e, "cannot register the connection"),
     }
 }
 
-/// One connection, start to end; `startup` is its place among the unauthenticated ones.
+/// One connection, start to end: `local` is serve's end of it, when known; `startup` is its
+/// place among the unauthenticated ones.
 async fn connection<S: AsyncRead + AsyncWrite + Unpin>(
     stream: S,
-    peer: SocketAddr,
+    (peer, local): (SocketAddr, Option<SocketAddr>),
     startup: StartupGuard,
     cfg: Arc<ServerConfig>,
     ctx: Arc<ServeContext>,
@@ -251,7 +254,7 @@ async fn connection<S: AsyncRead + AsyncWrite + Unpin>(
     conn.set_wall_clock(crate::wall_clock::unix_now());
     // Session programs report here; bounded, so busy programs wait for the connection task.
     let (app_tx, mut app_rx) = mpsc::channel(64);
-    let mut session = ServerSession::new(peer, ctx.clone(), app_tx);
+    let mut session = ServerSession::new(peer, ctx.clone(), app_tx).with_local(local);
     session.hold_startup(startup);
     let shutdown = async move {
         let _ = stop.wait_for(|stop| *stop).await;

@@ -1,13 +1,17 @@
 //! A configured program on a session channel: in a real PTY when the client asked for one
 //! (output and input through the PTY, resized on `window-change`), otherwise with pipes
 //! (stdout as data, stderr as extended data, EOF closes stdin) — as OpenSSH's sshd does.
+//! The program gets only the environment it is given (nothing of serve's own) and runs as its
+//! [`Identity`] (groups, gid, uid dropped before exec; never root unless `run_as = "root"`).
 //! Output goes to the connection task through [`crate::channel_io::reader`]; input comes in
 //! through [`ProcessHandle::write`] and is acknowledged with [`AppMsg::Written`] once it
 //! reached the program, which is when the peer's window is given back.
 
+use super::run_as::{ChildSetup, Identity};
 use crate::app_msg::{AppMsg, Exit};
 use crate::channel_io::reader;
 use sshgate::channel::{ChannelId, PtyRequest, WindowSize};
+use std::os::fd::AsRawFd;
 use std::os::unix::process::ExitStatusExt;
 use std::process::Stdio;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
@@ -19,10 +23,12 @@ use tokio::sync::mpsc;
 pub struct Spawn {
     /// The program and its arguments.
     pub argv: Vec<String>,
-    /// Environment added to the server's (TERM, accepted client variables, USER, ...).
+    /// The whole environment (`SSH_TTY` is added here when a PTY is opened).
     pub env: Vec<(String, String)>,
     /// Run in a PTY with this request's terminal type and size.
     pub pty: Option<PtyRequest>,
+    /// Who runs it.
+    pub identity: Identity,
 }
 
 /// Input for the program.
@@ -43,16 +49,46 @@ fn pty_size(s: &WindowSize) -> pty_process::Size {
     pty_process::Size::new(clamp(s.rows.max(1)), clamp(s.cols.max(1)))
 }
 
+/// The command both ways of running share (a clean environment), and what its child does
+/// before exec (the credentials dropped, the home directory entered).
+fn command(
+    spec: &Spawn,
+    env: &[(String, String)],
+) -> anyhow::Result<(tokio::process::Command, ChildSetup)> {
+    let (program, args) = spec
+        .argv
+        .split_first()
+        .ok_or_else(|| anyhow::anyhow!("empty command"))?;
+    let setup = ChildSetup::new(&spec.identity)?;
+    // The last guard before exec: whatever the configuration check missed, uid 0 only when
+    // `run_as = "root"` says so.
+    anyhow::ensure!(
+        setup.uid() != 0 || spec.identity.root_allowed,
+        "refusing to start a program as root without run_as = \"root\""
+    );
+    let mut cmd = tokio::process::Command::new(program);
+    cmd.args(args)
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .kill_on_drop(true);
+    Ok((cmd, setup))
+}
+
+/// The terminal's device path, for `SSH_TTY` (Linux: the descriptor's link in /proc).
+fn tty_name(pts: &pty_process::Pts) -> Option<String> {
+    use std::os::fd::AsFd;
+    let fd = pts.as_fd().as_raw_fd();
+    let path = std::fs::read_link(format!("/proc/self/fd/{fd}")).ok()?;
+    path.to_str().map(str::to_string)
+}
+
 /// Starts `spec` for `channel`, reporting to `tx`.
+#[allow(unsafe_code)] // pre_exec: the one place the crate needs it (see the SAFETY notes)
 pub fn spawn(
     spec: &Spawn,
     channel: ChannelId,
     tx: &mpsc::Sender<AppMsg>,
 ) -> anyhow::Result<ProcessHandle> {
-    let (program, args) = spec
-        .argv
-        .split_first()
-        .ok_or_else(|| anyhow::anyhow!("empty command"))?;
     let (in_tx, in_rx) = mpsc::unbounded_channel();
     let child = match &spec.pty {
         Some(pty_req) => {
@@ -63,11 +99,19 @@ pub fn spawn(
                 crate::tty_modes::apply(&pty_req.modes, &mut t);
                 let _ = rustix::termios::tcsetattr(&pts, rustix::termios::OptionalActions::Now, &t);
             }
-            let cmd = pty_process::Command::new(program)
-                .args(args)
-                .envs(spec.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-                .env("TERM", &pty_req.term)
-                .kill_on_drop(true);
+            // The terminal belongs to the account, as sshd's pty_setowner makes it.
+            if spec.identity.switch {
+                std::os::unix::fs::fchown(&pts, Some(spec.identity.account.uid), None)?;
+            }
+            let mut env = spec.env.clone();
+            if let Some(tty) = tty_name(&pts) {
+                env.push(("SSH_TTY".into(), tty));
+            }
+            let (cmd, setup) = command(spec, &env)?;
+            // SAFETY: `apply` makes only system calls (setgroups, setgid, setuid, chdir) on
+            // data prepared before the fork; it allocates nothing and takes no lock, so it is
+            // safe between fork and exec. pty-process runs it after its setsid and TIOCSCTTY.
+            let cmd = unsafe { pty_process::Command::from(cmd).pre_exec(move || setup.apply()) };
             let child = cmd.spawn(pts)?;
             let (read_half, write_half) = pty.into_split();
             reader::spawn(read_half, channel, None, tx.clone());
@@ -75,15 +119,17 @@ pub fn spawn(
             child
         }
         None => {
-            let mut child = tokio::process::Command::new(program)
-                .args(args)
-                .envs(spec.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            let (mut cmd, setup) = command(spec, &spec.env)?;
+            // SAFETY: as above; std runs it after the stdio set-up and setpgid.
+            unsafe {
+                cmd.pre_exec(move || setup.apply());
+            }
+            let mut child = cmd
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 // Its own process group, so `signal` reaches what it started too.
                 .process_group(0)
-                .kill_on_drop(true)
                 .spawn()?;
             let stdout = child
                 .stdout

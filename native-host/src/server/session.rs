@@ -10,7 +10,7 @@ use super::cert_auth::{self, CertRequest};
 use super::device_cli::{CliContext, DeviceCli, mac_display};
 use super::device_state::{ConnectionRow, DeviceRegistry, DeviceState, SessionInfo};
 use super::hash_pool::HashPool;
-use super::session_channel::SessionChannel;
+use super::session_channel::{CLI_BACKLOG, Program, SessionChannel};
 use super::session_rules::SessionRules;
 use super::startups::{StartupGuard, Startups};
 use super::users::UserEntry;
@@ -57,6 +57,8 @@ pub struct ServeContext {
 /// One accepted connection.
 pub struct ServerSession {
     peer: SocketAddr,
+    /// Serve's end of the connection (`SSH_CONNECTION`), when the front knows it.
+    local: Option<SocketAddr>,
     ctx: Arc<ServeContext>,
     app: mpsc::Sender<AppMsg>,
     number: u32,
@@ -82,6 +84,7 @@ impl ServerSession {
         let number = ctx.next_number.fetch_add(1, Ordering::Relaxed);
         ServerSession {
             peer,
+            local: None,
             ctx,
             app,
             number,
@@ -95,6 +98,13 @@ impl ServerSession {
             channels: HashMap::new(),
             outboxes: Outboxes::default(),
         }
+    }
+
+    /// Records serve's end of the connection, for the programs' `SSH_CONNECTION`.
+    #[must_use]
+    pub fn with_local(mut self, local: Option<SocketAddr>) -> Self {
+        self.local = local;
+        self
     }
 
     /// Whether the client logged in.
@@ -213,8 +223,8 @@ impl ServerSession {
                     .registry
                     .touch(self.number, std::time::Instant::now());
                 if let Some(ch) = self.channels.get_mut(&channel) {
-                    let out = ch.input(conn, channel, data);
-                    self.send(conn, channel, out);
+                    ch.input(conn, channel, data);
+                    self.pump_cli(conn, channel);
                 }
             }
             ChannelEvent::ExtendedData { channel, data, .. } => {
@@ -226,7 +236,11 @@ impl ServerSession {
                     ch.peer_eof();
                 }
             }
-            ChannelEvent::Writable { channel } => self.outboxes.flush(conn, channel),
+            ChannelEvent::Writable { channel } => {
+                self.outboxes.flush(conn, channel);
+                // The device CLI takes the input it held back while its output waited.
+                self.pump_cli(conn, channel);
+            }
             ChannelEvent::Closed { channel } => {
                 self.outboxes.forget(channel);
                 if let Some(ch) = self.channels.remove(&channel) {
@@ -244,71 +258,107 @@ impl ServerSession {
 
     /// Decides a channel request: true to answer SUCCESS, and what to send after the answer.
     fn on_request(&mut self, channel: ChannelId, req: ChannelRequest) -> (bool, Vec<Item>) {
-        let cli =
-            matches!(req, ChannelRequest::Shell | ChannelRequest::Exec { .. }).then(|| self.cli());
-        let command = self.entry().and_then(|u| u.command.clone());
-        let user = self.user.clone().unwrap_or_default();
+        let rules = self.rules.clone().unwrap_or_default();
         let Some(ch) = self.channels.get_mut(&channel) else {
             return (false, Vec::new());
         };
-        let rules = self.rules.clone().unwrap_or_default();
-        let started = match req {
+        match req {
             ChannelRequest::Pty(_) if !rules.pty => {
                 tracing::info!(peer = %self.peer, %channel, "PTY refused: no-pty key");
-                return (false, Vec::new());
+                (false, Vec::new())
             }
-            ChannelRequest::Pty(p) => return (ch.set_pty(p), Vec::new()),
-            ChannelRequest::Env { name, value } => return (ch.set_env(name, value), Vec::new()),
+            ChannelRequest::Pty(p) => (ch.set_pty(p), Vec::new()),
+            ChannelRequest::Env { name, value } => (ch.set_env(name, value), Vec::new()),
             ChannelRequest::WindowChange(size) => {
                 ch.resize(size);
-                return (true, Vec::new());
+                (true, Vec::new())
             }
-            ChannelRequest::Signal { name } => return (ch.signal(&name), Vec::new()),
-            // authorized_keys `command=`: run it instead, whatever was asked (sshd(8)); the
-            // request is kept in SSH_ORIGINAL_COMMAND.
-            ChannelRequest::Shell | ChannelRequest::Exec { .. }
-                if rules.forced_command.is_some() =>
-            {
-                if let ChannelRequest::Exec { command: original } = &req {
-                    ch.set_original_command(original);
-                }
-                let forced = rules.forced_command.as_deref().unwrap_or_default();
-                tracing::info!(peer = %self.peer, %channel, command = %forced, "forced command");
-                ch.start_exec(
-                    cli.expect("made for shell and exec"),
-                    command.as_deref(),
-                    forced,
-                    &user,
-                    channel,
-                    &self.app,
-                )
+            ChannelRequest::Signal { name } => (ch.signal(&name), Vec::new()),
+            ChannelRequest::Shell
+            | ChannelRequest::Exec { .. }
+            | ChannelRequest::Subsystem { .. } => self.start(channel, &req, &rules),
+            _ => (false, Vec::new()),
+        }
+    }
+
+    /// `shell`, `exec` or `subsystem`. A user with `command` runs it whatever was asked
+    /// (sshd's `ForceCommand`, which also overrides a key's `command=`); a user without one
+    /// gets the device CLI, where a key's `command=` is the one CLI command run whatever was
+    /// asked. The request goes to `SSH_ORIGINAL_COMMAND` (exec: the line; subsystem: the name).
+    fn start(
+        &mut self,
+        channel: ChannelId,
+        req: &ChannelRequest,
+        rules: &SessionRules,
+    ) -> (bool, Vec<Item>) {
+        let peer = self.peer;
+        let original = match req {
+            ChannelRequest::Exec { command } => Some(command.as_str()),
+            ChannelRequest::Subsystem { name } => Some(name.as_str()),
+            _ => None,
+        };
+        // The client's words, escaped and cut for the log.
+        let logged = original.map_or_else(String::new, |o| {
+            sshgate::text::for_log(o, sshgate::text::LOG_MAX_CHARS)
+        });
+        let entry = self.entry();
+        let configured = entry.and_then(|u| u.command.clone());
+        let run_as = entry.and_then(|u| u.run_as.clone());
+        let user = self.user.clone().unwrap_or_default();
+        let cli = configured.is_none().then(|| self.cli());
+        let local = self.local;
+        let Some(ch) = self.channels.get_mut(&channel) else {
+            return (false, Vec::new());
+        };
+        let started = match (configured, &rules.forced_command, cli) {
+            (Some(command), _, _) => {
+                tracing::info!(%peer, %channel, %command, original = %logged, "forced command");
+                super::run_as::resolve(&user, run_as.as_deref()).and_then(|identity| {
+                    let program = Program {
+                        command: &command,
+                        original,
+                        identity,
+                        peer,
+                        local,
+                    };
+                    ch.start_program(&program, channel, &self.app)
+                })
             }
-            ChannelRequest::Shell => ch.start_shell(
-                cli.expect("made for shell"),
-                command.as_deref(),
-                &user,
-                channel,
-                &self.app,
-            ),
-            ChannelRequest::Exec { command: line } => ch.start_exec(
-                cli.expect("made for exec"),
-                command.as_deref(),
-                &line,
-                &user,
-                channel,
-                &self.app,
-            ),
-            _ => return (false, Vec::new()),
+            (None, Some(forced), Some(cli)) => {
+                tracing::info!(%peer, %channel, command = %forced, original = %logged,
+                    "forced command (key)");
+                ch.run_cli_command(cli, forced)
+            }
+            (None, None, Some(cli)) => match req {
+                ChannelRequest::Shell => ch.start_cli(cli),
+                ChannelRequest::Exec { command } => ch.run_cli_command(cli, command),
+                _ => Err(anyhow::anyhow!("no subsystems on this device")),
+            },
+            (None, _, None) => Err(anyhow::anyhow!("no session for this user")),
         };
         match started {
             Ok(out) => {
-                tracing::info!(peer = %self.peer, %channel, "session started");
+                tracing::info!(%peer, %channel, request = req.name(), "session started");
                 (true, out)
             }
             Err(e) => {
-                tracing::warn!(peer = %self.peer, %channel, error = %e, "session refused");
+                tracing::warn!(%peer, %channel, request = req.name(), error = %e, "session refused");
                 (false, Vec::new())
             }
+        }
+    }
+
+    /// Lets the device CLI on `channel` answer held input while less than [`CLI_BACKLOG`]
+    /// bytes of its output wait for the client's window (each round ends at that bound or
+    /// with the input taken; what the window allows leaves at once, so the next may go on).
+    fn pump_cli(&mut self, conn: &mut Connection, channel: ChannelId) {
+        while let Some(ch) = self.channels.get_mut(&channel) {
+            let backlog = self.outboxes.queued(channel);
+            if ch.held_input() == 0 || backlog >= CLI_BACKLOG {
+                return;
+            }
+            let out = ch.resume(conn, channel, backlog);
+            self.send(conn, channel, out);
         }
     }
 

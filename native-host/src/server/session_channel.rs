@@ -2,15 +2,30 @@
 //! what runs on it — the built-in CLI (interactive or one `exec` command) or the user's
 //! configured program — and how it ends: output drained, then EOF, the exit status, CLOSE
 //! (OpenSSH's order).
+//!
+//! The interactive CLI answers typed input at once, so a client that pastes commands and does
+//! not read their output could make it queue without end: input is taken (and the client's
+//! window given back) only while less than [`CLI_BACKLOG`] bytes of output wait for the
+//! client's window, as a program's output readers stop at `IN_FLIGHT` chunks.
 
 use super::cli_session::CliSession;
 use super::device_cli::DeviceCli;
 use super::process::{self, ProcessHandle, Spawn};
+use super::run_as::Identity;
+use super::session_env::{EnvInputs, session_env};
 use crate::app_msg::{AppMsg, Exit};
 use crate::channel_io::outbox::Item;
 use sshgate::Connection;
 use sshgate::channel::{ChannelId, ChannelRequest, PtyRequest, WindowSize};
+use std::collections::VecDeque;
+use std::net::SocketAddr;
 use tokio::sync::mpsc;
+
+/// CLI output waiting for the client's window above which typed input waits too.
+pub const CLI_BACKLOG: usize = 64 * 1024;
+/// Input fed to the CLI at a time: up to a line end, or this much without one, so the output
+/// of one piece is one command's at most.
+const CLI_PIECE: usize = 512;
 
 /// Client variables a session takes (OpenSSH's default `AcceptEnv LANG LC_*`).
 fn accepted_env(name: &str) -> bool {
@@ -21,8 +36,12 @@ fn accepted_env(name: &str) -> bool {
 enum Runner {
     /// Nothing yet (set-up requests may come).
     Idle,
-    /// The interactive device CLI.
-    Cli(Box<CliSession>),
+    /// The interactive device CLI, and typed input it has not taken yet (not consumed: the
+    /// client's window stays closed over it).
+    Cli {
+        session: Box<CliSession>,
+        held: VecDeque<u8>,
+    },
     /// A program: its handle, how many output streams are still open, and its exit once known.
     Process {
         handle: ProcessHandle,
@@ -31,6 +50,22 @@ enum Runner {
     },
     /// Finished; the closing items are queued.
     Done,
+}
+
+/// A program to start for a session: the forced command, run as `/bin/sh -c COMMAND`.
+#[derive(Debug)]
+pub struct Program<'a> {
+    /// The command line (the user's `command`, or the key's `command=`).
+    pub command: &'a str,
+    /// What the client asked for (the `exec` line, the subsystem name), for
+    /// `SSH_ORIGINAL_COMMAND`.
+    pub original: Option<&'a str>,
+    /// Who runs it.
+    pub identity: Identity,
+    /// The client's address.
+    pub peer: SocketAddr,
+    /// Serve's end of the connection, when known.
+    pub local: Option<SocketAddr>,
 }
 
 /// One session channel.
@@ -73,12 +108,6 @@ impl SessionChannel {
         true
     }
 
-    /// The client's own request under a forced command, as `SSH_ORIGINAL_COMMAND` (sshd(8)).
-    pub fn set_original_command(&mut self, command: &str) {
-        self.env
-            .push(("SSH_ORIGINAL_COMMAND".into(), command.to_string()));
-    }
-
     /// `window-change`.
     pub fn resize(&mut self, size: WindowSize) {
         if let Some(p) = &mut self.pty {
@@ -97,24 +126,29 @@ impl SessionChannel {
         }
     }
 
-    fn spawn_spec(&self, argv: Vec<String>, user: &str) -> Spawn {
-        let mut env = self.env.clone();
-        env.push(("USER".into(), user.into()));
-        env.push(("LOGNAME".into(), user.into()));
-        Spawn {
-            argv,
-            env,
-            pty: self.pty.clone(),
-        }
-    }
-
-    fn run_program(
+    /// Starts `program` (any of `shell`, `exec`, `subsystem` under a forced command).
+    pub fn start_program(
         &mut self,
-        spec: &Spawn,
+        program: &Program<'_>,
         channel: ChannelId,
         app: &mpsc::Sender<AppMsg>,
     ) -> anyhow::Result<Vec<Item>> {
-        let handle = process::spawn(spec, channel, app)?;
+        anyhow::ensure!(self.idle(), "a session already runs on this channel");
+        let env = session_env(&EnvInputs {
+            account: &program.identity.account,
+            client_env: &self.env,
+            term: self.pty.as_ref().map(|p| p.term.as_str()),
+            peer: program.peer,
+            local: program.local,
+            original_command: program.original,
+        });
+        let spec = Spawn {
+            argv: vec!["/bin/sh".into(), "-c".into(), program.command.into()],
+            env,
+            pty: self.pty.clone(),
+            identity: program.identity.clone(),
+        };
+        let handle = process::spawn(&spec, channel, app)?;
         self.runner = Runner::Process {
             handle,
             open_streams: if spec.pty.is_some() { 1 } else { 2 },
@@ -123,42 +157,21 @@ impl SessionChannel {
         Ok(Vec::new())
     }
 
-    /// `shell`: the device CLI, or the user's configured program.
-    pub fn start_shell(
-        &mut self,
-        cli: DeviceCli,
-        command: Option<&str>,
-        user: &str,
-        channel: ChannelId,
-        app: &mpsc::Sender<AppMsg>,
-    ) -> anyhow::Result<Vec<Item>> {
+    /// `shell` of a user without a program: the interactive device CLI.
+    pub fn start_cli(&mut self, cli: DeviceCli) -> anyhow::Result<Vec<Item>> {
         anyhow::ensure!(self.idle(), "a session already runs on this channel");
-        if let Some(cmd) = command {
-            let spec = self.spawn_spec(vec!["/bin/sh".into(), "-c".into(), cmd.into()], user);
-            return self.run_program(&spec, channel, app);
-        }
         let session = CliSession::new(cli);
         let greeting = session.start(None);
-        self.runner = Runner::Cli(Box::new(session));
+        self.runner = Runner::Cli {
+            session: Box::new(session),
+            held: VecDeque::new(),
+        };
         Ok(vec![Item::data(None, greeting)])
     }
 
-    /// `exec`: a CLI command (answered at once), or the line through `sh -c` for a user with a
-    /// configured program.
-    pub fn start_exec(
-        &mut self,
-        mut cli: DeviceCli,
-        command: Option<&str>,
-        line: &str,
-        user: &str,
-        channel: ChannelId,
-        app: &mpsc::Sender<AppMsg>,
-    ) -> anyhow::Result<Vec<Item>> {
+    /// `exec` of a user without a program: one CLI command, answered at once.
+    pub fn run_cli_command(&mut self, mut cli: DeviceCli, line: &str) -> anyhow::Result<Vec<Item>> {
         anyhow::ensure!(self.idle(), "a session already runs on this channel");
-        if command.is_some() {
-            let spec = self.spawn_spec(vec!["/bin/sh".into(), "-c".into(), line.into()], user);
-            return self.run_program(&spec, channel, app);
-        }
         let (text, status) = cli.run_command(line);
         self.runner = Runner::Done;
         let mut out = vec![Item::data(None, text.into_bytes())];
@@ -166,29 +179,69 @@ impl SessionChannel {
         Ok(out)
     }
 
-    /// Data from the client.
-    pub fn input(&mut self, conn: &mut Connection, channel: ChannelId, data: Vec<u8>) -> Vec<Item> {
+    /// Data from the client. The device CLI only holds it here: [`SessionChannel::resume`]
+    /// feeds it while the output waiting allows.
+    pub fn input(&mut self, conn: &mut Connection, channel: ChannelId, data: Vec<u8>) {
         match &mut self.runner {
-            Runner::Process { handle, .. } => {
-                // The window is given back when the program has the bytes (AppMsg::Written).
-                handle.write(data);
-                Vec::new()
-            }
-            Runner::Cli(session) => {
-                let _ = conn.consume(channel, data.len());
-                let out = session.feed(&data);
-                let mut items = vec![Item::data(None, out.bytes)];
-                if out.exit {
-                    self.runner = Runner::Done;
-                    items.extend(closing(&Exit::Code(0)));
-                }
-                items
-            }
+            // The window is given back when the program has the bytes (AppMsg::Written).
+            Runner::Process { handle, .. } => handle.write(data),
+            Runner::Cli { held, .. } => held.extend(data),
             Runner::Idle | Runner::Done => {
                 let _ = conn.consume(channel, data.len());
-                Vec::new()
             }
         }
+    }
+
+    /// Typed input the device CLI holds (not consumed: the client's window stays closed over
+    /// it until the CLI takes it).
+    #[must_use]
+    pub fn held_input(&self) -> usize {
+        match &self.runner {
+            Runner::Cli { held, .. } => held.len(),
+            _ => 0,
+        }
+    }
+
+    /// Feeds held input to the CLI piece by piece, giving the client's window back for each,
+    /// until it is all taken or `backlog` (the output waiting on the channel) plus what this
+    /// call produced reaches [`CLI_BACKLOG`]. The output comes as one item.
+    pub fn resume(
+        &mut self,
+        conn: &mut Connection,
+        channel: ChannelId,
+        backlog: usize,
+    ) -> Vec<Item> {
+        let Runner::Cli { session, held } = &mut self.runner else {
+            return Vec::new();
+        };
+        let mut bytes = Vec::new();
+        let mut exited = false;
+        while !held.is_empty() && backlog + bytes.len() < CLI_BACKLOG {
+            let n = held
+                .iter()
+                .take(CLI_PIECE)
+                .position(|&b| b == b'\r' || b == b'\n')
+                .map_or(held.len().min(CLI_PIECE), |i| i + 1);
+            let piece: Vec<u8> = held.drain(..n).collect();
+            let _ = conn.consume(channel, n);
+            let out = session.feed(&piece);
+            bytes.extend_from_slice(&out.bytes);
+            if out.exit {
+                // Input after `exit` goes nowhere.
+                let _ = conn.consume(channel, held.len());
+                exited = true;
+                break;
+            }
+        }
+        let mut items = Vec::new();
+        if !bytes.is_empty() {
+            items.push(Item::data(None, bytes));
+        }
+        if exited {
+            self.runner = Runner::Done;
+            items.extend(closing(&Exit::Code(0)));
+        }
+        items
     }
 
     /// EOF from the client.

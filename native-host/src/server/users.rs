@@ -28,9 +28,15 @@ pub struct UserEntry {
     /// IOS `key-hash ssh-rsa <MD5 of the key blob>`.
     #[serde(default)]
     pub key_hashes: Vec<KeyHash>,
-    /// A command run in a PTY instead of the built-in device CLI.
+    /// A forced command (sshd's `ForceCommand`): run as `/bin/sh -c COMMAND` for every
+    /// `shell`, `exec` and `subsystem` instead of the built-in device CLI, the client's
+    /// request kept in `SSH_ORIGINAL_COMMAND`; in a PTY when the client asks for one.
     #[serde(default)]
     pub command: Option<String>,
+    /// The OS account `command` runs as (uid, gid, groups, home); needed when serve runs as
+    /// root, `"root"` written out to run it as root.
+    #[serde(default)]
+    pub run_as: Option<String>,
     /// The password must be changed at the next login.
     #[serde(default)]
     pub password_expired: bool,
@@ -149,6 +155,24 @@ impl UserEntry {
         if self.command.as_deref().is_some_and(|c| c.trim().is_empty()) {
             bail!("{who}: command is empty");
         }
+        match (&self.run_as, &self.command) {
+            (Some(name), _) if name.is_empty() || name.contains(['\0', ':', '/']) => {
+                bail!("{who}: run_as {name:?}: not an account name");
+            }
+            (Some(_), None) => bail!(
+                "{who}: run_as without command: the device CLI runs inside serve; remove \
+                 run_as or give the user a command"
+            ),
+            _ => {}
+        }
+        if self.command.is_some()
+            && let Some(i) = self.authorized().iter().position(|a| a.command().is_some())
+        {
+            tracing::warn!(
+                "{who}: authorized_keys[{i}]: command= is overridden by the user's command, \
+                 as sshd's ForceCommand overrides it"
+            );
+        }
         if self.password_hash.is_none()
             && self.authorized_keys.is_empty()
             && self.key_hashes.is_empty()
@@ -173,6 +197,16 @@ pub fn check_users(users: &[UserEntry]) -> anyhow::Result<()> {
             bail!("[[users]] {:?}: defined twice", u.name);
         }
         u.check()?;
+    }
+    Ok(())
+}
+
+/// Checks against this system what [`check_users`] cannot: every user with a program has an
+/// account to run it as (see [`super::run_as::resolve`]: `run_as` is needed when serve runs as
+/// root, and can only name serve's own account otherwise).
+pub fn check_accounts(users: &[UserEntry]) -> anyhow::Result<()> {
+    for u in users.iter().filter(|u| u.command.is_some()) {
+        super::run_as::resolve(&u.name, u.run_as.as_deref())?;
     }
     Ok(())
 }

@@ -35,6 +35,16 @@ fn example_users() {
     assert!(lab.authorized_keys.is_empty() && lab.command.is_none() && !lab.password_expired);
     // The commented-out examples are valid too once uncommented (placeholders aside).
     assert!(EXAMPLE.contains("# authorized_keys = ["));
+    let monitor = EXAMPLE
+        .split("\n# [[users]]\n# name = \"monitor\"")
+        .nth(1)
+        .expect("the monitor example")
+        .replace("\n# ", "\n")
+        .replace("ssh-ed25519 AAAA...placeholder... monitor@noc", ED25519);
+    let f = parse(&format!("[[users]]\nname = \"monitor\"{monitor}")).unwrap();
+    let m = &f.users[0];
+    assert_eq!(m.command.as_deref(), Some("/usr/bin/top -b -n 1"));
+    assert_eq!(m.run_as.as_deref(), Some("nobody"));
 }
 
 #[test]
@@ -194,6 +204,20 @@ fn rejects() {
     assert!(e.contains("command"), "{e}");
     let e = err(&format!("[[users]]\nname = \"f\"\nshell = \"x\"\n{pw}\n"));
     assert!(e.contains("shell"), "{e}");
+    // run_as only with a program, and only an account name.
+    let e = err(&format!(
+        "[[users]]\nname = \"g\"\nrun_as = \"nobody\"\n{pw}\n"
+    ));
+    assert!(
+        e.contains("\"g\"") && e.contains("run_as without command"),
+        "{e}"
+    );
+    for bad in ["", "a:b", "../x"] {
+        let e = err(&format!(
+            "[[users]]\nname = \"g\"\ncommand = \"id\"\nrun_as = {bad:?}\n{pw}\n"
+        ));
+        assert!(e.contains("not an account name"), "{bad:?}: {e}");
+    }
     // The scrypt user itself is fine.
     let f = parse(&format!("[[users]]\nname = \"s\"\nprivilege = 0\n{pw}\n")).unwrap();
     assert!(verify_password(

@@ -131,13 +131,14 @@ fn upgrade(
         ws.set_selected_protocol(p);
     }
     let tx = st.tx.clone();
+    let local = info.local;
     ws.on_upgrade(move |socket| async move {
         tracing::info!(%peer, "WebSocket SSH connection");
         // The server loop owns the connection from here; a full loop waits (back-pressure on
         // accepting, as for TCP).
         let _ = tx
             .send((
-                Incoming::WebSocket(Box::new(WsIo::new(socket, Some(slot)))),
+                Incoming::WebSocket(Box::new(WsIo::new(socket, Some(slot))), local),
                 peer,
             ))
             .await;

@@ -28,6 +28,8 @@ pub struct ConnInfo {
     pub peer: SocketAddr,
     /// Whether the connection is TLS (the origin check needs the scheme).
     pub tls: bool,
+    /// Our end of the connection (serve's programs see it in `SSH_CONNECTION`).
+    pub local: Option<SocketAddr>,
 }
 
 /// Called with a reason label when a connection is refused before any request is read.
@@ -137,10 +139,11 @@ async fn connection(
 ) {
     // Keystrokes are single bytes: never wait to coalesce them.
     let _ = stream.set_nodelay(true);
+    let local = stream.local_addr().ok();
     match &shared.tls {
         Some(acceptor) => {
             match tokio::time::timeout(shared.handshake_timeout, acceptor.accept(stream)).await {
-                Ok(Ok(tls)) => http(tls, peer, true, &shared, permit).await,
+                Ok(Ok(tls)) => http(tls, (peer, local), true, &shared, permit).await,
                 Ok(Err(e)) => {
                     tracing::info!(%peer, error = %e, "TLS handshake failed");
                     shared.refused("tls_handshake");
@@ -151,16 +154,21 @@ async fn connection(
                 }
             }
         }
-        None => http(stream, peer, false, &shared, permit).await,
+        None => http(stream, (peer, local), false, &shared, permit).await,
     }
 }
 
-async fn http<I>(io: I, peer: SocketAddr, tls: bool, shared: &Shared, permit: OwnedSemaphorePermit)
-where
+async fn http<I>(
+    io: I,
+    (peer, local): (SocketAddr, Option<SocketAddr>),
+    tls: bool,
+    shared: &Shared,
+    permit: OwnedSemaphorePermit,
+) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let app = shared.app.clone();
-    let info = ConnInfo { peer, tls };
+    let info = ConnInfo { peer, tls, local };
     let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         req.extensions_mut().insert(info);
         app.clone().oneshot(req)

@@ -14,7 +14,9 @@ use super::logs::{LogFile, tail};
 use super::openssh::ssh_keygen;
 use super::process::{ProcessGuard, port_open, start_with_retries};
 use super::tempdir::TempDir;
-use super::tools::{SSH, require_openssh_client, require_ssh_keygen, require_tool, sshgate_bin};
+use super::tools::{
+    SSH, current_user, require_openssh_client, require_ssh_keygen, require_tool, sshgate_bin,
+};
 
 pub const SSHPASS: &str = "/usr/bin/sshpass";
 
@@ -35,7 +37,13 @@ pub fn password_hash(pw: &str) -> String {
         .to_string()
 }
 
+/// A `command` that runs what the client asks (`exec` lines through `sh`, a shell otherwise),
+/// for tests that need a plain shell account: `command` is a forced command (sshd's
+/// `ForceCommand`), the request only in `SSH_ORIGINAL_COMMAND`.
+pub const SHELL_COMMAND: &str = r#"eval "${SSH_ORIGINAL_COMMAND:-exec /bin/sh}""#;
+
 /// One `[[users]]` table.
+#[derive(Default)]
 pub struct DeviceUser<'a> {
     pub name: &'a str,
     pub privilege: u8,
@@ -43,8 +51,13 @@ pub struct DeviceUser<'a> {
     pub password: Option<&'a str>,
     /// Logs in with the server's client key ([`DeviceServer::key`]).
     pub key: bool,
-    /// Runs this instead of the device CLI.
+    /// authorized_keys options before that key (`command="..."`, `no-pty`), if any.
+    pub key_options: Option<&'a str>,
+    /// Runs this instead of the device CLI (a forced command).
     pub command: Option<&'a str>,
+    /// `run_as` for `command`; [`current_user`] when not given (as root, `root`, which serve
+    /// wants written out).
+    pub run_as: Option<&'a str>,
 }
 
 /// A running `sshgate-host serve` whose log (stderr, level info) is [`DeviceServer::log`].
@@ -60,6 +73,16 @@ pub struct DeviceServer {
 /// Starts serve on a free loopback port with hostname `router1`, an ed25519 host key, `extra`
 /// (raw TOML tables such as `[rekey]`, placed before the users) and `users`.
 pub fn start_device(label: &str, extra: &str, users: &[DeviceUser<'_>]) -> DeviceServer {
+    start_device_env(label, extra, users, &[])
+}
+
+/// [`start_device`] with `env` added to serve's own environment.
+pub fn start_device_env(
+    label: &str,
+    extra: &str,
+    users: &[DeviceUser<'_>],
+    env: &[(&str, &str)],
+) -> DeviceServer {
     require_openssh_client();
     require_ssh_keygen();
     let dir = TempDir::new(label);
@@ -77,10 +100,16 @@ pub fn start_device(label: &str, extra: &str, users: &[DeviceUser<'_>]) -> Devic
             let _ = writeln!(tables, "password_hash = {:?}", password_hash(pw));
         }
         if u.key {
-            let _ = writeln!(tables, "authorized_keys = [{:?}]", public.trim());
+            let line = match u.key_options {
+                Some(o) => format!("{o} {}", public.trim()),
+                None => public.trim().to_string(),
+            };
+            let _ = writeln!(tables, "authorized_keys = [{line:?}]");
         }
         if let Some(c) = u.command {
             let _ = writeln!(tables, "command = {c:?}");
+            let run_as = u.run_as.map_or_else(current_user, str::to_string);
+            let _ = writeln!(tables, "run_as = {run_as:?}");
         }
     }
     let host_key = dir.join("ssh_host_ed25519_key");
@@ -98,6 +127,7 @@ pub fn start_device(label: &str, extra: &str, users: &[DeviceUser<'_>]) -> Devic
             .arg("--config")
             .arg(&path)
             .env_remove("RUST_LOG")
+            .envs(env.iter().copied())
             .current_dir(dir.path())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
