@@ -284,9 +284,10 @@ fn a_client_that_never_reads_is_dropped() {
     );
 }
 
-/// 100 channels opened with window 0, each fed 32 KB of `show ssh` lines: the CLI's answers may
-/// not be sent (the window is 0), so they must wait within bounds instead of piling up in
-/// serve's memory (about 24 bytes out for every byte in); nothing is sent past a window.
+/// 100 channels opened with window 0, each fed 32 KB of `show ssh` lines: serve opens ten
+/// (`max_sessions`) and refuses the rest; the CLI's answers may not be sent (the window is 0),
+/// so they must wait within bounds instead of piling up in serve's memory (about 24 bytes out
+/// for every byte in); nothing is sent past a window.
 #[test]
 fn zero_window_channels_do_not_pile_up_output() {
     let dev = device("abuse-window0", "", "");
@@ -301,6 +302,9 @@ fn zero_window_channels_do_not_pile_up_output() {
     );
     let peak = dev.status_kib("VmHWM");
     assert_eq!(figure(&f, "data_beyond_window"), 0, "{f:?}");
+    // OpenSSH's MaxSessions: ten sessions on one connection, the rest refused.
+    assert_eq!(figure(&f, "opened"), 10, "{f:?}");
+    assert_eq!(figure(&f, "refused"), 90, "{f:?}");
     assert!(
         peak.saturating_sub(idle) <= 32 * MIB,
         "serve's peak grew {} MiB over idle for 100 zero-window channels (at most 32 MiB): {f:?}",

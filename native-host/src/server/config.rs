@@ -77,6 +77,9 @@ pub struct ServerSection {
     /// Seconds a client may leave the server's output unread before it is dropped.
     #[serde(default = "default_write_timeout")]
     pub write_timeout_seconds: u64,
+    /// OpenSSH `MaxSessions`: session channels open at once on one connection (1-64).
+    #[serde(default = "default_max_sessions")]
+    pub max_sessions: usize,
 }
 
 /// A host key: a path (kind from the file name), or a table with an explicit type and size.
@@ -160,6 +163,9 @@ fn default_password_queue() -> usize {
 fn default_write_timeout() -> u64 {
     300
 }
+fn default_max_sessions() -> usize {
+    10
+}
 
 impl DeviceFile {
     /// Parses and checks the file's text (names are checked by [`DeviceFile::common`]).
@@ -171,6 +177,9 @@ impl DeviceFile {
         }
         if s.host_keys.is_empty() {
             bail!("[server] host_keys: at least one host key is needed");
+        }
+        if !(1..=64).contains(&s.max_sessions) {
+            bail!("[server] max_sessions: expected 1-64");
         }
         if !(1..=120).contains(&s.timeout_seconds) {
             bail!("[server] timeout_seconds: 1 to 120 (IOS ip ssh time-out)");

@@ -109,6 +109,9 @@ fn defaults_and_checks() {
     let e =
         DeviceFile::parse("[server]\nhost_keys = [\"a\"]\ntimeout_seconds = 121\n").unwrap_err();
     assert!(e.to_string().contains("timeout_seconds"));
+    assert_eq!(f.server.max_sessions, 10, "OpenSSH's MaxSessions default");
+    let e = DeviceFile::parse("[server]\nhost_keys = [\"a\"]\nmax_sessions = 0\n").unwrap_err();
+    assert!(e.to_string().contains("max_sessions"));
 }
 
 #[test]

@@ -155,6 +155,7 @@ pub async fn prepare(
         startups: startups::Startups::new(startup_limits),
         hash_pool,
         write_timeout: s.write_timeout(),
+        max_sessions: s.max_sessions,
         cert_mappings: pki.user_mappings,
         host_trustpoint: pki.host_certificate.map(|(name, _)| name),
     });

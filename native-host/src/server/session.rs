@@ -48,6 +48,8 @@ pub struct ServeContext {
     pub hash_pool: HashPool,
     /// How long a client may leave our output unread.
     pub write_timeout: std::time::Duration,
+    /// Session channels open at once on one connection (`MaxSessions`).
+    pub max_sessions: usize,
     /// How each `trustpoint verify` trustpoint maps a certificate to a user (engine order).
     pub cert_mappings: Vec<super::pki_config::UserMapping>,
     /// The `trustpoint sign` trustpoint of the host certificate, if there is one.
@@ -192,7 +194,19 @@ impl ServerSession {
     fn on_channel(&mut self, conn: &mut Connection, ev: ChannelEvent) {
         match ev {
             ChannelEvent::OpenRequest { channel, kind } => {
-                if kind == ChannelKind::Session && self.authenticated {
+                if kind == ChannelKind::Session
+                    && self.authenticated
+                    && self.channels.len() >= self.ctx.max_sessions
+                {
+                    // Each session holds a window's worth of input and its program's output:
+                    // without a cap one connection could open the engine's 1024 channels.
+                    tracing::info!(peer = %self.peer, %channel, open = self.channels.len(), "session refused: max_sessions");
+                    let _ = conn.reject_channel(
+                        channel,
+                        open_failure::RESOURCE_SHORTAGE,
+                        "too many sessions on this connection",
+                    );
+                } else if kind == ChannelKind::Session && self.authenticated {
                     if conn.accept_channel(channel).is_ok() {
                         self.channels.insert(channel, SessionChannel::new());
                     }
