@@ -367,8 +367,8 @@ row_stall() {
   idle_d=$(mem_of sshd "$(figures sshd)")
   peak_start serve
   peak_start sshd yes
-  # serve: the device CLI fed pasted `show ssh` lines (its output is queued whatever the window
-  # says, issue 11); sshd: `exec yes`. Both clients stop reading at once; they run side by side.
+  # serve: the device CLI fed pasted `show ssh` lines (before issue 11 its output was queued
+  # whatever the window said); sshd: `exec yes`. Both clients stop reading at once; they run side by side.
   "${attack[@]}" stall --port "$serve_port" --user operator --key "$tmp/id_operator" --secs "$STALL_SECS" \
     >"$tmp/stall-serve.out" 2>&1 &
   local a=$!
