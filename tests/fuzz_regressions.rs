@@ -6,7 +6,7 @@
 //! a target that silently stopped at the handshake would fuzz nothing.
 
 #[path = "../fuzz/src/lib.rs"]
-#[allow(dead_code, clippy::all, clippy::pedantic)]
+#[allow(dead_code)]
 mod harness;
 // The harness names its modules `crate::...`: here they are re-exported at the crate root.
 use harness::{app, fixtures, ops, session, targets, templates};
@@ -89,11 +89,19 @@ fn session_stages_are_reached() {
         let s = Session::new(Role::Server, Stage::Kex, suite);
         assert!(s.target.is_established() && !s.target.is_closed());
         let s = Session::new(Role::Server, Stage::Channels, suite);
-        assert_eq!(s.target.channel_count(), 1, "suite {suite}: a session is open");
+        assert_eq!(
+            s.target.channel_count(),
+            1,
+            "suite {suite}: a session is open"
+        );
         let s = Session::new(Role::Client, Stage::Kex, suite);
         assert!(s.target.is_established() && !s.target.is_closed());
         let s = Session::new(Role::Client, Stage::Channels, suite);
-        assert_eq!(s.target.channel_count(), 1, "suite {suite}: a session is open");
+        assert_eq!(
+            s.target.channel_count(),
+            1,
+            "suite {suite}: a session is open"
+        );
     }
 }
 
@@ -103,14 +111,24 @@ fn sealed_payloads_reach_the_target_layers() {
     let mut s = Session::new(Role::Server, Stage::Channels, 0);
     let mut w = sshgate::wire::Writer::message(sshgate::msg::CHANNEL_OPEN);
     w.string(b"session").u32(5).u32(4096).u32(1024);
-    s.run(&harness::ops::op(harness::session::tag::PAYLOAD, w.as_slice()));
+    s.run(&harness::ops::op(
+        harness::session::tag::PAYLOAD,
+        w.as_slice(),
+    ));
     assert_eq!(s.target.channel_count(), 2);
     assert!(!s.target.is_closed());
     // A validly signed publickey request logs a user in (the channel layer answers after).
     let mut s = Session::new(Role::Server, Stage::Auth, 0);
     s.run(&harness::ops::op(harness::session::tag::SIGNED, &[0]));
-    s.run(&harness::ops::op(harness::session::tag::PAYLOAD, w.as_slice()));
-    assert_eq!(s.target.channel_count(), 1, "the signed request was accepted");
+    s.run(&harness::ops::op(
+        harness::session::tag::PAYLOAD,
+        w.as_slice(),
+    ));
+    assert_eq!(
+        s.target.channel_count(),
+        1,
+        "the signed request was accepted"
+    );
     // Garbage in the sealed stream is a MAC failure: a clean close.
     let mut s = Session::new(Role::Client, Stage::Channels, 2);
     s.run(&harness::ops::op(harness::session::tag::RAW, &[0; 64]));
@@ -134,4 +152,3 @@ fn recorded_sessions_replay_to_an_open_channel() {
         );
     }
 }
-

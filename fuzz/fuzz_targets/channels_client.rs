@@ -1,4 +1,5 @@
-//! An authenticated client with a session (pty, shell) open, fed the server's channel and global messages.
+//! An authenticated client with a session (pty, shell) open, fed the server's channel and global
+//! messages.
 //! (Details: `post_kex::channels_client` in fuzz/src/targets/.)
 #![no_main]
 

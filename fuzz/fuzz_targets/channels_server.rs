@@ -1,4 +1,5 @@
-//! An authenticated server with a session open, fed channel and global messages, answered by a fixed application (accept, echo, exit).
+//! An authenticated server with a session open, fed channel and global messages, answered by a
+//! fixed application (accept, echo, exit).
 //! (Details: `post_kex::channels_server` in fuzz/src/targets/.)
 #![no_main]
 

@@ -1,4 +1,5 @@
-//! A client past its first key exchange, fed the server's sealed payloads: service accept, EXT_INFO, every userauth answer, re-key, then channels.
+//! A client past its first key exchange, fed the server's sealed payloads: service accept,
+//! EXT_INFO, every userauth answer, re-key, then channels.
 //! (Details: `post_kex::client_post_kex` in fuzz/src/targets/.)
 #![no_main]
 

@@ -1,4 +1,5 @@
-//! Wire decoders: KEXINIT, public key blobs (round-trip), RFC 6187 blobs, the wire reader, peer text escaping.
+//! Wire decoders: KEXINIT, public key blobs (round-trip), RFC 6187 blobs, the wire reader, peer
+//! text escaping.
 //! (Details: `wire::decoders` in fuzz/src/targets/.)
 #![no_main]
 

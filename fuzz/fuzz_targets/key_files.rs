@@ -1,4 +1,5 @@
-//! Private and public key files of every format with passphrases, PKCS#12 and PKCS#8; what loads must round-trip.
+//! Private and public key files of every format with passphrases, PKCS#12 and PKCS#8; what loads
+//! must round-trip.
 //! (Details: `files::key_files` in fuzz/src/targets/.)
 #![no_main]
 

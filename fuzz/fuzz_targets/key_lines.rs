@@ -1,4 +1,5 @@
-//! known_hosts and authorized_keys text: lookups, options, and entries written by the engine found again by it.
+//! known_hosts and authorized_keys text: lookups, options, and entries written by the engine found
+//! again by it.
 //! (Details: `files::key_lines` in fuzz/src/targets/.)
 #![no_main]
 

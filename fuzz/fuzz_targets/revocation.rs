@@ -1,4 +1,5 @@
-//! CRLs (DER and PEM) and stapled OCSP responses, parsed and checked for two fixed leaves under a fixed trust anchor and time.
+//! CRLs (DER and PEM) and stapled OCSP responses, parsed and checked for two fixed leaves under a
+//! fixed trust anchor and time.
 //! (Details: `pki::revocation` in fuzz/src/targets/.)
 #![no_main]
 

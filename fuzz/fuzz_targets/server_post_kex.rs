@@ -1,4 +1,5 @@
-//! A server past its first key exchange, fed the client's sealed payloads: service requests, early messages, re-key, then userauth.
+//! A server past its first key exchange, fed the client's sealed payloads: service requests, early
+//! messages, re-key, then userauth.
 //! (Details: `post_kex::server_post_kex` in fuzz/src/targets/.)
 #![no_main]
 

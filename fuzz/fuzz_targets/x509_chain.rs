@@ -1,4 +1,5 @@
-//! Certificate DER and chains validated against fixed trust anchors at a fixed time; identity mapping and host name checks; RFC 6187 blobs.
+//! Certificate DER and chains validated against fixed trust anchors at a fixed time; identity
+//! mapping and host name checks; RFC 6187 blobs.
 //! (Details: `pki::x509_chain` in fuzz/src/targets/.)
 #![no_main]
 

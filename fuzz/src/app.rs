@@ -68,10 +68,10 @@ impl App {
             Event::HostKey(_) => {
                 let _ = conn.answer_host_key(true);
             }
-            Event::KexComplete { initial: true, .. } if self.request_service => {
-                if conn.role() == sshgate::Role::Client {
-                    conn.request_service("ssh-userauth");
-                }
+            Event::KexComplete { initial: true, .. }
+                if self.request_service && conn.role() == sshgate::Role::Client =>
+            {
+                conn.request_service("ssh-userauth");
             }
             Event::ServiceAccepted(_) if self.start_auth => {
                 let _ = conn.auth_none(USER);
@@ -202,15 +202,13 @@ impl App {
             }
             ChannelEvent::GlobalRequest {
                 request,
-                want_reply,
+                want_reply: true,
             } => {
-                if want_reply {
-                    let (ok, port) = match request {
-                        GlobalRequest::TcpipForward { port: 0, .. } => (server, Some(4242)),
-                        _ => (server, None),
-                    };
-                    let _ = conn.answer_global_request(ok, port);
-                }
+                let port = match request {
+                    GlobalRequest::TcpipForward { port: 0, .. } => Some(4242),
+                    _ => None,
+                };
+                let _ = conn.answer_global_request(server, port);
             }
             _ => {}
         }
@@ -254,7 +252,10 @@ fn server_auth(conn: &mut Connection, id: u64, method: AuthMethod) {
             }
         }
         AuthMethod::KeyboardInteractive { .. } => {
-            let prompts = vec![Prompt::new("Password: ", false), Prompt::new("Code: ", true)];
+            let prompts = vec![
+                Prompt::new("Password: ", false),
+                Prompt::new("Code: ", true),
+            ];
             let _ = conn.answer_kbd_prompts(id, "fuzz", "answer both", prompts);
             return;
         }

@@ -48,7 +48,11 @@ fn text(bytes: &[u8]) -> &str {
 }
 
 fn key_file(bytes: &[u8]) -> Arc<PrivateKey> {
-    Arc::new(PrivateKey::from_text(text(bytes), None).expect("fixture key").0)
+    Arc::new(
+        PrivateKey::from_text(text(bytes), None)
+            .expect("fixture key")
+            .0,
+    )
 }
 
 fn cert(der: &[u8]) -> Certificate {
@@ -163,7 +167,7 @@ pub fn server_config(suite: usize) -> Arc<ServerConfig> {
             })
             .collect()
     })[suite % SUITES.len()]
-        .clone()
+    .clone()
 }
 
 /// A client of the session targets with suite `suite`.
@@ -180,7 +184,7 @@ pub fn client_config(suite: usize) -> Arc<ClientConfig> {
             })
             .collect()
     })[suite % SUITES.len()]
-        .clone()
+    .clone()
 }
 
 /// The server of `server_input`: every algorithm, legacy ones too, and host keys of three

@@ -20,9 +20,12 @@ pub mod session;
 pub mod targets;
 pub mod templates;
 
+/// A target: one input in, a panic if the engine misbehaved.
+pub type Target = fn(&[u8]);
+
 /// Every target by name, as `fuzz_targets/NAME.rs`, `fuzz/regressions/NAME/` and
 /// `fuzz/seeds/NAME/` call it.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("client_input", targets::wire::client_input),
     ("server_input", targets::wire::server_input),
     ("client_post_kex", targets::post_kex::client_post_kex),

@@ -6,8 +6,8 @@
 
 use crate::app::App;
 use crate::fixtures::{
-    self, INT_ED25519, INT_P256, INT_P256_CRL, PASSWORD, ROOT_P256, SERVER_P256,
-    SERVER_P256_OCSP, SERVER_REVOKED, SERVER_REVOKED_OCSP, USER_ED25519, USER_P256,
+    self, INT_ED25519, INT_P256, INT_P256_CRL, PASSWORD, ROOT_P256, SERVER_P256, SERVER_P256_OCSP,
+    SERVER_REVOKED, SERVER_REVOKED_OCSP, USER_ED25519, USER_P256,
 };
 use crate::ops::op;
 use crate::session::tag;
@@ -271,7 +271,10 @@ fn server_sessions() -> Vec<Seed> {
                 w.bool(false).string(b"partial");
             })
             .head(&userauth_head("hostbased"), |w| {
-                w.string(b"ssh-ed25519").string(&user_blob).string(b"host").string(b"u");
+                w.string(b"ssh-ed25519")
+                    .string(&user_blob)
+                    .string(b"host")
+                    .string(b"u");
             })
             .head(&userauth_head("gssapi-with-mic"), |w| {
                 w.u32(0);
@@ -403,14 +406,18 @@ fn client_sessions() -> Vec<Seed> {
         v.push((
             "client_post_kex",
             format!("login-suite{s}"),
-            confirm(accept(s).payload(&failure("password")).payload(&[USERAUTH_SUCCESS]))
-                .msg(CHANNEL_SUCCESS, |w| {
-                    w.u32(0);
-                })
-                .msg(CHANNEL_DATA, |w| {
-                    w.u32(0).string(b"router1# ");
-                })
-                .0,
+            confirm(
+                accept(s)
+                    .payload(&failure("password"))
+                    .payload(&[USERAUTH_SUCCESS]),
+            )
+            .msg(CHANNEL_SUCCESS, |w| {
+                w.u32(0);
+            })
+            .msg(CHANNEL_DATA, |w| {
+                w.u32(0).string(b"router1# ");
+            })
+            .0,
         ));
     }
     let sig_algs = "x509v3-ssh-ed25519,x509v3-ecdsa-sha2-nistp256,ssh-ed25519";
@@ -534,14 +541,26 @@ fn pki_seeds() -> Vec<Seed> {
         }
         d
     };
-    v.push(("x509_chain", "user-p256".into(), chain(0, &[USER_P256, INT_P256])));
+    v.push((
+        "x509_chain",
+        "user-p256".into(),
+        chain(0, &[USER_P256, INT_P256]),
+    ));
     v.push((
         "x509_chain",
         "user-ed25519".into(),
         chain(0, &[USER_ED25519, INT_ED25519]),
     ));
-    v.push(("x509_chain", "server-p256".into(), chain(1, &[SERVER_P256, INT_P256])));
-    v.push(("x509_chain", "leaf-alone".into(), chain(3, &[SERVER_REVOKED])));
+    v.push((
+        "x509_chain",
+        "server-p256".into(),
+        chain(1, &[SERVER_P256, INT_P256]),
+    ));
+    v.push((
+        "x509_chain",
+        "leaf-alone".into(),
+        chain(3, &[SERVER_REVOKED]),
+    ));
     v.push(("x509_chain", "root".into(), chain(0, &[ROOT_P256])));
     let blob = X509Blob::new(
         X509Alg::EcdsaNistp256,
@@ -572,7 +591,11 @@ fn pki_seeds() -> Vec<Seed> {
         with(5, to_pem("X509 CRL", INT_P256_CRL).as_bytes()),
     ));
     v.push(("revocation", "ocsp-good".into(), with(2, SERVER_P256_OCSP)));
-    v.push(("revocation", "ocsp-revoked".into(), with(3, SERVER_REVOKED_OCSP)));
+    v.push((
+        "revocation",
+        "ocsp-revoked".into(),
+        with(3, SERVER_REVOKED_OCSP),
+    ));
     v.push(("revocation", "ocsp-soft".into(), with(6, SERVER_P256_OCSP)));
     v
 }
@@ -642,7 +665,11 @@ fn file_seeds() -> Vec<Seed> {
          [router1]:2222,192.0.2.1 {k}\n\
          router1.example.com,!bad.example.com {k}\n"
     );
-    v.push(("key_lines", "authorized_keys".into(), authorized.into_bytes()));
+    v.push((
+        "key_lines",
+        "authorized_keys".into(),
+        authorized.into_bytes(),
+    ));
     v
 }
 
@@ -656,7 +683,11 @@ fn decoder_seeds() -> Vec<Seed> {
         ),
     ];
     let p256 = fixtures::user_certificates()[1].clone();
-    v.push(("decoders", "p256-blob".into(), p256.key().public().to_blob()));
+    v.push((
+        "decoders",
+        "p256-blob".into(),
+        p256.key().public().to_blob(),
+    ));
     v.push((
         "decoders",
         "x509-blob".into(),

@@ -183,7 +183,11 @@ impl Session {
         let (&pick, rest) = body.split_first().unwrap_or((&0, &[]));
         let certs = user_certificates();
         let (key, alg, blob) = match pick % 4 {
-            0 => (user_key(), HostKeyAlg::SshEd25519, user_key().public().to_blob()),
+            0 => (
+                user_key(),
+                HostKeyAlg::SshEd25519,
+                user_key().public().to_blob(),
+            ),
             3 => (user_key(), HostKeyAlg::SshEd25519, rest.to_vec()),
             n => {
                 let cert = &certs[usize::from(n) - 1];

@@ -85,11 +85,15 @@ pub fn all() -> &'static [Vec<u8>] {
         let mut t = Vec::new();
         for m in AUTH_METHODS {
             t.push(head(USERAUTH_REQUEST, |w| {
-                w.string(b"fuzz").string(b"ssh-connection").string(m.as_bytes());
+                w.string(b"fuzz")
+                    .string(b"ssh-connection")
+                    .string(m.as_bytes());
             }));
         }
         t.push(head(USERAUTH_REQUEST, |w| {
-            w.string(b"root").string(b"ssh-connection").string(b"password");
+            w.string(b"root")
+                .string(b"ssh-connection")
+                .string(b"password");
         }));
         for s in ["ssh-userauth", "ssh-connection"] {
             t.push(head(SERVICE_REQUEST, |w| {

@@ -21,7 +21,11 @@ fn base64(data: &[u8]) -> String {
     const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut s = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -39,7 +43,11 @@ fn round_trip(key: &PrivateKey, comment: &str) {
     let mut rng = EngineRng::from_seed([5; 32]);
     let text = key.to_openssh(comment, &mut rng);
     let (again, c) = PrivateKey::parse_openssh(&text, None).expect("our own file reads back");
-    assert_eq!(again.public(), key.public(), "the key survives a round trip");
+    assert_eq!(
+        again.public(),
+        key.public(),
+        "the key survives a round trip"
+    );
     assert_eq!(c, comment, "the comment survives a round trip");
 }
 

@@ -129,10 +129,7 @@ pub fn revocation(data: &[u8]) {
         return;
     };
     let c = fixture_certs();
-    let chains = [
-        [c[2].clone(), c[0].clone()],
-        [c[3].clone(), c[0].clone()],
-    ];
+    let chains = [[c[2].clone(), c[0].clone()], [c[3].clone(), c[0].clone()]];
     let soft = mode & 4 != 0;
     match mode % 4 {
         0 | 1 => {

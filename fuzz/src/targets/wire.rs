@@ -66,13 +66,17 @@ pub fn server_input(data: &[u8]) {
 pub fn decoders(data: &[u8]) {
     let _ = KexInit::decode(data);
     if let Ok(key) = PublicKey::from_blob(data) {
-        assert_eq!(key.to_blob(), data, "a public key blob re-encodes as it came");
+        assert_eq!(
+            key.to_blob(),
+            data,
+            "a public key blob re-encodes as it came"
+        );
     }
-    if let Some(alg) = X509Blob::peek_alg(data) {
-        if let Ok(blob) = X509Blob::decode(alg, data, &BlobLimits::default()) {
-            let _ = blob.leaf();
-            let _ = blob.encode();
-        }
+    if let Some(alg) = X509Blob::peek_alg(data)
+        && let Ok(blob) = X509Blob::decode(alg, data, &BlobLimits::default())
+    {
+        let _ = blob.leaf();
+        let _ = blob.encode();
     }
     for alg in crate::fixtures::x509_algs() {
         let _ = X509Blob::decode(alg, data, &BlobLimits::default());
@@ -84,7 +88,10 @@ pub fn decoders(data: &[u8]) {
     let _ = r.utf8("u");
     let _ = r.finish();
     let log = sshgate::text::bytes_for_log(data, 64);
-    assert!(!log.contains('\n') && !log.contains('\x1b'), "log text is one safe line");
+    assert!(
+        !log.contains('\n') && !log.contains('\x1b'),
+        "log text is one safe line"
+    );
     if let Ok(text) = core::str::from_utf8(data) {
         let shown = sshgate::text::for_terminal(text, 256);
         assert!(!shown.contains('\x1b'), "terminal text has no escape");
