@@ -49,7 +49,7 @@ run_one() {
     touch "artifacts/$t/.start"
     # libFuzzer stops at its first finding: the table says how long it ran.
     nice -n "$niceness" "$bin_dir/$t" "corpus/$t" \
-        -artifact_prefix="artifacts/$t/" -max_total_time="$secs" -timeout="$timeout" \
+        -artifact_prefix="artifacts/$t/" -dict=ssh.dict -max_total_time="$secs" -timeout="$timeout" \
         -rss_limit_mb=2048 -print_final_stats=1 >"artifacts/$t/run.log" 2>&1 || true
 }
 

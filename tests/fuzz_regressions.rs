@@ -84,24 +84,33 @@ fn write_seeds() {
 }
 
 #[test]
-fn session_stages_are_reached() {
+fn session_stages_are_reached_and_take_sealed_input() {
+    let ignore = {
+        let mut w = sshgate::wire::Writer::message(sshgate::msg::IGNORE);
+        w.string(b"fuzz");
+        harness::ops::op(harness::session::tag::PAYLOAD, w.as_slice())
+    };
     for suite in 0..harness::fixtures::SUITES.len() {
-        let s = Session::new(Role::Server, Stage::Kex, suite);
-        assert!(s.target.is_established() && !s.target.is_closed());
-        let s = Session::new(Role::Server, Stage::Channels, suite);
-        assert_eq!(
-            s.target.channel_count(),
-            1,
-            "suite {suite}: a session is open"
-        );
-        let s = Session::new(Role::Client, Stage::Kex, suite);
-        assert!(s.target.is_established() && !s.target.is_closed());
-        let s = Session::new(Role::Client, Stage::Channels, suite);
-        assert_eq!(
-            s.target.channel_count(),
-            1,
-            "suite {suite}: a session is open"
-        );
+        for role in [Role::Server, Role::Client] {
+            for stage in [Stage::Kex, Stage::Auth, Stage::Channels] {
+                if role == Role::Client && stage == Stage::Auth {
+                    continue;
+                }
+                let mut s = Session::new(role, stage, suite);
+                assert!(s.target.is_established() && !s.target.is_closed());
+                let open = usize::from(stage == Stage::Channels);
+                assert_eq!(s.target.channel_count(), open, "{role:?} {stage:?} {suite}");
+                // The peer seals, the target opens: SSH_MSG_IGNORE comes out as an event.
+                let before = s.app.handled;
+                s.run(&ignore);
+                assert_eq!(
+                    s.app.handled,
+                    before + 1,
+                    "{role:?} {stage:?} suite {suite}"
+                );
+                assert!(!s.target.is_closed());
+            }
+        }
     }
 }
 
@@ -149,6 +158,39 @@ fn recorded_sessions_replay_to_an_open_channel() {
             !conn.is_closed() && conn.channel_count() >= 1,
             "{target}/{name} replays to an open channel: {:?}",
             conn.close_reason()
+        );
+    }
+}
+
+#[test]
+fn session_seeds_get_to_the_channel_layer() {
+    let deep = [
+        ("client_post_kex", "every-method", Role::Client, Stage::Kex),
+        ("client_post_kex", "login-suite3", Role::Client, Stage::Kex),
+        (
+            "userauth_server",
+            "success-then-channel",
+            Role::Server,
+            Stage::Auth,
+        ),
+    ];
+    let seeds = harness::seeds::all();
+    for (target, name, role, stage) in deep {
+        let (_, _, data) = seeds
+            .iter()
+            .find(|(t, n, _)| *t == target && n == name)
+            .expect("seed");
+        let mut s = Session::new(role, stage, usize::from(data[0]));
+        s.run(&data[1..]);
+        assert!(
+            !s.target.is_closed(),
+            "{target}/{name}: {:?}",
+            s.target.close_reason()
+        );
+        assert_eq!(
+            s.target.channel_count(),
+            1,
+            "{target}/{name} opened a session"
         );
     }
 }

@@ -36,6 +36,8 @@ pub struct App {
     /// Client: once authenticated, open a session (pty, env, shell), ask for a port
     /// forwarding and send a keepalive.
     pub open_session: bool,
+    /// Events answered so far (the tests check that input reaches the target).
+    pub handled: usize,
     tried: Vec<&'static str>,
     certificates_tried: usize,
 }
@@ -49,6 +51,7 @@ impl App {
             start_auth: true,
             methods: ALL_METHODS,
             open_session: true,
+            handled: 0,
             tried: Vec::new(),
             certificates_tried: 0,
         }
@@ -64,6 +67,7 @@ impl App {
 
     /// Answers one event.
     pub fn answer(&mut self, conn: &mut Connection, ev: Event) {
+        self.handled += 1;
         match ev {
             Event::HostKey(_) => {
                 let _ = conn.answer_host_key(true);

@@ -170,14 +170,15 @@ fn server_sessions() -> Vec<Seed> {
         })
     };
     let mut v = Vec::new();
+    let password = |o: Ops| {
+        o.head(&userauth_head("password"), |w| {
+            w.bool(false).string(PASSWORD.as_bytes());
+        })
+    };
     let login = |suite| {
-        Ops::new(suite)
-            .msg(SERVICE_REQUEST, |w| {
-                w.string(b"ssh-userauth");
-            })
-            .head(&userauth_head("password"), |w| {
-                w.bool(false).string(PASSWORD.as_bytes());
-            })
+        password(Ops::new(suite).msg(SERVICE_REQUEST, |w| {
+            w.string(b"ssh-userauth");
+        }))
     };
     for s in 0..4u8 {
         v.push(("server_post_kex", format!("login-suite{s}"), login(s).0));
@@ -207,7 +208,7 @@ fn server_sessions() -> Vec<Seed> {
         })
         .msg(NEWKEYS, |_| {});
     v.push(("server_post_kex", "rekey".into(), rekey.0));
-    let raw = Ops::new(1).raw(&[0, 0, 0, 0x20, 1, 2, 3, 4, 5, 6, 7, 8]);
+    let raw = Ops::new(1).raw(&[0x20; 64]);
     v.push(("server_post_kex", "garbage-packet".into(), raw.0));
 
     // User authentication: every method, right and wrong, with the failure delay's clock.
@@ -251,9 +252,9 @@ fn server_sessions() -> Vec<Seed> {
                     .string(cert_alg.name().as_bytes())
                     .string(&cert.blob(cert_alg));
             })
-            .signed(2, &[])
-            .signed(1, &[]),
+            .signed(2, &[]),
     ));
+    v.push(ua("certificate-ed25519", Ops::new(1).signed(1, &[])));
     v.push(ua(
         "keyboard-interactive",
         Ops::new(0)
@@ -283,7 +284,9 @@ fn server_sessions() -> Vec<Seed> {
     ));
     v.push(ua(
         "success-then-channel",
-        open_session(login(0), 0).payload(&channel_request_head("shell")),
+        open_session(password(Ops::new(0)), 0).head(&channel_request_head("shell"), |w| {
+            w.bool(true);
+        }),
     ));
 
     // Channels on an authenticated server with session 0 open.
@@ -380,7 +383,16 @@ fn server_sessions() -> Vec<Seed> {
                 w.string(b"session").u32(5).u32(4096).u32(1024);
             }),
     ));
-    v.push(ch("rekey", Ops::new(3).payload(&rekey_kexinit()).time(255)));
+    v.push(ch(
+        "rekey",
+        Ops::new(0)
+            .payload(&rekey_kexinit())
+            .msg(KEX_INIT_30, |w| {
+                w.string(&[9; 32]);
+            })
+            .msg(NEWKEYS, |_| {})
+            .time(255),
+    ));
     v
 }
 
@@ -463,7 +475,7 @@ fn client_sessions() -> Vec<Seed> {
         "output-and-exit",
         Ops::new(0)
             .msg(CHANNEL_DATA, |w| {
-                w.u32(0).string(&[b'x'; 2000]);
+                w.u32(0).string(&[b'x'; 1000]);
             })
             .msg(CHANNEL_EXTENDED_DATA, |w| {
                 w.u32(0).u32(1).string(b"% error");
@@ -520,15 +532,15 @@ fn client_sessions() -> Vec<Seed> {
             .msg(GLOBAL_REQUEST, |w| {
                 w.string(b"keepalive@openssh.com").bool(true);
             })
-            .payload(&[REQUEST_SUCCESS])
-            .msg(CHANNEL_SUCCESS, |w| {
-                w.u32(0);
+            .msg(CHANNEL_CLOSE, |w| {
+                w.u32(1);
             })
             .msg(CHANNEL_OPEN_FAILURE, |w| {
-                w.u32(1).u32(2).string(b"no").string(b"");
-            }),
+                w.u32(3).u32(2).string(b"no").string(b"");
+            })
+            .payload(&[REQUEST_SUCCESS]),
     ));
-    v.push(ch("rekey", Ops::new(2).payload(&rekey_kexinit())));
+    v.push(ch("rekey", Ops::new(0).payload(&rekey_kexinit())));
     v
 }
 

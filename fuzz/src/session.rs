@@ -19,8 +19,8 @@ use sshgate::{Connection, Duration, Instant, Role};
 /// How far the real handshake goes before the input takes over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
-    /// The first key exchange is done; a client target has sent its SERVICE_REQUEST (the input
-    /// answers it); a server target has been asked for nothing yet.
+    /// The first key exchange is done on both sides; a client target has just sent its
+    /// SERVICE_REQUEST (the input answers it); a server target has been asked for nothing yet.
     Kex,
     /// Server target: `ssh-userauth` accepted, no request made yet.
     Auth,
@@ -77,8 +77,10 @@ impl Session {
                 peer_app.start_auth = stage == Stage::Channels;
                 peer_app.methods = &["password"];
             }
-            Role::Client if stage == Stage::Channels => app.methods = &["password"],
-            Role::Client => {}
+            // Asked for after the handshake: the peer must get the target's NEWKEYS, and
+            // must not answer the request.
+            Role::Client if stage == Stage::Kex => app.request_service = false,
+            Role::Client => app.methods = &["password"],
         }
         let mut s = Session {
             target,
@@ -88,23 +90,24 @@ impl Session {
         };
         s.target.set_wall_clock(NOW);
         s.peer.set_wall_clock(NOW);
-        let stop_at_keys = role == Role::Client && stage == Stage::Kex;
-        s.handshake(&mut peer_app, stop_at_keys);
+        s.handshake(&mut peer_app);
+        if role == Role::Client && stage == Stage::Kex {
+            s.app.request_service = true;
+            s.target.request_service("ssh-userauth");
+            s.drop_target_output();
+        }
         s
     }
 
     /// Moves bytes both ways and answers both sides' events until neither has anything to
-    /// say (or, with `stop_at_keys`, until the target has its first keys). The peer's output
-    /// is always delivered in full: the target's sequence numbers must match the peer's.
-    fn handshake(&mut self, peer_app: &mut App, stop_at_keys: bool) {
+    /// say.
+    fn handshake(&mut self, peer_app: &mut App) {
         for _ in 0..1000 {
             let mut moved = false;
-            if !(stop_at_keys && self.target.is_established()) {
-                let mut buf = Vec::new();
-                if self.target.poll_transmit(&mut buf) {
-                    moved = true;
-                    let _ = self.peer.handle_input(&buf, self.now);
-                }
+            let mut buf = Vec::new();
+            if self.target.poll_transmit(&mut buf) {
+                moved = true;
+                let _ = self.peer.handle_input(&buf, self.now);
             }
             let mut buf = Vec::new();
             if self.peer.poll_transmit(&mut buf) {
