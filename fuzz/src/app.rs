@@ -38,6 +38,8 @@ pub struct App {
     pub open_session: bool,
     /// Events answered so far (the tests check that input reaches the target).
     pub handled: usize,
+    /// Server: this policy has accepted a user-authentication request.
+    pub accepted: bool,
     tried: Vec<&'static str>,
     certificates_tried: usize,
 }
@@ -52,6 +54,7 @@ impl App {
             methods: ALL_METHODS,
             open_session: true,
             handled: 0,
+            accepted: false,
             tried: Vec::new(),
             certificates_tried: 0,
         }
@@ -68,6 +71,15 @@ impl App {
     /// Answers one event.
     pub fn answer(&mut self, conn: &mut Connection, ev: Event) {
         self.handled += 1;
+        if conn.role() == sshgate::Role::Server {
+            // The security property of the server targets: nothing of the connection protocol
+            // before this application said Accept to some request.
+            let authenticated = matches!(ev, Event::Auth(AuthEvent::Success) | Event::Channel(_));
+            assert!(
+                self.accepted || !authenticated,
+                "authenticated without the application's Accept: {ev:?}"
+            );
+        }
         match ev {
             Event::HostKey(_) => {
                 let _ = conn.answer_host_key(true);
@@ -88,7 +100,18 @@ impl App {
 
     fn auth(&mut self, conn: &mut Connection, ev: AuthEvent) {
         match ev {
-            AuthEvent::Request { id, method, .. } => server_auth(conn, id, method),
+            AuthEvent::Request { id, method, .. } => {
+                // An Accept of a query (PK_OK) lets no one in: it does not count.
+                let query = matches!(
+                    method,
+                    AuthMethod::PublicKeyQuery { .. }
+                        | AuthMethod::Certificate { signed: false, .. }
+                );
+                if let Some(verdict) = server_verdict(conn, id, method) {
+                    self.accepted |= verdict == AuthVerdict::Accept && !query;
+                    let _ = conn.answer_auth(id, verdict);
+                }
+            }
             AuthEvent::Failure { methods, .. } => self.next_method(conn, &methods),
             AuthEvent::Prompt { id, prompts, .. } => {
                 let _ = conn.answer_prompts(id, vec![PASSWORD.to_string(); prompts.len()]);
@@ -225,8 +248,9 @@ impl Default for App {
     }
 }
 
-/// Server: the verdict on one user-authentication request.
-fn server_auth(conn: &mut Connection, id: u64, method: AuthMethod) {
+/// Server: the verdict on one user-authentication request (`None`: answered with
+/// keyboard-interactive prompts instead).
+fn server_verdict(conn: &mut Connection, id: u64, method: AuthMethod) -> Option<AuthVerdict> {
     let verdict = match method {
         AuthMethod::None => AuthVerdict::Reject,
         AuthMethod::Password {
@@ -261,7 +285,7 @@ fn server_auth(conn: &mut Connection, id: u64, method: AuthMethod) {
                 Prompt::new("Code: ", true),
             ];
             let _ = conn.answer_kbd_prompts(id, "fuzz", "answer both", prompts);
-            return;
+            return None;
         }
         AuthMethod::KeyboardInteractiveResponses { responses } => {
             match responses.first().map(|r| r.expose()) {
@@ -274,5 +298,5 @@ fn server_auth(conn: &mut Connection, id: u64, method: AuthMethod) {
         }
         _ => AuthVerdict::Reject,
     };
-    let _ = conn.answer_auth(id, verdict);
+    Some(verdict)
 }

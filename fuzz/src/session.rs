@@ -163,6 +163,7 @@ impl Session {
             self.app.settle(&mut self.target);
             self.drop_target_output();
         }
+        assert_not_ours(&self.target);
     }
 
     /// Seals `payload` with the peer's keys and feeds the packet to the target.
@@ -219,5 +220,18 @@ impl Session {
             .string(&blob)
             .string(&sig);
         w.into_vec()
+    }
+}
+
+/// Peer input may end a connection as the peer's fault, by policy, or by the peer's
+/// DISCONNECT — never as our own (`Fault::Local` is the application closing): an engine that
+/// blames itself for what a peer sent has taken a branch it did not expect.
+pub fn assert_not_ours(conn: &Connection) {
+    if let Some(e) = conn.close_reason() {
+        assert_ne!(
+            e.fault,
+            sshgate::Fault::Local,
+            "closed on peer input: {e:?}"
+        );
     }
 }

@@ -26,6 +26,7 @@ pub fn feed(conn: &mut Connection, data: &[u8]) {
             sink.clear();
         }
     }
+    crate::session::assert_not_ours(conn);
 }
 
 /// The client of `client_input` (seed and configuration fixed, so a recorded server stream
