@@ -7,7 +7,8 @@
 # Environment: FUZZ_JOBS (targets at once, default 1), FUZZ_NICE (niceness, default 10),
 # FUZZ_SANITIZER (default none: the engine has no unsafe code; `address` finds more in its
 # dependencies, at half the speed), FUZZ_TIMEOUT (seconds before one input counts as hung,
-# default 60: the key file KDFs are bounded, not fast).
+# default 60: the key file KDFs are bounded, not fast), FUZZ_SLOW (seconds from which one input
+# is saved as `slow-unit-*` and counted in the `slow` column, default 5).
 #
 # A stable toolchain builds it: RUSTC_BOOTSTRAP=1 lets cargo-fuzz pass its nightly flags.
 # The corpus grows under fuzz/corpus/TARGET (not committed), seeded from fuzz/seeds/TARGET;
@@ -23,6 +24,7 @@ jobs=${FUZZ_JOBS:-1}
 sanitizer=${FUZZ_SANITIZER:-none}
 niceness=${FUZZ_NICE:-10}
 timeout=${FUZZ_TIMEOUT:-60}
+slow=${FUZZ_SLOW:-5}
 export RUSTC_BOOTSTRAP=1
 
 if ! command -v cargo-fuzz >/dev/null; then
@@ -50,7 +52,8 @@ run_one() {
     # libFuzzer stops at its first finding: the table says how long it ran.
     nice -n "$niceness" "$bin_dir/$t" "corpus/$t" \
         -artifact_prefix="artifacts/$t/" -dict=ssh.dict -max_total_time="$secs" -timeout="$timeout" \
-        -rss_limit_mb=2048 -print_final_stats=1 >"artifacts/$t/run.log" 2>&1 || true
+        -report_slow_units="$slow" -rss_limit_mb=2048 -print_final_stats=1 \
+        >"artifacts/$t/run.log" 2>&1 || true
 }
 
 running=0
@@ -65,7 +68,8 @@ for t in "${targets[@]}"; do
 done
 wait
 
-printf '\n%-17s %9s %12s %7s %7s %7s %6s  %s\n' target seconds execs exec/s cov ft corpus findings
+printf '\n%-17s %8s %11s %7s %6s %6s %6s %5s  %s\n' target seconds execs exec/s cov ft corpus slow \
+    findings
 status=0
 for t in "${targets[@]}"; do
     log="artifacts/$t/run.log"
@@ -81,8 +85,11 @@ for t in "${targets[@]}"; do
         \( -name 'crash-*' -o -name 'oom-*' -o -name 'timeout-*' -o -name 'leak-*' \) | sort)
     n=$(grep -c . <<<"$found" || true)
     [ "$n" -gt 0 ] && status=1
-    printf '%-17s %9s %12s %7s %7s %7s %6s  %s\n' "$t" "${ran:-stopped}" "${execs:--}" \
-        "${rate:--}" "${cov:--}" "${ft:--}" "${corp:--}" "$n"
-    for f in $found; do echo "    $f"; done
+    slow_units=$(find "artifacts/$t" -maxdepth 1 -type f -newer "artifacts/$t/.start" \
+        -name 'slow-unit-*' | sort)
+    ns=$(grep -c . <<<"$slow_units" || true)
+    printf '%-17s %8s %11s %7s %6s %6s %6s %5s  %s\n' "$t" "${ran:-stopped}" "${execs:--}" \
+        "${rate:--}" "${cov:--}" "${ft:--}" "${corp:--}" "$ns" "$n"
+    for f in $found $slow_units; do echo "    $f"; done
 done
 exit $status
