@@ -535,12 +535,7 @@ wanted 6 && row_rebinding
 wanted 7 && row_refusals
 
 [[ -n $run_as_note ]] && notes+=("$run_as_note")
-cpu=$(grep -m1 -E '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
-if commit=$(git rev-parse --short HEAD 2>/dev/null); then
-  git diff --quiet HEAD || commit+=" (with uncommitted changes)"
-else
-  commit="unknown (not a git checkout)"
-fi
+describe_run
 mkdir -p bench/results
 {
   echo "### Abuse suite: sshgate-host serve vs OpenSSH sshd"

@@ -37,3 +37,14 @@ wait_port() {
   echo "nothing listens on 127.0.0.1:$1" >&2
   return 1
 }
+
+# Sets $cpu (the CPU's model name) and $commit (the commit measured, noting uncommitted changes)
+# for a results file's header.
+describe_run() {
+  cpu=$(grep -m1 -E '^(model name|Hardware|cpu model)' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//')
+  if commit=$(git rev-parse --short HEAD 2>/dev/null); then
+    git diff --quiet HEAD || commit+=" (with uncommitted changes)"
+  else
+    commit="unknown (not a git checkout)"
+  fi
+}

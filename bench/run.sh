@@ -8,6 +8,7 @@
 # CARGO_TARGET_DIR, WASM_BINDGEN (path to wasm-bindgen-cli, which must match the locked wasm-bindgen, 0.2.130).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source bench/lib.sh
 
 command=""
 for v in QUICK BENCH_MIB BENCH_RUNS KEX_RUNS LOGIN_RUNS BENCH_ONLY; do
@@ -47,12 +48,7 @@ fi
 echo "== run: wasm" >&2
 node bench/wasm/run.mjs | tee "$tmp/wasm.md" || status=1
 
-cpu=$(grep -m1 -E '^(model name|Hardware|cpu model)' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//')
-if commit=$(git rev-parse --short HEAD 2>/dev/null); then
-  git diff --quiet HEAD || commit+=" (with uncommitted changes)"
-else
-  commit="unknown (not a git checkout)"
-fi
+describe_run
 mkdir -p bench/results
 {
   echo "### Transport benchmarks"

@@ -299,12 +299,7 @@ load=$(cut -d' ' -f1-3 /proc/loadavg)
 [[ -z $BENCH_ONLY || $BENCH_ONLY == cps ]] && cps
 [[ -z $BENCH_ONLY || $BENCH_ONLY == mem ]] && mem
 
-cpu=$(grep -m1 -E '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
-if commit=$(git rev-parse --short HEAD 2>/dev/null); then
-  git diff --quiet HEAD || commit+=" (with uncommitted changes)"
-else
-  commit="unknown (not a git checkout)"
-fi
+describe_run
 mkdir -p bench/results
 {
   echo "### sshgate-host serve vs OpenSSH sshd"
