@@ -5,12 +5,11 @@
 
 mod common;
 
-use common::{Dir, Pair, cleartext_packet, cleartext_payloads, host_key};
+use common::{Dir, Pair, cleartext_packet, cleartext_payloads, host_key, scripted_kexinit};
 use sshgate::kex::DhGroup;
 use sshgate::keys::KeyKind;
 use sshgate::msg::{self, reason};
 use sshgate::transport::cipher::CipherAlg;
-use sshgate::transport::kexinit::KexInit;
 use sshgate::wire::{Reader, Writer};
 use sshgate::{
     Algorithms, ClientConfig, Connection, Duration, Error, Fault, Instant, KexLimits, RekeyLimits,
@@ -108,18 +107,7 @@ fn after_authentication_the_peer_re_keys_in_bursts_then_at_a_rate() {
 // --- Diffie-Hellman values that give a trivial K ---
 
 fn raw_kexinit(kex: &str) -> Vec<u8> {
-    KexInit {
-        kex: vec![kex.into()],
-        host_key: vec!["ssh-ed25519".into()],
-        cipher_c2s: vec!["aes128-ctr".into()],
-        cipher_s2c: vec!["aes128-ctr".into()],
-        mac_c2s: vec!["hmac-sha2-256".into()],
-        mac_s2c: vec!["hmac-sha2-256".into()],
-        comp_c2s: vec!["none".into()],
-        comp_s2c: vec!["none".into()],
-        first_kex_packet_follows: false,
-    }
-    .encode([7; 16])
+    scripted_kexinit(&[kex], false).encode([7; 16])
 }
 
 fn output(conn: &mut Connection) -> Vec<Vec<u8>> {

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Dir, Pair, cleartext_packet, host_key};
+use common::{Dir, Pair, cleartext_packet, host_key, scripted_kexinit};
 use sshgate::crypto::EngineRng;
 use sshgate::kex::{self, ClientEphemeral, KexAlg};
 use sshgate::keys::KeyKind;
@@ -241,17 +241,7 @@ fn without_strict_kex_ignore_during_kex_is_fine() {
 /// server's cleartext replies as payloads.
 fn scripted_guess(first_kex: &str, guessed: Vec<u8>) -> (Vec<Vec<u8>>, Option<sshgate::Error>) {
     let mut server = Connection::server(Arc::new(server_cfg()), Instant::ZERO, [3; 32]);
-    let init = KexInit {
-        kex: vec![first_kex.into(), "curve25519-sha256".into()],
-        host_key: vec!["ssh-ed25519".into()],
-        cipher_c2s: vec!["aes128-ctr".into()],
-        cipher_s2c: vec!["aes128-ctr".into()],
-        mac_c2s: vec!["hmac-sha2-256".into()],
-        mac_s2c: vec!["hmac-sha2-256".into()],
-        comp_c2s: vec!["none".into()],
-        comp_s2c: vec!["none".into()],
-        first_kex_packet_follows: true,
-    };
+    let init = scripted_kexinit(&[first_kex, "curve25519-sha256"], true);
     let mut wire = b"SSH-2.0-scripted\r\n".to_vec();
     wire.extend(cleartext_packet(&init.encode([7; 16])));
     wire.extend(cleartext_packet(&guessed));
@@ -431,18 +421,7 @@ fn ssh1_client_is_refused_clearly() {
 #[test]
 fn truncated_and_random_kex_messages_never_panic() {
     // Every prefix of a valid KEXINIT, and junk method messages, fed to a fresh server.
-    let init = KexInit {
-        kex: vec!["curve25519-sha256".into()],
-        host_key: vec!["ssh-ed25519".into()],
-        cipher_c2s: vec!["aes128-ctr".into()],
-        cipher_s2c: vec!["aes128-ctr".into()],
-        mac_c2s: vec!["hmac-sha2-256".into()],
-        mac_s2c: vec!["hmac-sha2-256".into()],
-        comp_c2s: vec!["none".into()],
-        comp_s2c: vec!["none".into()],
-        first_kex_packet_follows: false,
-    }
-    .encode([0; 16]);
+    let init = scripted_kexinit(&["curve25519-sha256"], false).encode([0; 16]);
     for cut in 1..init.len() {
         let mut server = Connection::server(Arc::new(server_cfg()), Instant::ZERO, [3; 32]);
         let mut wire = b"SSH-2.0-x\r\n".to_vec();

@@ -6,6 +6,7 @@ pub mod pki;
 
 use sshgate::crypto::EngineRng;
 use sshgate::keys::{KeyKind, PrivateKey};
+use sshgate::transport::kexinit::KexInit;
 use sshgate::userauth::{AuthEvent, AuthMethod, AuthVerdict};
 use sshgate::{ClientConfig, Connection, Duration, Event, Instant, ServerConfig};
 use std::sync::{Arc, OnceLock};
@@ -221,6 +222,23 @@ impl Pair {
                 }
             })
             .collect()
+    }
+}
+
+/// A scripted peer's KEXINIT: `kex` as its methods, ssh-ed25519, aes128-ctr, hmac-sha2-256 and
+/// no compression both ways, and whether a guessed first kex packet follows.
+pub fn scripted_kexinit(kex: &[&str], first_kex_packet_follows: bool) -> KexInit {
+    let names = |list: &[&str]| list.iter().map(|n| (*n).to_string()).collect::<Vec<_>>();
+    KexInit {
+        kex: names(kex),
+        host_key: names(&["ssh-ed25519"]),
+        cipher_c2s: names(&["aes128-ctr"]),
+        cipher_s2c: names(&["aes128-ctr"]),
+        mac_c2s: names(&["hmac-sha2-256"]),
+        mac_s2c: names(&["hmac-sha2-256"]),
+        comp_c2s: names(&["none"]),
+        comp_s2c: names(&["none"]),
+        first_kex_packet_follows,
     }
 }
 
