@@ -39,8 +39,10 @@ cargo fetch --quiet
 # --- Debian packages the interop tests run ---------------------------------------------------
 # (openssl makes test certificates and streams; websockify is bench/bridge.sh's baseline;
 # procps gives bench/serve.sh its process figures; chromium and its driver run the wasm binding
-# tests and the page's end-to-end test.)
-debs=(openssh-server openssh-client sshpass tmux openssl websockify procps chromium chromium-driver)
+# tests and the page's end-to-end test; putty-tools gives pscp, dropbear-bin an old-algorithm
+# peer, snmptrapd receives serve's session traps, curl goes through `ssh -D`.)
+debs=(openssh-server openssh-client sshpass tmux openssl websockify procps chromium chromium-driver
+    putty-tools dropbear-bin snmptrapd curl)
 missing=()
 for p in "${debs[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -58,9 +60,10 @@ fi
 [ -d /run/sshd ] || mkdir -p /run/sshd 2>/dev/null || true
 
 # --- Python peers (asyncssh speaks ML-KEM and RFC 6187 X.509) --------------------------------
-if ! python3 -c 'import asyncssh, OpenSSL' >/dev/null 2>&1; then
-    say "installing asyncssh and pyopenssl from PyPI"
-    python3 -m pip install --quiet --disable-pip-version-check asyncssh pyopenssl
+# (paramiko is the second SFTP client the file-transfer tests use.)
+if ! python3 -c 'import asyncssh, OpenSSL, paramiko' >/dev/null 2>&1; then
+    say "installing asyncssh, pyopenssl and paramiko from PyPI"
+    python3 -m pip install --quiet --disable-pip-version-check asyncssh pyopenssl paramiko
 fi
 
 # --- npm: vite, xterm.js, playwright-core, ws, ssh2, binaryen (package-lock.json) -------------
