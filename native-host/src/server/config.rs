@@ -35,6 +35,15 @@ pub struct DeviceFile {
     /// `[certificate_profile]`: IOS `ip ssh server certificate profile`.
     #[serde(default)]
     pub certificate_profile: Option<CertificateProfile>,
+    /// `[files]`: each user's file root for SCP and SFTP.
+    #[serde(default)]
+    pub files: Option<super::files::FilesSection>,
+    /// `[scp]`: IOS `ip scp server enable`.
+    #[serde(default)]
+    pub scp: Option<super::files::ScpSection>,
+    /// `[sftp]`: OpenSSH `Subsystem sftp internal-sftp`.
+    #[serde(default)]
+    pub sftp: Option<super::files::SftpSection>,
 }
 
 /// `[server]`.
@@ -199,6 +208,7 @@ impl DeviceFile {
         s.check_limits()?;
         check_users(&f.users)?;
         pki_config::check(&f.trustpoints, f.certificate_profile.as_ref())?;
+        super::files::config::check(f.files.as_ref(), f.scp.as_ref(), f.sftp.as_ref())?;
         if let Some(ws) = &f.websocket {
             ws.check("[websocket]")?;
         }

@@ -17,6 +17,7 @@ pub mod config;
 pub mod device_cli;
 pub mod device_show;
 pub mod device_state;
+pub mod files;
 pub mod hash_pool;
 pub mod keys;
 pub mod line_editor;
