@@ -37,7 +37,7 @@ use sshgate::transport::kexinit::Negotiated;
 use sshgate::{Algorithms, ClientConfig, CommonConfig, Connection, Event, Fault};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
-use tokio::sync::{Notify, Semaphore, mpsc};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc};
 use zeroize::Zeroizing;
 
 /// Chunks in flight each way (as a program's output reader).
@@ -340,6 +340,11 @@ struct OutboundSession {
     pty: Option<PtyRequest>,
     command: Option<String>,
     channel: Option<ChannelId>,
+    /// The session channel is open (its shell may take input).
+    open: bool,
+    /// Keystrokes typed before a question or the shell could take them (a terminal buffers
+    /// type-ahead the same way); their permits keep the user's side from running far ahead.
+    early: VecDeque<(Vec<u8>, OwnedSemaphorePermit)>,
     awaiting: VecDeque<&'static str>,
     outboxes: Outboxes,
     algorithms: Option<Negotiated>,
@@ -391,6 +396,8 @@ impl OutboundSession {
             pty: run.pty.clone(),
             command: run.req.command.clone(),
             channel: None,
+            open: false,
+            early: VecDeque::new(),
             awaiting: VecDeque::new(),
             outboxes: Outboxes::default(),
             algorithms: None,
@@ -457,12 +464,42 @@ impl OutboundSession {
         });
     }
 
+    /// Hands typed-ahead keystrokes to the question or the shell once one can take them.
+    fn flush_early(&mut self, conn: &mut Connection) -> Flow {
+        while let Some((data, permit)) = self.early.pop_front() {
+            if self.asking.is_some() {
+                let (flow, used) = self.answer_keys(conn, &data);
+                if used < data.len() {
+                    self.early.push_front((data[used..].to_vec(), permit));
+                }
+                if flow != Flow::Continue {
+                    return flow;
+                }
+            } else if let (true, Some(ch)) = (self.open, self.channel) {
+                self.outboxes.push(
+                    conn,
+                    ch,
+                    Item::Data {
+                        ext: None,
+                        bytes: data,
+                        offset: 0,
+                        _permit: Some(permit),
+                    },
+                );
+            } else {
+                self.early.push_front((data, permit));
+                break;
+            }
+        }
+        Flow::Continue
+    }
+
     /// Keystrokes while a question waits: a line each, echoed only for questions that echo.
-    fn answer_keys(&mut self, conn: &mut Connection, data: &[u8]) -> Flow {
-        for &b in data {
+    /// Returns how many bytes it took (it stops when the questions are answered).
+    fn answer_keys(&mut self, conn: &mut Connection, data: &[u8]) -> (Flow, usize) {
+        for (i, &b) in data.iter().enumerate() {
             let Some(a) = &mut self.asking else {
-                // Typed ahead of the session: dropped, as IOS does.
-                return Flow::Continue;
+                return (Flow::Continue, i);
             };
             let echo = a.questions.get(a.answers.len()).is_some_and(|q| q.echo);
             let after_cr = std::mem::replace(&mut a.after_cr, b == b'\r');
@@ -481,7 +518,7 @@ impl OutboundSession {
                         let a = self.asking.take().expect("asking");
                         let step = self.auth.on_answers(conn, a.ticket, Some(a.answers));
                         if let Flow::Disconnect(why) = self.step(conn, step) {
-                            return Flow::Disconnect(why);
+                            return (Flow::Disconnect(why), i + 1);
                         }
                     }
                 }
@@ -491,7 +528,7 @@ impl OutboundSession {
                     let a = self.asking.take().expect("asking");
                     let step = self.auth.on_answers(conn, a.ticket, None);
                     if let Flow::Disconnect(why) = self.step(conn, step) {
-                        return Flow::Disconnect(why);
+                        return (Flow::Disconnect(why), i + 1);
                     }
                 }
                 0x7f | 0x08 => {
@@ -509,7 +546,7 @@ impl OutboundSession {
                 _ => {}
             }
         }
-        Flow::Continue
+        (Flow::Continue, data.len())
     }
 
     /// The `show ssh` rows: IN is what the device receives (server to client here).
@@ -536,6 +573,7 @@ impl OutboundSession {
 
     /// The session channel is open: the user's terminal, then the shell or the command.
     fn opened(&mut self, conn: &mut Connection, ch: ChannelId) {
+        self.open = true;
         if let Some(pty) = &self.pty
             && conn
                 .channel_request(ch, &ChannelRequest::Pty(pty.clone()), true)
@@ -593,6 +631,41 @@ impl OutboundSession {
 
 impl Handler<Connection> for OutboundSession {
     fn on_event(&mut self, conn: &mut Connection, event: Event) -> Flow {
+        match self.event(conn, event) {
+            Flow::Continue => self.flush_early(conn),
+            stop => stop,
+        }
+    }
+
+    fn on_app(&mut self, conn: &mut Connection, msg: AppMsg) -> Flow {
+        match msg {
+            AppMsg::Output { data, permit, .. } => {
+                self.early.push_back((data, permit));
+                return self.flush_early(conn);
+            }
+            AppMsg::Written { n, .. } => {
+                if let Some(ch) = self.channel {
+                    let _ = conn.consume(ch, n);
+                }
+            }
+            AppMsg::Resized { cols, rows } => {
+                if let Some(ch) = self.channel {
+                    let size = WindowSize {
+                        cols,
+                        rows,
+                        ..WindowSize::default()
+                    };
+                    let _ = conn.channel_request(ch, &ChannelRequest::WindowChange(size), false);
+                }
+            }
+            _ => {}
+        }
+        Flow::Continue
+    }
+}
+
+impl OutboundSession {
+    fn event(&mut self, conn: &mut Connection, event: Event) -> Flow {
         match event {
             Event::HostKey(info) => {
                 let status = self
@@ -639,45 +712,6 @@ impl Handler<Connection> for OutboundSession {
                 return self.step(conn, step);
             }
             Event::Channel(ev) => return self.on_channel(conn, ev),
-            _ => {}
-        }
-        Flow::Continue
-    }
-
-    fn on_app(&mut self, conn: &mut Connection, msg: AppMsg) -> Flow {
-        match msg {
-            AppMsg::Output { data, permit, .. } => {
-                if self.asking.is_some() {
-                    return self.answer_keys(conn, &data);
-                }
-                if let Some(ch) = self.channel {
-                    self.outboxes.push(
-                        conn,
-                        ch,
-                        Item::Data {
-                            ext: None,
-                            bytes: data,
-                            offset: 0,
-                            _permit: Some(permit),
-                        },
-                    );
-                }
-            }
-            AppMsg::Written { n, .. } => {
-                if let Some(ch) = self.channel {
-                    let _ = conn.consume(ch, n);
-                }
-            }
-            AppMsg::Resized { cols, rows } => {
-                if let Some(ch) = self.channel {
-                    let size = WindowSize {
-                        cols,
-                        rows,
-                        ..WindowSize::default()
-                    };
-                    let _ = conn.channel_request(ch, &ChannelRequest::WindowChange(size), false);
-                }
-            }
             _ => {}
         }
         Flow::Continue
