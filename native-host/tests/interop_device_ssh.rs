@@ -53,11 +53,7 @@ fn device_exec(dev: &DeviceServer, command: &str) -> String {
         .arg(command)
         .output()
         .expect("run ssh");
-    assert!(
-        out.status.success(),
-        "{command}: {out:?}\n{}",
-        dev.report()
-    );
+    assert!(out.status.success(), "{command}: {out:?}\n{}", dev.report());
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -80,7 +76,10 @@ fn log_in_from_device(t: &Tmux, sshd: &Sshd, user: &str, password: &str) {
     t.type_line(password);
     t.type_line("echo marker-$((6*7))");
     let screen = t.wait_for("marker-42", 1);
-    assert!(!screen.contains(password), "the password was echoed:\n{screen}");
+    assert!(
+        !screen.contains(password),
+        "the password was echoed:\n{screen}"
+    );
 }
 
 #[test]
@@ -121,7 +120,10 @@ fn disconnect_ssh_from_a_second_session() {
     let t = Tmux::start("devssh-disconnect", &device_terminal(&dev));
     log_in_from_device(&t, &sshd, user, password);
     let rows = rows_of(&device_exec(&dev, "show ssh"), user);
-    let (number, _) = rows.first().cloned().expect("the outbound connection's row");
+    let (number, _) = rows
+        .first()
+        .cloned()
+        .expect("the outbound connection's row");
     assert_eq!(device_exec(&dev, &format!("disconnect ssh {number}")), "");
     let screen = t.wait_for("router1#", 2);
     assert!(

@@ -384,9 +384,10 @@ impl Authenticator {
             Source::Terminal => {
                 self.password_tries += 1;
                 self.debug("Next authentication method: password");
-                let q = Question::secret(self.password_prompt.clone().unwrap_or_else(|| {
-                    format!("{}@{}'s password: ", self.s.user, self.s.host)
-                }));
+                let q =
+                    Question::secret(self.password_prompt.clone().unwrap_or_else(|| {
+                        format!("{}@{}'s password: ", self.s.user, self.s.host)
+                    }));
                 self.ask(Waiting::Password, Vec::new(), vec![q]);
                 Some(Step::Pending)
             }

@@ -149,8 +149,7 @@ pub fn parse(line: &str, start: usize) -> Result<SshRequest, SshParseError> {
 /// would read as something else).
 fn valid_host(w: &str) -> bool {
     w.len() <= 253
-        && w
-            .chars()
+        && w.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '_'))
 }
 

@@ -266,7 +266,8 @@ fn ssh_line(line: &str) -> (String, Option<SshRequest>) {
 #[test]
 fn ssh_command_options() {
     use sshgate::transport::cipher::{CipherAlg, MacAlg};
-    let (text, req) = ssh_line("ssh -v 2 -c aes256-ctr -m hmac-sha1-96 -l user2 -p 2222 10.76.82.24");
+    let (text, req) =
+        ssh_line("ssh -v 2 -c aes256-ctr -m hmac-sha1-96 -l user2 -p 2222 10.76.82.24");
     assert_eq!(text, "");
     let req = req.expect("an ssh request");
     assert_eq!(
@@ -290,7 +291,10 @@ fn ssh_command_options() {
     assert_eq!(req.mac, Some(MacAlg::HmacSha1));
     assert_eq!(req.password_prompts, 1);
     assert_eq!(req.port, 22);
-    assert_eq!((req.host.as_str(), req.command.as_deref()), ("router2", Some("show users")));
+    assert_eq!(
+        (req.host.as_str(), req.command.as_deref()),
+        ("router2", Some("show users"))
+    );
     // Nothing waits after the request was taken.
     let mut c = cli(15);
     c.feed_line("ssh h");
@@ -317,7 +321,12 @@ fn ssh_command_refusals() {
         assert_eq!(text, caret(col), "{line}");
         assert!(req.is_none(), "{line}");
     }
-    for line in ["ssh", "ssh -l", "ssh -l lab", "ssh -o numberofpasswordprompts"] {
+    for line in [
+        "ssh",
+        "ssh -l",
+        "ssh -l lab",
+        "ssh -o numberofpasswordprompts",
+    ] {
         let (text, req) = ssh_line(line);
         assert_eq!(text, "% Incomplete command.\r\n\r\n", "{line}");
         assert!(req.is_none(), "{line}");
@@ -329,12 +338,18 @@ fn ssh_command_refusals() {
     // Below privilege 15 there is no ssh (nor disconnect), as IOS hides commands above a
     // user's level.
     let mut low = cli(1);
-    assert_eq!(low.feed_line("ssh h").text, format!("{}^\r\n{INVALID}", " ".repeat(8)));
+    assert_eq!(
+        low.feed_line("ssh h").text,
+        format!("{}^\r\n{INVALID}", " ".repeat(8))
+    );
     assert!(low.take_outbound().is_none());
     assert!(low.feed_line("disconnect ssh 1").text.ends_with(INVALID));
     // One exec command has no terminal for a remote session.
     let (text, status) = cli(15).run_command("ssh h");
-    assert_eq!((text.as_str(), status), ("% ssh needs an interactive session\r\n", 1));
+    assert_eq!(
+        (text.as_str(), status),
+        ("% ssh needs an interactive session\r\n", 1)
+    );
 }
 
 #[test]

@@ -260,7 +260,8 @@ fn guard<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl DeviceState for DeviceRegistry {
     fn ssh_connections(&self) -> Vec<ConnectionRow> {
-        let mut rows: Vec<ConnectionRow> = self.lock().iter().map(|s| s.connection.clone()).collect();
+        let mut rows: Vec<ConnectionRow> =
+            self.lock().iter().map(|s| s.connection.clone()).collect();
         rows.extend(guard(&self.outbound).iter().map(|o| o.connection.clone()));
         rows.sort_by_key(|r| r.id);
         rows

@@ -21,15 +21,15 @@
 //! hosts, lost at restart), as IOS without `ip ssh stricthostkeycheck` accepts a new server's
 //! key; a key that differs from the one kept for that host and port is refused.
 
-use crate::server::device_cli::SshRequest;
-use crate::server::device_cli::mac_display;
-use crate::server::device_state::{ConnectionRow, DeviceRegistry, OutboundInfo};
 use crate::app_msg::AppMsg;
 use crate::channel_io::outbox::{Item, Outboxes};
 use crate::client::auth::{Asker, AuthSettings, Authenticator, Step};
 use crate::client::prompt::{Question, Source};
 use crate::client::session::{NO_MORE_METHODS, USERAUTH_SERVICE};
 use crate::driver::{self, Ending, Flow, Handler};
+use crate::server::device_cli::SshRequest;
+use crate::server::device_cli::mac_display;
+use crate::server::device_state::{ConnectionRow, DeviceRegistry, OutboundInfo};
 use sshgate::channel::{ChannelEvent, ChannelId, ChannelRequest, PtyRequest, WindowSize};
 use sshgate::keys::known_hosts::HostKeyStatus;
 use sshgate::transport::cipher::MacAlg;
@@ -286,7 +286,10 @@ impl Run {
                 format!("\n[Connection to {host} closed by foreign host]\n")
             }
             Ending::Engine(e) if e.fault != Fault::PeerDisconnected => {
-                format!("% {host}: {}\n", sshgate::text::for_log(&e.to_string(), 200))
+                format!(
+                    "% {host}: {}\n",
+                    sshgate::text::for_log(&e.to_string(), 200)
+                )
             }
             _ => format!("\n[Connection to {host} closed by foreign host]\n"),
         }
@@ -532,7 +535,8 @@ impl OutboundSession {
                     }
                 }
                 0x7f | 0x08 => {
-                    if a.typed.pop().is_some() && echo {
+                    let erased = a.typed.pop().is_some();
+                    if erased && echo {
                         self.show("\x08 \x08");
                     }
                 }

@@ -10,12 +10,12 @@
 
 use super::cli_session::CliSession;
 use super::device_cli::DeviceCli;
-pub use outbound::OutboundLink;
 use super::process::{self, ProcessHandle, Spawn};
 use super::run_as::Identity;
 use super::session_env::{EnvInputs, session_env};
 use crate::app_msg::{AppMsg, Exit};
 use crate::channel_io::outbox::Item;
+pub use outbound::OutboundLink;
 use sshgate::Connection;
 use sshgate::channel::{ChannelId, ChannelRequest, PtyRequest, WindowSize};
 use std::collections::VecDeque;
