@@ -19,9 +19,14 @@ const PASSWORD_ONLY: &[&str] = &[
 /// The device's administrator logs in with the test key (no password prompt of its own on the
 /// terminal, so every `Password:` on screen is the device's outbound one).
 fn device(label: &str) -> DeviceServer {
+    device_with(label, "")
+}
+
+/// [`device`] with `extra` lines in `[server]`.
+fn device_with(label: &str, extra: &str) -> DeviceServer {
     start_device(
         label,
-        "",
+        extra,
         &[DeviceUser {
             name: "admin",
             privilege: 15,
@@ -179,4 +184,45 @@ fn client_number_of_password_prompts() {
     assert_eq!(code, 255, "{screen}");
     assert_eq!(screen.matches(&prompt).count(), 1, "{screen}");
     assert!(screen.contains("Permission denied"), "{screen}");
+}
+
+#[test]
+fn strict_host_key_check_takes_only_known_keys() {
+    let (user, _) = test_account();
+    let dir = TempDir::new("devssh-strict");
+    let sshd = start_sshd_config(&dir, &[], PASSWORD_ONLY);
+    // Every host key of this sshd, known under 127.0.0.1 only.
+    let mut known = String::new();
+    for entry in std::fs::read_dir(dir.join("sshd-keys")).expect("sshd keys") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "pub") {
+            let public = std::fs::read_to_string(&path).expect("public key");
+            let fields: Vec<&str> = public.split_whitespace().take(2).collect();
+            known.push_str(&format!("[127.0.0.1]:{} {}\n", sshd.port, fields.join(" ")));
+        }
+    }
+    let known_path = dir.join("device_known_hosts");
+    std::fs::write(&known_path, known).expect("write known_hosts");
+    let dev = device_with(
+        "devssh-strict",
+        &format!(
+            "strict_host_key_check = true\nknown_hosts = {:?}\n",
+            known_path.display().to_string()
+        ),
+    );
+    let t = Tmux::start("devssh-strict", &device_terminal(&dev));
+    t.wait_for("router1#", 1);
+    // Known: the password is asked (Ctrl-C gives up).
+    t.type_line(&format!("ssh -l {user} -p {} 127.0.0.1", sshd.port));
+    t.wait_for("Password: ", 1);
+    t.send_keys(&["C-c"]);
+    t.wait_for("router1#", 2);
+    // The same server under a name the device does not know: refused before any password.
+    t.type_line(&format!("ssh -l {user} -p {} localhost", sshd.port));
+    let screen = t.wait_for("router1#", 3);
+    assert!(
+        screen.contains("% Host key not trusted: no key is known for localhost"),
+        "{screen}"
+    );
+    assert_eq!(screen.matches("Password: ").count(), 1, "{screen}");
 }

@@ -156,6 +156,8 @@ pub struct DeviceRegistry {
     /// The device's known hosts for its own `ssh` (known_hosts text, kept in memory: IOS
     /// keeps the keys it accepted in its running configuration, `ip ssh pubkey-chain`).
     known_hosts: Mutex<String>,
+    /// IOS `ip ssh stricthostkeycheck`: only known keys are accepted.
+    strict_host_keys: bool,
 }
 
 impl DeviceRegistry {
@@ -168,7 +170,27 @@ impl DeviceRegistry {
             outbound: Mutex::new(Vec::new()),
             closers: Mutex::new(std::collections::HashMap::new()),
             known_hosts: Mutex::new(String::new()),
+            strict_host_keys: false,
         }
+    }
+
+    /// The device's own `ssh`: known hosts to start from, and whether only they are trusted
+    /// (IOS `ip ssh stricthostkeycheck`).
+    #[must_use]
+    pub fn with_known_hosts(mut self, strict: bool, text: String) -> Self {
+        self.strict_host_keys = strict;
+        let mut text = text;
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        self.known_hosts = Mutex::new(text);
+        self
+    }
+
+    /// Whether the device's own `ssh` accepts only known host keys.
+    #[must_use]
+    pub fn strict_host_keys(&self) -> bool {
+        self.strict_host_keys
     }
 
     /// Records a session (replacing one with the same id).

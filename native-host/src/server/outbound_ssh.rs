@@ -17,9 +17,11 @@
 //! When the connection ends, the last text (`[Connection to HOST closed by foreign host]`) goes
 //! out, then [`AppMsg::OutputEnd`] on the inbound channel gives the terminal back to the CLI.
 //!
-//! Host keys: the device keeps the keys it accepted in memory ([`DeviceRegistry`]'s known
-//! hosts, lost at restart), as IOS without `ip ssh stricthostkeycheck` accepts a new server's
-//! key; a key that differs from the one kept for that host and port is refused.
+//! Host keys: the device's known hosts ([`DeviceRegistry`]) start from the device file's
+//! `known_hosts` and keep the keys accepted since in memory (lost at restart). As IOS without
+//! `ip ssh stricthostkeycheck` (`strict_host_key_check = false`, the default), a new server's
+//! key is accepted and kept; with it, only known keys are. A key that differs from the one
+//! known for that host and port is refused either way.
 
 use crate::app_msg::AppMsg;
 use crate::channel_io::outbox::{Item, Outboxes};
@@ -677,6 +679,15 @@ impl OutboundSession {
                     .host_key_status(&self.host, self.port, &info.key);
                 let trusted = match status {
                     HostKeyStatus::Match(_) => true,
+                    HostKeyStatus::Unknown if self.registry.strict_host_keys() => {
+                        tracing::warn!(number = self.number, host = %self.host,
+                            fingerprint = %info.fingerprint, "outbound ssh: unknown host key refused (strict host key check)");
+                        self.failure = Some(format!(
+                            "% Host key not trusted: no key is known for {} ({})\n",
+                            self.host, info.fingerprint
+                        ));
+                        false
+                    }
                     HostKeyStatus::Unknown => {
                         self.registry
                             .remember_host_key(&self.host, self.port, &info.key);
