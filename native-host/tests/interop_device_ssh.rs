@@ -101,8 +101,17 @@ fn device_ssh_to_sshd_and_back() {
     let rows = rows_of(&show, user);
     let modes: Vec<&str> = rows.iter().map(|(_, m)| m.as_str()).collect();
     assert_eq!(modes, ["IN", "OUT"], "{show}");
+    // The line running ssh shows the host it is connected to (Host(s)), the others `idle`.
     let users = device_exec(&dev, "show users");
-    assert!(users.contains("127.0.0.1"), "{users}");
+    let hosts: Vec<&str> = users
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().filter(|w| *w != "*").nth(4))
+        .collect();
+    assert!(
+        hosts.contains(&"127.0.0.1") && hosts.contains(&"idle"),
+        "{users}"
+    );
 
     t.type_line("exit");
     let screen = t.wait_for("router1#", 2);
@@ -225,4 +234,22 @@ fn strict_host_key_check_takes_only_known_keys() {
         "{screen}"
     );
     assert_eq!(screen.matches("Password: ").count(), 1, "{screen}");
+}
+
+#[test]
+fn disconnect_ssh_closes_an_inbound_connection() {
+    let dev = device("devssh-inbound");
+    let t = Tmux::start("devssh-inbound", &device_terminal(&dev));
+    t.wait_for("router1#", 1);
+    // admin is logged in twice: the terminal (first, the lower number) and this exec session.
+    let show = device_exec(&dev, "show ssh");
+    let terminal = rows_of(&show, "admin")
+        .into_iter()
+        .map(|(n, _)| n)
+        .min()
+        .expect("the terminal's connection");
+    assert_eq!(device_exec(&dev, &format!("disconnect ssh {terminal}")), "");
+    let code = t.wait_exit();
+    assert_eq!(code, 255, "{}", t.screen());
+    assert!(dev.log.all().contains("disconnect ssh"), "{}", dev.report());
 }
