@@ -75,8 +75,16 @@ fn rows_of(show: &str, user: &str) -> Vec<(u32, String)> {
 
 /// Logs in from the device to sshd as the test account and waits for the remote shell.
 fn log_in_from_device(t: &Tmux, sshd: &Sshd, user: &str, password: &str) {
+    log_in_with(t, sshd, "", user, password);
+}
+
+/// [`log_in_from_device`] with more `ssh` options.
+fn log_in_with(t: &Tmux, sshd: &Sshd, options: &str, user: &str, password: &str) {
     t.wait_for("router1#", 1);
-    t.type_line(&format!("ssh -l {user} -p {} 127.0.0.1", sshd.port));
+    t.type_line(&format!(
+        "ssh {options} -l {user} -p {} 127.0.0.1",
+        sshd.port
+    ));
     t.wait_for("Password: ", 1);
     t.type_line(password);
     t.type_line("echo marker-$((6*7))");
@@ -94,13 +102,25 @@ fn device_ssh_to_sshd_and_back() {
     let sshd = start_sshd_config(&dir, &[], PASSWORD_ONLY);
     let dev = device("devssh-basic");
     let t = Tmux::start("devssh-basic", &device_terminal(&dev));
-    log_in_from_device(&t, &sshd, user, password);
+    // IOS's names: hmac-sha1-160 is hmac-sha1.
+    log_in_with(
+        &t,
+        &sshd,
+        "-v 2 -c aes256-ctr -m hmac-sha1-160",
+        user,
+        password,
+    );
 
-    // Another session sees the outbound connection, both directions, with its user.
+    // Another session sees the outbound connection, both directions, with its user and the
+    // algorithms asked for.
     let show = device_exec(&dev, "show ssh");
     let rows = rows_of(&show, user);
     let modes: Vec<&str> = rows.iter().map(|(_, m)| m.as_str()).collect();
     assert_eq!(modes, ["IN", "OUT"], "{show}");
+    for line in show.lines().filter(|l| l.ends_with(user)) {
+        let w: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!((w[3], w[4]), ("aes256-ctr", "hmac-sha1"), "{show}");
+    }
     // The line running ssh shows the host it is connected to (Host(s)), the others `idle`.
     let users = device_exec(&dev, "show users");
     let hosts: Vec<&str> = users

@@ -307,7 +307,7 @@ fn ssh_command_refusals() {
     let caret = |col: usize| format!("{}^\r\n{INVALID}", " ".repeat(8 + col));
     for (line, col) in [
         ("ssh -c rot13 h", 7),
-        ("ssh -c aes256-ctr -m hmac-md5-96 h", 21),
+        ("ssh -c aes256-ctr -m hmac-sha3-999 h", 21),
         ("ssh -v 1 h", 7),
         ("ssh -p 0 h", 7),
         ("ssh -p 70000 h", 7),
@@ -350,6 +350,15 @@ fn ssh_command_refusals() {
         (text.as_str(), status),
         ("% ssh needs an interactive session\r\n", 1)
     );
+}
+
+#[test]
+fn ios_mac_aliases() {
+    use super::ssh::ios_mac_name;
+    assert_eq!(ios_mac_name("hmac-sha1-160"), "hmac-sha1");
+    assert_eq!(ios_mac_name("HMAC-MD5-128"), "hmac-md5");
+    assert_eq!(ios_mac_name("hmac-md5-96"), "hmac-md5-96");
+    assert_eq!(ios_mac_name("hmac-sha2-256"), "hmac-sha2-256");
 }
 
 #[test]
