@@ -350,6 +350,8 @@ struct OutboundSession {
     /// Keystrokes typed before a question or the shell could take them (a terminal buffers
     /// type-ahead the same way); their permits keep the user's side from running far ahead.
     early: VecDeque<(Vec<u8>, OwnedSemaphorePermit)>,
+    /// No keystroke came yet: a first `\n` (or NUL) ends the `ssh` line's `\r`, not an answer.
+    first_keys: bool,
     awaiting: VecDeque<&'static str>,
     outboxes: Outboxes,
     algorithms: Option<Negotiated>,
@@ -403,6 +405,7 @@ impl OutboundSession {
             channel: None,
             open: false,
             early: VecDeque::new(),
+            first_keys: true,
             awaiting: VecDeque::new(),
             outboxes: Outboxes::default(),
             algorithms: None,
@@ -645,7 +648,12 @@ impl Handler<Connection> for OutboundSession {
 
     fn on_app(&mut self, conn: &mut Connection, msg: AppMsg) -> Flow {
         match msg {
-            AppMsg::Output { data, permit, .. } => {
+            AppMsg::Output {
+                mut data, permit, ..
+            } => {
+                if std::mem::take(&mut self.first_keys) && matches!(data.first(), Some(b'\n' | 0)) {
+                    data.remove(0);
+                }
                 self.early.push_back((data, permit));
                 return self.flush_early(conn);
             }
