@@ -71,6 +71,12 @@ pub enum AppMsg {
         /// What to answer.
         outcome: crate::server::auth::Outcome,
     },
+    /// Close this connection with a DISCONNECT giving `reason` (server: `disconnect ssh N`
+    /// from another session).
+    Disconnect {
+        /// The description sent.
+        reason: String,
+    },
     /// The program ended.
     Exited {
         /// Which channel.

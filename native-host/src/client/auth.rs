@@ -43,6 +43,16 @@ pub struct AuthSettings {
     pub verbose: bool,
 }
 
+/// Someone other than the local terminal who answers the questions: the device CLI's `ssh`
+/// asks its user through the inbound session. Answers come back through
+/// [`Authenticator::on_answers`] with the ticket.
+pub trait Asker: Send {
+    /// Shows `preface` lines, then asks `questions`.
+    fn ask(&self, ticket: u64, preface: Vec<String>, questions: Vec<Question>);
+    /// Shows text from the server or about the login (a banner, a notice).
+    fn show(&self, text: &str);
+}
+
 /// What the handler should do after an authentication step.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Step {
@@ -88,6 +98,10 @@ pub struct Authenticator {
     last_password: Option<Zeroizing<String>>,
     waiting: Option<(u64, Waiting)>,
     next_ticket: u64,
+    /// Where questions go instead of the terminal.
+    asker: Option<Box<dyn Asker>>,
+    /// The password question instead of OpenSSH's `user@host's password: `.
+    password_prompt: Option<String>,
 }
 
 impl Authenticator {
@@ -107,6 +121,25 @@ impl Authenticator {
             last_password: None,
             waiting: None,
             next_ticket: 1,
+            asker: None,
+            password_prompt: None,
+        }
+    }
+
+    /// Asks `asker` instead of the terminal, with `password_prompt` (e.g. IOS's `Password: `)
+    /// as the password question if given.
+    #[must_use]
+    pub fn with_asker(mut self, asker: Box<dyn Asker>, password_prompt: Option<String>) -> Self {
+        self.asker = Some(asker);
+        self.password_prompt = password_prompt;
+        self
+    }
+
+    /// Shows `text` to the person (the asker, or standard error).
+    fn say(&self, text: &str) {
+        match &self.asker {
+            Some(a) => a.show(text),
+            None => eprint!("{text}"),
         }
     }
 
@@ -129,7 +162,7 @@ impl Authenticator {
     pub fn on_event(&mut self, conn: &mut Connection, ev: AuthEvent) -> Step {
         match ev {
             AuthEvent::Banner { message } => {
-                eprint!("{}", peer_text::block(&message));
+                self.say(&peer_text::block(&message));
                 Step::Pending
             }
             AuthEvent::Success => {
@@ -145,10 +178,10 @@ impl Authenticator {
                 partial_success,
             } => {
                 if partial_success {
-                    eprintln!(
-                        "Authenticated using \"{}\" with partial success.",
+                    self.say(&format!(
+                        "Authenticated using \"{}\" with partial success.\n",
                         self.current
-                    );
+                    ));
                 }
                 self.debug(&format!(
                     "Authentications that can continue: {}",
@@ -166,7 +199,7 @@ impl Authenticator {
             AuthEvent::PasswordChangeRequired { id, prompt } => {
                 if !matches!(self.s.source, Source::Terminal) {
                     // Nobody to type a new password: give up on this method.
-                    eprintln!("{}", peer_text::block(&prompt));
+                    self.say(&format!("{}\n", peer_text::block(&prompt)));
                     return self.advance(conn);
                 }
                 let preface = vec![peer_text::block(&prompt)];
@@ -351,7 +384,10 @@ impl Authenticator {
             Source::Terminal => {
                 self.password_tries += 1;
                 self.debug("Next authentication method: password");
-                let q = Question::secret(format!("{}@{}'s password: ", self.s.user, self.s.host));
+                let q =
+                    Question::secret(self.password_prompt.clone().unwrap_or_else(|| {
+                        format!("{}@{}'s password: ", self.s.user, self.s.host)
+                    }));
                 self.ask(Waiting::Password, Vec::new(), vec![q]);
                 Some(Step::Pending)
             }
@@ -454,7 +490,7 @@ impl Authenticator {
             return self.advance(conn);
         };
         if new != again {
-            eprintln!("Mismatch; try again, EOF to quit.");
+            self.say("Mismatch; try again, EOF to quit.\n");
             self.ask(
                 Waiting::NewPassword { id },
                 Vec::new(),
@@ -479,6 +515,9 @@ impl Authenticator {
         let ticket = self.next_ticket;
         self.next_ticket += 1;
         self.waiting = Some((ticket, what));
-        prompt::ask(ticket, preface, questions, self.app.clone());
+        match &self.asker {
+            Some(a) => a.ask(ticket, preface, questions),
+            None => prompt::ask(ticket, preface, questions, self.app.clone()),
+        }
     }
 }

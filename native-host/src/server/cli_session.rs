@@ -1,7 +1,7 @@
 //! The interactive built-in CLI on one channel: [`LineEditor`] plus [`DeviceCli`], raw
 //! terminal bytes in, bytes for the channel out (pure; the session code does the I/O).
 
-use super::device_cli::DeviceCli;
+use super::device_cli::{DeviceCli, SshRequest};
 use super::line_editor::{EditEvent, LineEditor};
 
 /// Bytes to send, and whether the session is over (close the channel after sending them).
@@ -11,6 +11,9 @@ pub struct SessionOutput {
     pub bytes: Vec<u8>,
     /// `exit`/`logout`/`quit` or Ctrl-D: the CLI is done.
     pub exit: bool,
+    /// An `ssh` command to run: the terminal is the remote session's until it ends, then
+    /// [`CliSession::prompt`]. Nothing after its line was taken.
+    pub outbound: Option<SshRequest>,
 }
 
 /// One interactive CLI session.
@@ -46,11 +49,19 @@ impl CliSession {
         out
     }
 
-    /// Processes typed bytes; input after the session ended is ignored.
+    /// The prompt, for when an `ssh` session gave the terminal back.
+    #[must_use]
+    pub fn prompt(&self) -> Vec<u8> {
+        self.cli.prompt().into_bytes()
+    }
+
+    /// Processes typed bytes (at most one line: an `ssh` line stops there); input after the
+    /// session ended is ignored.
     pub fn feed(&mut self, input: &[u8]) -> SessionOutput {
         let mut out = SessionOutput {
             bytes: Vec::new(),
             exit: self.done,
+            outbound: None,
         };
         if self.done {
             return out;
@@ -64,6 +75,10 @@ impl CliSession {
                     if r.exit {
                         self.done = true;
                         out.exit = true;
+                        return out;
+                    }
+                    if let Some(req) = self.cli.take_outbound() {
+                        out.outbound = Some(req);
                         return out;
                     }
                     out.bytes.extend_from_slice(self.cli.prompt().as_bytes());
@@ -141,7 +156,8 @@ mod tests {
             s.feed(b"show ssh\r"),
             SessionOutput {
                 bytes: vec![],
-                exit: true
+                exit: true,
+                outbound: None,
             }
         );
     }

@@ -89,6 +89,16 @@ pub struct ServerSection {
     /// OpenSSH `MaxSessions`: session channels open at once on one connection (1-64).
     #[serde(default = "default_max_sessions")]
     pub max_sessions: usize,
+    /// IOS `ip ssh stricthostkeycheck`, for the device CLI's own `ssh` command: off (IOS's
+    /// default) accepts a new server's key and keeps it in memory; on accepts only keys in
+    /// `known_hosts` (or kept earlier). A key that differs from a known one is refused either
+    /// way.
+    #[serde(default)]
+    pub strict_host_key_check: bool,
+    /// Server keys the device's own `ssh` knows (OpenSSH known_hosts format; IOS `ip ssh
+    /// pubkey-chain` `server` entries). Read at start; keys accepted later are not written.
+    #[serde(default)]
+    pub known_hosts: Option<PathBuf>,
 }
 
 /// A host key: a path (kind from the file name), or a table with an explicit type and size.

@@ -12,6 +12,11 @@ use std::sync::Arc;
 
 pub use super::device_state::{ConnectionRow, DeviceState, SshSettings, UserLine};
 
+/// The `ssh` command's arguments (IOS names for ciphers and MACs).
+#[path = "device_cli_ssh.rs"]
+pub mod ssh;
+pub use ssh::SshRequest;
+
 /// Who the CLI serves.
 #[derive(Clone)]
 pub struct CliContext {
@@ -98,7 +103,67 @@ const TERMINAL: &[Node] = &[
     },
 ];
 
+/// `ssh ?`: the options (the words themselves are read by [`ssh::parse`]).
+const SSH_OPTIONS: &[Node] = &[
+    Node {
+        name: "-c",
+        help: "Select encryption algorithm",
+        children: &[],
+    },
+    Node {
+        name: "-l",
+        help: "Log in using this user name",
+        children: &[],
+    },
+    Node {
+        name: "-m",
+        help: "Select HMAC algorithm",
+        children: &[],
+    },
+    Node {
+        name: "-o",
+        help: "Specify options",
+        children: &[],
+    },
+    Node {
+        name: "-p",
+        help: "Connect to this port",
+        children: &[],
+    },
+    Node {
+        name: "-v",
+        help: "Specify SSH Protocol Version",
+        children: &[],
+    },
+    Node {
+        name: "WORD",
+        help: "IP address or hostname of a remote system",
+        children: &[],
+    },
+];
+
+/// `disconnect ssh <n>` (IOS `disconnect ssh [vty] session-id`).
+const DISCONNECT: &[Node] = &[Node {
+    name: "ssh",
+    help: "Disconnect an active SSH connection",
+    children: &[Node {
+        name: "<0-2147483647>",
+        help: "SSH connection number",
+        children: &[],
+    }],
+}];
+
+/// Commands only privilege 15 may run: connecting out from the device (IOS: `transport output
+/// ssh` is a line setting an administrator grants; here privilege 15 is the grant) and closing
+/// other users' connections.
+const PRIVILEGED: [&str; 2] = ["disconnect", "ssh"];
+
 const TOP: &[Node] = &[
+    Node {
+        name: "disconnect",
+        help: "Disconnect an existing network connection",
+        children: DISCONNECT,
+    },
     Node {
         name: "exit",
         help: "Exit from the EXEC",
@@ -120,6 +185,11 @@ const TOP: &[Node] = &[
         children: SHOW,
     },
     Node {
+        name: "ssh",
+        help: "Open a secure shell client connection",
+        children: SSH_OPTIONS,
+    },
+    Node {
         name: "terminal",
         help: "Set terminal line parameters",
         children: TERMINAL,
@@ -133,11 +203,15 @@ pub struct DeviceCli {
     ctx: CliContext,
     /// `terminal length` (24 by default, 0 = no paging) and `terminal width` (80).
     terminal: (u32, u32),
+    /// An `ssh` command the session is to run (taken by [`DeviceCli::take_outbound`]).
+    outbound: Option<SshRequest>,
 }
 
 /// A parse outcome.
 enum Parsed {
     Command(Vec<&'static str>, Vec<u32>),
+    /// A command that reads the rest of the line itself (`ssh`), from this byte offset.
+    Rest(Vec<&'static str>, usize),
     Help(&'static [Node], String),
     Invalid(usize),
     Ambiguous(usize),
@@ -152,6 +226,7 @@ impl DeviceCli {
         DeviceCli {
             ctx,
             terminal: (24, 80),
+            outbound: None,
         }
     }
 
@@ -175,18 +250,68 @@ impl DeviceCli {
         (out.text, u32::from(!ok))
     }
 
+    /// The `ssh` command typed last, once: the session runs it (the line's output, if any,
+    /// came with [`DeviceCli::feed_line`]'s result; the prompt waits until it ends).
+    pub fn take_outbound(&mut self) -> Option<SshRequest> {
+        self.outbound.take()
+    }
+
+    /// The user logged in on this line (from the device's session list).
+    fn login_name(&self) -> Option<String> {
+        let line = self.ctx.line_number;
+        self.ctx
+            .state
+            .users()
+            .into_iter()
+            .find(|u| u.number == line)
+            .map(|u| u.user)
+    }
+
     fn run(&mut self, line: &str, caret_offset: usize, echo: bool) -> (CliOutput, bool) {
         let err = |text: String| (CliOutput { text, exit: false }, false);
-        match parse(line) {
+        let invalid = |at: usize| {
+            let echoed = if echo {
+                format!("{line}\r\n")
+            } else {
+                String::new()
+            };
+            let col = caret_offset + line[..at].chars().count();
+            err(format!("{echoed}{}^\r\n{INVALID}", " ".repeat(col)))
+        };
+        let mut parsed = parse(line);
+        if let Parsed::Command(words, _) | Parsed::Rest(words, _) = &parsed
+            && self.ctx.privilege < 15
+            && PRIVILEGED.contains(&words[0])
+        {
+            // As IOS for a command above the user's level: not there at all.
+            parsed = Parsed::Invalid(line.len() - line.trim_start().len());
+        }
+        match parsed {
             Parsed::Empty => (CliOutput::default(), true),
-            Parsed::Invalid(at) => {
-                let echoed = if echo {
-                    format!("{line}\r\n")
-                } else {
-                    String::new()
-                };
-                let col = caret_offset + line[..at].chars().count();
-                err(format!("{echoed}{}^\r\n{INVALID}", " ".repeat(col)))
+            Parsed::Invalid(at) => invalid(at),
+            Parsed::Rest(_, start) => {
+                let rest = line[start..].trim();
+                if let Some(prefix) = rest.strip_suffix('?')
+                    && !prefix.contains(char::is_whitespace)
+                {
+                    let text = help(SSH_OPTIONS, &prefix.to_ascii_lowercase());
+                    return (CliOutput { text, exit: false }, true);
+                }
+                match ssh::parse(line, start) {
+                    Err(ssh::SshParseError::Invalid(at)) => invalid(at),
+                    Err(ssh::SshParseError::Incomplete) => {
+                        err("% Incomplete command.\r\n\r\n".into())
+                    }
+                    // One `exec` command has no terminal for the remote session.
+                    Ok(_) if echo => err("% ssh needs an interactive session\r\n".into()),
+                    Ok(mut req) => {
+                        if req.user.is_none() {
+                            req.user = self.login_name();
+                        }
+                        self.outbound = Some(req);
+                        (CliOutput::default(), true)
+                    }
+                }
             }
             Parsed::Ambiguous(end) => err(format!(
                 "% Ambiguous command:  \"{}\"\r\n",
@@ -219,6 +344,13 @@ impl DeviceCli {
                 super::device_show::show_users(&state.users(), self.ctx.line_number)
             }
             ["show", "sessions"] => "% No connections open\r\n".into(),
+            ["disconnect", "ssh", _] => {
+                if state.disconnect_ssh(args[0]) {
+                    String::new()
+                } else {
+                    format!("% Invalid SSH connection number {}\r\n", args[0])
+                }
+            }
             ["terminal", "length", _] => {
                 self.terminal.0 = args[0];
                 String::new()
@@ -276,6 +408,9 @@ fn parse(line: &str) -> Parsed {
             [n] => {
                 words.push(n.name);
                 nodes = n.children;
+                if words == ["ssh"] {
+                    return Parsed::Rest(words, start + tok.len());
+                }
             }
             _ => return Parsed::Ambiguous(start + tok.len()),
         }

@@ -255,3 +255,118 @@ fn terminal_settings() {
     assert!(h.contains("<0-512>"), "{h}");
     assert_eq!(c.run_command("terminal length 0"), (String::new(), 0));
 }
+
+/// The request an `ssh` line leaves for the session, and the line's own output.
+fn ssh_line(line: &str) -> (String, Option<SshRequest>) {
+    let mut c = cli(15);
+    let text = c.feed_line(line).text;
+    (text, c.take_outbound())
+}
+
+#[test]
+fn ssh_command_options() {
+    use sshgate::transport::cipher::{CipherAlg, MacAlg};
+    let (text, req) =
+        ssh_line("ssh -v 2 -c aes256-ctr -m hmac-sha1-96 -l user2 -p 2222 10.76.82.24");
+    assert_eq!(text, "");
+    let req = req.expect("an ssh request");
+    assert_eq!(
+        req,
+        SshRequest {
+            host: "10.76.82.24".into(),
+            port: 2222,
+            user: Some("user2".into()),
+            cipher: Some(CipherAlg::Aes256Ctr),
+            mac: Some(MacAlg::HmacSha1_96),
+            password_prompts: 3,
+            command: None,
+        }
+    );
+    // Without -l the session's own user (line 1 is lab's); a command after the host; IOS's
+    // alias for hmac-sha1 and its `3des`; the option name abbreviated as IOS allows.
+    let (_, req) = ssh_line("ss -c 3des -m HMAC-SHA1-160 -o numberofpass 1 router2 show users");
+    let req = req.expect("an ssh request");
+    assert_eq!(req.user.as_deref(), Some("lab"));
+    assert_eq!(req.cipher, Some(CipherAlg::TripleDesCbc));
+    assert_eq!(req.mac, Some(MacAlg::HmacSha1));
+    assert_eq!(req.password_prompts, 1);
+    assert_eq!(req.port, 22);
+    assert_eq!(
+        (req.host.as_str(), req.command.as_deref()),
+        ("router2", Some("show users"))
+    );
+    // Nothing waits after the request was taken.
+    let mut c = cli(15);
+    c.feed_line("ssh h");
+    assert!(c.take_outbound().is_some());
+    assert!(c.take_outbound().is_none());
+}
+
+#[test]
+fn ssh_command_refusals() {
+    let caret = |col: usize| format!("{}^\r\n{INVALID}", " ".repeat(8 + col));
+    for (line, col) in [
+        ("ssh -c rot13 h", 7),
+        ("ssh -c aes256-ctr -m hmac-sha3-999 h", 21),
+        ("ssh -v 1 h", 7),
+        ("ssh -p 0 h", 7),
+        ("ssh -p 70000 h", 7),
+        ("ssh -o numberofpasswordprompts 9 h", 31),
+        ("ssh -o compression yes h", 7),
+        ("ssh -x h", 4),
+        ("ssh -l a:vrf h", 7),
+        ("ssh bad/host", 4),
+    ] {
+        let (text, req) = ssh_line(line);
+        assert_eq!(text, caret(col), "{line}");
+        assert!(req.is_none(), "{line}");
+    }
+    for line in [
+        "ssh",
+        "ssh -l",
+        "ssh -l lab",
+        "ssh -o numberofpasswordprompts",
+    ] {
+        let (text, req) = ssh_line(line);
+        assert_eq!(text, "% Incomplete command.\r\n\r\n", "{line}");
+        assert!(req.is_none(), "{line}");
+    }
+    // `s` is now ambiguous (show, ssh), as on IOS.
+    assert_eq!(out("s"), "% Ambiguous command:  \"s\"\r\n");
+    let help = out("ssh ?");
+    assert!(help.contains("  -c ") && help.contains("  WORD "), "{help}");
+    // Below privilege 15 there is no ssh (nor disconnect), as IOS hides commands above a
+    // user's level.
+    let mut low = cli(1);
+    assert_eq!(
+        low.feed_line("ssh h").text,
+        format!("{}^\r\n{INVALID}", " ".repeat(8))
+    );
+    assert!(low.take_outbound().is_none());
+    assert!(low.feed_line("disconnect ssh 1").text.ends_with(INVALID));
+    // One exec command has no terminal for a remote session.
+    let (text, status) = cli(15).run_command("ssh h");
+    assert_eq!(
+        (text.as_str(), status),
+        ("% ssh needs an interactive session\r\n", 1)
+    );
+}
+
+#[test]
+fn ios_mac_aliases() {
+    use super::ssh::ios_mac_name;
+    assert_eq!(ios_mac_name("hmac-sha1-160"), "hmac-sha1");
+    assert_eq!(ios_mac_name("HMAC-MD5-128"), "hmac-md5");
+    assert_eq!(ios_mac_name("hmac-md5-96"), "hmac-md5-96");
+    assert_eq!(ios_mac_name("hmac-sha2-256"), "hmac-sha2-256");
+}
+
+#[test]
+fn disconnect_ssh_needs_a_connection() {
+    // The fake state closes nothing.
+    assert_eq!(
+        out("disconnect ssh 7"),
+        "% Invalid SSH connection number 7\r\n"
+    );
+    assert_eq!(out("disconnect ssh"), "% Incomplete command.\r\n\r\n");
+}

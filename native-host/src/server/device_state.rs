@@ -74,6 +74,25 @@ pub trait DeviceState: Send + Sync {
     fn ssh_settings(&self) -> SshSettings;
     /// Lines in use.
     fn users(&self) -> Vec<UserLine>;
+    /// `disconnect ssh N`: closes connection `id` (inbound or outbound); false if there is none.
+    fn disconnect_ssh(&self, _id: u32) -> bool {
+        false
+    }
+}
+
+/// Closes one connection when called (`disconnect ssh N`).
+pub type Closer = std::sync::Arc<dyn Fn() + Send + Sync>;
+
+/// One connection the device opened (its own `ssh` command).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboundInfo {
+    /// The `show ssh` rows' data: IN is what the device receives (the remote's
+    /// server-to-client direction), OUT what it sends.
+    pub connection: ConnectionRow,
+    /// The line (inbound connection number) whose user opened it.
+    pub line: u32,
+    /// The host as typed, for `show users`' Host(s) column.
+    pub host: String,
 }
 
 /// Authentication methods the device offers, in IOS's `show ip ssh` order.
@@ -126,10 +145,19 @@ pub struct SessionInfo {
 }
 
 /// Settings plus the live sessions; share it in an `Arc` between sessions.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct DeviceRegistry {
     settings: SshSettings,
     sessions: Mutex<Vec<SessionInfo>>,
+    /// Connections the device's users opened with `ssh`.
+    outbound: Mutex<Vec<OutboundInfo>>,
+    /// How to close each connection, by number.
+    closers: Mutex<std::collections::HashMap<u32, Closer>>,
+    /// The device's known hosts for its own `ssh` (known_hosts text, kept in memory: IOS
+    /// keeps the keys it accepted in its running configuration, `ip ssh pubkey-chain`).
+    known_hosts: Mutex<String>,
+    /// IOS `ip ssh stricthostkeycheck`: only known keys are accepted.
+    strict_host_keys: bool,
 }
 
 impl DeviceRegistry {
@@ -139,7 +167,30 @@ impl DeviceRegistry {
         DeviceRegistry {
             settings,
             sessions: Mutex::new(Vec::new()),
+            outbound: Mutex::new(Vec::new()),
+            closers: Mutex::new(std::collections::HashMap::new()),
+            known_hosts: Mutex::new(String::new()),
+            strict_host_keys: false,
         }
+    }
+
+    /// The device's own `ssh`: known hosts to start from, and whether only they are trusted
+    /// (IOS `ip ssh stricthostkeycheck`).
+    #[must_use]
+    pub fn with_known_hosts(mut self, strict: bool, text: String) -> Self {
+        self.strict_host_keys = strict;
+        let mut text = text;
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        self.known_hosts = Mutex::new(text);
+        self
+    }
+
+    /// Whether the device's own `ssh` accepts only known host keys.
+    #[must_use]
+    pub fn strict_host_keys(&self) -> bool {
+        self.strict_host_keys
     }
 
     /// Records a session (replacing one with the same id).
@@ -153,6 +204,54 @@ impl DeviceRegistry {
     /// Forgets a session.
     pub fn remove(&self, id: u32) {
         self.lock().retain(|o| o.connection.id != id);
+        self.set_closer(id, None);
+    }
+
+    /// Records (or updates, after a re-key) an outbound connection.
+    pub fn add_outbound(&self, info: OutboundInfo) {
+        let mut o = guard(&self.outbound);
+        o.retain(|x| x.connection.id != info.connection.id);
+        o.push(info);
+        o.sort_by_key(|x| x.connection.id);
+    }
+
+    /// Forgets an outbound connection.
+    pub fn remove_outbound(&self, id: u32) {
+        guard(&self.outbound).retain(|x| x.connection.id != id);
+        self.set_closer(id, None);
+    }
+
+    /// How `disconnect ssh id` closes connection `id` (`None` forgets it).
+    pub fn set_closer(&self, id: u32, closer: Option<Closer>) {
+        let mut c = guard(&self.closers);
+        match closer {
+            Some(f) => {
+                c.insert(id, f);
+            }
+            None => {
+                c.remove(&id);
+            }
+        }
+    }
+
+    /// What the device's known hosts say about `key` for `host` on `port`.
+    #[must_use]
+    pub fn host_key_status(
+        &self,
+        host: &str,
+        port: u16,
+        key: &sshgate::keys::PublicKey,
+    ) -> sshgate::keys::known_hosts::HostKeyStatus {
+        sshgate::keys::known_hosts::check_host_key(&guard(&self.known_hosts), host, port, None, key)
+    }
+
+    /// Adds `key` for `host` on `port` to the device's known hosts.
+    pub fn remember_host_key(&self, host: &str, port: u16, key: &sshgate::keys::PublicKey) {
+        if let Ok(line) = sshgate::keys::known_hosts::format_entry(host, port, None, key) {
+            let mut k = guard(&self.known_hosts);
+            k.push_str(&line);
+            k.push('\n');
+        }
     }
 
     /// Records input on a session at `at` (its idle time restarts).
@@ -163,15 +262,40 @@ impl DeviceRegistry {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<SessionInfo>> {
-        self.sessions
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        guard(&self.sessions)
     }
+}
+
+impl std::fmt::Debug for DeviceRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceRegistry")
+            .field("settings", &self.settings)
+            .field("sessions", &*self.lock())
+            .field("outbound", &*guard(&self.outbound))
+            .finish_non_exhaustive()
+    }
+}
+
+fn guard<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl DeviceState for DeviceRegistry {
     fn ssh_connections(&self) -> Vec<ConnectionRow> {
-        self.lock().iter().map(|s| s.connection.clone()).collect()
+        let mut rows: Vec<ConnectionRow> =
+            self.lock().iter().map(|s| s.connection.clone()).collect();
+        rows.extend(guard(&self.outbound).iter().map(|o| o.connection.clone()));
+        rows.sort_by_key(|r| r.id);
+        rows
+    }
+
+    fn disconnect_ssh(&self, id: u32) -> bool {
+        // Called outside the lock: the closer may take it.
+        let closer = guard(&self.closers).get(&id).cloned();
+        closer.is_some_and(|close| {
+            close();
+            true
+        })
     }
 
     fn ssh_settings(&self) -> SshSettings {
@@ -179,7 +303,8 @@ impl DeviceState for DeviceRegistry {
     }
 
     fn users(&self) -> Vec<UserLine> {
-        // IOS numbers vty lines from 0 in login order.
+        // IOS numbers vty lines from 0 in login order; a line running `ssh` shows its host.
+        let outbound = guard(&self.outbound).clone();
         self.lock()
             .iter()
             .enumerate()
@@ -187,7 +312,10 @@ impl DeviceState for DeviceRegistry {
                 number: s.connection.id,
                 line: format!("vty {i}"),
                 user: s.connection.username.clone(),
-                host: "idle".into(),
+                host: outbound
+                    .iter()
+                    .find(|o| o.line == s.connection.id)
+                    .map_or_else(|| "idle".into(), |o| o.host.clone()),
                 idle: idle_hms(s.last_active.elapsed().as_secs()),
                 location: s.location.clone(),
             })

@@ -141,9 +141,15 @@ pub async fn prepare(
         auth,
         ..ServerConfig::default()
     });
-    let registry = Arc::new(device_state::DeviceRegistry::new(
-        device_state::settings_from_config(file, &cfg),
-    ));
+    let known_hosts = match &file.server.known_hosts {
+        Some(p) => std::fs::read_to_string(p)
+            .map_err(|e| anyhow::anyhow!("known_hosts {}: {e}", p.display()))?,
+        None => String::new(),
+    };
+    let registry = Arc::new(
+        device_state::DeviceRegistry::new(device_state::settings_from_config(file, &cfg))
+            .with_known_hosts(file.server.strict_host_key_check, known_hosts),
+    );
     let changed = Arc::new(auth::ChangedPasswords::default());
     let hash_pool = hash_pool::HashPool::start(s.pool_settings(), dummy, changed.clone())?;
     let ctx = Arc::new(session::ServeContext {

@@ -10,7 +10,7 @@ use super::cert_auth::{self, CertRequest};
 use super::device_cli::{CliContext, DeviceCli, mac_display};
 use super::device_state::{ConnectionRow, DeviceRegistry, DeviceState, SessionInfo};
 use super::hash_pool::HashPool;
-use super::session_channel::{CLI_BACKLOG, Program, SessionChannel};
+use super::session_channel::{CLI_BACKLOG, OutboundLink, Program, SessionChannel};
 use super::session_rules::SessionRules;
 use super::startups::{StartupGuard, Startups};
 use super::users::UserEntry;
@@ -179,6 +179,18 @@ impl ServerSession {
             location: self.peer.ip().to_string(),
             last_active: std::time::Instant::now(),
         });
+        // `disconnect ssh N` from any session closes this one.
+        let app = self.app.clone();
+        let close = move || {
+            let app = app.clone();
+            tokio::spawn(async move {
+                let reason = "disconnected by administrator".to_string();
+                let _ = app.send(AppMsg::Disconnect { reason }).await;
+            });
+        };
+        self.ctx
+            .registry
+            .set_closer(self.number, Some(Arc::new(close)));
     }
 
     fn cli(&self) -> DeviceCli {
@@ -321,6 +333,7 @@ impl ServerSession {
         let user = self.user.clone().unwrap_or_default();
         let cli = configured.is_none().then(|| self.cli());
         let local = self.local;
+        let link = self.outbound_link(channel);
         let Some(ch) = self.channels.get_mut(&channel) else {
             return (false, Vec::new());
         };
@@ -344,7 +357,7 @@ impl ServerSession {
                 ch.run_cli_command(cli, forced)
             }
             (None, None, Some(cli)) => match req {
-                ChannelRequest::Shell => ch.start_cli(cli),
+                ChannelRequest::Shell => ch.start_cli_linked(cli, Some(link)),
                 ChannelRequest::Exec { command } => ch.run_cli_command(cli, command),
                 _ => Err(anyhow::anyhow!("no subsystems on this device")),
             },
@@ -359,6 +372,18 @@ impl ServerSession {
                 tracing::warn!(%peer, %channel, request = req.name(), error = %e, "session refused");
                 (false, Vec::new())
             }
+        }
+    }
+
+    /// What the CLI's own `ssh` command on `channel` needs (device_cli `ssh`).
+    fn outbound_link(&self, channel: ChannelId) -> OutboundLink {
+        let ctx = self.ctx.clone();
+        OutboundLink {
+            app: self.app.clone(),
+            channel,
+            registry: self.ctx.registry.clone(),
+            numbers: Arc::new(move || ctx.next_number.fetch_add(1, Ordering::Relaxed)),
+            line: self.number,
         }
     }
 
@@ -519,6 +544,10 @@ impl Handler<Connection> for ServerSession {
                 }
             }
             AppMsg::Resized { .. } | AppMsg::Answers { .. } => {}
+            AppMsg::Disconnect { reason } => {
+                tracing::info!(peer = %self.peer, number = self.number, "disconnect ssh");
+                return Flow::Disconnect(reason);
+            }
             AppMsg::AuthOutcome { id, outcome } => {
                 let r = match outcome {
                     Outcome::Verdict(v) => conn.answer_auth(id, v),

@@ -15,6 +15,7 @@ use super::run_as::Identity;
 use super::session_env::{EnvInputs, session_env};
 use crate::app_msg::{AppMsg, Exit};
 use crate::channel_io::outbox::Item;
+pub use outbound::OutboundLink;
 use sshgate::Connection;
 use sshgate::channel::{ChannelId, ChannelRequest, PtyRequest, WindowSize};
 use std::collections::VecDeque;
@@ -27,6 +28,10 @@ pub const CLI_BACKLOG: usize = 64 * 1024;
 /// of one piece is one command's at most.
 const CLI_PIECE: usize = 512;
 
+/// The device's own `ssh` command.
+#[path = "outbound_ssh.rs"]
+pub mod outbound;
+
 /// Client variables a session takes (OpenSSH's default `AcceptEnv LANG LC_*`).
 fn accepted_env(name: &str) -> bool {
     name == "LANG" || name.starts_with("LC_")
@@ -37,10 +42,13 @@ enum Runner {
     /// Nothing yet (set-up requests may come).
     Idle,
     /// The interactive device CLI, and typed input it has not taken yet (not consumed: the
-    /// client's window stays closed over it).
+    /// client's window stays closed over it). While an `ssh` command runs (`outbound`), the
+    /// input goes there instead, and the window comes back as it leaves.
     Cli {
         session: Box<CliSession>,
         held: VecDeque<u8>,
+        link: Option<Box<OutboundLink>>,
+        outbound: Option<outbound::Outbound>,
     },
     /// A program: its handle, how many output streams are still open, and its exit once known.
     Process {
@@ -113,8 +121,12 @@ impl SessionChannel {
         if let Some(p) = &mut self.pty {
             p.size = size;
         }
-        if let Runner::Process { handle, .. } = &self.runner {
-            handle.resize(size);
+        match &self.runner {
+            Runner::Process { handle, .. } => handle.resize(size),
+            Runner::Cli {
+                outbound: Some(o), ..
+            } => o.resize(size),
+            _ => {}
         }
     }
 
@@ -157,14 +169,21 @@ impl SessionChannel {
         Ok(Vec::new())
     }
 
-    /// `shell` of a user without a program: the interactive device CLI.
-    pub fn start_cli(&mut self, cli: DeviceCli) -> anyhow::Result<Vec<Item>> {
+    /// `shell` of a user without a program: the interactive device CLI, whose `ssh` command
+    /// connects out through `link` (without one it says it cannot).
+    pub fn start_cli_linked(
+        &mut self,
+        cli: DeviceCli,
+        link: Option<OutboundLink>,
+    ) -> anyhow::Result<Vec<Item>> {
         anyhow::ensure!(self.idle(), "a session already runs on this channel");
         let session = CliSession::new(cli);
         let greeting = session.start(None);
         self.runner = Runner::Cli {
             session: Box::new(session),
             held: VecDeque::new(),
+            link: link.map(Box::new),
+            outbound: None,
         };
         Ok(vec![Item::data(None, greeting)])
     }
@@ -211,12 +230,23 @@ impl SessionChannel {
         channel: ChannelId,
         backlog: usize,
     ) -> Vec<Item> {
-        let Runner::Cli { session, held } = &mut self.runner else {
+        let Runner::Cli {
+            session,
+            held,
+            link,
+            outbound,
+        } = &mut self.runner
+        else {
             return Vec::new();
         };
         let mut bytes = Vec::new();
         let mut exited = false;
         while !held.is_empty() && backlog + bytes.len() < CLI_BACKLOG {
+            if let Some(o) = outbound {
+                // Acknowledged (the window given back) as it reaches the remote side.
+                o.send(held.drain(..).collect());
+                break;
+            }
             let n = held
                 .iter()
                 .take(CLI_PIECE)
@@ -226,6 +256,23 @@ impl SessionChannel {
             let _ = conn.consume(channel, n);
             let out = session.feed(&piece);
             bytes.extend_from_slice(&out.bytes);
+            if let Some(req) = out.outbound {
+                match link.as_deref() {
+                    Some(l) => {
+                        *outbound = Some(outbound::start(req, l, self.pty.clone()));
+                        // The `\n` of a `\r\n` line end belongs to the `ssh` line.
+                        if matches!(held.front(), Some(b'\n' | 0)) {
+                            held.pop_front();
+                            let _ = conn.consume(channel, 1);
+                        }
+                    }
+                    None => {
+                        bytes.extend_from_slice(b"% Outbound connections are not available\r\n");
+                        bytes.extend_from_slice(&session.prompt());
+                    }
+                }
+                continue;
+            }
             if out.exit {
                 // Input after `exit` goes nowhere.
                 let _ = conn.consume(channel, held.len());
@@ -251,8 +298,18 @@ impl SessionChannel {
         }
     }
 
-    /// One of the program's output streams ended.
+    /// One of the program's output streams ended; for the CLI, the `ssh` session did: the
+    /// prompt comes back.
     pub fn output_ended(&mut self, _ext: Option<u32>) -> Vec<Item> {
+        if let Runner::Cli {
+            session, outbound, ..
+        } = &mut self.runner
+        {
+            if outbound.take().is_none() {
+                return Vec::new();
+            }
+            return vec![Item::data(None, session.prompt())];
+        }
         if let Runner::Process { open_streams, .. } = &mut self.runner {
             *open_streams = open_streams.saturating_sub(1);
         }
@@ -282,13 +339,19 @@ impl SessionChannel {
         items
     }
 
-    /// The channel closed: a program still running gets SIGHUP, as a hung-up terminal would.
+    /// The channel closed: a program still running gets SIGHUP, as a hung-up terminal would;
+    /// an `ssh` session is closed.
     pub fn hang_up(self) {
-        if let Runner::Process {
-            handle, exit: None, ..
-        } = &self.runner
-        {
-            handle.signal("HUP");
+        match &self.runner {
+            Runner::Process {
+                handle, exit: None, ..
+            } => {
+                handle.signal("HUP");
+            }
+            Runner::Cli {
+                outbound: Some(o), ..
+            } => o.kill(),
+            _ => {}
         }
     }
 }
