@@ -71,6 +71,8 @@ pub enum AppMsg {
         /// What to answer.
         outcome: crate::server::auth::Outcome,
     },
+    /// A port forwarding task's report (server).
+    Forward(Box<crate::server::forwarding::FwdMsg>),
     /// The program ended.
     Exited {
         /// Which channel.

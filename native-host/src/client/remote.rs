@@ -247,7 +247,10 @@ impl RemoteSession {
                 };
                 let _ = conn.channel_request(ch, &ChannelRequest::WindowChange(size), false);
             }
-            AppMsg::Exited { .. } | AppMsg::AuthOutcome { .. } | AppMsg::Answers { .. } => {}
+            AppMsg::Exited { .. }
+            | AppMsg::AuthOutcome { .. }
+            | AppMsg::Answers { .. }
+            | AppMsg::Forward(_) => {}
         }
         Flow::Continue
     }
