@@ -253,7 +253,9 @@ impl PermitList {
                     return OpenMatch::AnyAddress;
                 }
                 HostRule::Name(_) => {}
-                HostRule::Block(b) => blocks.push(*b),
+                // An address is checked now; a name when it is resolved.
+                HostRule::Block(b) if literal.is_none_or(|ip| b.contains(ip)) => blocks.push(*b),
+                HostRule::Block(_) => {}
             }
         }
         if blocks.is_empty() {
@@ -340,7 +342,9 @@ mod tests {
         assert_eq!(l.check_open("db.example.com", 5433), OpenMatch::Refused);
         assert_eq!(l.check_open("anything.example", 443), OpenMatch::AnyAddress);
         assert_eq!(l.check_open("anything.example", 80), OpenMatch::Refused);
+        assert_eq!(l.check_open("11.1.2.3", 22), OpenMatch::Refused, "a literal outside");
         // A name is checked later against the blocks it resolves to.
+        assert_eq!(l.check_open("gw", 22), OpenMatch::Within(vec![AddrBlock::parse("10.0.0.0/8").unwrap(), AddrBlock::parse("fd00::/8").unwrap()]));
         assert!(matches!(l.check_open("localhost", 8080), OpenMatch::Within(_)));
         assert!(matches!(l.check_open("[fd00::5]", 22), OpenMatch::Within(_)));
         assert_eq!(l.check_open("10.1.2.3", 70_000), OpenMatch::Refused);
