@@ -6,7 +6,10 @@
 //!   `no-port-forwarding`, a key whose `permitopen=` leaves the destination out;
 //! - `ssh -R 0:...` with `permit_listen`: serve binds loopback, tells the client the port, and a
 //!   connection to it on the server side carries 1 MiB to the client's destination and back;
-//!   without `permit_listen` the request fails (`ExitOnForwardFailure`).
+//!   without `permit_listen` the request fails (`ExitOnForwardFailure`);
+//! - a destination that does not read: serve stops taking the client's bytes (its window
+//!   stays closed) instead of queueing them, measured on serve's peak memory; then the
+//!   destination reads and gets every byte.
 
 mod support;
 
@@ -15,11 +18,11 @@ use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 use support::{
-    DeviceServer, DeviceUser, free_port, run_with_timeout, start_device, wait_for_port,
+    DeviceServer, DeviceUser, free_port, peak_kb, run_with_timeout, start_device, wait_for_port,
 };
 
 const RUN: Duration = Duration::from_secs(60);
@@ -378,4 +381,104 @@ fn remote_forward_without_permit_listen_is_refused() {
         );
     }
     assert!(s.log.all().contains("tcpip-forward refused"), "{}", s.report());
+}
+
+/// Pushed at a destination that does not read: far more than serve's window (2 MiB) and the
+/// sockets' buffers on the way together, so that a serve that kept taking it would hold most.
+const FLOOD: usize = 64 * MIB;
+/// Growth of serve's peak memory allowed meanwhile: a window of input and some chunks in
+/// flight when bounded; unbounded, most of [`FLOOD`].
+const MAX_GROWTH_KB: u64 = 24 * 1024;
+
+#[test]
+fn a_destination_that_does_not_read_stops_the_client() {
+    // The destination holds every connection (the port probe below makes one too) unread
+    // until told, then counts what arrives on all of them.
+    let sink = TcpListener::bind("127.0.0.1:0").unwrap();
+    let sink_port = sink.local_addr().unwrap().port();
+    let go = Arc::new(AtomicBool::new(false));
+    let received = Arc::new(AtomicUsize::new(0));
+    {
+        let (go, received) = (go.clone(), received.clone());
+        thread::spawn(move || {
+            for c in sink.incoming() {
+                let Ok(mut c) = c else { continue };
+                let (go, received) = (go.clone(), received.clone());
+                thread::spawn(move || {
+                    while !go.load(Ordering::SeqCst) {
+                        thread::sleep(Duration::from_millis(20));
+                    }
+                    let mut buf = vec![0u8; 64 * 1024];
+                    while let Ok(k @ 1..) = c.read(&mut buf) {
+                        received.fetch_add(k, Ordering::SeqCst);
+                    }
+                });
+            }
+        });
+    }
+    let s = device("fwd-slow", sink_port);
+    let pid = s.guard.id();
+    let base = peak_kb(pid);
+    let lport = free_port();
+    let _ssh = Background::start(
+        &s,
+        "slow",
+        &["-L".into(), format!("{lport}:127.0.0.1:{sink_port}")],
+        "fwd",
+    );
+    let laddr: SocketAddr = ([127, 0, 0, 1], lport).into();
+    assert!(wait_for_port(laddr, RUN), "ssh -L did not listen\n{}", s.report());
+    let written = Arc::new(AtomicUsize::new(0));
+    let done = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let mut c = TcpStream::connect(laddr).unwrap();
+        let (written, done) = (written.clone(), done.clone());
+        thread::spawn(move || {
+            let chunk = vec![0x5au8; 64 * 1024];
+            for _ in 0..FLOOD / chunk.len() {
+                if c.write_all(&chunk).is_err() {
+                    return;
+                }
+                written.fetch_add(chunk.len(), Ordering::Relaxed);
+            }
+            let _ = c.shutdown(Shutdown::Write);
+            done.store(true, Ordering::Relaxed);
+        })
+    };
+    // Wait until the writer stops moving (or finishes), or serve grows past the bound.
+    let (mut last, mut still_since) = (0, Instant::now());
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let growth = loop {
+        thread::sleep(Duration::from_millis(200));
+        let growth = peak_kb(pid).saturating_sub(base);
+        let now = written.load(Ordering::Relaxed);
+        if now != last {
+            (last, still_since) = (now, Instant::now());
+        }
+        if growth > MAX_GROWTH_KB
+            || done.load(Ordering::Relaxed)
+            || still_since.elapsed() > Duration::from_secs(3)
+            || Instant::now() > deadline
+        {
+            break growth;
+        }
+    };
+    let stalled_at = written.load(Ordering::Relaxed);
+    let finished_unread = done.load(Ordering::Relaxed);
+    // Now the destination reads: everything arrives.
+    go.store(true, Ordering::SeqCst);
+    writer.join().unwrap();
+    let start = Instant::now();
+    while received.load(Ordering::SeqCst) < FLOOD && start.elapsed() < RUN {
+        thread::sleep(Duration::from_millis(50));
+    }
+    let received = received.load(Ordering::SeqCst);
+    let ctx = format!(
+        "serve grew {growth} kB (bound {MAX_GROWTH_KB} kB); the writer stopped at {stalled_at} \
+         of {FLOOD} bytes; the destination got {received}\n{}",
+        s.report()
+    );
+    assert!(!finished_unread, "all of it was taken while nobody read: {ctx}");
+    assert!(growth <= MAX_GROWTH_KB, "{ctx}");
+    assert_eq!(received, FLOOD, "{ctx}");
 }
