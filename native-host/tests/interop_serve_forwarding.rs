@@ -97,7 +97,7 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Users: `fwd` (echo port allowed, listens on localhost port 0), `nofwd` (nothing), `keyno`
-/// (allowed, but its key says `no-port-forwarding`), `keynarrow` (allowed, its key's
+/// (allowed as `fwd`, but its key says `no-port-forwarding`), `keynarrow` (allowed, its key's
 /// `permitopen=` names another port).
 fn device(label: &str, echo: u16) -> DeviceServer {
     let open = format!(r#"permit_open = ["127.0.0.1:{echo}"]"#);
@@ -125,7 +125,7 @@ fn device(label: &str, echo: u16) -> DeviceServer {
                 privilege: 1,
                 key: true,
                 key_options: Some("no-port-forwarding"),
-                extra: Some(&open),
+                extra: Some(&both),
                 ..DeviceUser::default()
             },
             DeviceUser {
