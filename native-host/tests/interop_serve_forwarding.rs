@@ -190,7 +190,12 @@ impl Drop for Background {
 }
 
 /// `ssh -W 127.0.0.1:PORT user@serve` with `input` as stdin: (status, stdout, stderr).
-fn stdio_forward(s: &DeviceServer, user: &str, port: u16, input: &[u8]) -> (Option<ExitStatus>, Vec<u8>, String) {
+fn stdio_forward(
+    s: &DeviceServer,
+    user: &str,
+    port: u16,
+    input: &[u8],
+) -> (Option<ExitStatus>, Vec<u8>, String) {
     let tag = format!("w-{user}-{port}");
     let inp = s.dir.join(format!("{tag}.in"));
     let out = s.dir.join(format!("{tag}.out"));
@@ -237,7 +242,11 @@ fn local_forward_carries_a_mebibyte_both_ways() {
         "fwd",
     );
     let laddr: SocketAddr = ([127, 0, 0, 1], lport).into();
-    assert!(wait_for_port(laddr, RUN), "ssh -L did not listen\n{}", s.report());
+    assert!(
+        wait_for_port(laddr, RUN),
+        "ssh -L did not listen\n{}",
+        s.report()
+    );
     let data = payload();
     let back = round_trip(laddr, &data);
     assert!(
@@ -250,7 +259,11 @@ fn local_forward_carries_a_mebibyte_both_ways() {
     // A second connection on the same forward works as well.
     let back = round_trip(laddr, b"second");
     assert_eq!(back, b"second", "{}", s.report());
-    assert!(s.log.all().contains("direct-tcpip allowed"), "{}", s.report());
+    assert!(
+        s.log.all().contains("direct-tcpip allowed"),
+        "{}",
+        s.report()
+    );
 }
 
 #[test]
@@ -264,7 +277,13 @@ fn stdio_forward_carries_data_and_ends_with_eof() {
         "ssh -W: {status:?}\n{err}\n{}",
         s.report()
     );
-    assert!(same(&out, &data), "ssh -W echoed {} of {} bytes\n{}", out.len(), data.len(), s.report());
+    assert!(
+        same(&out, &data),
+        "ssh -W echoed {} of {} bytes\n{}",
+        out.len(),
+        data.len(),
+        s.report()
+    );
 }
 
 #[test]
@@ -276,7 +295,11 @@ fn destinations_outside_the_allowlists_are_refused() {
         ("fwd", other.port, "a port not in permit_open"),
         ("nofwd", echo.port, "a user without permit_open"),
         ("keyno", echo.port, "a key with no-port-forwarding"),
-        ("keynarrow", echo.port, "a key whose permitopen= names another port"),
+        (
+            "keynarrow",
+            echo.port,
+            "a key whose permitopen= names another port",
+        ),
     ];
     for (user, port, what) in cases {
         let (status, out, err) = stdio_forward(&s, user, port, b"must not arrive");
@@ -291,8 +314,16 @@ fn destinations_outside_the_allowlists_are_refused() {
             s.report()
         );
     }
-    assert_eq!(other.connections.load(Ordering::SeqCst), 0, "the refused port was connected to");
-    assert_eq!(echo.connections.load(Ordering::SeqCst), 0, "a refused user's destination was connected to");
+    assert_eq!(
+        other.connections.load(Ordering::SeqCst),
+        0,
+        "the refused port was connected to"
+    );
+    assert_eq!(
+        echo.connections.load(Ordering::SeqCst),
+        0,
+        "a refused user's destination was connected to"
+    );
     // -L: the local connection is closed without data.
     let lport = free_port();
     let mut ssh = Background::start(
@@ -302,13 +333,29 @@ fn destinations_outside_the_allowlists_are_refused() {
         "fwd",
     );
     let laddr: SocketAddr = ([127, 0, 0, 1], lport).into();
-    assert!(wait_for_port(laddr, RUN), "ssh -L did not listen\n{}", s.report());
+    assert!(
+        wait_for_port(laddr, RUN),
+        "ssh -L did not listen\n{}",
+        s.report()
+    );
     let back = round_trip(laddr, b"must not arrive");
     assert!(back.is_empty(), "data came back through a refused forward");
     let err = ssh.wait_stderr(|e| e.contains("administratively prohibited"));
-    assert!(err.contains("administratively prohibited"), "ssh -L: {err}\n{}", s.report());
-    assert_eq!(other.connections.load(Ordering::SeqCst), 0, "the refused port was connected to");
-    assert!(s.log.all().contains("direct-tcpip refused"), "{}", s.report());
+    assert!(
+        err.contains("administratively prohibited"),
+        "ssh -L: {err}\n{}",
+        s.report()
+    );
+    assert_eq!(
+        other.connections.load(Ordering::SeqCst),
+        0,
+        "the refused port was connected to"
+    );
+    assert!(
+        s.log.all().contains("direct-tcpip refused"),
+        "{}",
+        s.report()
+    );
 }
 
 /// The port ssh -v reports for `-R 0:...` ("Allocated port N for remote forward to ...").
@@ -350,7 +397,10 @@ fn remote_forward_on_a_chosen_port_carries_a_mebibyte() {
     while TcpStream::connect(addr).is_ok() && start.elapsed() < RUN {
         thread::sleep(Duration::from_millis(100));
     }
-    assert!(TcpStream::connect(addr).is_err(), "port {port} still open after the client left");
+    assert!(
+        TcpStream::connect(addr).is_err(),
+        "port {port} still open after the client left"
+    );
 }
 
 #[test]
@@ -380,7 +430,11 @@ fn remote_forward_without_permit_listen_is_refused() {
             s.report()
         );
     }
-    assert!(s.log.all().contains("tcpip-forward refused"), "{}", s.report());
+    assert!(
+        s.log.all().contains("tcpip-forward refused"),
+        "{}",
+        s.report()
+    );
 }
 
 /// Pushed at a destination that does not read: far more than serve's window (2 MiB) and the
@@ -427,7 +481,11 @@ fn a_destination_that_does_not_read_stops_the_client() {
         "fwd",
     );
     let laddr: SocketAddr = ([127, 0, 0, 1], lport).into();
-    assert!(wait_for_port(laddr, RUN), "ssh -L did not listen\n{}", s.report());
+    assert!(
+        wait_for_port(laddr, RUN),
+        "ssh -L did not listen\n{}",
+        s.report()
+    );
     let written = Arc::new(AtomicUsize::new(0));
     let done = Arc::new(AtomicBool::new(false));
     let writer = {
@@ -478,7 +536,10 @@ fn a_destination_that_does_not_read_stops_the_client() {
          of {FLOOD} bytes; the destination got {received}\n{}",
         s.report()
     );
-    assert!(!finished_unread, "all of it was taken while nobody read: {ctx}");
+    assert!(
+        !finished_unread,
+        "all of it was taken while nobody read: {ctx}"
+    );
     assert!(growth <= MAX_GROWTH_KB, "{ctx}");
     assert_eq!(received, FLOOD, "{ctx}");
 }

@@ -274,8 +274,7 @@ impl ServerSession {
                 if let Some(ch) = self.channels.get_mut(&channel) {
                     ch.peer_eof();
                 } else {
-                    self.forwarding
-                        .on_eof(conn, channel, &mut self.outboxes);
+                    self.forwarding.on_eof(conn, channel, &mut self.outboxes);
                 }
             }
             ChannelEvent::Writable { channel } => {

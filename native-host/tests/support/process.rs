@@ -217,7 +217,8 @@ pub fn run_with_timeout(
 
 /// `VmHWM` (peak resident set) of `pid`, in kB.
 pub fn peak_kb(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the process's status");
+    let status =
+        std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the process's status");
     status
         .lines()
         .find_map(|l| l.strip_prefix("VmHWM:"))

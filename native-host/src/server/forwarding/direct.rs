@@ -50,7 +50,10 @@ pub fn spawn(
     });
 }
 
-async fn connect(t: &Target, filter: &AddrFilter) -> Result<(TcpStream, SocketAddr), (u32, String)> {
+async fn connect(
+    t: &Target,
+    filter: &AddrFilter,
+) -> Result<(TcpStream, SocketAddr), (u32, String)> {
     let bare = t
         .host
         .strip_prefix('[')
@@ -60,7 +63,12 @@ async fn connect(t: &Target, filter: &AddrFilter) -> Result<(TcpStream, SocketAd
         Ok(ip) => vec![SocketAddr::new(ip, t.port)],
         Err(_) => tokio::net::lookup_host((bare, t.port))
             .await
-            .map_err(|e| (open_failure::CONNECT_FAILED, format!("name not resolved: {e}")))?
+            .map_err(|e| {
+                (
+                    open_failure::CONNECT_FAILED,
+                    format!("name not resolved: {e}"),
+                )
+            })?
             .collect(),
     };
     let allowed: Vec<SocketAddr> = resolved

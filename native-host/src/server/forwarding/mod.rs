@@ -367,7 +367,12 @@ impl Forwarding {
     }
 
     /// The client's EOF; false when the channel is not ours.
-    pub fn on_eof(&mut self, conn: &mut Connection, channel: ChannelId, outboxes: &mut Outboxes) -> bool {
+    pub fn on_eof(
+        &mut self,
+        conn: &mut Connection,
+        channel: ChannelId,
+        outboxes: &mut Outboxes,
+    ) -> bool {
         let Some(Fwd::Open(f)) = self.channels.get_mut(&channel) else {
             return self.channels.contains_key(&channel);
         };
@@ -396,7 +401,12 @@ impl Forwarding {
     }
 
     /// Both ways done: CLOSE, after what is queued.
-    fn close_if_done(conn: &mut Connection, channel: ChannelId, f: &mut OpenFwd, outboxes: &mut Outboxes) {
+    fn close_if_done(
+        conn: &mut Connection,
+        channel: ChannelId,
+        f: &mut OpenFwd,
+        outboxes: &mut Outboxes,
+    ) {
         if f.reader_done && f.peer_eof && !f.closing {
             f.closing = true;
             outboxes.push(conn, channel, Item::Close);

@@ -206,7 +206,8 @@ impl PermitList {
                 "none" => {}
                 _ => {
                     let (host, port) = split_entry(item, host_optional)?;
-                    let host = parse_host(host.unwrap_or("localhost")).map_err(|e| format!("{item:?}: {e}"))?;
+                    let host = parse_host(host.unwrap_or("localhost"))
+                        .map_err(|e| format!("{item:?}: {e}"))?;
                     let ports = parse_ports(port).map_err(|e| format!("{item:?}: {e}"))?;
                     list.entries.push(Entry { host, ports });
                 }
@@ -322,7 +323,11 @@ mod tests {
         assert!(one.contains(ip("127.0.0.1")) && !one.contains(ip("127.0.0.2")));
         let v6 = AddrBlock::parse("fd00::/8").unwrap();
         assert!(v6.contains(ip("fd12::1")) && !v6.contains(ip("fe80::1")));
-        assert!(AddrBlock::parse("0.0.0.0/0").unwrap().contains(ip("8.8.8.8")));
+        assert!(
+            AddrBlock::parse("0.0.0.0/0")
+                .unwrap()
+                .contains(ip("8.8.8.8"))
+        );
         assert!(AddrBlock::parse("10.0.0.0/33").is_none());
         assert!(AddrBlock::parse("10.0.0.0/").is_none());
         assert!(AddrBlock::parse("10.0.0.0/+8").is_none());
@@ -337,16 +342,35 @@ mod tests {
             "*:443",
             "[fd00::/8]:22",
         ]);
-        assert_eq!(l.check_open("10.1.2.3", 22), OpenMatch::Within(vec![AddrBlock::parse("10.0.0.0/8").unwrap()]));
+        assert_eq!(
+            l.check_open("10.1.2.3", 22),
+            OpenMatch::Within(vec![AddrBlock::parse("10.0.0.0/8").unwrap()])
+        );
         assert_eq!(l.check_open("DB.Example.com", 5432), OpenMatch::AnyAddress);
         assert_eq!(l.check_open("db.example.com", 5433), OpenMatch::Refused);
         assert_eq!(l.check_open("anything.example", 443), OpenMatch::AnyAddress);
         assert_eq!(l.check_open("anything.example", 80), OpenMatch::Refused);
-        assert_eq!(l.check_open("11.1.2.3", 22), OpenMatch::Refused, "a literal outside");
+        assert_eq!(
+            l.check_open("11.1.2.3", 22),
+            OpenMatch::Refused,
+            "a literal outside"
+        );
         // A name is checked later against the blocks it resolves to.
-        assert_eq!(l.check_open("gw", 22), OpenMatch::Within(vec![AddrBlock::parse("10.0.0.0/8").unwrap(), AddrBlock::parse("fd00::/8").unwrap()]));
-        assert!(matches!(l.check_open("localhost", 8080), OpenMatch::Within(_)));
-        assert!(matches!(l.check_open("[fd00::5]", 22), OpenMatch::Within(_)));
+        assert_eq!(
+            l.check_open("gw", 22),
+            OpenMatch::Within(vec![
+                AddrBlock::parse("10.0.0.0/8").unwrap(),
+                AddrBlock::parse("fd00::/8").unwrap()
+            ])
+        );
+        assert!(matches!(
+            l.check_open("localhost", 8080),
+            OpenMatch::Within(_)
+        ));
+        assert!(matches!(
+            l.check_open("[fd00::5]", 22),
+            OpenMatch::Within(_)
+        ));
         assert_eq!(l.check_open("10.1.2.3", 70_000), OpenMatch::Refused);
         // A name entry never matches an address literal.
         let n = open(&["localhost:80"]);
@@ -356,7 +380,10 @@ mod tests {
         assert_eq!(open(&["none"]).check_open("x", 1), OpenMatch::Refused);
         assert_eq!(open(&[]).check_open("x", 1), OpenMatch::Refused);
         assert_eq!(open(&["h:*"]).check_open("h", 65535), OpenMatch::AnyAddress);
-        assert_eq!(open(&["h:10-20"]).check_open("h", 15), OpenMatch::AnyAddress);
+        assert_eq!(
+            open(&["h:10-20"]).check_open("h", 15),
+            OpenMatch::AnyAddress
+        );
         assert_eq!(open(&["h:10-20"]).check_open("h", 21), OpenMatch::Refused);
     }
 
@@ -375,10 +402,16 @@ mod tests {
     fn listen_entries() {
         let l = listen(&["127.0.0.1:0", "localhost:8000-9000", "7000"]);
         assert!(l.check_listen("127.0.0.1", 0));
-        assert!(!l.check_listen("localhost", 0), "no port-0 entry for localhost");
+        assert!(
+            !l.check_listen("localhost", 0),
+            "no port-0 entry for localhost"
+        );
         assert!(l.check_listen("LOCALHOST", 8500));
         assert!(!l.check_listen("localhost", 9001));
-        assert!(l.check_listen("localhost", 7000), "a bare port is localhost's");
+        assert!(
+            l.check_listen("localhost", 7000),
+            "a bare port is localhost's"
+        );
         assert!(!l.check_listen("", 7000), "all interfaces is not localhost");
         assert!(!l.check_listen("127.0.0.1", 8500));
         assert!(listen(&["*:*"]).check_listen("", 0));
