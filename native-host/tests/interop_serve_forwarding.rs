@@ -7,6 +7,9 @@
 //! - `ssh -R 0:...` with `permit_listen`: serve binds loopback, tells the client the port, and a
 //!   connection to it on the server side carries 1 MiB to the client's destination and back;
 //!   without `permit_listen` the request fails (`ExitOnForwardFailure`);
+//! - `ssh -D` with curl through it (`--socks5-hostname`): serve resolves `localhost` itself and
+//!   connects to the address inside the user's `127.0.0.0/8` block; a name that resolves only
+//!   outside the user's blocks is refused;
 //! - a destination that does not read: serve stops taking the client's bytes (its window
 //!   stays closed) instead of queueing them, measured on serve's peak memory; then the
 //!   destination reads and gets every byte.
@@ -189,14 +192,15 @@ impl Drop for Background {
     }
 }
 
-/// `ssh -W 127.0.0.1:PORT user@serve` with `input` as stdin: (status, stdout, stderr).
+/// `ssh -W DEST user@serve` with `input` as stdin: (status, stdout, stderr).
 fn stdio_forward(
     s: &DeviceServer,
     user: &str,
-    port: u16,
+    dest: &str,
     input: &[u8],
 ) -> (Option<ExitStatus>, Vec<u8>, String) {
-    let tag = format!("w-{user}-{port}");
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let tag = format!("w-{user}-{}", N.fetch_add(1, Ordering::Relaxed));
     let inp = s.dir.join(format!("{tag}.in"));
     let out = s.dir.join(format!("{tag}.out"));
     let err = s.dir.join(format!("{tag}.err"));
@@ -204,7 +208,7 @@ fn stdio_forward(
     let mut child = s
         .ssh_with_key()
         .arg("-W")
-        .arg(format!("127.0.0.1:{port}"))
+        .arg(dest)
         .arg(DeviceServer::dest(user))
         .stdin(File::open(&inp).unwrap())
         .stdout(File::create(&out).unwrap())
@@ -271,7 +275,7 @@ fn stdio_forward_carries_data_and_ends_with_eof() {
     let echo = echo_server();
     let s = device("fwd-stdio", echo.port);
     let data = payload();
-    let (status, out, err) = stdio_forward(&s, "fwd", echo.port, &data);
+    let (status, out, err) = stdio_forward(&s, "fwd", &format!("127.0.0.1:{}", echo.port), &data);
     assert!(
         status.is_some_and(|st| st.success()),
         "ssh -W: {status:?}\n{err}\n{}",
@@ -302,7 +306,8 @@ fn destinations_outside_the_allowlists_are_refused() {
         ),
     ];
     for (user, port, what) in cases {
-        let (status, out, err) = stdio_forward(&s, user, port, b"must not arrive");
+        let (status, out, err) =
+            stdio_forward(&s, user, &format!("127.0.0.1:{port}"), b"must not arrive");
         assert!(
             status.is_some_and(|st| !st.success()) && out.is_empty(),
             "{what}: ssh -W succeeded ({status:?})\n{err}\n{}",
@@ -542,4 +547,91 @@ fn a_destination_that_does_not_read_stops_the_client() {
     );
     assert!(growth <= MAX_GROWTH_KB, "{ctx}");
     assert_eq!(received, FLOOD, "{ctx}");
+}
+
+/// An HTTP/1.0 server answering every request with [`HTTP_BODY`].
+const HTTP_BODY: &str = "hello through the device\n";
+
+fn http_server() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind http server");
+    let port = listener.local_addr().unwrap().port();
+    thread::spawn(move || {
+        for c in listener.incoming() {
+            let Ok(mut c) = c else { continue };
+            thread::spawn(move || {
+                let mut req = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match c.read(&mut buf) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => req.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let _ = write!(
+                    c,
+                    "HTTP/1.0 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{HTTP_BODY}",
+                    HTTP_BODY.len()
+                );
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn dynamic_forward_resolves_names_and_checks_address_blocks() {
+    support::require_tool("/usr/bin/curl", "apt-get install curl");
+    let http = http_server();
+    let echo = echo_server();
+    let blocks = format!(
+        r#"permit_open = ["127.0.0.0/8:{http}", "10.0.0.0/8:{}"]"#,
+        echo.port
+    );
+    let s = start_device(
+        "fwd-dynamic",
+        "",
+        &[DeviceUser {
+            name: "blocks",
+            privilege: 1,
+            key: true,
+            extra: Some(&blocks),
+            ..DeviceUser::default()
+        }],
+    );
+    let socks = free_port();
+    let _ssh = Background::start(&s, "dynamic", &["-D".into(), socks.to_string()], "blocks");
+    let saddr: SocketAddr = ([127, 0, 0, 1], socks).into();
+    assert!(
+        wait_for_port(saddr, RUN),
+        "ssh -D did not listen\n{}",
+        s.report()
+    );
+    let out = run_with_timeout(
+        std::process::Command::new("/usr/bin/curl")
+            .args(["-sS", "--max-time", "30", "--socks5-hostname"])
+            .arg(format!("127.0.0.1:{socks}"))
+            .arg(format!("http://localhost:{http}/")),
+        &s.dir,
+        "curl",
+        RUN,
+    );
+    assert!(
+        out.success(),
+        "curl through -D:\n{}\n{}",
+        out.report(20),
+        s.report()
+    );
+    assert_eq!(out.stdout, HTTP_BODY, "{}", s.report());
+    // `localhost` resolves inside 127.0.0.0/8, not 10.0.0.0/8: refused before any connect.
+    let (status, _, err) = stdio_forward(&s, "blocks", &format!("localhost:{}", echo.port), b"no");
+    assert!(
+        status.is_some_and(|st| !st.success()) && err.contains("administratively prohibited"),
+        "a name outside the blocks: {status:?}\n{err}\n{}",
+        s.report()
+    );
+    assert_eq!(
+        echo.connections.load(Ordering::SeqCst),
+        0,
+        "connected outside the blocks"
+    );
 }
