@@ -331,18 +331,12 @@ impl Forwarding {
         }
     }
 
-    /// The client confirmed a `forwarded-tcpip` we opened. False: not ours.
-    pub fn on_opened(&mut self, channel: ChannelId, app: &mpsc::Sender<AppMsg>) -> bool {
-        match self.channels.remove(&channel) {
-            Some(Fwd::Opening { stream }) => {
-                self.start(channel, stream, app);
-                true
-            }
-            Some(other) => {
-                self.channels.insert(channel, other);
-                false
-            }
-            None => false,
+    /// The client confirmed a `forwarded-tcpip` we opened (other channels: nothing to do).
+    pub fn on_opened(&mut self, channel: ChannelId, app: &mpsc::Sender<AppMsg>) {
+        if let Some(Fwd::Opening { .. }) = self.channels.get(&channel)
+            && let Some(Fwd::Opening { stream }) = self.channels.remove(&channel)
+        {
+            self.start(channel, stream, app);
         }
     }
 
@@ -354,50 +348,38 @@ impl Forwarding {
         }
     }
 
-    /// The client's data on a forwarded channel; false when the channel is not ours.
-    pub fn on_data(&mut self, channel: ChannelId, data: Vec<u8>) -> bool {
-        match self.channels.get(&channel) {
-            Some(Fwd::Open(f)) => {
-                f.relay.data(data);
-                true
-            }
-            Some(_) => true,
-            None => false,
+    /// The client's data on a forwarded channel, for its socket (other channels: dropped, as
+    /// before forwarding existed).
+    pub fn on_data(&mut self, channel: ChannelId, data: Vec<u8>) {
+        if let Some(Fwd::Open(f)) = self.channels.get(&channel) {
+            f.relay.data(data);
         }
     }
 
-    /// The client's EOF; false when the channel is not ours.
-    pub fn on_eof(
-        &mut self,
-        conn: &mut Connection,
-        channel: ChannelId,
-        outboxes: &mut Outboxes,
-    ) -> bool {
-        let Some(Fwd::Open(f)) = self.channels.get_mut(&channel) else {
-            return self.channels.contains_key(&channel);
-        };
-        f.peer_eof = true;
-        f.relay.eof();
-        Self::close_if_done(conn, channel, f, outboxes);
-        true
+    /// The client's EOF on a forwarded channel: the socket's write half is shut down after
+    /// what came before.
+    pub fn on_eof(&mut self, conn: &mut Connection, channel: ChannelId, outboxes: &mut Outboxes) {
+        if let Some(Fwd::Open(f)) = self.channels.get_mut(&channel) {
+            f.peer_eof = true;
+            f.relay.eof();
+            Self::close_if_done(conn, channel, f, outboxes);
+        }
     }
 
-    /// The socket of a forwarded channel reached EOF; false when the channel is not ours.
+    /// The socket of a forwarded channel reached EOF: our EOF, after the data queued.
     pub fn on_output_end(
         &mut self,
         conn: &mut Connection,
         channel: ChannelId,
         outboxes: &mut Outboxes,
-    ) -> bool {
-        let Some(Fwd::Open(f)) = self.channels.get_mut(&channel) else {
-            return self.channels.contains_key(&channel);
-        };
-        if !f.reader_done {
-            f.reader_done = true;
-            outboxes.push(conn, channel, Item::Eof);
+    ) {
+        if let Some(Fwd::Open(f)) = self.channels.get_mut(&channel) {
+            if !f.reader_done {
+                f.reader_done = true;
+                outboxes.push(conn, channel, Item::Eof);
+            }
+            Self::close_if_done(conn, channel, f, outboxes);
         }
-        Self::close_if_done(conn, channel, f, outboxes);
-        true
     }
 
     /// Both ways done: CLOSE, after what is queued.
@@ -413,9 +395,9 @@ impl Forwarding {
         }
     }
 
-    /// The channel is closed both ways: its tasks stop. False when it was not ours.
-    pub fn on_closed(&mut self, channel: ChannelId) -> bool {
-        self.channels.remove(&channel).is_some()
+    /// The channel is closed both ways: its tasks stop (dropping the relay).
+    pub fn on_closed(&mut self, channel: ChannelId) {
+        self.channels.remove(&channel);
     }
 
     /// `tcpip-forward` / `cancel-tcpip-forward`; answered here when the client wants a reply.
