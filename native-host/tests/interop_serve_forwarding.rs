@@ -10,6 +10,8 @@
 //! - `ssh -D` with curl through it (`--socks5-hostname`): serve resolves `localhost` itself and
 //!   connects to the address inside the user's `127.0.0.0/8` block; a name that resolves only
 //!   outside the user's blocks is refused;
+//! - `max_forwards` refuses a second forwarded channel ("resource shortage") while the first
+//!   goes on; a permitted destination where nothing listens is "connect failed";
 //! - a destination that does not read: serve stops taking the client's bytes (its window
 //!   stays closed) instead of queueing them, measured on serve's peak memory; then the
 //!   destination reads and gets every byte.
@@ -633,5 +635,80 @@ fn dynamic_forward_resolves_names_and_checks_address_blocks() {
         echo.connections.load(Ordering::SeqCst),
         0,
         "connected outside the blocks"
+    );
+}
+
+#[test]
+fn the_forward_cap_and_unreachable_destinations() {
+    let echo = echo_server();
+    let closed = free_port(); // nothing listens there
+    let open = format!(
+        r#"permit_open = ["127.0.0.1:{}", "127.0.0.1:{closed}"]"#,
+        echo.port
+    );
+    let s = start_device(
+        "fwd-cap",
+        "max_forwards = 1",
+        &[DeviceUser {
+            name: "fwd",
+            privilege: 1,
+            key: true,
+            extra: Some(&open),
+            ..DeviceUser::default()
+        }],
+    );
+    let (status, _, err) = stdio_forward(&s, "fwd", &format!("127.0.0.1:{closed}"), b"x");
+    assert!(
+        status.is_some_and(|st| !st.success()) && err.contains("connect failed"),
+        "a closed port: {status:?}\n{err}\n{}",
+        s.report()
+    );
+    let lport = free_port();
+    let mut ssh = Background::start(
+        &s,
+        "cap",
+        &["-L".into(), format!("{lport}:127.0.0.1:{}", echo.port)],
+        "fwd",
+    );
+    let laddr: SocketAddr = ([127, 0, 0, 1], lport).into();
+    assert!(
+        wait_for_port(laddr, RUN),
+        "ssh -L did not listen\n{}",
+        s.report()
+    );
+    // The probe's channel must be gone before the held one opens: wait for its close.
+    let err = ssh.wait_stderr(|e| e.contains("free: direct-tcpip"));
+    assert!(
+        err.contains("free: direct-tcpip"),
+        "the probe's channel: {err}"
+    );
+    let mut first = TcpStream::connect(laddr).unwrap();
+    first.set_read_timeout(Some(RUN)).unwrap();
+    let mut buf = [0u8; 5];
+    first.write_all(b"first").unwrap();
+    first
+        .read_exact(&mut buf)
+        .expect("the first forward echoes");
+    assert_eq!(&buf, b"first");
+    let back = round_trip(laddr, b"second");
+    assert!(
+        back.is_empty(),
+        "a second forward got through max_forwards = 1"
+    );
+    let err = ssh.wait_stderr(|e| e.contains("resource shortage"));
+    assert!(
+        err.contains("resource shortage"),
+        "ssh -L: {err}\n{}",
+        s.report()
+    );
+    first.write_all(b"again").unwrap();
+    first
+        .read_exact(&mut buf)
+        .expect("the first forward still echoes");
+    assert_eq!(&buf, b"again");
+    assert!(
+        s.log.all().contains("direct-tcpip refused: max_forwards"),
+        "{}",
+        s.report()
     );
 }
