@@ -77,6 +77,8 @@ pub enum AppMsg {
         /// The description sent.
         reason: String,
     },
+    /// A port forwarding task's report (server).
+    Forward(Box<crate::server::forwarding::FwdMsg>),
     /// The program ended.
     Exited {
         /// Which channel.

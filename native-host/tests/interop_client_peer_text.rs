@@ -64,6 +64,7 @@ fn serve_banner_is_escaped() {
             key_options: None,
             command: None,
             run_as: None,
+            extra: None,
         }],
     );
     let mut cmd = sshgate_client_command(&device.dir);

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
-use support::{DeviceServer, DeviceUser, start_device};
+use support::{DeviceServer, DeviceUser, peak_kb, start_device};
 
 /// One pasted line, and its answer (after the echoed line end).
 const LINE: &[u8] = b"\r";
@@ -25,16 +25,6 @@ const INPUT: usize = 6 * 1024 * 1024;
 /// the input inside its window (2 MiB) and 64 KiB of output; unbounded, it would queue the
 /// answers to all of it (about 60 MB).
 const MAX_GROWTH_KB: u64 = 24 * 1024;
-
-/// `VmHWM` (peak resident set) of `pid`, in kB.
-fn peak_kb(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("serve's status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmHWM in /proc/PID/status")
-}
 
 #[test]
 fn pasted_commands_wait_for_a_client_that_does_not_read() {

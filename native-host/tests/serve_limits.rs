@@ -99,6 +99,7 @@ fn key_user() -> DeviceUser<'static> {
         key_options: None,
         command: None,
         run_as: None,
+        extra: None,
     }
 }
 

@@ -250,7 +250,8 @@ impl RemoteSession {
             AppMsg::Exited { .. }
             | AppMsg::AuthOutcome { .. }
             | AppMsg::Answers { .. }
-            | AppMsg::Disconnect { .. } => {}
+            | AppMsg::Disconnect { .. }
+            | AppMsg::Forward(_) => {}
         }
         Flow::Continue
     }

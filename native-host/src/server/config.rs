@@ -99,6 +99,9 @@ pub struct ServerSection {
     /// pubkey-chain` `server` entries). Read at start; keys accepted later are not written.
     #[serde(default)]
     pub known_hosts: Option<PathBuf>,
+    /// Forwarded channels and `tcpip-forward` listeners open at once on one connection.
+    #[serde(default = "default_max_forwards")]
+    pub max_forwards: usize,
 }
 
 /// A host key: a path (kind from the file name), or a table with an explicit type and size.
@@ -185,6 +188,9 @@ fn default_write_timeout() -> u64 {
 fn default_max_sessions() -> usize {
     10
 }
+fn default_max_forwards() -> usize {
+    32
+}
 
 impl DeviceFile {
     /// Parses and checks the file's text (names are checked by [`DeviceFile::common`]).
@@ -199,6 +205,9 @@ impl DeviceFile {
         }
         if !(1..=64).contains(&s.max_sessions) {
             bail!("[server] max_sessions: expected 1-64");
+        }
+        if !(1..=256).contains(&s.max_forwards) {
+            bail!("[server] max_forwards: expected 1-256");
         }
         if !(1..=120).contains(&s.timeout_seconds) {
             bail!("[server] timeout_seconds: 1 to 120 (IOS ip ssh time-out)");

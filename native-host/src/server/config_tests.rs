@@ -112,6 +112,9 @@ fn defaults_and_checks() {
     assert_eq!(f.server.max_sessions, 10, "OpenSSH's MaxSessions default");
     let e = DeviceFile::parse("[server]\nhost_keys = [\"a\"]\nmax_sessions = 0\n").unwrap_err();
     assert!(e.to_string().contains("max_sessions"));
+    assert_eq!(f.server.max_forwards, 32);
+    let e = DeviceFile::parse("[server]\nhost_keys = [\"a\"]\nmax_forwards = 0\n").unwrap_err();
+    assert!(e.to_string().contains("max_forwards"));
 }
 
 #[test]

@@ -18,6 +18,7 @@ pub mod device_cli;
 pub mod device_show;
 pub mod device_state;
 pub mod files;
+pub mod forwarding;
 pub mod hash_pool;
 pub mod keys;
 pub mod line_editor;
@@ -163,6 +164,10 @@ pub async fn prepare(
         hash_pool,
         write_timeout: s.write_timeout(),
         max_sessions: s.max_sessions,
+        forwarding: forwarding::Settings {
+            max_forwards: s.max_forwards,
+            connect_timeout: forwarding::CONNECT_TIMEOUT,
+        },
         cert_mappings: pki.user_mappings,
         host_trustpoint: pki.host_certificate.map(|(name, _)| name),
     });

@@ -9,6 +9,7 @@ use super::auth::{
 use super::cert_auth::{self, CertRequest};
 use super::device_cli::{CliContext, DeviceCli, mac_display};
 use super::device_state::{ConnectionRow, DeviceRegistry, DeviceState, SessionInfo};
+use super::forwarding::{Access, Forwarding};
 use super::hash_pool::HashPool;
 use super::session_channel::{CLI_BACKLOG, OutboundLink, Program, SessionChannel};
 use super::session_rules::SessionRules;
@@ -54,6 +55,8 @@ pub struct ServeContext {
     pub cert_mappings: Vec<super::pki_config::UserMapping>,
     /// The `trustpoint sign` trustpoint of the host certificate, if there is one.
     pub host_trustpoint: Option<String>,
+    /// Port forwarding limits (`max_forwards`).
+    pub forwarding: super::forwarding::Settings,
 }
 
 /// One accepted connection.
@@ -77,6 +80,8 @@ pub struct ServerSession {
     algorithms: Option<Negotiated>,
     channels: HashMap<ChannelId, SessionChannel>,
     outboxes: Outboxes,
+    /// `direct-tcpip` / `forwarded-tcpip` channels and `tcpip-forward` listeners.
+    forwarding: Forwarding,
 }
 
 impl ServerSession {
@@ -84,6 +89,7 @@ impl ServerSession {
     #[must_use]
     pub fn new(peer: SocketAddr, ctx: Arc<ServeContext>, app: mpsc::Sender<AppMsg>) -> Self {
         let number = ctx.next_number.fetch_add(1, Ordering::Relaxed);
+        let forwarding = Forwarding::new(peer, ctx.forwarding.clone());
         ServerSession {
             peer,
             local: None,
@@ -99,6 +105,7 @@ impl ServerSession {
             algorithms: None,
             channels: HashMap::new(),
             outboxes: Outboxes::default(),
+            forwarding,
         }
     }
 
@@ -193,6 +200,12 @@ impl ServerSession {
             .set_closer(self.number, Some(Arc::new(close)));
     }
 
+    /// What this user may forward (their `permit_open` / `permit_listen`, their key's rules).
+    fn forward_access(&self) -> Access {
+        let user = self.user.as_deref().unwrap_or_default();
+        Access::new(user, self.entry(), self.rules.as_ref())
+    }
+
     fn cli(&self) -> DeviceCli {
         let state: Arc<dyn DeviceState> = self.ctx.registry.clone();
         DeviceCli::new(CliContext {
@@ -222,8 +235,18 @@ impl ServerSession {
                     if conn.accept_channel(channel).is_ok() {
                         self.channels.insert(channel, SessionChannel::new());
                     }
+                } else if self.authenticated
+                    && self.forwarding.open_request(
+                        conn,
+                        channel,
+                        &kind,
+                        &self.forward_access(),
+                        &self.app,
+                    )
+                {
+                    // direct-tcpip: decided by the user's permit_open.
                 } else {
-                    // A device does not forward ports.
+                    // Nothing else is forwarded.
                     let _ = conn.reject_channel(
                         channel,
                         open_failure::ADMINISTRATIVELY_PROHIBITED,
@@ -251,6 +274,8 @@ impl ServerSession {
                 if let Some(ch) = self.channels.get_mut(&channel) {
                     ch.input(conn, channel, data);
                     self.pump_cli(conn, channel);
+                } else {
+                    self.forwarding.on_data(channel, data);
                 }
             }
             ChannelEvent::ExtendedData { channel, data, .. } => {
@@ -260,6 +285,8 @@ impl ServerSession {
             ChannelEvent::Eof { channel } => {
                 if let Some(ch) = self.channels.get_mut(&channel) {
                     ch.peer_eof();
+                } else {
+                    self.forwarding.on_eof(conn, channel, &mut self.outboxes);
                 }
             }
             ChannelEvent::Writable { channel } => {
@@ -271,7 +298,25 @@ impl ServerSession {
                 self.outboxes.forget(channel);
                 if let Some(ch) = self.channels.remove(&channel) {
                     ch.hang_up();
+                } else {
+                    self.forwarding.on_closed(channel);
                 }
+            }
+            ChannelEvent::Opened { channel } => {
+                self.forwarding.on_opened(channel, &self.app);
+            }
+            ChannelEvent::OpenFailed {
+                channel,
+                description,
+                ..
+            } => self.forwarding.on_open_failed(channel, &description),
+            ChannelEvent::GlobalRequest {
+                request,
+                want_reply,
+            } if self.authenticated => {
+                let access = self.forward_access();
+                self.forwarding
+                    .global_request(conn, request, want_reply, &access, &self.app);
             }
             ChannelEvent::GlobalRequest {
                 want_reply: true, ..
@@ -541,7 +586,14 @@ impl Handler<Connection> for ServerSession {
                 if let Some(ch) = self.channels.get_mut(&channel) {
                     let out = ch.output_ended(ext);
                     self.send(conn, channel, out);
+                } else {
+                    self.forwarding
+                        .on_output_end(conn, channel, &mut self.outboxes);
                 }
+            }
+            AppMsg::Forward(msg) => {
+                self.forwarding
+                    .on_msg(conn, *msg, &mut self.outboxes, &self.app);
             }
             AppMsg::Resized { .. } | AppMsg::Answers { .. } => {}
             AppMsg::Disconnect { reason } => {

@@ -44,6 +44,13 @@ pub struct UserEntry {
     /// (IOS `authorization username subjectname ...`) is this user's.
     #[serde(default)]
     pub certificate: bool,
+    /// `direct-tcpip` destinations (OpenSSH `PermitOpen`, plus address blocks): see
+    /// [`super::forwarding::permit`]. Empty: none.
+    #[serde(default)]
+    pub permit_open: Vec<String>,
+    /// `tcpip-forward` listens (OpenSSH `PermitListen`), bound on loopback. Empty: none.
+    #[serde(default)]
+    pub permit_listen: Vec<String>,
 }
 
 /// IOS `key-hash <type> <hash>`: the MD5 of a public key blob, 32 hex digits (colons allowed).
@@ -144,6 +151,10 @@ impl UserEntry {
                 );
             }
         }
+        super::forwarding::permit::PermitList::parse_open(&self.permit_open)
+            .map_err(|e| anyhow!("{who}: permit_open: {e}"))?;
+        super::forwarding::permit::PermitList::parse_listen(&self.permit_listen)
+            .map_err(|e| anyhow!("{who}: permit_listen: {e}"))?;
         for (i, h) in self.key_hashes.iter().enumerate() {
             if !KEY_HASH_TYPES.contains(&h.key_type.as_str()) {
                 bail!("{who}: key_hashes[{i}]: unknown key type {:?}", h.key_type);

@@ -225,3 +225,24 @@ fn rejects() {
         "hunter2"
     ));
 }
+
+#[test]
+fn forwarding_lists_are_checked_at_load() {
+    let user = |lines: &str| {
+        format!("[[users]]\nname = \"ops\"\nauthorized_keys = [{ED25519:?}]\n{lines}\n")
+    };
+    let ok = parse(&user(
+        r#"permit_open = ["10.0.0.0/8:22", "127.0.0.1:8080", "db.example.com:5432", "*:443"]
+permit_listen = ["127.0.0.1:0", "localhost:8000-9000", "7000"]"#,
+    ))
+    .unwrap();
+    assert_eq!(ok.users[0].permit_open.len(), 4);
+    assert!(
+        parse(&user("")).unwrap().users[0].permit_open.is_empty(),
+        "none by default"
+    );
+    let e = err(&user(r#"permit_open = ["10.0.0.0/8"]"#));
+    assert!(e.contains("\"ops\"") && e.contains("permit_open"), "{e}");
+    let e = err(&user(r#"permit_listen = ["localhost:9-1"]"#));
+    assert!(e.contains("permit_listen"), "{e}");
+}

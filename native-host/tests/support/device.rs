@@ -58,6 +58,8 @@ pub struct DeviceUser<'a> {
     /// `run_as` for `command`; [`current_user`] when not given (as root, `root`, which serve
     /// wants written out).
     pub run_as: Option<&'a str>,
+    /// More lines for the user's table, as TOML (`permit_open = [...]`).
+    pub extra: Option<&'a str>,
 }
 
 /// A running `sshgate-host serve` whose log (stderr, level info) is [`DeviceServer::log`].
@@ -110,6 +112,9 @@ pub fn start_device_env(
             let _ = writeln!(tables, "command = {c:?}");
             let run_as = u.run_as.map_or_else(current_user, str::to_string);
             let _ = writeln!(tables, "run_as = {run_as:?}");
+        }
+        if let Some(lines) = u.extra {
+            let _ = writeln!(tables, "{lines}");
         }
     }
     let host_key = dir.join("ssh_host_ed25519_key");

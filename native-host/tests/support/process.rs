@@ -214,3 +214,14 @@ pub fn run_with_timeout(
         elapsed: start.elapsed(),
     }
 }
+
+/// `VmHWM` (peak resident set) of `pid`, in kB.
+pub fn peak_kb(pid: u32) -> u64 {
+    let status =
+        std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the process's status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM in /proc/PID/status")
+}
