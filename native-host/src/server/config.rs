@@ -35,6 +35,12 @@ pub struct DeviceFile {
     /// `[certificate_profile]`: IOS `ip ssh server certificate profile`.
     #[serde(default)]
     pub certificate_profile: Option<CertificateProfile>,
+    /// `[snmp]`: IOS `snmp-server host ADDR COMMUNITY tty` (a trap when a session ends).
+    #[serde(default)]
+    pub snmp: Option<super::snmp_trap::SnmpSection>,
+    /// `[metrics]`: Prometheus `/metrics` on its own HTTP listener.
+    #[serde(default)]
+    pub metrics: Option<super::metrics::MetricsSection>,
 }
 
 /// `[server]`.
@@ -201,6 +207,12 @@ impl DeviceFile {
         pki_config::check(&f.trustpoints, f.certificate_profile.as_ref())?;
         if let Some(ws) = &f.websocket {
             ws.check("[websocket]")?;
+        }
+        if let Some(snmp) = &f.snmp {
+            snmp.check()?;
+        }
+        if let Some(m) = &f.metrics {
+            m.check()?;
         }
         Ok(f)
     }
