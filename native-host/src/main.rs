@@ -17,6 +17,7 @@ mod channel_io;
 mod client;
 mod demo;
 mod driver;
+mod journal_log;
 mod keyfile;
 mod keygen;
 mod server;
@@ -59,13 +60,16 @@ fn init_logging(default: &str) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let fmt = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
-    // Under systemd (stderr connected to the journal) journald stamps each line itself.
-    if std::env::var_os("JOURNAL_STREAM").is_some() {
-        fmt.without_time().init();
+        .with_writer(std::io::stderr);
+    if journal_log::under_journald() {
+        // journald takes the priority from the line's prefix and stamps the time itself.
+        let format = tracing_subscriber::fmt::format().without_time();
+        fmt.with_ansi(false)
+            .event_format(journal_log::PriorityPrefix(format))
+            .init();
     } else {
-        fmt.init();
+        fmt.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init();
     }
 }
 

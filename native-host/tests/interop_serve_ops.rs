@@ -9,7 +9,7 @@ use std::process::Command;
 use std::time::Duration;
 use support::{
     DeviceServer, DeviceUser, SHELL_COMMAND, free_port, require_tool, run_with_timeout,
-    start_device, wait_for_port,
+    start_device, start_device_env, wait_for_port,
 };
 
 const CURL: &str = "/usr/bin/curl";
@@ -186,4 +186,37 @@ fn metrics_count_logins_and_bytes() {
     // A name the listener is not known by (DNS rebinding) is refused.
     let (status, body) = scrape(port, "evil.test");
     assert_eq!(status, "421", "{body}");
+}
+
+#[test]
+fn under_journald_lines_carry_their_priority_and_no_time() {
+    let s = start_device_env(
+        "ops-journal",
+        "",
+        &[DeviceUser {
+            name: "ops",
+            privilege: 1,
+            key: true,
+            command: Some(SHELL_COMMAND),
+            ..DeviceUser::default()
+        }],
+        // What systemd sets when stderr is a journal stream (device:inode).
+        &[("JOURNAL_STREAM", "8:12345")],
+    );
+    let mark = s.log.mark();
+    let mut cmd = s.ssh_with_key();
+    cmd.args(["-o", "LogLevel=ERROR"])
+        .arg(DeviceServer::dest("ops"))
+        .arg("true");
+    let out = run_with_timeout(&mut cmd, &s.dir, "ops-exec", WAIT);
+    assert!(out.success(), "{}\n{}", out.report(5), s.report());
+    let line = audit_line(&s, mark, "ops");
+    assert!(line.starts_with("<6>"), "{line}");
+    for l in s.log.all().lines().filter(|l| !l.trim().is_empty()) {
+        let prefixed = ["<3>", "<4>", "<6>", "<7>"]
+            .iter()
+            .any(|p| l.starts_with(p));
+        assert!(prefixed, "a line without its priority: {l}\n{}", s.report());
+        assert!(!l[3..].trim_start().starts_with("20"), "a timestamp: {l}");
+    }
 }
