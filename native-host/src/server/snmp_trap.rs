@@ -424,6 +424,28 @@ mod tests {
         assert!(m.windows(trap_oid.len()).any(|w| w == trap_oid));
     }
 
+    /// The example file's commented `[snmp]` and `[metrics]` blocks, uncommented, parse.
+    #[test]
+    fn example_sections_parse() {
+        let example = include_str!("../../examples/device.toml");
+        let mut extra = String::new();
+        for header in ["# [snmp]", "# [metrics]"] {
+            let start = example.find(header).expect(header);
+            for line in example[start..].lines().take_while(|l| l.starts_with("# ")) {
+                extra.push_str(&line[2..]);
+                extra.push('\n');
+            }
+        }
+        let text = format!("[server]\nhost_keys = [\"k/ssh_host_ed25519_key\"]\n{extra}");
+        let f = crate::server::config::DeviceFile::parse(&text).unwrap();
+        let snmp = f.snmp.expect("[snmp]");
+        assert_eq!(snmp.hosts().unwrap().len(), 2);
+        assert_eq!(snmp.parsed_version().unwrap(), Version::V2c);
+        assert!(f.metrics.expect("[metrics]").enable);
+        let bad = text.replace("version = \"2c\"", "version = \"3\"");
+        assert!(crate::server::config::DeviceFile::parse(&bad).is_err());
+    }
+
     #[test]
     fn bad_settings_are_refused() {
         let s = |hosts: &[&str], version: &str| SnmpSection {
