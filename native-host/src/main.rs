@@ -22,6 +22,7 @@ mod keyfile;
 mod keygen;
 mod server;
 mod shutdown;
+mod syslog_log;
 mod tty_modes;
 mod wall_clock;
 mod web;
@@ -61,6 +62,20 @@ fn init_logging(default: &str) {
     let fmt = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
+    if let Some(path) = syslog_log::from_env() {
+        match syslog_log::Syslog::new(path) {
+            Ok(w) => {
+                // The daemon stamps time and host; the priority says the level.
+                fmt.with_writer(w)
+                    .with_ansi(false)
+                    .without_time()
+                    .with_level(false)
+                    .init();
+                return;
+            }
+            Err(e) => eprintln!("SSHGATE_LOG=syslog: {e}; logging to stderr"),
+        }
+    }
     if journal_log::under_journald() {
         // journald takes the priority from the line's prefix and stamps the time itself.
         let format = tracing_subscriber::fmt::format().without_time();

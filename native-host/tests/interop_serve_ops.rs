@@ -220,3 +220,73 @@ fn under_journald_lines_carry_their_priority_and_no_time() {
         assert!(!l[3..].trim_start().starts_with("20"), "a timestamp: {l}");
     }
 }
+
+#[test]
+fn syslog_datagrams_carry_the_audit_line() {
+    use std::os::unix::net::UnixDatagram;
+    let dir = support::TempDir::new("ops-syslog");
+    let socket_path = dir.join("log.sock");
+    // A syslog daemon's end: a datagram socket at a path of our own (not /dev/log), read as
+    // the lines come (its queue is short, and serve never waits for it).
+    let daemon = UnixDatagram::bind(&socket_path).expect("bind the syslog socket");
+    let (tx, lines) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        let mut buf = vec![0u8; 65536];
+        while let Ok(n) = daemon.recv(&mut buf) {
+            if tx
+                .send(String::from_utf8_lossy(&buf[..n]).into_owned())
+                .is_err()
+            {
+                return;
+            }
+        }
+    });
+    let dest = format!("syslog:{}", socket_path.display());
+    let s = start_device_env(
+        "ops-syslog",
+        "",
+        &[DeviceUser {
+            name: "ops",
+            privilege: 1,
+            key: true,
+            command: Some(SHELL_COMMAND),
+            ..DeviceUser::default()
+        }],
+        &[("SSHGATE_LOG", dest.as_str())],
+    );
+    let mut cmd = s.ssh_with_key();
+    cmd.args(["-o", "LogLevel=ERROR"])
+        .arg(DeviceServer::dest("ops"))
+        .arg("true");
+    let out = run_with_timeout(&mut cmd, &s.dir, "ops-exec", WAIT);
+    assert!(out.success(), "{}", out.report(5));
+
+    let mut seen = Vec::new();
+    let audit = loop {
+        let text = lines.recv_timeout(WAIT).unwrap_or_else(|e| {
+            panic!(
+                "no audit datagram ({e}); got:\n{}\nstderr:\n{}",
+                seen.join("\n"),
+                s.log.all()
+            )
+        });
+        if text.contains("sshgate::audit") && text.contains(" user=ops ") {
+            break text;
+        }
+        seen.push(text);
+    };
+    // LOG_AUTH (4) * 8 + info (6), the tag, no timestamp, no trailing newline.
+    let pid = s.guard.id();
+    assert!(
+        audit.starts_with(&format!(
+            "<38>sshgate-host[{pid}]: sshgate::audit: session ended "
+        )),
+        "{audit}"
+    );
+    assert!(!audit.ends_with('\n'), "{audit:?}");
+    assert!(
+        seen.iter()
+            .all(|l| l.starts_with('<') && l.contains("sshgate-host[")),
+        "{seen:?}"
+    );
+}
