@@ -17,10 +17,12 @@ mod channel_io;
 mod client;
 mod demo;
 mod driver;
+mod journal_log;
 mod keyfile;
 mod keygen;
 mod server;
 mod shutdown;
+mod syslog_log;
 mod tty_modes;
 mod wall_clock;
 mod web;
@@ -57,11 +59,33 @@ enum Command {
 fn init_logging(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt()
+    let fmt = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+        .with_writer(std::io::stderr);
+    if let Some(path) = syslog_log::from_env() {
+        match syslog_log::Syslog::new(path) {
+            Ok(w) => {
+                // The daemon stamps time and host; the priority says the level.
+                fmt.with_writer(w)
+                    .with_ansi(false)
+                    .without_time()
+                    .with_level(false)
+                    .init();
+                return;
+            }
+            Err(e) => eprintln!("SSHGATE_LOG=syslog: {e}; logging to stderr"),
+        }
+    }
+    if journal_log::under_journald() {
+        // journald takes the priority from the line's prefix and stamps the time itself.
+        let format = tracing_subscriber::fmt::format().without_time();
+        fmt.with_ansi(false)
+            .event_format(journal_log::PriorityPrefix(format))
+            .init();
+    } else {
+        fmt.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init();
+    }
 }
 
 fn main() -> ExitCode {

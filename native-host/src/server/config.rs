@@ -44,6 +44,12 @@ pub struct DeviceFile {
     /// `[sftp]`: OpenSSH `Subsystem sftp internal-sftp`.
     #[serde(default)]
     pub sftp: Option<super::files::SftpSection>,
+    /// `[snmp]`: IOS `snmp-server host ADDR COMMUNITY tty` (a trap when a session ends).
+    #[serde(default)]
+    pub snmp: Option<super::snmp_trap::SnmpSection>,
+    /// `[metrics]`: Prometheus `/metrics` on its own HTTP listener.
+    #[serde(default)]
+    pub metrics: Option<super::metrics::MetricsSection>,
 }
 
 /// `[server]`.
@@ -230,6 +236,12 @@ impl DeviceFile {
         super::files::config::check(f.files.as_ref(), f.scp.as_ref(), f.sftp.as_ref())?;
         if let Some(ws) = &f.websocket {
             ws.check("[websocket]")?;
+        }
+        if let Some(snmp) = &f.snmp {
+            snmp.check()?;
+        }
+        if let Some(m) = &f.metrics {
+            m.check()?;
         }
         Ok(f)
     }

@@ -7,6 +7,7 @@
 //! are closed at once), driver, penalties and shutdown.
 
 use super::auth::log_text;
+use super::counted::{ByteCounts, Counted};
 use super::session::ServeContext;
 use super::startups::{Refusal, StartupGuard};
 use super::workers::Workers;
@@ -86,6 +87,7 @@ pub async fn serve_on(
                 let startup = match ctx.startups.admit_random(peer.ip()) {
                     Ok(guard) => guard,
                     Err(why) => {
+                        ctx.metrics.startup_refused();
                         drops.note(peer, why, ctx.startups.open());
                         refuse(incoming, why);
                         continue;
@@ -234,8 +236,11 @@ async fn connection<S: AsyncRead + AsyncWrite + Unpin>(
     mut stop: watch::Receiver<bool>,
 ) {
     tracing::info!(%peer, "connection accepted");
+    let started = std::time::Instant::now();
+    let _open = ctx.metrics.connection();
     let wait = ctx.penalties.delay(peer.ip(), std::time::Instant::now());
     if !wait.is_zero() {
+        ctx.metrics.penalty_delay();
         tracing::info!(%peer, delay_ms = wait.as_millis(), "earlier authentication failures from this address: waiting");
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
@@ -262,6 +267,8 @@ async fn connection<S: AsyncRead + AsyncWrite + Unpin>(
     let limits = driver::Limits {
         write_timeout: ctx.write_timeout,
     };
+    let bytes = Arc::new(ByteCounts::default());
+    let stream = Counted::new(stream, bytes.clone(), ctx.metrics.clone());
     let ending = driver::drive_with_limits(
         stream,
         &mut conn,
@@ -286,6 +293,22 @@ async fn connection<S: AsyncRead + AsyncWrite + Unpin>(
         }
         other => tracing::info!(%peer, "connection closed: {other}"),
     }
+    let (number, user, method) = session.audit_facts();
+    super::audit::connection_ended(
+        &ctx,
+        &super::audit::ConnectionEnd {
+            number,
+            user,
+            method,
+            authenticated: session.is_authenticated(),
+            auth_failures: conn.auth_failures(),
+            peer,
+            local,
+            bytes: &bytes,
+            elapsed: started.elapsed(),
+            ending: &ending,
+        },
+    );
 }
 
 /// Resolves on ctrl-c or SIGTERM.

@@ -10,10 +10,12 @@
 //! `device_state` (what the CLI shows, and the registry of live sessions), `line_editor` and
 //! `cli_session` (raw terminal bytes in, echo/output/prompts out: the CLI needs no PTY).
 
+pub mod audit;
 pub mod auth;
 pub mod cert_auth;
 pub mod cli_session;
 pub mod config;
+pub mod counted;
 pub mod device_cli;
 pub mod device_show;
 pub mod device_state;
@@ -23,6 +25,7 @@ pub mod hash_pool;
 pub mod keys;
 pub mod line_editor;
 pub mod listener;
+pub mod metrics;
 pub mod passwords;
 pub mod penalty;
 pub mod pki_config;
@@ -32,6 +35,7 @@ pub mod session;
 pub mod session_channel;
 pub mod session_env;
 pub mod session_rules;
+pub mod snmp_trap;
 pub mod startups;
 pub mod users;
 pub mod workers;
@@ -81,6 +85,9 @@ pub async fn run(args: &ServeArgs) -> anyhow::Result<()> {
         let (server, router) =
             crate::web::device_ws::bind(ws, &file.server.hostname, tx.clone()).await?;
         tokio::spawn(crate::web::device_ws::run(server, router, shutdown.wait()));
+    }
+    if let Some(m) = file.metrics.as_ref().filter(|m| m.enable) {
+        tokio::spawn(metrics::bind(m, ctx.metrics.clone(), shutdown.wait()).await?);
     }
     listener::serve_on(listeners, (tx, rx), cfg, ctx, shutdown.wait()).await
 }
@@ -170,6 +177,11 @@ pub async fn prepare(
         },
         cert_mappings: pki.user_mappings,
         host_trustpoint: pki.host_certificate.map(|(name, _)| name),
+        metrics: Arc::default(),
+        traps: match &file.snmp {
+            Some(snmp) => snmp_trap::TrapSender::new(snmp)?,
+            None => None,
+        },
     });
     Ok((cfg, ctx))
 }

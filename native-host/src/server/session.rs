@@ -57,6 +57,10 @@ pub struct ServeContext {
     pub host_trustpoint: Option<String>,
     /// Port forwarding limits (`max_forwards`).
     pub forwarding: super::forwarding::Settings,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<super::metrics::Metrics>,
+    /// `[snmp]` trap hosts, if any.
+    pub traps: Option<super::snmp_trap::TrapSender>,
 }
 
 /// One accepted connection.
@@ -69,6 +73,8 @@ pub struct ServerSession {
     number: u32,
     /// The user named in the latest authentication request; after success, the user.
     user: Option<String>,
+    /// The method of the latest authentication request; after success, the one that did it.
+    method: Option<&'static str>,
     authenticated: bool,
     /// This connection's place among the unauthenticated ones, given up at authentication.
     startup: Option<StartupGuard>,
@@ -97,6 +103,7 @@ impl ServerSession {
             app,
             number,
             user: None,
+            method: None,
             authenticated: false,
             startup: None,
             failures_recorded: 0,
@@ -122,6 +129,12 @@ impl ServerSession {
         self.authenticated
     }
 
+    /// The connection number (IOS `show ssh`), the user, and the last authentication method.
+    #[must_use]
+    pub fn audit_facts(&self) -> (u32, Option<&str>, Option<&'static str>) {
+        (self.number, self.user.as_deref(), self.method)
+    }
+
     /// Holds the connection's place among the unauthenticated ones until it logs in.
     pub fn hold_startup(&mut self, guard: StartupGuard) {
         self.startup = Some(guard);
@@ -136,6 +149,11 @@ impl ServerSession {
                 self.peer.ip(),
                 failures - self.failures_recorded,
                 std::time::Instant::now(),
+            );
+            self.ctx.metrics.login(
+                self.method.unwrap_or("none"),
+                false,
+                u64::from(failures - self.failures_recorded),
             );
             self.failures_recorded = failures;
         }
@@ -457,9 +475,25 @@ impl ServerSession {
 impl Drop for ServerSession {
     fn drop(&mut self) {
         self.ctx.registry.remove(self.number);
+        if self.authenticated {
+            self.ctx.metrics.logged_out();
+        }
         for (_, ch) in self.channels.drain() {
             ch.hang_up();
         }
+    }
+}
+
+/// The method's name in the audit line and `/metrics` (RFC 4252 / RFC 4256 names).
+fn method_name(m: &AuthMethod) -> &'static str {
+    match m {
+        AuthMethod::None => "none",
+        AuthMethod::Password { .. } => "password",
+        AuthMethod::PublicKeyQuery { .. } | AuthMethod::PublicKey { .. } => "publickey",
+        AuthMethod::Certificate { .. } => "certificate",
+        AuthMethod::KeyboardInteractive { .. }
+        | AuthMethod::KeyboardInteractiveResponses { .. } => "keyboard-interactive",
+        _ => "other",
     }
 }
 
@@ -514,6 +548,9 @@ impl Handler<Connection> for ServerSession {
                 // No longer one of the unauthenticated (MaxStartups); the source is forgiven.
                 self.startup = None;
                 self.ctx.penalties.succeeded(peer.ip());
+                self.ctx
+                    .metrics
+                    .login(self.method.unwrap_or("none"), true, 1);
                 self.register();
             }
             Event::Auth(AuthEvent::Request {
@@ -521,6 +558,7 @@ impl Handler<Connection> for ServerSession {
                 user,
                 method: AuthMethod::Certificate { check, signed },
             }) => {
+                self.method = Some("certificate");
                 let req = CertRequest {
                     number: self.number,
                     peer,
@@ -537,8 +575,9 @@ impl Handler<Connection> for ServerSession {
                 }
             }
             Event::Auth(ev) => {
-                if let AuthEvent::Request { user, .. } = &ev {
+                if let AuthEvent::Request { user, method, .. } = &ev {
                     self.user = Some(user.clone());
+                    self.method = Some(method_name(method));
                 }
                 let ctx = &self.ctx;
                 let state = AuthState {
