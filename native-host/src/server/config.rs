@@ -80,6 +80,10 @@ pub struct ServerSection {
     /// OpenSSH `MaxSessions`: session channels open at once on one connection (1-64).
     #[serde(default = "default_max_sessions")]
     pub max_sessions: usize,
+    /// IOS `debug ip ssh [detail|packet]` from the start: `ip-ssh`, `ip-ssh-detail`,
+    /// `ip-ssh-packet` (see [`super::debug_trace`]).
+    #[serde(default)]
+    pub debug: Vec<String>,
 }
 
 /// A host key: a path (kind from the file name), or a table with an explicit type and size.

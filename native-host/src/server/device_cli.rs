@@ -48,7 +48,56 @@ struct Node {
     children: &'static [Node],
 }
 
+/// A child marking its parent as complete though it has options (IOS `<cr>` in `?` help).
+const CR: &str = "<cr>";
+
+/// `debug ip ssh [detail|packet]`, and the same after `undebug` / `no debug`.
+const DEBUG_IP: &[Node] = &[DEBUG_IP_NODE];
+
+const DEBUG_IP_NODE: Node = Node {
+    name: "ip",
+    help: "IP information",
+    children: &[Node {
+        name: "ssh",
+        help: "Incoming ssh connections",
+        children: &[
+            Node {
+                name: CR,
+                help: "",
+                children: &[],
+            },
+            Node {
+                name: "detail",
+                help: "SSH Protocol and Channel Requests",
+                children: &[],
+            },
+            Node {
+                name: "packet",
+                help: "SSH Packet debugging",
+                children: &[],
+            },
+        ],
+    }],
+};
+
+const UNDEBUG: &[Node] = &[
+    Node {
+        name: "all",
+        help: "Disable all debugging",
+        children: &[],
+    },
+    DEBUG_IP_NODE,
+];
+
+/// Commands only privilege 15 has (IOS privileged EXEC).
+const PRIVILEGED: [&str; 3] = ["debug", "no", "undebug"];
+
 const SHOW: &[Node] = &[
+    Node {
+        name: "debugging",
+        help: "State of each debugging option",
+        children: &[],
+    },
     Node {
         name: "ip",
         help: "IP information",
@@ -99,6 +148,25 @@ const TERMINAL: &[Node] = &[
 ];
 
 const TOP: &[Node] = &[
+    Node {
+        name: "debug",
+        help: "Debugging functions (see also 'undebug')",
+        children: DEBUG_IP,
+    },
+    Node {
+        name: "no",
+        help: "Disable debugging functions",
+        children: &[Node {
+            name: "debug",
+            help: "Disable debugging functions",
+            children: UNDEBUG,
+        }],
+    },
+    Node {
+        name: "undebug",
+        help: "Disable debugging functions (see also 'debug')",
+        children: UNDEBUG,
+    },
     Node {
         name: "exit",
         help: "Exit from the EXEC",
@@ -177,7 +245,16 @@ impl DeviceCli {
 
     fn run(&mut self, line: &str, caret_offset: usize, echo: bool) -> (CliOutput, bool) {
         let err = |text: String| (CliOutput { text, exit: false }, false);
-        match parse(line) {
+        let parsed = match parse(line) {
+            // Below privilege 15 these commands do not exist (the caret marks the first word).
+            Parsed::Command(words, _)
+                if self.ctx.privilege < 15 && PRIVILEGED.contains(&words[0]) =>
+            {
+                Parsed::Invalid(line.len() - line.trim_start().len())
+            }
+            p => p,
+        };
+        match parsed {
             Parsed::Empty => (CliOutput::default(), true),
             Parsed::Invalid(at) => {
                 let echoed = if echo {
@@ -219,6 +296,12 @@ impl DeviceCli {
                 super::device_show::show_users(&state.users(), self.ctx.line_number)
             }
             ["show", "sessions"] => "% No connections open\r\n".into(),
+            ["show", "debugging"] => super::debug_trace::show_debugging(),
+            ["debug", "ip", "ssh", which @ ..] => super::debug_trace::cli_switch(true, which),
+            ["undebug", "ip", "ssh", which @ ..] | ["no", "debug", "ip", "ssh", which @ ..] => {
+                super::debug_trace::cli_switch(false, which)
+            }
+            ["undebug", "all"] | ["no", "debug", "all"] => super::debug_trace::cli_undebug_all(),
             ["terminal", "length", _] => {
                 self.terminal.0 = args[0];
                 String::new()
@@ -252,7 +335,10 @@ fn parse(line: &str) -> Parsed {
         if nodes.is_empty() {
             return Parsed::Invalid(start);
         }
-        if let Some(arg) = nodes.iter().find(|n| n.name.starts_with('<')) {
+        if let Some(arg) = nodes
+            .iter()
+            .find(|n| n.name.starts_with('<') && n.name != CR)
+        {
             match number_in(tok, arg.name) {
                 Some(v) => {
                     words.push(arg.name);
@@ -264,12 +350,10 @@ fn parse(line: &str) -> Parsed {
             }
         }
         let lower = tok.to_ascii_lowercase();
-        let matches: Vec<&Node> = match nodes.iter().find(|n| n.name == lower) {
+        let keywords = || nodes.iter().filter(|n| n.name != CR);
+        let matches: Vec<&Node> = match keywords().find(|n| n.name == lower) {
             Some(exact) => vec![exact],
-            None => nodes
-                .iter()
-                .filter(|n| n.name.starts_with(&lower))
-                .collect(),
+            None => keywords().filter(|n| n.name.starts_with(&lower)).collect(),
         };
         match matches.as_slice() {
             [] => return Parsed::Invalid(start + first_bad(&lower, nodes)),
@@ -280,7 +364,7 @@ fn parse(line: &str) -> Parsed {
             _ => return Parsed::Ambiguous(start + tok.len()),
         }
     }
-    if nodes.is_empty() {
+    if nodes.is_empty() || nodes.iter().any(|n| n.name == CR) {
         Parsed::Command(words, args)
     } else {
         Parsed::Incomplete

@@ -77,6 +77,10 @@ pub struct ServerSession {
     algorithms: Option<Negotiated>,
     channels: HashMap<ChannelId, SessionChannel>,
     outboxes: Outboxes,
+    /// `debug ip ssh` for this connection.
+    debug: super::debug_trace::DebugTrace,
+    /// Why the engine closed the connection, once it has.
+    closed: Option<sshgate::Error>,
 }
 
 impl ServerSession {
@@ -99,6 +103,8 @@ impl ServerSession {
             algorithms: None,
             channels: HashMap::new(),
             outboxes: Outboxes::default(),
+            debug: super::debug_trace::DebugTrace::new(number),
+            closed: None,
         }
     }
 
@@ -386,6 +392,8 @@ impl ServerSession {
 
 impl Drop for ServerSession {
     fn drop(&mut self) {
+        let idle = self.authenticated && self.channels.is_empty();
+        self.debug.ended(self.closed.as_ref(), idle);
         self.ctx.registry.remove(self.number);
         for (_, ch) in self.channels.drain() {
             ch.hang_up();
@@ -399,6 +407,10 @@ fn mac_name(m: Option<MacAlg>) -> &'static str {
 
 impl Handler<Connection> for ServerSession {
     fn on_event(&mut self, conn: &mut Connection, event: Event) -> Flow {
+        self.debug.pump(conn);
+        if let Event::Closed(e) = &event {
+            self.closed = Some(e.clone());
+        }
         let peer = self.peer;
         match event {
             Event::PeerVersion { version, .. } => {
@@ -493,6 +505,7 @@ impl Handler<Connection> for ServerSession {
     }
 
     fn on_app(&mut self, conn: &mut Connection, msg: AppMsg) -> Flow {
+        self.debug.pump(conn);
         match msg {
             AppMsg::Output {
                 channel,
