@@ -274,7 +274,10 @@ mod tests {
             padlen: 10,
         });
         assert_eq!(t.poll(), Some(TraceStep::KexInitSent));
-        assert!(matches!(t.poll(), Some(TraceStep::PacketSent { msg: 21, .. })));
+        assert!(matches!(
+            t.poll(),
+            Some(TraceStep::PacketSent { msg: 21, .. })
+        ));
         assert_eq!(t.poll(), None);
     }
 

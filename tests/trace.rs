@@ -213,8 +213,8 @@ fn packets_are_recorded_with_their_lengths() {
     assert!(at("received 20") < at("kexinit-received"), "{words:?}");
     assert!(at("sent 21") < at("newkeys-sent"), "{words:?}");
     for s in &steps {
-        if let TraceStep::PacketSent { len, padlen, .. } | TraceStep::PacketReceived { len, padlen, .. } =
-            s
+        if let TraceStep::PacketSent { len, padlen, .. }
+        | TraceStep::PacketReceived { len, padlen, .. } = s
         {
             // RFC 4253 §6: 4 to 255 bytes of padding, inside packet_length.
             assert!(*padlen >= 4 && *len > u32::from(*padlen), "{s:?}");

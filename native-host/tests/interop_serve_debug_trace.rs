@@ -67,7 +67,9 @@ fn assert_subsequence(trace: &[String], expected: &[String], context: &str) {
 fn number_in_show_ssh(screen: &str) -> Vec<u32> {
     screen
         .lines()
-        .filter(|l| l.contains(" IN ") && l.contains("Session started") && l.trim_end().ends_with("lab"))
+        .filter(|l| {
+            l.contains(" IN ") && l.contains("Session started") && l.trim_end().ends_with("lab")
+        })
         .filter_map(|l| l.split_whitespace().next()?.parse().ok())
         .collect()
 }
@@ -147,7 +149,10 @@ fn a_terminal_login_is_traced_in_the_seeds_words() {
     assert_subsequence(&trace, &expected, &s.report());
     // Nothing of the session is traced twice, and the end comes last.
     assert_eq!(
-        trace.iter().filter(|l| l.contains("SSH2_MSG_KEXINIT sent")).count(),
+        trace
+            .iter()
+            .filter(|l| l.contains("SSH2_MSG_KEXINIT sent"))
+            .count(),
         1
     );
     assert_eq!(trace.last(), expected.last(), "{}", trace.join("\n"));

@@ -61,11 +61,12 @@ impl Transport {
                 let padlen = self.inbuf[payload_range.start - 1];
                 let msg = self.inbuf.get(payload_range.start).copied().unwrap_or(0);
                 let len = 1 + payload_range.len() + usize::from(padlen);
-                self.trace.packet(|| crate::trace::TraceStep::PacketReceived {
-                    msg,
-                    len: u32::try_from(len).unwrap_or(u32::MAX),
-                    padlen,
-                });
+                self.trace
+                    .packet(|| crate::trace::TraceStep::PacketReceived {
+                        msg,
+                        len: u32::try_from(len).unwrap_or(u32::MAX),
+                        padlen,
+                    });
             }
             start += opened.consumed;
             self.recv_seq = self.recv_seq.wrapping_add(1);

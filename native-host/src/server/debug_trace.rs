@@ -216,7 +216,9 @@ pub fn lines(n: u32, step: &TraceStep) -> Vec<String> {
             format!("SSH{n}: starting SSH control process"),
             format!("SSH{n}: sent protocol version id {v}"),
         ],
-        TraceStep::VersionReceived(v) => one(format!("SSH{n}: protocol version id is - {}", text(v))),
+        TraceStep::VersionReceived(v) => {
+            one(format!("SSH{n}: protocol version id is - {}", text(v)))
+        }
         TraceStep::KexInitSent => one(format!("SSH2 {n}: SSH2_MSG_KEXINIT sent")),
         TraceStep::KexInitReceived => one(format!("SSH2 {n}: SSH2_MSG_KEXINIT received")),
         TraceStep::Negotiated(a) => negotiated(n, a),
@@ -245,9 +247,7 @@ pub fn lines(n: u32, step: &TraceStep) -> Vec<String> {
             format!("SSH2 {n}: newkeys: mode 0"),
             format!("SSH2 {n}: SSH2_MSG_NEWKEYS received"),
         ],
-        TraceStep::AuthMethod { method, .. } => {
-            one(format!("SSH2 {n}: Using method = {method}"))
-        }
+        TraceStep::AuthMethod { method, .. } => one(format!("SSH2 {n}: Using method = {method}")),
         TraceStep::AuthFailure { can_continue } => one(format!(
             "SSH2 {n}: Authentications that can continue = {}",
             can_continue.join(",")
@@ -259,10 +259,9 @@ pub fn lines(n: u32, step: &TraceStep) -> Vec<String> {
         TraceStep::ChannelOpen { kind } if kind == "session" => {
             one(format!("SSH2 {n}: channel open request"))
         }
-        TraceStep::ChannelOpen { kind } => one(format!(
-            "SSH2 {n}: channel open request ({})",
-            text(kind)
-        )),
+        TraceStep::ChannelOpen { kind } => {
+            one(format!("SSH2 {n}: channel open request ({})", text(kind)))
+        }
         TraceStep::ChannelRequest {
             request, pty_size, ..
         } => {
