@@ -228,6 +228,9 @@ pub struct CommonConfig {
     pub kex_limits: KexLimits,
     /// Minimum RSA modulus accepted from the peer.
     pub min_rsa_bits: usize,
+    /// Steps recorded for [`crate::Connection::poll_trace`] from the start (off by default;
+    /// [`crate::Connection::set_trace`] changes it later).
+    pub trace: crate::trace::TraceLevel,
 }
 
 impl Default for CommonConfig {
@@ -238,6 +241,7 @@ impl Default for CommonConfig {
             rekey: RekeyLimits::default(),
             kex_limits: KexLimits::default(),
             min_rsa_bits: 2048,
+            trace: crate::trace::TraceLevel::Off,
         }
     }
 }

@@ -21,6 +21,7 @@ pub mod pki;
 mod role_gate;
 pub mod text;
 pub mod time;
+pub mod trace;
 pub mod transport;
 pub mod userauth;
 #[cfg(target_arch = "wasm32")]
@@ -34,6 +35,7 @@ pub use connection::Connection;
 pub use error::{Error, Fault};
 pub use event::{Event, HostKeyInfo};
 pub use time::{Duration, Instant};
+pub use trace::{TraceLevel, TraceStep};
 
 /// Which end of the connection an engine plays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -29,6 +29,9 @@ pub(super) fn handle(chs: &mut Channels, ctx: &mut Ctx<'_>, payload: Vec<u8>) ->
             window,
             max_packet,
         } => {
+            ctx.trace.step(|| crate::trace::TraceStep::ChannelOpen {
+                kind: name.to_owned(),
+            });
             open(chs, ctx, kind, name, sender, window, max_packet);
             Ok(())
         }
@@ -53,6 +56,10 @@ pub(super) fn handle(chs: &mut Channels, ctx: &mut Ctx<'_>, payload: Vec<u8>) ->
             Ok(())
         }
         Incoming::WindowAdjust { recipient, bytes } => {
+            ctx.trace.step(|| crate::trace::TraceStep::WindowAdjust {
+                channel: recipient,
+                bytes,
+            });
             let ch = open_channel(chs, recipient)?;
             ch.send_window = ch.send_window.checked_add(bytes).ok_or_else(|| {
                 Error::protocol(format!("channel {recipient}: window adjust overflows"))
@@ -109,7 +116,17 @@ pub(super) fn handle(chs: &mut Channels, ctx: &mut Ctx<'_>, payload: Vec<u8>) ->
             recipient,
             want_reply,
             request,
-        } => channel_request(chs, ctx, recipient, want_reply, request),
+        } => {
+            ctx.trace.step(|| crate::trace::TraceStep::ChannelRequest {
+                channel: recipient,
+                request: request.as_ref().map_or("unknown", ChannelRequest::name),
+                pty_size: match &request {
+                    Some(ChannelRequest::Pty(p)) => Some((p.size.cols, p.size.rows)),
+                    _ => None,
+                },
+            });
+            channel_request(chs, ctx, recipient, want_reply, request)
+        }
         Incoming::Success { recipient } => answered(chs, ctx, recipient, true),
         Incoming::Failure { recipient } => answered(chs, ctx, recipient, false),
     }

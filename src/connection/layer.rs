@@ -7,6 +7,7 @@ use crate::Role;
 use crate::crypto::EngineRng;
 use crate::event::Event;
 use crate::time::Instant;
+use crate::trace::Tracer;
 use std::collections::VecDeque;
 
 /// A layer's view of the connection for one call.
@@ -23,17 +24,23 @@ pub(crate) struct Ctx<'a> {
     pub(crate) server_sig_algs: Option<&'a [String]>,
     /// The wall clock in Unix seconds, if the driver gave it (certificate validity).
     pub(crate) wall_clock: Option<u64>,
+    /// The connection's step record (`src/trace.rs`), for the layers' own steps.
+    pub(crate) trace: &'a mut Tracer,
     out: &'a mut Vec<Vec<u8>>,
     events: &'a mut VecDeque<Event>,
 }
 
 impl<'a> Ctx<'a> {
+    // One borrow per field of the transport a layer may touch; bundling them would only move
+    // the list (its one caller is `Transport::run_layer`).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         role: Role,
         now: Instant,
         session_id: &'a [u8],
         rng: &'a mut EngineRng,
         server_sig_algs: Option<&'a [String]>,
+        trace: &'a mut Tracer,
         out: &'a mut Vec<Vec<u8>>,
         events: &'a mut VecDeque<Event>,
     ) -> Self {
@@ -44,6 +51,7 @@ impl<'a> Ctx<'a> {
             rng,
             server_sig_algs,
             wall_clock: None,
+            trace,
             out,
             events,
         }

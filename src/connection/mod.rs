@@ -148,6 +148,26 @@ impl Connection {
         self.transport.events.pop_front()
     }
 
+    /// Changes which steps are recorded for [`Connection::poll_trace`] (see `src/trace.rs`);
+    /// takes effect at once, on a live connection too. Set right after creating the
+    /// connection, the construction's steps (version line, first KEXINIT) are included.
+    pub fn set_trace(&mut self, level: crate::trace::TraceLevel) {
+        self.transport.set_trace(level);
+    }
+
+    /// What is being recorded.
+    #[must_use]
+    pub fn trace_level(&self) -> crate::trace::TraceLevel {
+        self.transport.trace.level()
+    }
+
+    /// The next recorded step, oldest first; `None` when tracing is off or nothing is new.
+    /// Drain it with the events: steps are queued as the input that caused them is processed.
+    #[must_use]
+    pub fn poll_trace(&mut self) -> Option<crate::trace::TraceStep> {
+        self.transport.trace.poll()
+    }
+
     /// Client: answers [`Event::HostKey`]. Trusting it lets the key exchange finish; refusing ends
     /// the connection with "host key not verifiable".
     pub fn answer_host_key(&mut self, trusted: bool) -> Result<(), Error> {

@@ -56,6 +56,18 @@ impl Transport {
                 Err(e) => break Err(packet_error(e)),
             };
             let payload_range = (start + opened.payload.start)..(start + opened.payload.end);
+            if self.trace.packets() {
+                // The padding length byte is right before the payload (RFC 4253 §6).
+                let padlen = self.inbuf[payload_range.start - 1];
+                let msg = self.inbuf.get(payload_range.start).copied().unwrap_or(0);
+                let len = 1 + payload_range.len() + usize::from(padlen);
+                self.trace
+                    .packet(|| crate::trace::TraceStep::PacketReceived {
+                        msg,
+                        len: u32::try_from(len).unwrap_or(u32::MAX),
+                        padlen,
+                    });
+            }
             start += opened.consumed;
             self.recv_seq = self.recv_seq.wrapping_add(1);
             // RFC 4253 §6.4 / strict kex: the sequence number must not wrap during the first
@@ -94,6 +106,8 @@ impl Transport {
             VersionStep::Done { line, consumed } => {
                 self.inbuf.drain(..consumed);
                 let prelude = core::mem::take(&mut self.version_reader.prelude);
+                self.trace
+                    .step(|| crate::trace::TraceStep::VersionReceived(line.clone()));
                 self.events.push_back(Event::PeerVersion {
                     version: line.clone(),
                     prelude,

@@ -13,6 +13,7 @@ use crate::kex::{self, ClientEphemeral, DhGroup, ExchangeHashInput, GexParams, S
 use crate::msg::{self, Phase, reason};
 use crate::role_gate::ServerRole;
 use crate::time::{Duration, Instant};
+use crate::trace::TraceStep;
 use crate::wire::{Reader, Writer};
 use crate::{Error, Role};
 
@@ -148,6 +149,7 @@ impl Transport {
             waiting_since: None,
         });
         self.seal(&payload);
+        self.trace.step(|| TraceStep::KexInitSent);
     }
 
     /// Traffic that earns the peer one re-key: the configured figure, lowered to half the byte
@@ -195,6 +197,7 @@ impl Transport {
 
     pub(super) fn on_kexinit(&mut self, seq: u32, payload: Vec<u8>) -> Result<(), Error> {
         let theirs = KexInit::decode(&payload)?;
+        self.trace.step(|| TraceStep::KexInitReceived);
         let peer_starts = self.kex.is_none();
         if peer_starts || !self.first_kex_done {
             // The first exchange and every one the peer starts cost us a key agreement and a
@@ -225,6 +228,7 @@ impl Transport {
             Role::Server => (&theirs, &ours),
         };
         let negotiated = kexinit::negotiate(client, server)?;
+        self.trace.step(|| TraceStep::Negotiated(negotiated));
         let guess_wrong =
             theirs.first_kex_packet_follows && !kexinit::guess_was_right(client, server);
         if !self.first_kex_done {
@@ -271,7 +275,7 @@ impl Transport {
                 _gate: *gate,
             },
         };
-        self.kex.as_mut().expect("kex run").step = step;
+        self.set_step(step);
         Ok(())
     }
 
@@ -284,6 +288,10 @@ impl Transport {
             .negotiated
             .ok_or_else(|| Error::protocol("key exchange message before KEXINIT"))?;
         let step = core::mem::replace(&mut run.step, Step::Taken);
+        self.trace.step(|| TraceStep::KexMessageReceived {
+            kex: negotiated.kex,
+            msg: msg_no,
+        });
         let mut r = Reader::new(&payload[1..]);
         match (step, msg_no) {
             (Step::ClientAwaitGroup { range }, msg::KEX_REPLY_31) => {
@@ -317,6 +325,12 @@ impl Transport {
                 };
                 r.finish()?;
                 let group = DhGroup::choose(range.min, range.n, range.max).map_err(kex_error)?;
+                self.trace.step(|| TraceStep::GexRequest {
+                    min: range.min,
+                    n: range.n,
+                    max: range.max,
+                    bits: bits_of(&group.p),
+                });
                 let mut w = Writer::message(msg::KEX_REPLY_31);
                 w.mpint(&group.p).mpint(&group.g);
                 self.seal(w.as_slice());
@@ -337,9 +351,19 @@ impl Transport {
         }
     }
 
+    /// Moves the exchange to `step` (recording which message it now waits for, if any).
     fn set_step(&mut self, step: Step) {
         if let Some(run) = self.kex.as_mut() {
             run.step = step;
+            if self.trace.on()
+                && let (Phase::KexMethod { expected }, Some(n)) =
+                    (run.incoming_phase(), run.negotiated)
+            {
+                self.trace.step(|| TraceStep::Expecting {
+                    kex: n.kex,
+                    msg: expected,
+                });
+            }
         }
     }
 
@@ -516,6 +540,7 @@ impl Transport {
 
     /// RFC 4253 §7.2: derives both directions' keys; the first H becomes the session id.
     fn derive(&mut self, n: Negotiated, k: &SharedSecret, h: &[u8]) -> NewKeys {
+        self.trace.step(|| TraceStep::KeysDerived);
         let session_id = self.session_id.get_or_insert_with(|| h.to_vec()).clone();
         let hash = n.kex.hash();
         let d = |letter: u8, len: usize| kex::derive_key(hash, k, h, letter, &session_id, len);
@@ -549,6 +574,7 @@ impl Transport {
     fn send_newkeys(&mut self, keys: NewKeys) -> Result<(), Error> {
         self.seal(&[msg::NEWKEYS]);
         self.sealer = PacketSealer::new(&keys.outgoing);
+        self.trace.step(|| TraceStep::NewKeysSent);
         self.usage.sent_under_key = 0;
         self.output_resumed = true;
         if self.strict {
@@ -562,6 +588,7 @@ impl Transport {
                 incoming: keys.incoming,
             };
         }
+        self.trace.step(|| TraceStep::AwaitingNewKeys);
         // RFC 8308 §2.4: EXT_INFO is the server's next packet after its first NEWKEYS.
         if first && self.role == Role::Server && self.peer_wants_ext_info {
             let p = self.ext_info_payload();
@@ -583,6 +610,7 @@ impl Transport {
             return Err(Error::protocol("NEWKEYS before the key exchange finished"));
         };
         self.opener = PacketOpener::new(&incoming);
+        self.trace.step(|| TraceStep::NewKeysReceived);
         if self.strict {
             self.recv_seq = 0;
         }
@@ -604,6 +632,14 @@ impl Transport {
             });
         }
         Ok(())
+    }
+}
+
+/// Bits of a big-endian unsigned number (a group's modulus).
+fn bits_of(n: &[u8]) -> u32 {
+    match n.iter().position(|&b| b != 0) {
+        Some(i) => (n.len() - i - 1) as u32 * 8 + (8 - n[i].leading_zeros()),
+        None => 0,
     }
 }
 

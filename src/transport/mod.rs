@@ -23,6 +23,7 @@ use crate::msg::Phase;
 use crate::pki::{CertifiedKey, Trustpoint};
 use crate::role_gate::ServerRole;
 use crate::time::Instant;
+use crate::trace::{TraceLevel, TraceStep, Tracer};
 use crate::{Error, Role};
 use cipher::{CipherAlg, PacketOpener, PacketSealer};
 use kex_run::KexRun;
@@ -134,6 +135,8 @@ pub(crate) struct Transport {
     /// Wall-clock time (Unix seconds) at a point of the driver's monotonic clock, for
     /// certificate validity; see [`Transport::wall_clock`].
     wall: Option<(u64, Instant)>,
+    /// The steps recorded for the driver's debug output (`src/trace.rs`).
+    pub(crate) trace: Tracer,
 }
 
 impl Transport {
@@ -145,6 +148,7 @@ impl Transport {
         seed: [u8; 32],
     ) -> Self {
         let our_version = format!("SSH-2.0-{}", cfg.software);
+        let trace = Tracer::new(cfg.trace);
         let mut t = Transport {
             role,
             cfg,
@@ -183,10 +187,13 @@ impl Transport {
             server_sig_algs: None,
             requested_service: None,
             wall: None,
+            trace,
         };
         // Both sides may send their identification and KEXINIT at once (RFC 4253 §4.2, §7.1).
         t.out.extend_from_slice(t.our_version.as_bytes());
         t.out.extend_from_slice(b"\r\n");
+        t.trace
+            .step(|| TraceStep::VersionSent(t.our_version.clone()));
         t.start_kex();
         t.set_now(now);
         t
@@ -206,6 +213,21 @@ impl Transport {
 
     pub(crate) fn role(&self) -> Role {
         self.role
+    }
+
+    /// Changes what is recorded. Turned on before anything was read or sent past the first
+    /// KEXINIT (a driver deciding per connection, right after creating it), the steps of the
+    /// construction — our version line and KEXINIT, queued then — are recorded now, so the
+    /// record is the whole conversation.
+    pub(crate) fn set_trace(&mut self, level: TraceLevel) {
+        let was_on = self.trace.on();
+        self.trace.set_level(level);
+        let fresh = self.peer_version.is_none() && self.send_seq == 1 && self.kex.is_some();
+        if !was_on && fresh {
+            self.trace
+                .step(|| TraceStep::VersionSent(self.our_version.clone()));
+            self.trace.step(|| TraceStep::KexInitSent);
+        }
     }
 
     pub(crate) fn rng(&mut self) -> &mut EngineRng {
@@ -368,6 +390,7 @@ impl Transport {
                 self.session_id.as_deref().unwrap_or_default(),
                 &mut self.rng,
                 self.server_sig_algs.as_deref(),
+                &mut self.trace,
                 &mut out,
                 &mut self.events,
             );

@@ -88,11 +88,26 @@ impl Transport {
             return;
         }
         let before = self.out.len();
+        if self.trace.packets() {
+            self.trace_sent(parts);
+        }
         self.sealer
             .seal_parts(self.send_seq, parts, &mut self.rng, &mut self.out);
         self.send_seq = self.send_seq.wrapping_add(1);
         self.usage.sent_under_key += 1;
         self.count((self.out.len() - before) as u64);
+    }
+
+    /// Records a packet about to be sealed (IOS `send: len N (includes padlen P)`).
+    fn trace_sent(&mut self, parts: &[&[u8]]) {
+        let payload_len: usize = parts.iter().map(|p| p.len()).sum();
+        let padlen = self.sealer.padding_for(payload_len);
+        let msg = parts.iter().find_map(|p| p.first()).copied().unwrap_or(0);
+        self.trace.packet(|| crate::trace::TraceStep::PacketSent {
+            msg,
+            len: u32::try_from(1 + payload_len + padlen).unwrap_or(u32::MAX),
+            padlen: u8::try_from(padlen).unwrap_or(u8::MAX),
+        });
     }
 
     /// Sends what was held during a key exchange, in order.

@@ -149,6 +149,9 @@ impl Server {
     }
 
     fn failure(&mut self, ctx: &mut Ctx<'_>, counted: bool) -> Result<(), Error> {
+        ctx.trace.step(|| crate::trace::TraceStep::AuthFailure {
+            can_continue: self.remaining(),
+        });
         let payload = messages::failure(&self.remaining(), false);
         self.policy.fail(ctx, payload, counted)
     }
@@ -170,6 +173,16 @@ impl Server {
             Some(_) => {}
             None => self.user = Some(req.user.to_owned()),
         }
+        ctx.trace.step(|| crate::trace::TraceStep::AuthMethod {
+            user: req.user.to_owned(),
+            method: match req.method {
+                MethodReq::None => "none",
+                MethodReq::Password { .. } => "password",
+                MethodReq::PublicKey { .. } => "publickey",
+                MethodReq::KeyboardInteractive { .. } => "keyboard-interactive",
+                MethodReq::Other => "unknown",
+            },
+        });
         // RFC 4252 §5: on a new request "the server MUST abandon the previous authentication
         // attempt and continue with the new one".
         self.info_outstanding = None;
@@ -353,6 +366,10 @@ impl Server {
             }
             (AuthVerdict::Accept, _) => {
                 ctx.send(vec![USERAUTH_SUCCESS]);
+                ctx.trace.step(|| crate::trace::TraceStep::AuthSuccess {
+                    user: self.user.clone().unwrap_or_default(),
+                    method: w.method,
+                });
                 self.policy.done = true;
                 self.queued = None;
                 ctx.emit(Event::Auth(AuthEvent::Success));

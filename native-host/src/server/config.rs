@@ -108,6 +108,10 @@ pub struct ServerSection {
     /// Forwarded channels and `tcpip-forward` listeners open at once on one connection.
     #[serde(default = "default_max_forwards")]
     pub max_forwards: usize,
+    /// IOS `debug ip ssh [detail|packet]` from the start: `ip-ssh`, `ip-ssh-detail`,
+    /// `ip-ssh-packet` (see [`super::debug_trace`]).
+    #[serde(default)]
+    pub debug: Vec<String>,
 }
 
 /// A host key: a path (kind from the file name), or a table with an explicit type and size.

@@ -53,7 +53,54 @@ struct Node {
     children: &'static [Node],
 }
 
+/// A child marking its parent as complete though it has options (IOS `<cr>` in `?` help).
+const CR: &str = "<cr>";
+
+/// `debug ip ssh [detail|packet]`, and the same after `undebug` / `no debug`.
+const DEBUG_IP: &[Node] = &[DEBUG_IP_NODE];
+
+const DEBUG_IP_NODE: Node = Node {
+    name: "ip",
+    help: "IP information",
+    children: &[Node {
+        name: "ssh",
+        help: "Incoming ssh connections",
+        children: &[
+            Node {
+                name: CR,
+                help: "",
+                children: &[],
+            },
+            Node {
+                name: "detail",
+                help: "SSH Protocol and Channel Requests",
+                children: &[],
+            },
+            Node {
+                name: "packet",
+                help: "SSH Packet debugging",
+                children: &[],
+            },
+        ],
+    }],
+};
+
+const UNDEBUG: &[Node] = &[
+    Node {
+        name: "all",
+        help: "Disable all debugging",
+        children: &[],
+    },
+    DEBUG_IP_NODE,
+];
+
+
 const SHOW: &[Node] = &[
+    Node {
+        name: "debugging",
+        help: "State of each debugging option",
+        children: &[],
+    },
     Node {
         name: "ip",
         help: "IP information",
@@ -153,16 +200,35 @@ const DISCONNECT: &[Node] = &[Node {
     }],
 }];
 
-/// Commands only privilege 15 may run: connecting out from the device (IOS: `transport output
-/// ssh` is a line setting an administrator grants; here privilege 15 is the grant) and closing
-/// other users' connections.
-const PRIVILEGED: [&str; 2] = ["disconnect", "ssh"];
+/// Commands only privilege 15 has (IOS privileged EXEC): debugging, connecting out from the
+/// device (IOS: `transport output ssh` is a line setting an administrator grants; here
+/// privilege 15 is the grant) and closing other users' connections.
+const PRIVILEGED: [&str; 5] = ["debug", "disconnect", "no", "ssh", "undebug"];
 
 const TOP: &[Node] = &[
+    Node {
+        name: "debug",
+        help: "Debugging functions (see also 'undebug')",
+        children: DEBUG_IP,
+    },
     Node {
         name: "disconnect",
         help: "Disconnect an existing network connection",
         children: DISCONNECT,
+    },
+    Node {
+        name: "no",
+        help: "Disable debugging functions",
+        children: &[Node {
+            name: "debug",
+            help: "Disable debugging functions",
+            children: UNDEBUG,
+        }],
+    },
+    Node {
+        name: "undebug",
+        help: "Disable debugging functions (see also 'debug')",
+        children: UNDEBUG,
     },
     Node {
         name: "exit",
@@ -351,6 +417,12 @@ impl DeviceCli {
                     format!("% Invalid SSH connection number {}\r\n", args[0])
                 }
             }
+            ["show", "debugging"] => super::debug_trace::show_debugging(),
+            ["debug", "ip", "ssh", which @ ..] => super::debug_trace::cli_switch(true, which),
+            ["undebug", "ip", "ssh", which @ ..] | ["no", "debug", "ip", "ssh", which @ ..] => {
+                super::debug_trace::cli_switch(false, which)
+            }
+            ["undebug", "all"] | ["no", "debug", "all"] => super::debug_trace::cli_undebug_all(),
             ["terminal", "length", _] => {
                 self.terminal.0 = args[0];
                 String::new()
@@ -384,7 +456,10 @@ fn parse(line: &str) -> Parsed {
         if nodes.is_empty() {
             return Parsed::Invalid(start);
         }
-        if let Some(arg) = nodes.iter().find(|n| n.name.starts_with('<')) {
+        if let Some(arg) = nodes
+            .iter()
+            .find(|n| n.name.starts_with('<') && n.name != CR)
+        {
             match number_in(tok, arg.name) {
                 Some(v) => {
                     words.push(arg.name);
@@ -396,12 +471,10 @@ fn parse(line: &str) -> Parsed {
             }
         }
         let lower = tok.to_ascii_lowercase();
-        let matches: Vec<&Node> = match nodes.iter().find(|n| n.name == lower) {
+        let keywords = || nodes.iter().filter(|n| n.name != CR);
+        let matches: Vec<&Node> = match keywords().find(|n| n.name == lower) {
             Some(exact) => vec![exact],
-            None => nodes
-                .iter()
-                .filter(|n| n.name.starts_with(&lower))
-                .collect(),
+            None => keywords().filter(|n| n.name.starts_with(&lower)).collect(),
         };
         match matches.as_slice() {
             [] => return Parsed::Invalid(start + first_bad(&lower, nodes)),
@@ -415,7 +488,7 @@ fn parse(line: &str) -> Parsed {
             _ => return Parsed::Ambiguous(start + tok.len()),
         }
     }
-    if nodes.is_empty() {
+    if nodes.is_empty() || nodes.iter().any(|n| n.name == CR) {
         Parsed::Command(words, args)
     } else {
         Parsed::Incomplete

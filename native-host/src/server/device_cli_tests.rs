@@ -369,4 +369,69 @@ fn disconnect_ssh_needs_a_connection() {
         "% Invalid SSH connection number 7\r\n"
     );
     assert_eq!(out("disconnect ssh"), "% Incomplete command.\r\n\r\n");
+/// The only test that touches the device's debug switches (they are process-wide).
+#[test]
+fn debug_ip_ssh_switches() {
+    use super::super::debug_trace::{flags, level};
+    use sshgate::TraceLevel;
+    let mut c = cli(15);
+    assert_eq!(
+        c.feed_line("undebug all").text,
+        "All possible debugging has been turned off\r\n"
+    );
+    assert_eq!(c.feed_line("show debugging").text, "");
+    assert_eq!(level(), TraceLevel::Off);
+    assert_eq!(
+        c.feed_line("deb ip ssh").text,
+        "Incoming ssh debugging is on\r\n"
+    );
+    assert_eq!(level(), TraceLevel::Steps);
+    assert_eq!(
+        c.feed_line("show debugging").text,
+        "SSH:\r\n  Incoming ssh debugging is on\r\n"
+    );
+    assert_eq!(
+        c.feed_line("debug ip ssh packet").text,
+        "ssh packet debugging is on\r\n"
+    );
+    assert_eq!(level(), TraceLevel::Packets);
+    assert_eq!(
+        c.feed_line("no debug ip ssh packet").text,
+        "ssh packet debugging is off\r\n"
+    );
+    assert_eq!(level(), TraceLevel::Steps);
+    assert_eq!(
+        c.feed_line("undebug ip ssh").text,
+        "Incoming ssh debugging is off\r\n"
+    );
+    assert_eq!(flags(), 0);
+    assert_eq!(
+        c.feed_line("debug ip ssh detail").text,
+        "ssh detail messages debugging is on\r\n"
+    );
+    assert_eq!(level(), TraceLevel::Steps);
+    assert_eq!(
+        c.feed_line("u all").text,
+        "All possible debugging has been turned off\r\n"
+    );
+    assert_eq!(level(), TraceLevel::Off);
+    // `debug ip ssh` is complete, and its options are listed with IOS's <cr>.
+    let h = c.feed_line("debug ip ssh ?").text;
+    assert!(
+        h.contains("<cr>") && h.contains("detail") && h.contains("packet"),
+        "{h}"
+    );
+    assert_eq!(
+        c.feed_line("debug ip").text,
+        "% Incomplete command.\r\n\r\n"
+    );
+    assert!(c.feed_line("debug ip ssh <cr>").text.contains(INVALID));
+    // Below privilege 15 the debug commands do not exist.
+    let mut user = cli(1);
+    assert_eq!(
+        user.feed_line("debug ip ssh").text,
+        format!("{}^\r\n{INVALID}", " ".repeat(8))
+    );
+    assert_eq!(flags(), 0);
+    assert!(user.feed_line("show debugging").text.is_empty());
 }

@@ -257,6 +257,8 @@ async fn connection<S: AsyncRead + AsyncWrite + Unpin>(
     let mut conn = Connection::server(cfg, driver::now(), seed);
     // User certificates are checked against the calendar (RFC 6187 needs validity periods).
     conn.set_wall_clock(crate::wall_clock::unix_now());
+    // `debug ip ssh`: the engine records its steps from the first one.
+    conn.set_trace(super::debug_trace::level());
     // Session programs report here; bounded, so busy programs wait for the connection task.
     let (app_tx, mut app_rx) = mpsc::channel(64);
     let mut session = ServerSession::new(peer, ctx.clone(), app_tx).with_local(local);

@@ -16,6 +16,7 @@ pub mod cert_auth;
 pub mod cli_session;
 pub mod config;
 pub mod counted;
+pub mod debug_trace;
 pub mod device_cli;
 pub mod device_show;
 pub mod device_state;
@@ -60,11 +61,16 @@ pub struct ServeArgs {
     /// `static_dir`.
     #[arg(long = "static", value_name = "DIR")]
     pub static_dir: Option<PathBuf>,
+    /// IOS `debug ip ssh`: log each connection's steps (`ip-ssh`, `ip-ssh-detail`,
+    /// `ip-ssh-packet`); repeatable; adds to the config's `[server] debug`.
+    #[arg(long, value_name = "WHAT")]
+    pub debug: Vec<String>,
 }
 
 /// Runs the server until SIGTERM or ctrl-c.
 pub async fn run(args: &ServeArgs) -> anyhow::Result<()> {
     let file = DeviceFile::load(&args.config)?;
+    debug_trace::enable(debug_trace::parse(&args.debug)?);
     let (cfg, ctx) = prepare(&file).await?;
     let listen = if args.listen.is_empty() {
         &file.server.listen
@@ -100,6 +106,7 @@ pub async fn prepare(
     let common = file.common()?;
     let specs = file.host_keys()?;
     let s = &file.server;
+    debug_trace::enable(debug_trace::parse(&s.debug)?);
     tracing::info!(
         hostname = %s.hostname,
         timeout_seconds = s.timeout_seconds,

@@ -88,6 +88,10 @@ pub struct ServerSession {
     outboxes: Outboxes,
     /// `direct-tcpip` / `forwarded-tcpip` channels and `tcpip-forward` listeners.
     forwarding: Forwarding,
+    /// `debug ip ssh` for this connection.
+    debug: super::debug_trace::DebugTrace,
+    /// Why the engine closed the connection, once it has.
+    closed: Option<sshgate::Error>,
 }
 
 impl ServerSession {
@@ -113,6 +117,8 @@ impl ServerSession {
             channels: HashMap::new(),
             outboxes: Outboxes::default(),
             forwarding,
+            debug: super::debug_trace::DebugTrace::new(number),
+            closed: None,
         }
     }
 
@@ -474,6 +480,8 @@ impl ServerSession {
 
 impl Drop for ServerSession {
     fn drop(&mut self) {
+        let idle = self.authenticated && self.channels.is_empty();
+        self.debug.ended(self.closed.as_ref(), idle);
         self.ctx.registry.remove(self.number);
         if self.authenticated {
             self.ctx.metrics.logged_out();
@@ -503,6 +511,10 @@ fn mac_name(m: Option<MacAlg>) -> &'static str {
 
 impl Handler<Connection> for ServerSession {
     fn on_event(&mut self, conn: &mut Connection, event: Event) -> Flow {
+        self.debug.pump(conn);
+        if let Event::Closed(e) = &event {
+            self.closed = Some(e.clone());
+        }
         let peer = self.peer;
         match event {
             Event::PeerVersion { version, .. } => {
@@ -602,6 +614,7 @@ impl Handler<Connection> for ServerSession {
     }
 
     fn on_app(&mut self, conn: &mut Connection, msg: AppMsg) -> Flow {
+        self.debug.pump(conn);
         match msg {
             AppMsg::Output {
                 channel,

@@ -85,6 +85,17 @@ pub fn start_device_env(
     users: &[DeviceUser<'_>],
     env: &[(&str, &str)],
 ) -> DeviceServer {
+    start_device_args(label, extra, users, env, &[])
+}
+
+/// [`start_device_env`] with `args` after `serve --config FILE` (e.g. `--debug ip-ssh`).
+pub fn start_device_args(
+    label: &str,
+    extra: &str,
+    users: &[DeviceUser<'_>],
+    env: &[(&str, &str)],
+    args: &[&str],
+) -> DeviceServer {
     require_openssh_client();
     require_ssh_keygen();
     let dir = TempDir::new(label);
@@ -131,6 +142,7 @@ pub fn start_device_env(
         cmd.arg("serve")
             .arg("--config")
             .arg(&path)
+            .args(args)
             .env_remove("RUST_LOG")
             .envs(env.iter().copied())
             .current_dir(dir.path())

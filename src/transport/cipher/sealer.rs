@@ -45,6 +45,27 @@ impl PacketSealer {
         PacketSealer { kind }
     }
 
+    /// Block alignment, whether the length field is outside it (ETM, AEAD), and tag length.
+    fn layout(&self) -> (usize, bool, usize) {
+        match &self.kind {
+            Protection::Clear => (8, false, 0),
+            Protection::ChaCha(_) => (8, true, super::modes::AEAD_TAG),
+            Protection::Gcm(_) => (16, true, super::modes::AEAD_TAG),
+            Protection::Block {
+                etm,
+                block,
+                tag_len,
+                ..
+            } => ((*block).max(8), *etm, *tag_len),
+        }
+    }
+
+    /// The padding a payload of `payload_len` bytes gets (for a packet trace).
+    pub(crate) fn padding_for(&self, payload_len: usize) -> usize {
+        let (align, skip_len, _) = self.layout();
+        padding_len(payload_len, align, skip_len)
+    }
+
     /// Appends one complete binary packet carrying `payload` to `out`.
     pub fn seal(&mut self, seq: u32, payload: &[u8], rng: &mut EngineRng, out: &mut Vec<u8>) {
         self.seal_parts(seq, &[payload], rng, out);
@@ -60,17 +81,7 @@ impl PacketSealer {
         out: &mut Vec<u8>,
     ) {
         let payload_len: usize = parts.iter().map(|p| p.len()).sum();
-        let (align, skip_len, tag) = match &self.kind {
-            Protection::Clear => (8, false, 0),
-            Protection::ChaCha(_) => (8, true, super::modes::AEAD_TAG),
-            Protection::Gcm(_) => (16, true, super::modes::AEAD_TAG),
-            Protection::Block {
-                etm,
-                block,
-                tag_len,
-                ..
-            } => ((*block).max(8), *etm, *tag_len),
-        };
+        let (align, skip_len, tag) = self.layout();
         let pad = padding_len(payload_len, align, skip_len);
         let packet_len = 1 + payload_len + pad;
         let start = out.len();
