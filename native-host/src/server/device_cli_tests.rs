@@ -369,6 +369,8 @@ fn disconnect_ssh_needs_a_connection() {
         "% Invalid SSH connection number 7\r\n"
     );
     assert_eq!(out("disconnect ssh"), "% Incomplete command.\r\n\r\n");
+}
+
 /// The only test that touches the device's debug switches (they are process-wide).
 #[test]
 fn debug_ip_ssh_switches() {
