@@ -33,7 +33,7 @@ fn device(label: &str, files_keys: &str, enable: bool) -> DeviceServer {
     let extra = format!(
         "[files]\nroot = \"files/%u\"\n{files_keys}\n\n[scp]\nenable = {enable}\n"
     );
-    start_device_env(
+    let dev = start_device_env(
         label,
         &extra,
         &[
@@ -52,7 +52,10 @@ fn device(label: &str, files_keys: &str, enable: bool) -> DeviceServer {
             },
         ],
         &[("RUST_LOG", "info,sshgate::debug_ip_scp=debug")],
-    )
+    );
+    // serve makes each user's directory, not its parent.
+    fs::create_dir_all(dev.dir.join("files")).unwrap();
+    dev
 }
 
 /// `lab`'s root on the server.

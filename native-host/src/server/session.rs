@@ -414,7 +414,7 @@ impl ServerSession {
                 (true, out)
             }
             Err(e) => {
-                tracing::warn!(%peer, %channel, error = %e, "scp refused");
+                tracing::warn!(%peer, %channel, error = %format_args!("{e:#}"), "scp refused");
                 (false, Vec::new())
             }
         }

@@ -133,7 +133,12 @@ impl<R: Read, W: Write> Transfer<R, W> {
     }
 
     fn set_dir_attrs(&self, rel: &Path, mode: u32, times: Times) -> io::Result<()> {
-        let dir = self.root.dir().open_dir(rel)?.into_std_file();
+        // A descriptor that can take fchmod/futimens (cap-std's `open_dir` gives an O_PATH one).
+        let dir = self
+            .root
+            .dir()
+            .open_with(rel, OpenOptions::new().read(true))?
+            .into_std();
         dir.set_permissions(std::fs::Permissions::from_mode(mode))?;
         if let Some(t) = times {
             dir.set_times(file_times(t))?;
