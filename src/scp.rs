@@ -328,7 +328,8 @@ impl Command {
 
     fn from_args(args: &[String]) -> Result<Command, ScpError> {
         let mut direction = None;
-        let (mut recursive, mut preserve, mut target_dir, mut verbose) = (false, false, false, false);
+        let (mut recursive, mut preserve, mut target_dir, mut verbose) =
+            (false, false, false, false);
         let mut i = 0;
         while let Some(a) = args.get(i) {
             if a == "--" {
@@ -538,8 +539,14 @@ mod tests {
         assert_eq!(parse(b"C0644"), Err(ScpError::NotDelimited("mode")));
         assert_eq!(parse(b"C0644 5 \xff"), Err(ScpError::NotUtf8));
         assert_eq!(parse(b"T1 0 2"), Err(ScpError::BadNumber("atime.usec")));
-        assert_eq!(parse(b"T1 1000000 2 0"), Err(ScpError::NotDelimited("atime.usec")));
-        assert_eq!(parse(b"T1 0 2 0 3"), Err(ScpError::NotDelimited("atime.usec")));
+        assert_eq!(
+            parse(b"T1 1000000 2 0"),
+            Err(ScpError::NotDelimited("atime.usec"))
+        );
+        assert_eq!(
+            parse(b"T1 0 2 0 3"),
+            Err(ScpError::NotDelimited("atime.usec"))
+        );
         assert_eq!(
             parse(b"T9223372036854775808 0 2 0"),
             Err(ScpError::BadNumber("time"))
@@ -604,11 +611,15 @@ mod tests {
     fn remote_command_lines() {
         let c = Command::parse("scp -v -r -p -d -t -- /a b").unwrap();
         assert_eq!(c, Err(ScpError::BadCommand("ambiguous target")));
-        let c = Command::parse("scp -r -p -d -t -- '/a b'").unwrap().unwrap();
+        let c = Command::parse("scp -r -p -d -t -- '/a b'")
+            .unwrap()
+            .unwrap();
         assert_eq!(c.direction, Direction::Sink);
         assert!(c.recursive && c.preserve && c.target_dir && !c.verbose);
         assert_eq!(c.paths, vec!["/a b".to_string()]);
-        let c = Command::parse("scp -pf x \"y\\\"z\" w\\ v").unwrap().unwrap();
+        let c = Command::parse("scp -pf x \"y\\\"z\" w\\ v")
+            .unwrap()
+            .unwrap();
         assert_eq!(c.direction, Direction::Source);
         assert!(c.preserve);
         assert_eq!(c.paths, vec!["x", "y\"z", "w v"]);

@@ -15,8 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use support::{
-    DeviceServer, DeviceUser, RunOutput, SSHPASS, require_tool, run_with_timeout,
-    start_device_env,
+    DeviceServer, DeviceUser, RunOutput, SSHPASS, require_tool, run_with_timeout, start_device_env,
 };
 
 const RUN: Duration = Duration::from_secs(60);
@@ -30,9 +29,7 @@ const GUEST_PASSWORD: &str = "guest-secret-1";
 /// server on when `enable`. `debug ip scp` is on.
 fn device(label: &str, files_keys: &str, enable: bool) -> DeviceServer {
     require_tool(SCP, "apt-get install openssh-client");
-    let extra = format!(
-        "[files]\nroot = \"files/%u\"\n{files_keys}\n\n[scp]\nenable = {enable}\n"
-    );
+    let extra = format!("[files]\nroot = \"files/%u\"\n{files_keys}\n\n[scp]\nenable = {enable}\n");
     let dev = start_device_env(
         label,
         &extra,
@@ -231,21 +228,33 @@ fn openssh_scp_legacy_both_directions() {
     ok(&scp(&dev, &["big", ":big"]), &dev);
     assert!(fs::read(r.join("big")).unwrap() == big, "upload differs");
     ok(&scp(&dev, &[":big", "big-down"]), &dev);
-    assert!(fs::read(l.join("big-down")).unwrap() == big, "download differs");
+    assert!(
+        fs::read(l.join("big-down")).unwrap() == big,
+        "download differs"
+    );
 
     // A missing file: OpenSSH's words, status 1.
     let out = scp(&dev, &[":nothing-here", "n"]);
     failed(&out, &dev);
     assert!(
-        out.stderr.contains("scp: nothing-here: No such file or directory"),
+        out.stderr
+            .contains("scp: nothing-here: No such file or directory"),
         "{}",
         out.report(10)
     );
 
     // No temporary file left anywhere, and `debug ip scp` saw the files.
     let log = dev.log.all();
-    assert!(log.contains("SCP: receive big (20971520 bytes): ok"), "{}", dev.report());
-    assert!(log.contains("SCP: send big (20971520 bytes): ok"), "{}", dev.report());
+    assert!(
+        log.contains("SCP: receive big (20971520 bytes): ok"),
+        "{}",
+        dev.report()
+    );
+    assert!(
+        log.contains("SCP: send big (20971520 bytes): ok"),
+        "{}",
+        dev.report()
+    );
     assert!(
         !names(&r).iter().any(|n| n.contains(".scp-")),
         "{:?}",
@@ -312,7 +321,11 @@ fn paths_stay_in_the_root_and_the_rules_hold() {
     // Above the root: refused, nothing written beside or above it.
     let out = scp(&dev, &["f", ":../../x"]);
     failed(&out, &dev);
-    assert!(out.stderr.contains("Permission denied"), "{}", out.report(10));
+    assert!(
+        out.stderr.contains("Permission denied"),
+        "{}",
+        out.report(10)
+    );
     let out = scp(&dev, &["f", ":/../escaped"]);
     failed(&out, &dev);
     assert!(!dev.dir.join("x").exists() && !dev.dir.join("files/escaped").exists());
@@ -352,7 +365,11 @@ fn disabled_read_only_and_size_limits() {
     fs::write(local(&ro).join("f"), b"payload").unwrap();
     let out = scp(&ro, &["f", ":f"]);
     failed(&out, &ro);
-    assert!(out.stderr.contains("Read-only file system"), "{}", out.report(10));
+    assert!(
+        out.stderr.contains("Read-only file system"),
+        "{}",
+        out.report(10)
+    );
     assert_eq!(names(&root(&ro)), Vec::<String>::new());
     fs::write(root(&ro).join("served"), b"readable").unwrap();
     ok(&scp(&ro, &[":served", "served"]), &ro);
@@ -366,7 +383,11 @@ fn disabled_read_only_and_size_limits() {
     ok(&scp(&small, &["ok", ":ok"]), &small);
     let out = scp(&small, &["big", ":big"]);
     failed(&out, &small);
-    assert!(out.stderr.contains("big: File too large"), "{}", out.report(10));
+    assert!(
+        out.stderr.contains("big: File too large"),
+        "{}",
+        out.report(10)
+    );
     assert_eq!(names(&root(&small)), ["ok"]);
 }
 
@@ -405,7 +426,11 @@ fn an_upload_cut_mid_way_leaves_no_complete_looking_file() {
             "scp ended before the cut\n{}",
             dev.report()
         );
-        assert!(Instant::now() < deadline, "no partial file\n{}", dev.report());
+        assert!(
+            Instant::now() < deadline,
+            "no partial file\n{}",
+            dev.report()
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
     assert!(!r.join("slow").exists(), "the target exists before the end");
@@ -414,9 +439,17 @@ fn an_upload_cut_mid_way_leaves_no_complete_looking_file() {
     // serve sees the channel end and removes the partial file.
     let deadline = Instant::now() + RUN;
     while r.join(&partial).exists() {
-        assert!(Instant::now() < deadline, "{partial} stays\n{}", dev.report());
+        assert!(
+            Instant::now() < deadline,
+            "{partial} stays\n{}",
+            dev.report()
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     assert!(!r.join("slow").exists());
-    assert!(dev.log.all().contains("SCP: receive slow"), "{}", dev.report());
+    assert!(
+        dev.log.all().contains("SCP: receive slow"),
+        "{}",
+        dev.report()
+    );
 }

@@ -180,7 +180,10 @@ where
         let exit = Exit::Code(code);
         let _ = tx.blocking_send(AppMsg::Exited { channel, exit });
     });
-    Ok(ProcessHandle { input: in_tx, pid: None })
+    Ok(ProcessHandle {
+        input: in_tx,
+        pid: None,
+    })
 }
 
 impl ProcessHandle {

@@ -7,7 +7,7 @@
 //! OpenSSH's: 1 if anything failed. `debug ip scp` is the `sshgate::debug_ip_scp` log target.
 
 use super::config::FilesSection;
-use super::root::FileRoot;
+use super::FileRoot;
 use crate::app_msg::AppMsg;
 use crate::server::process::{self, ProcessHandle};
 use sshgate::channel::ChannelId;
@@ -194,7 +194,8 @@ impl<R: Read, W: Write> Transfer<R, W> {
 
     /// Counts a file or directory about to be created; false once `[files] max_files` are.
     pub(super) fn may_create(&mut self) -> bool {
-        if self.created >= self.root.limits().max_files {
+        let limits: super::Limits = self.root.limits();
+        if self.created >= limits.max_files {
             return false;
         }
         self.created += 1;
@@ -240,7 +241,7 @@ pub(super) fn shown(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::files::root::Limits;
+    use crate::server::files::Limits;
 
     fn root(dir: &std::path::Path, read_only: bool) -> FileRoot {
         FileRoot::at(
@@ -268,7 +269,10 @@ mod tests {
             reason(&io::Error::from_raw_os_error(2)),
             "No such file or directory"
         );
-        assert_eq!(reason(&io::Error::from_raw_os_error(18)), "Permission denied");
+        assert_eq!(
+            reason(&io::Error::from_raw_os_error(18)),
+            "Permission denied"
+        );
         assert_eq!(
             reason(&io::Error::other("a path led outside of the filesystem")),
             "Permission denied"
@@ -330,7 +334,10 @@ mod tests {
             "scp -t /",
             b"C0644 0 f1\n\0C0644 0 f2\n\0C0644 0 f3\n\0C0644 0 f4\n",
         );
-        assert!(out.ends_with(b"\x01scp: /f4: Disk quota exceeded\n"), "{out:?}");
+        assert!(
+            out.ends_with(b"\x01scp: /f4: Disk quota exceeded\n"),
+            "{out:?}"
+        );
         assert!(!tmp.path().join("f4").exists());
     }
 

@@ -167,7 +167,10 @@ impl<R: Read, W: Write> Transfer<R, W> {
         }
         for entry in names {
             let Some(entry) = entry.to_str().map(str::to_owned) else {
-                self.warn(&format!("{shown}/{}: name not UTF-8", entry.to_string_lossy()))?;
+                self.warn(&format!(
+                    "{shown}/{}: name not UTF-8",
+                    entry.to_string_lossy()
+                ))?;
                 continue;
             };
             let child = rel.join(&entry);
