@@ -389,6 +389,12 @@ fn disabled_read_only_and_size_limits() {
         out.report(10)
     );
     assert_eq!(names(&root(&small)), ["ok"]);
+    let log = small.log.all();
+    assert!(
+        log.contains("SCP: receive big (5000 bytes): refused: above max_file_bytes"),
+        "{}",
+        small.report()
+    );
 }
 
 #[test]

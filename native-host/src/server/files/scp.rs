@@ -6,8 +6,8 @@
 //! OpenSSH's words (`\1scp: NAME: No such file or directory`), and the exit status is
 //! OpenSSH's: 1 if anything failed. `debug ip scp` is the `sshgate::debug_ip_scp` log target.
 
-use super::config::FilesSection;
 use super::FileRoot;
+use super::config::FilesSection;
 use crate::app_msg::AppMsg;
 use crate::server::process::{self, ProcessHandle};
 use sshgate::channel::ChannelId;
@@ -150,6 +150,8 @@ impl<R: Read, W: Write> Transfer<R, W> {
     /// `\1scp: MESSAGE\n`: this one failed, the transfer goes on (OpenSSH's run_err).
     pub(super) fn warn(&mut self, message: &str) -> Step<()> {
         self.failed = true;
+        tracing::debug!(target: DEBUG_TARGET, who = %self.who,
+            "SCP: error: {}", sshgate::text::for_log(message, 512));
         self.send(&Record::Warning(format!("scp: {message}")))
     }
 
