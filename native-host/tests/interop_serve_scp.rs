@@ -222,6 +222,14 @@ fn openssh_scp_legacy_both_directions() {
     );
     assert_eq!(names(&l.join("down-tree/sub")), ["deeper", "two"]);
 
+    // A pattern, expanded as the remote shell would (the client checks the names it gets).
+    for n in ["r1.cfg", "r2.cfg", ".hidden.cfg", "r3.txt"] {
+        fs::write(r.join("inbox").join(n), n).unwrap();
+    }
+    fs::create_dir_all(l.join("globbed")).unwrap();
+    ok(&scp(&dev, &[":inbox/*.cfg", "globbed"]), &dev);
+    assert_eq!(names(&l.join("globbed")), ["r1.cfg", "r2.cfg"]);
+
     // 20 MiB up and down, byte for byte.
     let big = pattern(20 << 20, 20);
     fs::write(l.join("big"), &big).unwrap();

@@ -17,8 +17,14 @@ impl<R: Read, W: Write> Transfer<R, W> {
             None => return Ok(()),
             Some(_) => return Err(super::scp::Stop::Protocol("expected \\0".into())),
         }
-        for path in self.cmd.paths.clone() {
-            let path = shown(&path);
+        let paths: Vec<String> = self
+            .cmd
+            .paths
+            .clone()
+            .iter()
+            .flat_map(|p| self.expand(&shown(p)))
+            .collect();
+        for path in paths {
             let Ok(rel) = self.root.resolve("/", &path) else {
                 self.warn(&format!("{path}: Permission denied"))?;
                 continue;
@@ -34,6 +40,54 @@ impl<R: Read, W: Write> Transfer<R, W> {
             }
         }
         Ok(())
+    }
+
+    /// A `*`/`?` pattern in the last component, expanded as the remote shell would have done
+    /// (OpenSSH's and PuTTY's clients leave that to it): the matching names in order, hidden
+    /// ones only for a pattern that starts with `.`. The path as given when it exists, has no
+    /// pattern, or nothing matches (its error then names it).
+    fn expand(&self, path: &str) -> Vec<String> {
+        let (dir, pattern) = path.rsplit_once('/').unwrap_or(("", path));
+        if !pattern.contains(['*', '?']) {
+            return vec![path.to_owned()];
+        }
+        let Ok(rel) = self.root.resolve("/", path) else {
+            return vec![path.to_owned()];
+        };
+        if self.root.dir().symlink_metadata(&rel).is_ok() {
+            return vec![path.to_owned()];
+        }
+        let relative = !path.starts_with('/');
+        let parent = match (dir, relative) {
+            ("", true) => ".",
+            ("", false) => "/",
+            (d, _) => d,
+        };
+        let entries = self
+            .root
+            .resolve("/", parent)
+            .ok()
+            .and_then(|p| self.root.dir().read_dir(p).ok());
+        let mut names: Vec<String> = entries
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| (pattern.starts_with('.') || !n.starts_with('.')) && wildcard(pattern, n))
+            .collect();
+        if names.is_empty() {
+            return vec![path.to_owned()];
+        }
+        names.sort();
+        names
+            .into_iter()
+            .map(|n| {
+                if dir.is_empty() && relative {
+                    n
+                } else {
+                    format!("{dir}/{n}")
+                }
+            })
+            .collect()
     }
 
     /// The name a record gives `rel`: its last component; the root's own directory name for
@@ -186,5 +240,48 @@ impl<R: Read, W: Write> Transfer<R, W> {
         self.ack()?;
         self.log("send", shown, 0, "directory done");
         Ok(())
+    }
+}
+
+/// `*` (any run) and `?` (any one character) against the whole of `name`.
+fn wildcard(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let s: Vec<char> = name.chars().collect();
+    let (mut pi, mut si) = (0, 0);
+    // The last `*` seen and where in `name` its run would end, to widen it on a mismatch.
+    let mut star: Option<(usize, usize)> = None;
+    while si < s.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == s[si]) {
+            pi += 1;
+            si += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, si));
+            pi += 1;
+        } else if let Some((sp, ss)) = star {
+            pi = sp + 1;
+            si = ss + 1;
+            star = Some((sp, ss + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wildcard;
+
+    #[test]
+    fn wildcards_match_as_the_shell_does() {
+        assert!(wildcard("*.txt", "a.txt"));
+        assert!(wildcard("*.txt", ".txt"));
+        assert!(!wildcard("*.txt", "a.txt.bak"));
+        assert!(wildcard("a?c*", "abc"));
+        assert!(wildcard("*a*b*", "xxaxxbxx"));
+        assert!(!wildcard("*a*b", "xxaxxbxxc"));
+        assert!(wildcard("*", ""));
+        assert!(!wildcard("?", ""));
+        assert!(wildcard("r*1*", "router1.cfg"));
     }
 }
