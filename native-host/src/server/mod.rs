@@ -189,6 +189,8 @@ pub async fn prepare(
             Some(snmp) => snmp_trap::TrapSender::new(snmp)?,
             None => None,
         },
+        files: file.files.clone(),
+        scp: file.scp.clone(),
     });
     Ok((cfg, ctx))
 }

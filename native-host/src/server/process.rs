@@ -154,6 +154,38 @@ pub fn spawn(
     Ok(ProcessHandle { input: in_tx, pid })
 }
 
+/// Runs `run` in serve itself, on a blocking thread, as if it were a program: its input and
+/// output are pipes fed and read exactly as a spawned program's stdin and stdout (the same
+/// window and permit flow control), and its return value is the exit status. For file transfer
+/// (SCP), whose paths must stay under the user's root, which no spawned `scp` would keep.
+pub fn spawn_in_process<F>(
+    channel: ChannelId,
+    tx: &mpsc::Sender<AppMsg>,
+    run: F,
+) -> anyhow::Result<ProcessHandle>
+where
+    F: FnOnce(std::io::PipeReader, std::io::PipeWriter) -> u32 + Send + 'static,
+{
+    use tokio::net::unix::pipe;
+    let (in_read, in_write) = std::io::pipe()?;
+    let (out_read, out_write) = std::io::pipe()?;
+    let stdin = pipe::Sender::from_owned_fd(std::os::fd::OwnedFd::from(in_write))?;
+    let stdout = pipe::Receiver::from_owned_fd(std::os::fd::OwnedFd::from(out_read))?;
+    let (in_tx, in_rx) = mpsc::unbounded_channel();
+    reader::spawn(stdout, channel, None, tx.clone());
+    tokio::spawn(feed(stdin, in_rx, channel, tx.clone()));
+    let tx = tx.clone();
+    tokio::task::spawn_blocking(move || {
+        let code = run(in_read, out_write);
+        let exit = Exit::Code(code);
+        let _ = tx.blocking_send(AppMsg::Exited { channel, exit });
+    });
+    Ok(ProcessHandle {
+        input: in_tx,
+        pid: None,
+    })
+}
+
 impl ProcessHandle {
     /// Queues bytes for the program's input.
     pub fn write(&self, data: Vec<u8>) {

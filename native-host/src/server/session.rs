@@ -61,6 +61,10 @@ pub struct ServeContext {
     pub metrics: Arc<super::metrics::Metrics>,
     /// `[snmp]` trap hosts, if any.
     pub traps: Option<super::snmp_trap::TrapSender>,
+    /// `[files]`: each user's file root (SCP, SFTP).
+    pub files: Option<super::files::FilesSection>,
+    /// `[scp]`: IOS `ip scp server enable`.
+    pub scp: Option<super::files::ScpSection>,
 }
 
 /// One accepted connection.
@@ -403,6 +407,14 @@ impl ServerSession {
         let cli = configured.is_none().then(|| self.cli());
         let local = self.local;
         let link = self.outbound_link(channel);
+        // `scp -t|-f` of a user without a forced command, with `[scp] enable`: the transfer
+        // runs in serve (without it, the line goes to the CLI, as on IOS).
+        if let (ChannelRequest::Exec { command }, None, None) =
+            (req, &configured, &rules.forced_command)
+            && let Some(scp) = self.scp_command(command)
+        {
+            return self.start_scp(channel, scp);
+        }
         let Some(ch) = self.channels.get_mut(&channel) else {
             return (false, Vec::new());
         };
@@ -453,6 +465,52 @@ impl ServerSession {
             registry: self.ctx.registry.clone(),
             numbers: Arc::new(move || ctx.next_number.fetch_add(1, Ordering::Relaxed)),
             line: self.number,
+        }
+    }
+
+    /// The `scp` command line of an exec, when `[scp] enable` is on.
+    fn scp_command(
+        &self,
+        line: &str,
+    ) -> Option<Result<sshgate::scp::Command, sshgate::scp::ScpError>> {
+        if !self.ctx.scp.as_ref().is_some_and(|s| s.enable) {
+            return None;
+        }
+        sshgate::scp::Command::parse(line)
+    }
+
+    /// Starts an SCP transfer on `channel` (refused below `[files] privilege`).
+    fn start_scp(
+        &mut self,
+        channel: ChannelId,
+        cmd: Result<sshgate::scp::Command, sshgate::scp::ScpError>,
+    ) -> (bool, Vec<Item>) {
+        let peer = self.peer;
+        let user = self.user.clone().unwrap_or_default();
+        let privilege = self.entry().map_or(1, |u| u.privilege);
+        let started = match (&self.ctx.files, self.channels.get_mut(&channel)) {
+            (Some(files), Some(ch)) => {
+                let start = super::files::scp::Start {
+                    files,
+                    user: &user,
+                    privilege,
+                    peer,
+                    channel,
+                    app: &self.app,
+                };
+                super::files::scp::start(&start, cmd).and_then(|h| ch.start_in_process(h))
+            }
+            _ => Err(anyhow::anyhow!("no [files] section")),
+        };
+        match started {
+            Ok(out) => {
+                tracing::info!(%peer, %channel, "scp started");
+                (true, out)
+            }
+            Err(e) => {
+                tracing::warn!(%peer, %channel, error = %format_args!("{e:#}"), "scp refused");
+                (false, Vec::new())
+            }
         }
     }
 

@@ -169,6 +169,18 @@ impl SessionChannel {
         Ok(Vec::new())
     }
 
+    /// Runs a transfer in serve itself ([`process::spawn_in_process`]): one output stream, no
+    /// PTY (a requested one is ignored, as the protocol is binary).
+    pub fn start_in_process(&mut self, handle: ProcessHandle) -> anyhow::Result<Vec<Item>> {
+        anyhow::ensure!(self.idle(), "a session already runs on this channel");
+        self.runner = Runner::Process {
+            handle,
+            open_streams: 1,
+            exit: None,
+        };
+        Ok(Vec::new())
+    }
+
     /// `shell` of a user without a program: the interactive device CLI, whose `ssh` command
     /// connects out through `link` (without one it says it cannot).
     pub fn start_cli_linked(

@@ -9,6 +9,9 @@
 
 pub mod config;
 pub mod root;
+pub mod scp;
+mod scp_sink;
+mod scp_source;
 
 pub use config::{FilesSection, ScpSection, SftpSection};
 pub use root::{FileRoot, Limits};
