@@ -40,9 +40,10 @@ cargo fetch --quiet
 # (openssl makes test certificates and streams; websockify is bench/bridge.sh's baseline;
 # procps gives bench/serve.sh its process figures; chromium and its driver run the wasm binding
 # tests and the page's end-to-end test; putty-tools gives pscp, dropbear-bin an old-algorithm
-# peer, snmptrapd receives serve's session traps, curl goes through `ssh -D`.)
+# peer, snmptrapd receives serve's session traps, curl goes through `ssh -D`, systemd's
+# systemd-analyze checks the example unit.)
 debs=(openssh-server openssh-client sshpass tmux openssl websockify procps chromium chromium-driver
-    putty-tools dropbear-bin snmptrapd curl)
+    putty-tools dropbear-bin snmptrapd curl systemd)
 missing=()
 for p in "${debs[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
