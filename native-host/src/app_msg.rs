@@ -71,6 +71,9 @@ pub enum AppMsg {
         /// What to answer.
         outcome: crate::server::auth::Outcome,
     },
+    /// A client port forward's task reports (a new local connection, a `-R` target connected,
+    /// a failed write).
+    ClientForward(crate::client::forward::ForwardMsg),
     /// The program ended.
     Exited {
         /// Which channel.

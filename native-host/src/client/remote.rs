@@ -68,6 +68,12 @@ impl RemoteSession {
         self.channel.is_some()
     }
 
+    /// The session channel, once opened (its events and messages are this session's).
+    #[must_use]
+    pub fn channel(&self) -> Option<ChannelId> {
+        self.channel
+    }
+
     /// The exit status for the process.
     #[must_use]
     pub fn exit_code(&self) -> u8 {
@@ -247,7 +253,10 @@ impl RemoteSession {
                 };
                 let _ = conn.channel_request(ch, &ChannelRequest::WindowChange(size), false);
             }
-            AppMsg::Exited { .. } | AppMsg::AuthOutcome { .. } | AppMsg::Answers { .. } => {}
+            AppMsg::Exited { .. }
+            | AppMsg::AuthOutcome { .. }
+            | AppMsg::Answers { .. }
+            | AppMsg::ClientForward(_) => {}
         }
         Flow::Continue
     }

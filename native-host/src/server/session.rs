@@ -518,7 +518,7 @@ impl Handler<Connection> for ServerSession {
                     self.send(conn, channel, out);
                 }
             }
-            AppMsg::Resized { .. } | AppMsg::Answers { .. } => {}
+            AppMsg::Resized { .. } | AppMsg::Answers { .. } | AppMsg::ClientForward(_) => {}
             AppMsg::AuthOutcome { id, outcome } => {
                 let r = match outcome {
                     Outcome::Verdict(v) => conn.answer_auth(id, v),
