@@ -169,7 +169,7 @@ pub(crate) fn client_config(settings: &ClientSettings) -> anyhow::Result<Arc<Cli
     Ok(Arc::new(ClientConfig {
         common,
         // RFC 6187 host certificates: the CAs, and the name the user typed to check them by.
-        host_trust: cert_identity::host_trust(&settings)?,
+        host_trust: cert_identity::host_trust(settings)?,
         host_name: Some(settings.host.clone()),
         ..ClientConfig::default()
     }))

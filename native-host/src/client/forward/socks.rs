@@ -182,6 +182,8 @@ mod tests {
     async fn run(input: &[u8]) -> (std::io::Result<Request>, Vec<u8>) {
         let (mut client, mut server) = tokio::io::duplex(4096);
         client.write_all(input).await.unwrap();
+        // Our end of input: a truncated request meets EOF instead of waiting.
+        client.shutdown().await.unwrap();
         let r = handshake(&mut server).await;
         drop(server);
         let mut back = Vec::new();
