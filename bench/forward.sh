@@ -53,14 +53,17 @@ EOF
 pids+=($!)
 wait_port "$sshd_port"
 
-# The source: each connection gets MIB MiB of zeros, then EOF.
+# The source: each connection that sends a byte gets MIB MiB of zeros, then EOF (wait_port's
+# probes through the forward send none, so they cost nothing while a run is measured).
 src_port=$(free_port)
-python3 - "$src_port" "$MIB" <<'EOF' &
+python3 - "$src_port" "$MIB" 2>/dev/null <<'EOF' &
 import socket, sys, threading
 port, mib = int(sys.argv[1]), int(sys.argv[2])
 chunk = bytes(1 << 20)
 def serve(c):
     with c:
+        if not c.recv(1):
+            return
         for _ in range(mib):
             c.sendall(chunk)
 s = socket.socket()
@@ -98,6 +101,7 @@ fetch() {
 import socket, sys, time
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
 t, n = time.monotonic(), 0
+s.sendall(b"g")
 while True:
     b = s.recv(1 << 20)
     if not b:

@@ -470,3 +470,75 @@ fn jump_hosts_one_and_two_deep() {
         "C was reached"
     );
 }
+
+/// `sshgate-host ssh -N -o ExitOnForwardFailure=yes <args> root@127.0.0.1`, run to its end.
+fn run_client(dir: &TempDir, sshd: &Sshd, args: &[String], label: &str) -> RunOutput {
+    let mut cmd = sshgate_client_command(dir);
+    cmd.args(["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no"])
+        .arg("-o")
+        .arg(format!(
+            "UserKnownHostsFile={}",
+            dir.join("known_hosts").display()
+        ))
+        .arg("-i")
+        .arg(client_key(dir))
+        .args(["-p", &sshd.port.to_string()])
+        .args(args)
+        .arg(format!("{}@127.0.0.1", current_user()));
+    run_with_timeout(&mut cmd, dir, label, Duration::from_secs(60))
+}
+
+#[test]
+fn exit_on_forward_failure_ends_the_connection() {
+    let dir = TempDir::new("fwd-exit");
+    // The client's bind address counts, so a taken address makes the request fail.
+    let sshd = start_sshd_config(
+        &dir,
+        &[],
+        &["AllowTcpForwarding yes", "GatewayPorts clientspecified"],
+    );
+    let echo = echo_server();
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let exit = ["-N", "-o", "ExitOnForwardFailure=yes"];
+
+    let mut args = strings(&exit);
+    args.extend(strings(&[
+        "-R",
+        &format!("127.0.0.1:{port}:127.0.0.1:{echo}"),
+    ]));
+    let out = run_client(&dir, &sshd, &args, "exit-R");
+    assert_eq!(
+        out.status.and_then(|s| s.code()),
+        Some(255),
+        "{}",
+        out.report(20)
+    );
+    assert!(
+        out.stderr.contains(&format!(
+            "Error: remote port forwarding failed for listen port {port}"
+        )),
+        "{}",
+        out.report(20)
+    );
+
+    let mut args = strings(&exit);
+    args.extend(strings(&[
+        "-L",
+        &format!("127.0.0.1:{port}:127.0.0.1:{echo}"),
+    ]));
+    let out = run_client(&dir, &sshd, &args, "exit-L");
+    assert_eq!(
+        out.status.and_then(|s| s.code()),
+        Some(255),
+        "{}",
+        out.report(20)
+    );
+    assert!(
+        out.stderr.contains(&format!("bind [127.0.0.1]:{port}: "))
+            && out.stderr.contains("Could not request local forwarding."),
+        "{}",
+        out.report(20)
+    );
+    drop(taken);
+}
