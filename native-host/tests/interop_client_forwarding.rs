@@ -535,8 +535,9 @@ fn exit_on_forward_failure_ends_the_connection() {
         out.report(20)
     );
     assert!(
-        out.stderr.contains(&format!("bind [127.0.0.1]:{port}: "))
-            && out.stderr.contains("Could not request local forwarding."),
+        out.stderr.contains(&format!(
+            "bind [127.0.0.1]:{port}: Address already in use\n"
+        )) && out.stderr.contains("Could not request local forwarding."),
         "{}",
         out.report(20)
     );

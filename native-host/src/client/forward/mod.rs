@@ -226,58 +226,42 @@ impl Forwards {
 
     /// Authenticated: listen, ask the server to listen, open the `-W`/jump channel.
     pub fn start(&mut self, conn: &mut Connection) -> Flow {
-        let gateway = self.plan.gateway_ports;
-        for f in self.plan.local.clone() {
-            self.debug(&format!(
-                "Local connections to {}:{} forwarded to remote address {}:{}",
-                f.bind.as_deref().unwrap_or("LOCALHOST"),
+        let mut listeners: Vec<(Option<String>, u16, local::Accept, String)> = Vec::new();
+        for f in &self.plan.local {
+            let to = format!("{}:{}", f.target.host, f.target.port);
+            listeners.push((
+                f.bind.clone(),
                 f.port,
-                f.target.host,
-                f.target.port
+                local::Accept::Forward(f.target.clone()),
+                to,
             ));
-            match local::listen(f.bind.as_deref(), f.port, gateway) {
-                Ok(ls) => {
-                    for l in ls {
-                        let accept = local::Accept::Forward(f.target.clone());
-                        self.listeners
-                            .push(local::spawn_accept(l, accept, self.app.clone()));
-                    }
-                }
-                Err(e) => {
-                    eprintln!(
-                        "bind [{}]:{}: {e}",
-                        f.bind.as_deref().unwrap_or("localhost"),
-                        f.port
-                    );
-                    eprintln!("Could not request local forwarding.");
-                    if let Flow::Disconnect(d) = self.setup_failed() {
-                        return Flow::Disconnect(d);
-                    }
-                }
-            }
         }
-        for d in self.plan.dynamic.clone() {
-            self.debug(&format!(
-                "Local connections to {}:{} forwarded to remote address socks:0",
-                d.bind.as_deref().unwrap_or("LOCALHOST"),
-                d.port
+        for d in &self.plan.dynamic {
+            listeners.push((
+                d.bind.clone(),
+                d.port,
+                local::Accept::Socks,
+                "socks:0".into(),
             ));
-            match local::listen(d.bind.as_deref(), d.port, gateway) {
+        }
+        for (bind, port, accept, to) in listeners {
+            self.debug(&format!(
+                "Local connections to {}:{port} forwarded to remote address {to}",
+                bind.as_deref().unwrap_or("LOCALHOST"),
+            ));
+            match local::listen(bind.as_deref(), port, self.plan.gateway_ports) {
                 Ok(ls) => {
                     for l in ls {
-                        self.listeners.push(local::spawn_accept(
-                            l,
-                            local::Accept::Socks,
-                            self.app.clone(),
-                        ));
+                        let task = local::spawn_accept(l, accept.clone(), self.app.clone());
+                        self.listeners.push(task);
                     }
                 }
                 Err(e) => {
-                    eprintln!(
-                        "bind [{}]:{}: {e}",
-                        d.bind.as_deref().unwrap_or("localhost"),
-                        d.port
-                    );
+                    // As OpenSSH: strerror's words, without Rust's "(os error N)".
+                    let e = e.to_string();
+                    let e = e.split(" (os error").next().unwrap_or_default();
+                    let host = bind.as_deref().unwrap_or("localhost");
+                    eprintln!("bind [{host}]:{port}: {e}");
                     eprintln!("Could not request local forwarding.");
                     if let Flow::Disconnect(d) = self.setup_failed() {
                         return Flow::Disconnect(d);
