@@ -419,6 +419,14 @@ fn jump_hosts_one_and_two_deep() {
         b.log.since(mb).contains("Accepted publickey"),
         "B never logged the login"
     );
+    // The hop closed its connection with a DISCONNECT, not by dropping it.
+    let said = |t: &str| t.contains("Received disconnect from 127.0.0.1");
+    let text = a.log.wait_since(ma, LOG_SETTLE_TIMEOUT, said);
+    assert!(
+        said(&text),
+        "no DISCONNECT from the hop:\n{}",
+        tail(&text, 30)
+    );
 
     let (ma, mb) = (a.log.mark(), b.log.mark());
     let two = format!("{},{}", hop(&a), hop(&b));

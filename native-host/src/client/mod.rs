@@ -54,6 +54,7 @@ pub async fn run(args: &SshArgs) -> anyhow::Result<ExitCode> {
     };
     let can_ask = matches!(source, prompt::Source::Terminal);
 
+    let mut hops = None;
     let (stream, peer): (BoxStream, Option<SocketAddr>) = if settings.jump.is_empty() {
         let Some(stream) = connect(&settings, &debug).await else {
             return Ok(ExitCode::from(EXIT_FAILURE));
@@ -63,9 +64,10 @@ pub async fn run(args: &SshArgs) -> anyhow::Result<ExitCode> {
         stream.set_nodelay(true)?;
         (Box::new(stream), Some(peer))
     } else {
-        let Some(stream) = forward::jump::chain(&settings, &source, can_ask).await else {
+        let Some((stream, chain)) = forward::jump::chain(&settings, &source, can_ask).await else {
             return Ok(ExitCode::from(EXIT_FAILURE));
         };
+        hops = Some(chain);
         (stream, None)
     };
     debug(&format!(
@@ -118,6 +120,9 @@ pub async fn run(args: &SshArgs) -> anyhow::Result<ExitCode> {
         driver::drive_with_app(stream, &mut conn, &mut session, &mut app_rx, stop_signal()).await;
     // The receiver goes first, so the writer tasks' acknowledgements cannot block them.
     drop(app_rx);
+    if let Some(h) = hops {
+        h.finish().await;
+    }
     let (authenticated, reported) = (session.authenticated, session.reported);
     let forward_failed = session.forwards_failed();
     let remote = session.into_remote();

@@ -46,10 +46,31 @@ pub fn hop_settings(s: &ClientSettings, hop: &JumpHost) -> ClientSettings {
     h
 }
 
+/// How long the hops get to close politely once the destination's connection ended.
+const HOP_CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// The running hops of a chain.
+pub struct Hops(Vec<tokio::task::JoinHandle<()>>);
+
+impl Hops {
+    /// After the destination's connection ended (its pipe end dropped): each hop sees its
+    /// channel's end in turn and closes its connection with a DISCONNECT; waits for that,
+    /// briefly.
+    pub async fn finish(self) {
+        for h in self.0.into_iter().rev() {
+            let _ = tokio::time::timeout(HOP_CLOSE_WAIT, h).await;
+        }
+    }
+}
+
 /// Connects through every hop of `s.jump` and returns the stream that reaches `s.host:s.port`;
 /// `None` if the first hop cannot be reached (already reported). Later failures show as the
 /// stream closing, after the failing hop reported why.
-pub async fn chain(s: &ClientSettings, source: &Source, can_ask: bool) -> Option<BoxStream> {
+pub async fn chain(
+    s: &ClientSettings,
+    source: &Source,
+    can_ask: bool,
+) -> Option<(BoxStream, Hops)> {
     let hops: Vec<ClientSettings> = s.jump.iter().map(|j| hop_settings(s, j)).collect();
     let first = hops.first()?;
     let debug = |m: &str| {
@@ -61,6 +82,7 @@ pub async fn chain(s: &ClientSettings, source: &Source, can_ask: bool) -> Option
     let _ = tcp.set_nodelay(true);
     let mut peer = tcp.peer_addr().ok();
     let mut carrier: BoxStream = Box::new(tcp);
+    let mut tasks = Vec::new();
     for (i, hop) in hops.iter().enumerate() {
         let next = match hops.get(i + 1) {
             Some(n) => Target {
@@ -77,18 +99,18 @@ pub async fn chain(s: &ClientSettings, source: &Source, can_ask: bool) -> Option
             next.host, next.port, hop.host, hop.port
         ));
         let (near, far) = tokio::io::duplex(PIPE_BYTES);
-        tokio::spawn(run_hop(
+        tasks.push(tokio::spawn(run_hop(
             hop.clone(),
             carrier,
             peer,
             (Box::new(near), next),
             source.clone(),
             can_ask,
-        ));
+        )));
         carrier = Box::new(far);
         peer = None;
     }
-    Some(carrier)
+    Some((carrier, Hops(tasks)))
 }
 
 /// One hop's connection: authenticate, then carry `pipe` in a `direct-tcpip` channel until
