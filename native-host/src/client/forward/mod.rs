@@ -12,6 +12,7 @@
 
 pub mod jump;
 pub mod local;
+mod relay;
 pub mod remote;
 pub mod socks;
 pub mod spec;
@@ -20,13 +21,12 @@ use crate::app_msg::AppMsg;
 use crate::channel_io::outbox::{Item, Outboxes};
 use crate::channel_io::reader;
 use crate::driver::Flow;
+use relay::{Stoppable, spawn_writer};
 use spec::{DynamicForward, PortForward, Target};
 use sshgate::Connection;
 use sshgate::channel::{ChannelEvent, ChannelId, ChannelKind, open_failure};
 use std::collections::HashMap;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
 
 /// A byte stream a forward relays: a TCP socket, standard input and output, one end of an
@@ -575,64 +575,4 @@ impl Forwards {
         }
         Flow::Continue
     }
-}
-
-/// A reader that reports end of input once its stop sender is dropped (the channel closed), so
-/// the reader task and its socket half go away without waiting for the local peer.
-struct Stoppable<R> {
-    inner: R,
-    stop: oneshot::Receiver<()>,
-}
-
-impl<R: AsyncRead + Unpin> AsyncRead for Stoppable<R> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        if Pin::new(&mut self.stop).poll(cx).is_ready() {
-            return Poll::Ready(Ok(()));
-        }
-        Pin::new(&mut self.inner).poll_read(cx, buf)
-    }
-}
-
-/// A task writing a channel's data to its local socket, `preface` first; each chunk is
-/// acknowledged ([`AppMsg::Written`]) once written, so the window moves only as fast as the
-/// socket takes it. When the sender is dropped (the peer's EOF) the socket's write side is
-/// shut after the last chunk.
-fn spawn_writer<W>(
-    mut out: W,
-    channel: ChannelId,
-    preface: Vec<u8>,
-    app: mpsc::Sender<AppMsg>,
-) -> mpsc::UnboundedSender<Vec<u8>>
-where
-    W: AsyncWrite + Unpin + Send + 'static,
-{
-    // Unbounded only in type: the engine delivers no more than the window we advertise.
-    let (tx, mut rx) = mpsc::unbounded_channel::<Vec<u8>>();
-    tokio::spawn(async move {
-        let mut failed = !preface.is_empty() && out.write_all(&preface).await.is_err();
-        while let Some(d) = rx.recv().await {
-            if !failed && out.write_all(&d).await.is_err() {
-                failed = true;
-                let _ = app
-                    .send(AppMsg::ClientForward(ForwardMsg::WriteFailed { channel }))
-                    .await;
-            }
-            if app
-                .send(AppMsg::Written {
-                    channel,
-                    n: d.len(),
-                })
-                .await
-                .is_err()
-            {
-                break;
-            }
-        }
-        let _ = out.shutdown().await;
-    });
-    tx
 }
