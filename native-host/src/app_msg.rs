@@ -79,6 +79,9 @@ pub enum AppMsg {
     },
     /// A port forwarding task's report (server).
     Forward(Box<crate::server::forwarding::FwdMsg>),
+    /// A client port forward's task reports (a new local connection, a `-R` target connected,
+    /// a failed write).
+    ClientForward(crate::client::forward::ForwardMsg),
     /// The program ended.
     Exited {
         /// Which channel.

@@ -2,11 +2,13 @@
 //!
 //! It connects over TCP, completes key exchange (checking the host key against known_hosts),
 //! authenticates ([`auth`]: public keys, keyboard-interactive, password), then runs a shell with
-//! a raw terminal or a command ([`remote`]). Exit status: the remote command's, or 255 on any
+//! a raw terminal or a command ([`remote`]), with the port forwards and jump hosts of
+//! [`forward`]. Exit status: the remote command's, or 255 on any
 //! failure (as OpenSSH).
 
 pub mod auth;
 pub mod cert_identity;
+pub mod forward;
 pub mod host_key;
 pub mod identity;
 pub mod known_hosts;
@@ -19,6 +21,7 @@ pub mod terminal;
 
 use crate::driver::{self, Ending};
 use auth::{AuthSettings, Authenticator};
+use forward::{BoxStream, Forwards, Plan};
 pub use options::SshArgs;
 use options::{ClientSettings, RequestTty};
 use remote::{RemoteSession, RemoteSpec};
@@ -36,6 +39,120 @@ const EXIT_FAILURE: u8 = 255;
 /// Runs the `ssh` command.
 pub async fn run(args: &SshArgs) -> anyhow::Result<ExitCode> {
     let settings = ClientSettings::from_args(args).map_err(anyhow::Error::msg)?;
+    let cfg = client_config(&settings)?;
+    let source = prompt::Source::detect(settings.batch_mode);
+    let certificate = cert_identity::load(&settings, &source)?;
+    let user = match &certificate {
+        Some(c) if settings.user_from_cert => cert_identity::user_from(c)?,
+        _ => settings.login_name(),
+    };
+    let verbose = settings.verbose > 0;
+    let debug = |m: &str| {
+        if verbose {
+            eprintln!("debug1: {m}");
+        }
+    };
+    let can_ask = matches!(source, prompt::Source::Terminal);
+
+    let mut hops = None;
+    let (stream, peer): (BoxStream, Option<SocketAddr>) = if settings.jump.is_empty() {
+        let Some(stream) = connect(&settings, &debug).await else {
+            return Ok(ExitCode::from(EXIT_FAILURE));
+        };
+        let peer = stream.peer_addr()?;
+        debug("Connection established.");
+        stream.set_nodelay(true)?;
+        (Box::new(stream), Some(peer))
+    } else {
+        let Some((stream, chain)) = forward::jump::chain(&settings, &source, can_ask).await else {
+            return Ok(ExitCode::from(EXIT_FAILURE));
+        };
+        hops = Some(chain);
+        (stream, None)
+    };
+    debug(&format!(
+        "Local version string SSH-2.0-{}",
+        cfg.common.software
+    ));
+    debug(&format!(
+        "Authenticating to {}:{} as '{user}'",
+        settings.host, settings.port
+    ));
+
+    let (app_tx, mut app_rx) = tokio::sync::mpsc::channel(64);
+    let pty = wants_pty(&settings);
+    // `-W` is a session of its own: no command, no terminal (as OpenSSH).
+    let remote = (!settings.no_command && settings.stdio_forward.is_none()).then(|| {
+        RemoteSession::new(
+            RemoteSpec {
+                // As OpenSSH: the words joined by spaces, for the remote shell to split.
+                command: (!settings.command.is_empty()).then(|| settings.command.join(" ")),
+                pty,
+                pty_required: pty
+                    && matches!(settings.request_tty, RequestTty::Yes | RequestTty::Force),
+            },
+            app_tx.clone(),
+        )
+    });
+    let auth = Authenticator::new(
+        AuthSettings {
+            user,
+            certificate,
+            host: settings.host.clone(),
+            methods: settings.methods.clone(),
+            identities: settings.identities.clone(),
+            identities_given: settings.identities_given,
+            password_prompts: settings.password_prompts,
+            source,
+            verbose,
+        },
+        app_tx.clone(),
+    );
+    let forwards = Forwards::new(Plan::from_settings(&settings), app_tx.clone());
+    let host = settings.host.clone();
+    let quiet = settings.quiet;
+    let mut conn = Connection::client(cfg, driver::now(), driver::os_seed()?);
+    // Host certificates are checked against the calendar.
+    conn.set_wall_clock(crate::wall_clock::unix_now());
+    let mut session =
+        ClientSession::new(settings, peer, auth, remote, app_tx, can_ask).with_forwards(forwards);
+    let ending =
+        driver::drive_with_app(stream, &mut conn, &mut session, &mut app_rx, stop_signal()).await;
+    // The receiver goes first, so the writer tasks' acknowledgements cannot block them.
+    drop(app_rx);
+    if let Some(h) = hops {
+        h.finish().await;
+    }
+    let (authenticated, reported) = (session.authenticated, session.reported);
+    let forward_failed = session.forwards_failed();
+    let remote = session.into_remote();
+    if !authenticated {
+        if !reported {
+            eprintln!("{}", describe(&ending, peer));
+        }
+        return Ok(ExitCode::from(EXIT_FAILURE));
+    }
+    let code = match remote {
+        Some(r) => {
+            let started = r.started();
+            let code = r.finish().await;
+            if !started {
+                eprintln!("{}", describe(&ending, peer));
+            }
+            code
+        }
+        None if forward_failed => EXIT_FAILURE,
+        None => 0,
+    };
+    if pty && !quiet {
+        eprintln!("Connection to {host} closed.");
+    }
+    Ok(ExitCode::from(code))
+}
+
+/// The engine configuration for a connection to `settings.host`: the algorithm lists, the
+/// known host key types first, the re-key limit, RFC 6187 host trust.
+pub(crate) fn client_config(settings: &ClientSettings) -> anyhow::Result<Arc<ClientConfig>> {
     let mut algorithms = settings
         .algorithms
         .build(crate::algs::OPTION_LABELS)
@@ -54,108 +171,21 @@ pub async fn run(args: &SshArgs) -> anyhow::Result<ExitCode> {
     if let Some(bytes) = settings.rekey_bytes {
         common.rekey.bytes = bytes;
     }
-    let source = prompt::Source::detect(settings.batch_mode);
-    let certificate = cert_identity::load(&settings, &source)?;
-    let user = match &certificate {
-        Some(c) if settings.user_from_cert => cert_identity::user_from(c)?,
-        _ => settings.login_name(),
-    };
-    let cfg = Arc::new(ClientConfig {
+    Ok(Arc::new(ClientConfig {
         common,
         // RFC 6187 host certificates: the CAs, and the name the user typed to check them by.
-        host_trust: cert_identity::host_trust(&settings)?,
+        host_trust: cert_identity::host_trust(settings)?,
         host_name: Some(settings.host.clone()),
         ..ClientConfig::default()
-    });
-    let verbose = settings.verbose > 0;
-    let debug = |m: &str| {
-        if verbose {
-            eprintln!("debug1: {m}");
-        }
-    };
-
-    let Some(stream) = connect(&settings, &debug).await else {
-        return Ok(ExitCode::from(EXIT_FAILURE));
-    };
-    let peer = stream.peer_addr()?;
-    debug("Connection established.");
-    debug(&format!(
-        "Local version string SSH-2.0-{}",
-        cfg.common.software
-    ));
-    stream.set_nodelay(true)?;
-    debug(&format!(
-        "Authenticating to {}:{} as '{user}'",
-        settings.host, settings.port
-    ));
-
-    let (app_tx, mut app_rx) = tokio::sync::mpsc::channel(64);
-    let pty = wants_pty(&settings);
-    let remote = (!settings.no_command).then(|| {
-        RemoteSession::new(
-            RemoteSpec {
-                // As OpenSSH: the words joined by spaces, for the remote shell to split.
-                command: (!settings.command.is_empty()).then(|| settings.command.join(" ")),
-                pty,
-                pty_required: pty
-                    && matches!(settings.request_tty, RequestTty::Yes | RequestTty::Force),
-            },
-            app_tx.clone(),
-        )
-    });
-    let can_ask = matches!(source, prompt::Source::Terminal);
-    let auth = Authenticator::new(
-        AuthSettings {
-            user,
-            certificate,
-            host: settings.host.clone(),
-            methods: settings.methods.clone(),
-            identities: settings.identities.clone(),
-            identities_given: settings.identities_given,
-            password_prompts: settings.password_prompts,
-            source,
-            verbose,
-        },
-        app_tx.clone(),
-    );
-    let host = settings.host.clone();
-    let quiet = settings.quiet;
-    let mut conn = Connection::client(cfg, driver::now(), driver::os_seed()?);
-    // Host certificates are checked against the calendar.
-    conn.set_wall_clock(crate::wall_clock::unix_now());
-    let mut session = ClientSession::new(settings, peer, auth, remote, app_tx, can_ask);
-    let ending =
-        driver::drive_with_app(stream, &mut conn, &mut session, &mut app_rx, stop_signal()).await;
-    // The receiver goes first, so the writer tasks' acknowledgements cannot block them.
-    drop(app_rx);
-    let (authenticated, reported) = (session.authenticated, session.reported);
-    let remote = session.into_remote();
-    if !authenticated {
-        if !reported {
-            eprintln!("{}", describe(&ending, peer));
-        }
-        return Ok(ExitCode::from(EXIT_FAILURE));
-    }
-    let code = match remote {
-        Some(r) => {
-            let started = r.started();
-            let code = r.finish().await;
-            if !started {
-                eprintln!("{}", describe(&ending, peer));
-            }
-            code
-        }
-        None => 0,
-    };
-    if pty && !quiet {
-        eprintln!("Connection to {host} closed.");
-    }
-    Ok(ExitCode::from(code))
+    }))
 }
 
 /// Whether to ask for a PTY, as OpenSSH decides (`RequestTTY`, `-t`, `-T`).
 fn wants_pty(s: &ClientSettings) -> bool {
     let tty = terminal::stdin_is_tty();
+    if s.stdio_forward.is_some() {
+        return false;
+    }
     match s.request_tty {
         RequestTty::No => false,
         RequestTty::Force => true,
@@ -189,7 +219,7 @@ async fn stop_signal() {
 }
 
 /// Resolves and connects, trying each address in turn (with `ConnectTimeout` if set).
-async fn connect(s: &ClientSettings, debug: &impl Fn(&str)) -> Option<TcpStream> {
+pub(crate) async fn connect(s: &ClientSettings, debug: &impl Fn(&str)) -> Option<TcpStream> {
     let addrs: Vec<SocketAddr> = match tokio::net::lookup_host((s.host.as_str(), s.port)).await {
         Ok(a) => a.collect(),
         Err(e) => {
@@ -231,8 +261,12 @@ async fn connect(s: &ClientSettings, debug: &impl Fn(&str)) -> Option<TcpStream>
 }
 
 /// How a failed connection is reported, in OpenSSH's words where it has them.
-fn describe(ending: &Ending, peer: SocketAddr) -> String {
-    let (ip, port) = (peer.ip(), peer.port());
+/// Without a peer address (through a jump host) OpenSSH names it `UNKNOWN port 65535`.
+pub(crate) fn describe(ending: &Ending, peer: Option<SocketAddr>) -> String {
+    let (ip, port) = match peer {
+        Some(p) => (p.ip().to_string(), p.port()),
+        None => ("UNKNOWN".to_string(), 65535),
+    };
     match ending {
         Ending::Engine(e) if e.fault == Fault::PeerDisconnected => format!(
             "Received disconnect from {ip} port {port}:{}: {}\nDisconnected from {ip} port {port}",

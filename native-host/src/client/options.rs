@@ -1,7 +1,9 @@
 //! The `ssh` command line, read the way OpenSSH reads it: `[user@]host`, `-l`, `-p`, `-c`, `-m`,
-//! `-i`, `-t`/`-T`, `-N` and `-o Option=value` (or `-o "Option value"`; names case-insensitive;
+//! `-i`, `-t`/`-T`, `-N`, the forwarding flags `-L`, `-R`, `-D`, `-W`, `-J` (read in
+//! [`super::forward::spec`]) and `-o Option=value` (or `-o "Option value"`; names case-insensitive;
 //! the first value given for an option wins, as in ssh_config).
 
+use super::forward::spec::{self, DynamicForward, JumpHost, PortForward, Target};
 use crate::algs::{AlgorithmSpecs, ListSpec};
 use clap::Args;
 use std::path::PathBuf;
@@ -36,10 +38,30 @@ pub struct SshArgs {
     /// Quiet: no warnings or banners.
     #[arg(short = 'q')]
     pub quiet: bool,
+    /// Local forwarding `[bind_address:]port:host:hostport` (repeatable): connections to the
+    /// local port go to host:hostport from the server.
+    #[arg(short = 'L', value_name = "SPEC")]
+    pub local_forward: Vec<String>,
+    /// Remote forwarding `[bind_address:]port:host:hostport` (repeatable): the server listens
+    /// (port 0: a port it chooses, printed) and its connections come to host:hostport from here.
+    #[arg(short = 'R', value_name = "SPEC")]
+    pub remote_forward: Vec<String>,
+    /// Dynamic forwarding `[bind_address:]port` (repeatable): a local SOCKS5/SOCKS4 proxy whose
+    /// connections are made from the server.
+    #[arg(short = 'D', value_name = "SPEC")]
+    pub dynamic_forward: Vec<String>,
+    /// Jump hosts `[user@]host[:port][,...]`: connect through each in turn (ProxyJump).
+    #[arg(short = 'J', value_name = "DESTINATION")]
+    pub jump: Option<String>,
+    /// Forward standard input and output to host:port through the server (no session).
+    #[arg(short = 'W', value_name = "HOST:PORT")]
+    pub stdio_forward: Option<String>,
     /// Option=value, as in ssh_config (KexAlgorithms, Ciphers, MACs, HostKeyAlgorithms,
     /// StrictHostKeyChecking, UserKnownHostsFile, BatchMode, Port, User, ConnectTimeout,
     /// IdentityFile, PreferredAuthentications, PasswordAuthentication, PubkeyAuthentication,
-    /// KbdInteractiveAuthentication, NumberOfPasswordPrompts, RequestTTY, RekeyLimit).
+    /// KbdInteractiveAuthentication, NumberOfPasswordPrompts, RequestTTY, RekeyLimit,
+    /// LocalForward, RemoteForward, DynamicForward, ProxyJump, ExitOnForwardFailure,
+    /// GatewayPorts).
     #[arg(short = 'o', value_name = "OPTION")]
     pub options: Vec<String>,
     /// X.509 certificate chain (PEM, the certificate of the `-i` key first, then its CAs): log in
@@ -85,6 +107,14 @@ pub enum RequestTty {
     Force,
 }
 
+/// Options that may be given more than once, every value kept (as in ssh_config).
+const ACCUMULATE: [&str; 4] = [
+    "identityfile",
+    "localforward",
+    "remoteforward",
+    "dynamicforward",
+];
+
 /// A user-authentication method the client knows, in OpenSSH's default order.
 pub const AUTH_METHODS: [&str; 3] = ["publickey", "keyboard-interactive", "password"];
 
@@ -117,6 +147,20 @@ pub struct ClientSettings {
     pub algorithms: AlgorithmSpecs,
     /// Host key checking.
     pub strict: StrictMode,
+    /// `-L` / `LocalForward`.
+    pub local_forwards: Vec<PortForward>,
+    /// `-R` / `RemoteForward`.
+    pub remote_forwards: Vec<PortForward>,
+    /// `-D` / `DynamicForward`.
+    pub dynamic_forwards: Vec<DynamicForward>,
+    /// `-J` / `ProxyJump`: the hops before `host`, in order.
+    pub jump: Vec<JumpHost>,
+    /// `-W host:port`.
+    pub stdio_forward: Option<Target>,
+    /// `ExitOnForwardFailure`: a forward that cannot be set up ends the connection.
+    pub exit_on_forward_failure: bool,
+    /// `GatewayPorts`: local listeners without a bind address listen on every interface.
+    pub gateway_ports: bool,
     /// known_hosts file; `None` means `~/.ssh/known_hosts`.
     pub known_hosts: Option<PathBuf>,
     /// Never prompt: no passwords, passphrases or answers are asked for.
@@ -179,6 +223,13 @@ impl ClientSettings {
             },
             no_command: a.no_command,
             quiet: a.quiet,
+            local_forwards: Vec::new(),
+            remote_forwards: Vec::new(),
+            dynamic_forwards: Vec::new(),
+            jump: Vec::new(),
+            stdio_forward: None,
+            exit_on_forward_failure: false,
+            gateway_ports: false,
             rekey_bytes: None,
             connect_timeout: None,
             verbose: a.verbose,
@@ -192,6 +243,21 @@ impl ClientSettings {
         if a.user_from_cert && a.cert.is_none() && a.pkcs12.is_none() {
             return Err("--user-from-cert needs --cert or --pkcs12".into());
         }
+        for l in &a.local_forward {
+            s.local_forwards.push(spec::parse_port_forward(l, 'L')?);
+        }
+        for r in &a.remote_forward {
+            s.remote_forwards.push(spec::parse_port_forward(r, 'R')?);
+        }
+        for d in &a.dynamic_forward {
+            s.dynamic_forwards.push(spec::parse_dynamic(d)?);
+        }
+        let mut jump = a.jump.as_deref().map(spec::parse_jump).transpose()?;
+        s.stdio_forward = a
+            .stdio_forward
+            .as_deref()
+            .map(spec::parse_stdio)
+            .transpose()?;
         let mut seen = Vec::new();
         let (mut port, mut user) = (None, None);
         let mut disabled: Vec<&str> = Vec::new();
@@ -199,7 +265,7 @@ impl ClientSettings {
             let (key, value) = split_option(opt)?;
             let key = key.to_ascii_lowercase();
             // The first obtained value wins, except for lists that accumulate.
-            if seen.contains(&key) && key != "identityfile" {
+            if seen.contains(&key) && !ACCUMULATE.contains(&key.as_str()) {
                 continue;
             }
             seen.push(key.clone());
@@ -252,6 +318,15 @@ impl ClientSettings {
                 }
                 "requesttty" => {}
                 "rekeylimit" => s.rekey_bytes = parse_size(value)?,
+                "localforward" => s.local_forwards.push(spec::parse_port_forward(value, 'L')?),
+                "remoteforward" => s
+                    .remote_forwards
+                    .push(spec::parse_port_forward(value, 'R')?),
+                "dynamicforward" => s.dynamic_forwards.push(spec::parse_dynamic(value)?),
+                "proxyjump" if jump.is_none() => jump = Some(spec::parse_jump(value)?),
+                "proxyjump" => {}
+                "exitonforwardfailure" => s.exit_on_forward_failure = parse_yes_no(value, opt)?,
+                "gatewayports" => s.gateway_ports = parse_yes_no(value, opt)?,
                 // Accepted as OpenSSH's scripts pass them; nothing here needs them (no agent,
                 // no global file, one log level).
                 "identitiesonly" | "identityagent" | "globalknownhostsfile" | "loglevel" => {}
@@ -272,6 +347,7 @@ impl ClientSettings {
             s.algorithms.mac = Some(ListSpec::Replace(plain_list(m)?));
         }
         s.methods.retain(|m| !disabled.contains(&m.as_str()));
+        s.jump = jump.unwrap_or_default();
         if !s.identities_given {
             s.identities = DEFAULT_IDENTITIES.iter().map(|p| expand_tilde(p)).collect();
         }

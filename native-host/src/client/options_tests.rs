@@ -249,3 +249,71 @@ fn certificate_flags() {
     let e = settings(&["--user-from-cert", "router1"]).unwrap_err();
     assert!(e.contains("--cert or --pkcs12"), "{e}");
 }
+
+#[test]
+fn forwarding_flags() {
+    let s = settings(&[
+        "-N",
+        "-L",
+        "8080:web:80",
+        "-o",
+        "LocalForward=127.0.0.1:8443 web:443",
+        "-R",
+        "0:localhost:22",
+        "-o",
+        "RemoteForward 2222 [::1]:22",
+        "-D",
+        "1080",
+        "-o",
+        "DynamicForward=[::1]:1081",
+        "-o",
+        "ExitOnForwardFailure=yes",
+        "-o",
+        "GatewayPorts yes",
+        "-J",
+        "jumper@bastion:2200,inner",
+        "-o",
+        "ProxyJump=ignored",
+        "u@target",
+    ])
+    .unwrap();
+    let ports: Vec<u16> = s.local_forwards.iter().map(|f| f.port).collect();
+    assert_eq!(ports, [8080, 8443]);
+    assert_eq!(s.local_forwards[1].bind.as_deref(), Some("127.0.0.1"));
+    assert_eq!(s.remote_forwards[0].port, 0);
+    assert_eq!(s.remote_forwards[1].target.host, "::1");
+    assert_eq!(s.dynamic_forwards.len(), 2);
+    assert!(s.exit_on_forward_failure && s.gateway_ports);
+    // -J wins over -o ProxyJump; a hop's user is its own.
+    let hops: Vec<(Option<&str>, &str, Option<u16>)> = s
+        .jump
+        .iter()
+        .map(|j| (j.user.as_deref(), j.host.as_str(), j.port))
+        .collect();
+    assert_eq!(
+        hops,
+        [
+            (Some("jumper"), "bastion", Some(2200)),
+            (None, "inner", None)
+        ]
+    );
+    assert_eq!(s.user.as_deref(), Some("u"));
+
+    let s = settings(&["-W", "[::1]:22", "-o", "ProxyJump=a,b", "h"]).unwrap();
+    assert_eq!(
+        s.stdio_forward.map(|t| (t.host, t.port)),
+        Some(("::1".into(), 22))
+    );
+    assert_eq!(s.jump.len(), 2);
+    assert!(settings(&["-J", "none", "h"]).unwrap().jump.is_empty());
+
+    for bad in [
+        &["-L", "8080:web", "h"][..],
+        &["-R", "x:h:1", "h"],
+        &["-D", "0", "h"],
+        &["-W", "nohost", "h"],
+        &["-J", "a:0", "h"],
+    ] {
+        assert!(settings(bad).is_err(), "{bad:?}");
+    }
+}

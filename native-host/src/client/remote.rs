@@ -68,6 +68,12 @@ impl RemoteSession {
         self.channel.is_some()
     }
 
+    /// The session channel, once opened (its events and messages are this session's).
+    #[must_use]
+    pub fn channel(&self) -> Option<ChannelId> {
+        self.channel
+    }
+
     /// The exit status for the process.
     #[must_use]
     pub fn exit_code(&self) -> u8 {
@@ -251,7 +257,8 @@ impl RemoteSession {
             | AppMsg::AuthOutcome { .. }
             | AppMsg::Answers { .. }
             | AppMsg::Disconnect { .. }
-            | AppMsg::Forward(_) => {}
+            | AppMsg::Forward(_)
+            | AppMsg::ClientForward(_) => {}
         }
         Flow::Continue
     }

@@ -1,8 +1,9 @@
 //! The `ssh` command's event handler: OpenSSH-style `debug1:` lines, the host key decision,
-//! user authentication ([`super::auth`]) and then the session ([`super::remote`]), or with `-N`
-//! just the open connection.
+//! user authentication ([`super::auth`]) and then the session ([`super::remote`]) and the
+//! forwards ([`super::forward`]), or with `-N` just the open connection and the forwards.
 
 use super::auth::{Authenticator, Step};
+use super::forward::{self, Forwards, Plan};
 use super::host_key::{self, Verdict};
 use super::options::ClientSettings;
 use super::peer_text;
@@ -27,8 +28,11 @@ pub const NO_MORE_METHODS: &str = "No more authentication methods to try.";
 /// State of one `ssh` run.
 pub struct ClientSession {
     settings: ClientSettings,
-    peer: SocketAddr,
+    /// `None` through a jump host.
+    peer: Option<SocketAddr>,
     auth: Authenticator,
+    /// `-L`, `-R`, `-D`, `-W`, or a jump hop's channel to the next hop.
+    forwards: Forwards,
     /// The session to run once authenticated (`None` with `-N`).
     remote: Option<RemoteSession>,
     /// The server accepted `ssh-userauth`.
@@ -82,7 +86,7 @@ impl ClientSession {
     #[must_use]
     pub fn new(
         settings: ClientSettings,
-        peer: SocketAddr,
+        peer: Option<SocketAddr>,
         auth: Authenticator,
         remote: Option<RemoteSession>,
         app: mpsc::Sender<AppMsg>,
@@ -92,6 +96,7 @@ impl ClientSession {
             settings,
             peer,
             auth,
+            forwards: Forwards::new(Plan::default(), app.clone()),
             remote,
             accepted: false,
             authenticated: false,
@@ -100,6 +105,24 @@ impl ClientSession {
             app,
             pending_host_key: None,
         }
+    }
+
+    /// The forwards to set up once authenticated.
+    #[must_use]
+    pub fn with_forwards(mut self, forwards: Forwards) -> Self {
+        self.forwards = forwards;
+        self
+    }
+
+    /// A forward the run depends on failed (`-W`, a jump hop, `ExitOnForwardFailure`).
+    #[must_use]
+    pub fn forwards_failed(&self) -> bool {
+        self.forwards.failed
+    }
+
+    /// The channel of the session, if one was opened.
+    fn session_channel(&self) -> Option<sshgate::channel::ChannelId> {
+        self.remote.as_ref().and_then(RemoteSession::channel)
     }
 
     /// The session, once the connection has ended (to collect its output and exit status).
@@ -120,12 +143,17 @@ impl ClientSession {
             Step::Done(method) => {
                 self.authenticated = true;
                 if self.settings.verbose > 0 {
+                    let via = match self.peer {
+                        Some(p) => format!("[{}]:{}", p.ip(), p.port()),
+                        None => "via proxy".into(),
+                    };
                     eprintln!(
-                        "Authenticated to {} ([{}]:{}) using \"{method}\".",
+                        "Authenticated to {} ({via}) using \"{method}\".",
                         self.settings.host,
-                        self.peer.ip(),
-                        self.peer.port()
                     );
+                }
+                if let Flow::Disconnect(why) = self.forwards.start(conn) {
+                    return Flow::Disconnect(why);
                 }
                 match &mut self.remote {
                     Some(r) => r.start(conn),
@@ -249,9 +277,12 @@ impl Handler<Connection> for ClientSession {
                 return self.step(conn, step);
             }
             Event::Channel(ev) => {
-                if let Some(r) = &mut self.remote {
-                    return r.on_channel(conn, ev);
-                }
+                // The session's events go to it, everything else is a forward's.
+                let session = self.session_channel();
+                return match (&mut self.remote, forward::channel_of(&ev)) {
+                    (Some(r), Some(ch)) if Some(ch) == session => r.on_channel(conn, ev),
+                    _ => self.forwards.on_channel(conn, ev),
+                };
             }
             Event::Debug {
                 always_display,
@@ -280,6 +311,14 @@ impl Handler<Connection> for ClientSession {
             AppMsg::Answers { ticket, answers } => {
                 let step = self.auth.on_answers(conn, ticket, answers);
                 self.step(conn, step)
+            }
+            AppMsg::ClientForward(m) => self.forwards.on_msg(conn, m),
+            AppMsg::Output { channel, .. }
+            | AppMsg::OutputEnd { channel, .. }
+            | AppMsg::Written { channel, .. }
+                if Some(channel) != self.session_channel() =>
+            {
+                self.forwards.on_app(conn, msg)
             }
             other => match &mut self.remote {
                 Some(r) => r.on_app(conn, other),

@@ -94,7 +94,6 @@ const UNDEBUG: &[Node] = &[
     DEBUG_IP_NODE,
 ];
 
-
 const SHOW: &[Node] = &[
     Node {
         name: "debugging",

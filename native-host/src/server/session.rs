@@ -705,7 +705,7 @@ impl Handler<Connection> for ServerSession {
                 self.forwarding
                     .on_msg(conn, *msg, &mut self.outboxes, &self.app);
             }
-            AppMsg::Resized { .. } | AppMsg::Answers { .. } => {}
+            AppMsg::Resized { .. } | AppMsg::Answers { .. } | AppMsg::ClientForward(_) => {}
             AppMsg::Disconnect { reason } => {
                 tracing::info!(peer = %self.peer, number = self.number, "disconnect ssh");
                 return Flow::Disconnect(reason);
