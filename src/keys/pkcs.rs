@@ -13,8 +13,8 @@
 //! EC: the scalar's point equals a stored public key; Ed25519: likewise).
 
 use super::public::PublicInner;
-use super::sig_ecdsa::{Curve, EcPrivate, EcPublic};
 use super::sig_dsa::{DsaPrivate, DsaPublic};
+use super::sig_ecdsa::{Curve, EcPrivate, EcPublic};
 use super::{KeyError, PrivateKey, PublicKey, sig_rsa};
 use der::Decode;
 use der::asn1::{ObjectIdentifier as Oid, OctetStringRef};

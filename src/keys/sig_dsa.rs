@@ -13,8 +13,8 @@ use crate::crypto::{EngineRng, HashAlg};
 use crate::wire::{Reader, Writer};
 use crypto_bigint::BoxedUint;
 use crypto_bigint::modular::{BoxedMontyForm, BoxedMontyParams};
-use dsa::{Components, KeySize, Signature, SigningKey, VerifyingKey};
 use dsa::signature::hazmat::PrehashVerifier;
+use dsa::{Components, KeySize, Signature, SigningKey, VerifyingKey};
 use zeroize::Zeroizing;
 
 /// `p` has exactly this many bits (FIPS 186-2; OpenSSH's `SSH_DSA_BITS`).
@@ -85,7 +85,12 @@ impl DsaPublic {
     /// From the big-endian magnitudes of `p, q, g, y`. Checks: `p` odd and exactly 1024 bits,
     /// `q` odd and exactly 160 bits, `1 < g < p`, `1 < y < p` and `y^q = 1 mod p` (the crate's
     /// check that `y` is in the order-`q` subgroup). Primality is not tested, as OpenSSH does not.
-    pub(crate) fn from_components(p: &[u8], q: &[u8], g: &[u8], y: &[u8]) -> Result<Self, KeyError> {
+    pub(crate) fn from_components(
+        p: &[u8],
+        q: &[u8],
+        g: &[u8],
+        y: &[u8],
+    ) -> Result<Self, KeyError> {
         let (p, q, g, y) = (trim(p), trim(q), trim(g), trim(y));
         if bits(p) != P_BITS || bits(q) != Q_BITS {
             return Err(KeyError::Unsupported(format!(
@@ -144,7 +149,10 @@ impl DsaPublic {
 
     /// Blob fields after the key type: `mpint p, mpint q, mpint g, mpint y`.
     pub(crate) fn write_blob_fields(&self, w: &mut Writer) {
-        w.mpint(&self.p).mpint(&self.q).mpint(&self.g).mpint(&self.y);
+        w.mpint(&self.p)
+            .mpint(&self.q)
+            .mpint(&self.g)
+            .mpint(&self.y);
     }
 
     /// Reads the blob fields after the key type.
@@ -192,8 +200,8 @@ impl DsaPrivate {
         let components =
             Components::try_generate_from_rng_with_key_size(rng, KeySize::DSA_1024_160)
                 .map_err(failed)?;
-        let key = SigningKey::try_generate_from_rng_with_components(rng, components)
-            .map_err(failed)?;
+        let key =
+            SigningKey::try_generate_from_rng_with_components(rng, components).map_err(failed)?;
         Ok(DsaPrivate { key })
     }
 
@@ -214,7 +222,9 @@ impl DsaPrivate {
         let x = Zeroizing::new(uint(x, P_BITS, "DSA x")?);
         let c = public.key.components();
         let params = BoxedMontyParams::new_vartime(c.p().clone());
-        let g_x = BoxedMontyForm::new((**c.g()).clone(), &params).pow(&x).retrieve();
+        let g_x = BoxedMontyForm::new((**c.g()).clone(), &params)
+            .pow(&x)
+            .retrieve();
         if g_x != **public.key.y() {
             return Err(KeyError::Malformed("DSA private key inconsistent"));
         }

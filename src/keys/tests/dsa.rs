@@ -35,7 +35,10 @@ fn sig_blob(raw: &[u8]) -> Vec<u8> {
 #[test]
 fn files_from_ssh_keygen_load_pem_encrypted_pem_and_openssh() {
     let (key, comment) = PrivateKey::from_text(PEM, None).unwrap();
-    assert_eq!((key.public(), comment.as_str()), (PublicKey::from_text(PEM_PUB).unwrap().0, ""));
+    assert_eq!(
+        (key.public(), comment.as_str()),
+        (PublicKey::from_text(PEM_PUB).unwrap().0, "")
+    );
     assert_eq!(KeyFormat::detect(PEM), Some(KeyFormat::Dsa));
     assert_eq!(key.kind(), KeyKind::Dsa);
     assert_eq!(key.public().bits(), 1024);
@@ -146,9 +149,18 @@ fn malformed_public_keys_are_refused() {
     *p_minus_1.last_mut().unwrap() -= 1; // p is odd
     let unsupported: Vec<(&str, Vec<u8>)> = vec![
         ("1023-bit p", dss_blob(&p[1..], &q, &g, &y)),
-        ("2048-bit p", dss_blob(&[p.clone(), p.clone()].concat(), &q, &g, &y)),
-        ("159-bit q", dss_blob(&p, &[&[0x7f][..], &q[1..]].concat(), &g, &y)),
-        ("256-bit q", dss_blob(&p, &[q.clone(), vec![1; 12]].concat(), &g, &y)),
+        (
+            "2048-bit p",
+            dss_blob(&[p.clone(), p.clone()].concat(), &q, &g, &y),
+        ),
+        (
+            "159-bit q",
+            dss_blob(&p, &[&[0x7f][..], &q[1..]].concat(), &g, &y),
+        ),
+        (
+            "256-bit q",
+            dss_blob(&p, &[q.clone(), vec![1; 12]].concat(), &g, &y),
+        ),
     ];
     for (what, blob) in unsupported {
         assert!(
@@ -168,7 +180,10 @@ fn malformed_public_keys_are_refused() {
         ("y = p - 1", dss_blob(&p, &q, &g, &p_minus_1)),
         ("y = p", dss_blob(&p, &q, &g, &p)),
         ("y outside the subgroup", dss_blob(&p, &q, &g, &[2])),
-        ("trailing byte", [dss_blob(&p, &q, &g, &y), vec![0]].concat()),
+        (
+            "trailing byte",
+            [dss_blob(&p, &q, &g, &y), vec![0]].concat(),
+        ),
         ("truncated", dss_blob(&p, &q, &g, &y)[..300].to_vec()),
     ];
     for (what, blob) in malformed {
@@ -199,9 +214,15 @@ fn inconsistent_private_keys_are_refused() {
         refused(&other_x),
         Err(KeyError::Malformed("DSA private key inconsistent"))
     );
-    assert!(matches!(refused(&[]), Err(KeyError::Malformed(_))), "x zero");
+    assert!(
+        matches!(refused(&[]), Err(KeyError::Malformed(_))),
+        "x zero"
+    );
     assert!(matches!(refused(&q), Err(KeyError::Malformed(_))), "x = q");
-    assert!(matches!(refused(&[1; 21]), Err(KeyError::Malformed(_))), "x too long");
+    assert!(
+        matches!(refused(&[1; 21]), Err(KeyError::Malformed(_))),
+        "x too long"
+    );
     // A PEM file whose version is not 0.
     let bad_version = PEM.replacen("MIIBuwIBAAKBgQ", "MIIBuwIBAQKBgQ", 1);
     assert!(PrivateKey::from_text(&bad_version, None).is_err());
