@@ -227,3 +227,20 @@ fn inconsistent_private_keys_are_refused() {
     let bad_version = PEM.replacen("MIIBuwIBAAKBgQ", "MIIBuwIBAQKBgQ", 1);
     assert!(PrivateKey::from_text(&bad_version, None).is_err());
 }
+
+#[test]
+fn dss_lines_in_authorized_keys_and_known_hosts() {
+    let (public, _) = PublicKey::from_text(OPENSSH_PUB).unwrap();
+    let line = format!("no-pty,from=\"127.0.0.1\" {}", OPENSSH_PUB.trim());
+    let entry = crate::keys::authorized_keys::AuthorizedKey::parse(&line).unwrap();
+    assert_eq!(
+        (entry.key, entry.comment.as_str()),
+        (public.clone(), "dsa@sshgate")
+    );
+    let text = crate::keys::known_hosts::format_entry("old-router", 22, None, &public).unwrap();
+    assert!(text.starts_with("old-router ssh-dss AAAA"), "{text}");
+    assert_eq!(
+        crate::keys::known_hosts::check_host_key(&text, "old-router", 22, None, &public),
+        crate::keys::known_hosts::HostKeyStatus::Match(1)
+    );
+}
