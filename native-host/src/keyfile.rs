@@ -181,7 +181,10 @@ mod tests {
         );
         assert_eq!(kind_from_type("ed25519", None).unwrap(), KeyKind::Ed25519);
         assert!(kind_from_type("rsa", Some(1024)).is_err());
-        assert!(kind_from_type("dsa", None).is_err());
+        assert_eq!(kind_from_type("dsa", None).unwrap(), KeyKind::Dsa);
+        assert_eq!(kind_from_type("dss", Some(1024)).unwrap(), KeyKind::Dsa);
+        assert!(kind_from_type("dsa", Some(2048)).is_err());
+        assert!(kind_from_type("rsa1", None).is_err());
     }
 
     #[test]
