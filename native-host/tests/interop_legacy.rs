@@ -340,14 +340,15 @@ fn openssh_ssh_to_serve_old_ios_combination_and_each_alone() {
     failures.finish();
 }
 
-/// `dbclient` (password from `DROPBEAR_PASSWORD`) logs into serve offering only `ssh-dss`.
+/// `dbclient` (password from `DROPBEAR_PASSWORD`) logs into serve offering only `ssh-dss`, with
+/// a DSA host key serve generated itself.
 #[test]
 fn dbclient_to_serve_with_only_ssh_dss() {
     require_tool(DBCLIENT, "apt-get install dropbear-bin");
     require_ssh_keygen();
     let dir = TempDir::new("legacy-dbclient-to-serve");
+    // Absent: serve generates it (a DSA key by its name), writes it and loads it.
     let host_dsa = dir.join("ssh_host_dsa_key");
-    dsa_key(&host_dsa, false);
     let user_dsa = dir.join("id_dsa");
     dsa_key(&user_dsa, false);
     let user_line = public_line(&user_dsa);
@@ -364,6 +365,12 @@ fn dbclient_to_serve_with_only_ssh_dss() {
         .env("DROPBEAR_PASSWORD", password)
         .current_dir(dir.path());
     let out = run_with_timeout(&mut cmd, &dir, "dbclient-dss", RUN_TIMEOUT);
+    let generated = fs::read_to_string(host_dsa.with_extension("pub")).unwrap_or_default();
+    assert!(
+        generated.starts_with("ssh-dss "),
+        "serve did not write a DSA host key: {generated:?}\n{}",
+        server.report(30)
+    );
     assert!(
         out.success() && out.stdout.contains(LOGGED_IN),
         "dbclient did not log in over ssh-dss\n{}{}",
