@@ -147,12 +147,13 @@ per_kex! {
     dh_group14_sha256 => KexAlg::DhGroup14Sha256,
     dh_gex_sha1 => KexAlg::DhGexSha1,
     dh_group14_sha1 => KexAlg::DhGroup14Sha1,
+    dh_group1_sha1 => KexAlg::DhGroup1Sha1,
 }
 
 #[test]
 fn every_algorithm_is_covered_by_the_matrix() {
-    assert_eq!(KexAlg::ALL.len(), 11);
-    assert_eq!(HostKeyAlg::ALL.len(), 7);
+    assert_eq!(KexAlg::ALL.len(), 12);
+    assert_eq!(HostKeyAlg::ALL.len(), 8);
     assert_eq!(CipherAlg::ALL.len(), 10);
-    assert_eq!(MacAlg::ALL.len(), 7);
+    assert_eq!(MacAlg::ALL.len(), 9);
 }

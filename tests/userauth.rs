@@ -278,6 +278,28 @@ fn publickey_ed25519_ecdsa_rsa() {
     }
 }
 
+/// `ssh-dss` user keys (legacy): accepted when the server allows the SHA-1 signatures, refused
+/// before the application hears of them otherwise.
+#[test]
+fn publickey_dss_only_when_allowed() {
+    let mut p = ready(ServerAuthConfig {
+        allow_ssh_rsa: true,
+        ..ServerAuthConfig::default()
+    });
+    assert_eq!(
+        publickey_flow(&mut p, host_key(KeyKind::Dsa)),
+        HostKeyAlg::SshDss
+    );
+
+    let mut p = ready(ServerAuthConfig::default());
+    p.client
+        .auth_publickey("alice", host_key(KeyKind::Dsa))
+        .unwrap();
+    p.drive();
+    assert!(requests(&mut p).is_empty(), "ssh-dss reached the app");
+    assert_eq!(p.server.auth_failures(), 1);
+}
+
 #[test]
 fn publickey_rsa_sha2_256_when_only_that_is_listed() {
     let mut sc = server_cfg(ServerAuthConfig::default());

@@ -36,6 +36,7 @@ fn key_kind(alg: HostKeyAlg) -> KeyKind {
         HostKeyAlg::RsaSha2_512 | HostKeyAlg::RsaSha2_256 | HostKeyAlg::SshRsa => {
             KeyKind::Rsa(2048)
         }
+        HostKeyAlg::SshDss => KeyKind::Dsa,
         // Certificates need a chain, which this plain-key loop has none of.
         HostKeyAlg::X509(x) => panic!("{x} needs a certificate: not a plain key exchange"),
     }

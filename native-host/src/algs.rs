@@ -171,6 +171,20 @@ mod tests {
         let a = specs.build(OPTION_LABELS).unwrap();
         assert_eq!(a.cipher.last(), Some(&CipherAlg::Aes128Cbc));
         assert_eq!(a.mac, [MacAlg::HmacSha1_96]);
+        // Old devices' algorithms, and IOS's MAC names for two of them.
+        let old = AlgorithmSpecs {
+            kex: Some(ListSpec::parse("+diffie-hellman-group1-sha1").unwrap()),
+            host_key: Some(ListSpec::parse("ssh-dss").unwrap()),
+            mac: Some(ListSpec::parse("hmac-md5-128,hmac-md5-96,hmac-sha1-160").unwrap()),
+            ..AlgorithmSpecs::default()
+        };
+        let a = old.build(OPTION_LABELS).unwrap();
+        assert_eq!(a.kex.last(), Some(&KexAlg::DhGroup1Sha1));
+        assert_eq!(a.host_key, [HostKeyAlg::SshDss]);
+        assert_eq!(
+            a.mac,
+            [MacAlg::HmacMd5, MacAlg::HmacMd5_96, MacAlg::HmacSha1]
+        );
         let bad = AlgorithmSpecs {
             kex: Some(ListSpec::parse("curve25519-sha256,nope-kex").unwrap()),
             ..AlgorithmSpecs::default()

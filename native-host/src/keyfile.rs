@@ -11,8 +11,8 @@ use std::path::Path;
 /// Default RSA size, as `ssh-keygen` and IOS `crypto key generate rsa modulus 3072`.
 pub const DEFAULT_RSA_BITS: usize = 3072;
 
-/// The kind for `ssh-keygen -t TYPE [-b BITS]`: `ed25519`, `ecdsa` (256, 384 or 521 bits) or
-/// `rsa` (2048 to 16384 bits).
+/// The kind for `ssh-keygen -t TYPE [-b BITS]`: `ed25519`, `ecdsa` (256, 384 or 521 bits),
+/// `rsa` (2048 to 16384 bits) or the legacy `dsa` (1024 bits).
 pub fn kind_from_type(ty: &str, bits: Option<usize>) -> anyhow::Result<KeyKind> {
     Ok(match (ty.to_ascii_lowercase().as_str(), bits) {
         ("ed25519", None | Some(256)) => KeyKind::Ed25519,
@@ -24,7 +24,10 @@ pub fn kind_from_type(ty: &str, bits: Option<usize>) -> anyhow::Result<KeyKind> 
         ("rsa", None) => KeyKind::Rsa(DEFAULT_RSA_BITS),
         ("rsa", Some(b)) if (2048..=16384).contains(&b) => KeyKind::Rsa(b),
         ("rsa", Some(b)) => bail!("rsa keys are 2048 to 16384 bits, not {b}"),
-        (other, _) => bail!("unknown key type {other:?} (ed25519, ecdsa or rsa)"),
+        // Legacy, for old devices' peers only: ssh-dss is off unless the algorithm lists name it.
+        ("dsa" | "dss", None | Some(1024)) => KeyKind::Dsa,
+        ("dsa" | "dss", Some(b)) => bail!("dsa keys are 1024 bits, not {b}"),
+        (other, _) => bail!("unknown key type {other:?} (ed25519, ecdsa, rsa or dsa)"),
     })
 }
 
@@ -38,6 +41,9 @@ pub fn kind_from_file_name(path: &Path) -> Option<KeyKind> {
         Some(KeyKind::EcdsaP256)
     } else if name.contains("rsa") {
         Some(KeyKind::Rsa(DEFAULT_RSA_BITS))
+    } else if name.contains("dsa") {
+        // After "ecdsa", which contains it.
+        Some(KeyKind::Dsa)
     } else {
         None
     }
@@ -163,6 +169,7 @@ mod tests {
         assert_eq!(k("keys/ssh_host_ed25519_key"), Some(KeyKind::Ed25519));
         assert_eq!(k("ssh_host_ecdsa_key"), Some(KeyKind::EcdsaP256));
         assert_eq!(k("/etc/ssh/ssh_host_rsa_key"), Some(KeyKind::Rsa(3072)));
+        assert_eq!(k("/etc/ssh/ssh_host_dsa_key"), Some(KeyKind::Dsa));
         assert_eq!(k("rsa_dir/host_key"), None, "only the file name counts");
         assert_eq!(
             kind_from_type("ecdsa", Some(521)).unwrap(),
@@ -174,7 +181,10 @@ mod tests {
         );
         assert_eq!(kind_from_type("ed25519", None).unwrap(), KeyKind::Ed25519);
         assert!(kind_from_type("rsa", Some(1024)).is_err());
-        assert!(kind_from_type("dsa", None).is_err());
+        assert_eq!(kind_from_type("dsa", None).unwrap(), KeyKind::Dsa);
+        assert_eq!(kind_from_type("dss", Some(1024)).unwrap(), KeyKind::Dsa);
+        assert!(kind_from_type("dsa", Some(2048)).is_err());
+        assert!(kind_from_type("rsa1", None).is_err());
     }
 
     #[test]

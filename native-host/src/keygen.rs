@@ -7,7 +7,7 @@ use std::path::PathBuf;
 /// Arguments of `keygen`.
 #[derive(Debug, Args)]
 pub struct KeygenArgs {
-    /// Key type: ed25519, ecdsa or rsa.
+    /// Key type: ed25519, ecdsa, rsa, or dsa (legacy, 1024 bits, for old devices).
     #[arg(short = 't', value_name = "TYPE", default_value = "ed25519")]
     pub key_type: String,
     /// Key size in bits (ecdsa: 256, 384 or 521; rsa: 2048-16384, default 3072).

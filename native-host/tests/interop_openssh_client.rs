@@ -128,6 +128,10 @@ fn openssh_client_legacy_refused_by_default_server() {
         (Category::Cipher, "aes256-cbc"),
         (Category::Cipher, "3des-cbc"),
         (Category::Mac, "hmac-sha1-96"),
+        (Category::Kex, "diffie-hellman-group1-sha1"),
+        (Category::HostKey, "ssh-dss"),
+        (Category::Mac, "hmac-md5"),
+        (Category::Mac, "hmac-md5-96"),
     ];
     let mut failures = Failures::new(
         "OpenSSH ssh -> default sshgate server, legacy refused",

@@ -11,6 +11,14 @@ use std::sync::LazyLock;
 /// should ask for), whatever range the caller allows. Bounds the work a hostile server can cause.
 pub const MAX_GROUP_BITS: u32 = 8192;
 
+/// RFC 2409 §6.2 Oakley group 2, 1024 bits (`diffie-hellman-group1-sha1`, RFC 4253 §8.1): same
+/// formula with n = 1024 and k = 129093. Legacy only: old devices offer nothing else.
+const P1024_HEX: &str = "\
+    FFFFFFFF FFFFFFFF C90FDAA2 2168C234 C4C6628B 80DC1CD1 29024E08 8A67CC74 \
+    020BBEA6 3B139B22 514A0879 8E3404DD EF9519B3 CD3A431B 302B0A6D F25F1437 \
+    4FE1356D 6D51C245 E485B576 625E7EC6 F44C42E9 A637ED6B 0BFF5CB6 F406B7ED \
+    EE386BFB 5A899FA5 AE9F2411 7C4B1FE6 49286651 ECE65381 FFFFFFFF FFFFFFFF";
+
 /// RFC 3526 2048-bit MODP prime.
 const P2048_HEX: &str = "\
     FFFFFFFF FFFFFFFF C90FDAA2 2168C234 C4C6628B 80DC1CD1 29024E08 8A67CC74 \
@@ -150,6 +158,7 @@ const fn decode_hex<const N: usize>(s: &str) -> [u8; N] {
     out
 }
 
+static P1024: [u8; 128] = decode_hex(P1024_HEX);
 static P2048: [u8; 256] = decode_hex(P2048_HEX);
 static P3072: [u8; 384] = decode_hex(P3072_HEX);
 static P4096: [u8; 512] = decode_hex(P4096_HEX);
@@ -174,6 +183,18 @@ static SHIPPED: LazyLock<[(u32, DhGroup); 5]> = LazyLock::new(|| {
 /// The shipped groups, smallest first.
 pub(super) fn shipped() -> &'static [(u32, DhGroup); 5] {
     &SHIPPED
+}
+
+/// `diffie-hellman-group1-sha1`: the RFC 2409 1024-bit group. Kept apart from [`shipped`], so
+/// group exchange never hands it out.
+static GROUP1: LazyLock<DhGroup> = LazyLock::new(|| DhGroup {
+    p: P1024.to_vec(),
+    g: vec![2],
+});
+
+/// `diffie-hellman-group1-sha1`: the RFC 2409 Oakley group 2.
+pub(super) fn group1() -> &'static DhGroup {
+    &GROUP1
 }
 
 /// `diffie-hellman-group14-*`: the RFC 3526 2048-bit group.

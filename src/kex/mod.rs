@@ -50,6 +50,8 @@ pub enum KexAlg {
     DhGexSha1,
     /// `diffie-hellman-group14-sha1` (legacy)
     DhGroup14Sha1,
+    /// `diffie-hellman-group1-sha1` (legacy: 1024-bit group, for old devices)
+    DhGroup1Sha1,
 }
 
 /// How a method carries its public values and what arithmetic it does.
@@ -81,6 +83,7 @@ impl KexAlg {
         KexAlg::DhGroup14Sha256,
         KexAlg::DhGexSha1,
         KexAlg::DhGroup14Sha1,
+        KexAlg::DhGroup1Sha1,
     ];
 
     /// SSH name.
@@ -97,6 +100,7 @@ impl KexAlg {
             KexAlg::DhGroup14Sha256 => "diffie-hellman-group14-sha256",
             KexAlg::DhGexSha1 => "diffie-hellman-group-exchange-sha1",
             KexAlg::DhGroup14Sha1 => "diffie-hellman-group14-sha1",
+            KexAlg::DhGroup1Sha1 => "diffie-hellman-group1-sha1",
         }
     }
 
@@ -116,13 +120,16 @@ impl KexAlg {
             | KexAlg::DhGroup14Sha256 => HashAlg::Sha256,
             KexAlg::EcdhSha2Nistp384 => HashAlg::Sha384,
             KexAlg::EcdhSha2Nistp521 | KexAlg::DhGroup16Sha512 => HashAlg::Sha512,
-            KexAlg::DhGexSha1 | KexAlg::DhGroup14Sha1 => HashAlg::Sha1,
+            KexAlg::DhGexSha1 | KexAlg::DhGroup14Sha1 | KexAlg::DhGroup1Sha1 => HashAlg::Sha1,
         }
     }
 
-    /// Legacy: off unless configured (SHA-1 methods).
+    /// Legacy: off unless configured (SHA-1 methods, the 1024-bit group).
     pub fn is_legacy(self) -> bool {
-        matches!(self, KexAlg::DhGexSha1 | KexAlg::DhGroup14Sha1)
+        matches!(
+            self,
+            KexAlg::DhGexSha1 | KexAlg::DhGroup14Sha1 | KexAlg::DhGroup1Sha1
+        )
     }
 
     /// Group exchange (RFC 4419): the client asks for a group first.
@@ -143,9 +150,10 @@ impl KexAlg {
             KexAlg::EcdhSha2Nistp384 => Family::Nist(ecdh::Curve::P384),
             KexAlg::EcdhSha2Nistp521 => Family::Nist(ecdh::Curve::P521),
             KexAlg::DhGexSha256 | KexAlg::DhGexSha1 => Family::DhGex,
-            KexAlg::DhGroup16Sha512 | KexAlg::DhGroup14Sha256 | KexAlg::DhGroup14Sha1 => {
-                Family::DhFixed
-            }
+            KexAlg::DhGroup16Sha512
+            | KexAlg::DhGroup14Sha256
+            | KexAlg::DhGroup14Sha1
+            | KexAlg::DhGroup1Sha1 => Family::DhFixed,
         }
     }
 
@@ -154,6 +162,7 @@ impl KexAlg {
         match self {
             KexAlg::DhGroup14Sha256 | KexAlg::DhGroup14Sha1 => Ok(groups::group14()),
             KexAlg::DhGroup16Sha512 => Ok(groups::group16()),
+            KexAlg::DhGroup1Sha1 => Ok(groups::group1()),
             _ => negotiated.ok_or(KexError::BadGroup("group exchange without a group")),
         }
     }

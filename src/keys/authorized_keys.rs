@@ -19,17 +19,17 @@ use super::{KeyError, PublicKey};
 pub const MAX_LINE: usize = 64 * 1024;
 
 /// Key type names that start a line without options: the supported ones, and those OpenSSH
-/// knows but this engine does not (so `ssh-dss AAAA...` is "unsupported key type", not "bad
-/// option").
+/// knows but this engine does not (so `sk-ssh-ed25519@openssh.com AAAA...` is "unsupported key
+/// type", not "bad option").
 const KEY_TYPES: &[&str] = &[
     "ssh-ed25519",
     "ssh-rsa",
     "ecdsa-sha2-nistp256",
     "ecdsa-sha2-nistp384",
     "ecdsa-sha2-nistp521",
+    "ssh-dss",
 ];
 const UNSUPPORTED_KEY_TYPES: &[&str] = &[
-    "ssh-dss",
     "sk-ssh-ed25519@openssh.com",
     "sk-ecdsa-sha2-nistp256@openssh.com",
     "ssh-ed25519-cert-v01@openssh.com",

@@ -19,6 +19,9 @@ pub enum KeyFormat {
     Pkcs8,
     /// `BEGIN ENCRYPTED PRIVATE KEY` (PKCS#8 with PBES2).
     EncryptedPkcs8,
+    /// `BEGIN DSA PRIVATE KEY` (OpenSSL's DSA structure, old `ssh-keygen -t dsa`), plain or
+    /// with OpenSSL's legacy PEM encryption.
+    Dsa,
 }
 
 impl KeyFormat {
@@ -32,6 +35,7 @@ impl KeyFormat {
             "EC PRIVATE KEY" => KeyFormat::Sec1,
             "PRIVATE KEY" => KeyFormat::Pkcs8,
             "ENCRYPTED PRIVATE KEY" => KeyFormat::EncryptedPkcs8,
+            "DSA PRIVATE KEY" => KeyFormat::Dsa,
             _ => return None,
         })
     }
@@ -103,7 +107,7 @@ impl PrivateKey {
                 let plain: Zeroizing<Vec<u8>> = pem_decrypt::pbes2(&block.body, pass)?;
                 after_decryption(pkcs::private_from_pkcs8(&plain))?
             }
-            "DSA PRIVATE KEY" => return Err(KeyError::Unsupported("DSA keys".into())),
+            "DSA PRIVATE KEY" => legacy_pem(text, label, pass, pkcs::dsa_private_from_der)?,
             "PUBLIC KEY" | "RSA PUBLIC KEY" => {
                 return Err(KeyError::Malformed(
                     "this is a public key, not a private key",

@@ -23,6 +23,7 @@ mod public;
 mod rfc4716;
 mod scheme;
 mod secbuf;
+mod sig_dsa;
 mod sig_ecdsa;
 mod sig_ed25519;
 mod sig_rsa;
@@ -83,6 +84,8 @@ pub enum HostKeyAlg {
     RsaSha2_256,
     /// `ssh-rsa`: RSA with SHA-1 (legacy)
     SshRsa,
+    /// `ssh-dss`: 1024-bit DSA with SHA-1 (legacy, for old devices)
+    SshDss,
     /// An RFC 6187 `x509v3-*` algorithm: the key blob is a certificate chain.
     X509(X509Alg),
 }
@@ -98,6 +101,7 @@ impl HostKeyAlg {
         HostKeyAlg::RsaSha2_512,
         HostKeyAlg::RsaSha2_256,
         HostKeyAlg::SshRsa,
+        HostKeyAlg::SshDss,
     ];
     /// Every RFC 6187 algorithm, in default preference order (legacy SHA-1 ones last).
     pub const X509_ALL: &'static [HostKeyAlg] = &[
@@ -119,6 +123,7 @@ impl HostKeyAlg {
             HostKeyAlg::RsaSha2_512 => "rsa-sha2-512",
             HostKeyAlg::RsaSha2_256 => "rsa-sha2-256",
             HostKeyAlg::SshRsa => "ssh-rsa",
+            HostKeyAlg::SshDss => "ssh-dss",
             HostKeyAlg::X509(x) => x.name(),
         }
     }
@@ -130,10 +135,10 @@ impl HostKeyAlg {
             .find(|a| a.name() == n)
             .or_else(|| X509Alg::from_name(n).map(HostKeyAlg::X509))
     }
-    /// Legacy: off unless configured (`ssh-rsa`, `x509v3-ssh-rsa`, `x509v3-sign-rsa`).
+    /// Legacy: off unless configured (`ssh-rsa`, `ssh-dss`, `x509v3-ssh-rsa`, `x509v3-sign-rsa`).
     pub fn is_legacy(self) -> bool {
         match self {
-            HostKeyAlg::SshRsa => true,
+            HostKeyAlg::SshRsa | HostKeyAlg::SshDss => true,
             HostKeyAlg::X509(x) => x.is_legacy(),
             _ => false,
         }
@@ -157,6 +162,7 @@ impl HostKeyAlg {
             HostKeyAlg::RsaSha2_512 => SignatureScheme::RsaPkcs1Sha512,
             HostKeyAlg::RsaSha2_256 => SignatureScheme::RsaPkcs1Sha256,
             HostKeyAlg::SshRsa => SignatureScheme::RsaPkcs1Sha1,
+            HostKeyAlg::SshDss => SignatureScheme::DsaSha1,
             HostKeyAlg::X509(x) => x.scheme(),
         }
     }
@@ -181,6 +187,8 @@ pub enum KeyKind {
     EcdsaP521,
     /// RSA with this many modulus bits.
     Rsa(usize),
+    /// DSA, 1024 bits (`ssh-dss`, legacy).
+    Dsa,
 }
 
 /// Why a key or signature was refused.

@@ -4,13 +4,16 @@
 //! - SEC1 `ECPrivateKey` (RFC 5915) on the named curves P-256/384/521 (RFC 5480);
 //! - PKCS#8 `PrivateKeyInfo`/`OneAsymmetricKey` (RFC 5208, RFC 5958) holding either of those or
 //!   an Ed25519 seed (RFC 8410);
-//! - `SubjectPublicKeyInfo` (RFC 5280 §4.1.2.7) for RSA, EC and Ed25519.
+//! - `SubjectPublicKeyInfo` (RFC 5280 §4.1.2.7) for RSA, EC and Ed25519;
+//! - OpenSSL's `DSAPrivateKey` (`BEGIN DSA PRIVATE KEY`, what old `ssh-keygen -t dsa` wrote),
+//!   and DSA in PKCS#8 and SPKI (RFC 3279 §2.3.2: `Dss-Parms` parameters, `INTEGER` x or y).
 //!
 //! The DER crates only split the structures; every key ends in the constructors the OpenSSH
 //! format uses, so the same checks apply whatever the file (RSA: `n = pq`, `d`, `iqmp`, sizes;
 //! EC: the scalar's point equals a stored public key; Ed25519: likewise).
 
 use super::public::PublicInner;
+use super::sig_dsa::{DsaPrivate, DsaPublic};
 use super::sig_ecdsa::{Curve, EcPrivate, EcPublic};
 use super::{KeyError, PrivateKey, PublicKey, sig_rsa};
 use der::Decode;
@@ -20,6 +23,7 @@ use zeroize::Zeroizing;
 const RSA_ENCRYPTION: Oid = Oid::new_unwrap("1.2.840.113549.1.1.1");
 const EC_PUBLIC_KEY: Oid = Oid::new_unwrap("1.2.840.10045.2.1");
 const ED25519: Oid = Oid::new_unwrap("1.3.101.112");
+const ID_DSA: Oid = Oid::new_unwrap("1.2.840.10040.4.1");
 const SECP256R1: Oid = Oid::new_unwrap("1.2.840.10045.3.1.7");
 const SECP384R1: Oid = Oid::new_unwrap("1.3.132.0.34");
 const SECP521R1: Oid = Oid::new_unwrap("1.3.132.0.35");
@@ -57,6 +61,54 @@ fn check_rsa_params(alg: &spki::AlgorithmIdentifierRef<'_>) -> Result<(), KeyErr
         Some(p) if p.is_null() => Ok(()),
         Some(_) => Err(KeyError::Malformed("RSA algorithm parameters")),
     }
+}
+
+/// OpenSSL's `DSAPrivateKey`: `SEQUENCE { version 0, p, q, g, y, x }` (no RFC; OpenSSL's
+/// `dsa_asn1.c` and every tool that reads `BEGIN DSA PRIVATE KEY` agree on it).
+#[derive(der::Sequence)]
+struct DsaPrivateKeyDer<'a> {
+    version: der::asn1::UintRef<'a>,
+    p: der::asn1::UintRef<'a>,
+    q: der::asn1::UintRef<'a>,
+    g: der::asn1::UintRef<'a>,
+    y: der::asn1::UintRef<'a>,
+    x: der::asn1::UintRef<'a>,
+}
+
+/// RFC 3279 §2.3.2 `Dss-Parms ::= SEQUENCE { p, q, g }`.
+#[derive(der::Sequence)]
+struct DssParms<'a> {
+    p: der::asn1::UintRef<'a>,
+    q: der::asn1::UintRef<'a>,
+    g: der::asn1::UintRef<'a>,
+}
+
+fn dss_parms<'a>(alg: &spki::AlgorithmIdentifierRef<'a>) -> Result<DssParms<'a>, KeyError> {
+    alg.parameters
+        .ok_or(KeyError::Malformed("DSA key without parameters"))?
+        .decode_as()
+        .map_err(|e| der_error("DSA parameters", e))
+}
+
+/// A DSA `INTEGER` (x in PKCS#8, y in SPKI).
+fn dss_integer<'a>(der: &'a [u8], what: &'static str) -> Result<der::asn1::UintRef<'a>, KeyError> {
+    der::asn1::UintRef::from_der(der).map_err(|e| der_error(what, e))
+}
+
+/// `BEGIN DSA PRIVATE KEY`, with the checks of the OpenSSH format's DSA keys.
+pub(crate) fn dsa_private_from_der(der: &[u8]) -> Result<PrivateKey, KeyError> {
+    let k = DsaPrivateKeyDer::from_der(der).map_err(|e| der_error("DSA private key", e))?;
+    if !k.version.as_bytes().is_empty() && k.version.as_bytes() != [0] {
+        return Err(KeyError::Unsupported("DSA private key version".into()));
+    }
+    let key = DsaPrivate::from_parts(
+        k.p.as_bytes(),
+        k.q.as_bytes(),
+        k.g.as_bytes(),
+        k.y.as_bytes(),
+        k.x.as_bytes(),
+    )?;
+    Ok(PrivateKey::from_dsa(key))
 }
 
 /// `BEGIN RSA PRIVATE KEY`, or the inside of an RSA PKCS#8 key.
@@ -124,6 +176,16 @@ pub(crate) fn private_from_pkcs8(der: &[u8]) -> Result<PrivateKey, KeyError> {
             rsa_private_from_pkcs1(inner)?
         }
         EC_PUBLIC_KEY => ec_private_from_sec1(inner, Some(curve_param(alg)?))?,
+        ID_DSA => {
+            let parms = dss_parms(alg)?;
+            let x = dss_integer(inner, "DSA private key")?;
+            PrivateKey::from_dsa(DsaPrivate::from_params_and_x(
+                parms.p.as_bytes(),
+                parms.q.as_bytes(),
+                parms.g.as_bytes(),
+                x.as_bytes(),
+            )?)
+        }
         ED25519 => {
             if alg.parameters.is_some() {
                 return Err(KeyError::Malformed("Ed25519 algorithm parameters"));
@@ -157,6 +219,10 @@ pub(crate) fn private_from_pkcs8(der: &[u8]) -> Result<PrivateKey, KeyError> {
                 PublicKey::from_inner(PublicInner::Ecdsa(EcPublic::from_sec1_any(curve, given)?))
                     == ours
             }
+            ID_DSA => {
+                let y = dss_integer(given, "DSA public key")?;
+                key.public().to_blob() == public_dsa(alg, y.as_bytes())?.to_blob()
+            }
             _ => rsa_public_from_pkcs1(given)? == ours,
         };
         if !same {
@@ -173,6 +239,19 @@ pub(crate) fn rsa_public_from_pkcs1(der: &[u8]) -> Result<PublicKey, KeyError> {
     let k =
         pkcs1::RsaPublicKeyRef::from_der(der).map_err(|e| der_error("PKCS#1 RSA public key", e))?;
     PublicKey::from_rsa_components(k.public_exponent.as_bytes(), k.modulus.as_bytes())
+}
+
+/// A DSA public key from an algorithm identifier's `Dss-Parms` and `y`.
+fn public_dsa(alg: &spki::AlgorithmIdentifierRef<'_>, y: &[u8]) -> Result<PublicKey, KeyError> {
+    let parms = dss_parms(alg)?;
+    Ok(PublicKey::from_inner(PublicInner::Dsa(
+        DsaPublic::from_components(
+            parms.p.as_bytes(),
+            parms.q.as_bytes(),
+            parms.g.as_bytes(),
+            y,
+        )?,
+    )))
 }
 
 /// `BEGIN PUBLIC KEY`.
@@ -192,6 +271,7 @@ pub(crate) fn public_from_spki(der: &[u8]) -> Result<PublicKey, KeyError> {
         EC_PUBLIC_KEY => Ok(PublicKey::from_inner(PublicInner::Ecdsa(
             EcPublic::from_sec1_any(curve_param(alg)?, bits)?,
         ))),
+        ID_DSA => public_dsa(alg, dss_integer(bits, "DSA public key")?.as_bytes()),
         ED25519 if alg.parameters.is_none() => PublicKey::from_ed25519_bytes(bits),
         ED25519 => Err(KeyError::Malformed("Ed25519 algorithm parameters")),
         other => Err(KeyError::Unsupported(format!(

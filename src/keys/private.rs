@@ -3,6 +3,7 @@
 use super::public::{PublicInner, PublicKey};
 use super::scheme::{SignatureScheme, encode_signature_blob};
 use super::secbuf::SecretWriter;
+use super::sig_dsa::DsaPrivate;
 use super::sig_ecdsa::{Curve, EcPrivate};
 use super::{HostKeyAlg, KeyError, KeyKind, openssh, sig_ed25519, sig_rsa};
 use crate::crypto::EngineRng;
@@ -22,6 +23,7 @@ enum PrivateInner {
     Ed25519(ed25519_dalek::SigningKey),
     Ecdsa(EcPrivate),
     Rsa(Box<RsaPrivateKey>),
+    Dsa(Box<DsaPrivate>),
 }
 
 impl core::fmt::Debug for PrivateKey {
@@ -44,6 +46,7 @@ impl PrivateKey {
             KeyKind::EcdsaP384 => PrivateInner::Ecdsa(EcPrivate::generate(Curve::P384, rng)),
             KeyKind::EcdsaP521 => PrivateInner::Ecdsa(EcPrivate::generate(Curve::P521, rng)),
             KeyKind::Rsa(bits) => PrivateInner::Rsa(Box::new(sig_rsa::generate(bits, rng)?)),
+            KeyKind::Dsa => PrivateInner::Dsa(Box::new(DsaPrivate::generate(rng)?)),
         };
         Ok(PrivateKey { inner })
     }
@@ -63,6 +66,13 @@ impl PrivateKey {
         }
     }
 
+    /// A DSA key checked by `sig_dsa` (`BEGIN DSA PRIVATE KEY` files).
+    pub(crate) fn from_dsa(key: DsaPrivate) -> Self {
+        PrivateKey {
+            inner: PrivateInner::Dsa(Box::new(key)),
+        }
+    }
+
     /// An ECDSA key (SEC1 and PKCS#8 files).
     pub(crate) fn from_ec(key: EcPrivate) -> Self {
         PrivateKey {
@@ -76,6 +86,7 @@ impl PrivateKey {
             PrivateInner::Ed25519(k) => PublicInner::Ed25519(k.verifying_key()),
             PrivateInner::Ecdsa(k) => PublicInner::Ecdsa(k.public()),
             PrivateInner::Rsa(k) => PublicInner::Rsa(sig_rsa::public_of(k)),
+            PrivateInner::Dsa(k) => PublicInner::Dsa(k.public()),
         })
     }
 
@@ -92,6 +103,7 @@ impl PrivateKey {
             PrivateInner::Ed25519(_) => "ssh-ed25519",
             PrivateInner::Ecdsa(k) => k.curve().key_type(),
             PrivateInner::Rsa(_) => "ssh-rsa",
+            PrivateInner::Dsa(_) => "ssh-dss",
         }
     }
 
@@ -111,7 +123,7 @@ impl PrivateKey {
     }
 
     /// A raw signature of `scheme` over `data` (the inner `string signature` of a blob, see
-    /// [`SignatureScheme`]). RSA is blinded with `rng`; ECDSA nonces are deterministic
+    /// [`SignatureScheme`]). RSA is blinded with `rng`; ECDSA and DSA nonces are deterministic
     /// (RFC 6979); Ed25519 is deterministic by definition.
     pub fn sign_raw(
         &self,
@@ -130,6 +142,7 @@ impl PrivateKey {
             (PrivateInner::Ecdsa(k), _) => Ok(k.sign(data)),
             (PrivateInner::Rsa(k), Some(hash)) => sig_rsa::sign(k, hash, data, rng),
             (PrivateInner::Rsa(_), None) => Err(KeyError::Unsupported("RSA without hash".into())),
+            (PrivateInner::Dsa(k), _) => k.sign(data),
         }
     }
 
@@ -185,6 +198,8 @@ impl PrivateKey {
             PrivateInner::Ed25519(sig_ed25519::read_private(r)?)
         } else if key_type == b"ssh-rsa" {
             PrivateInner::Rsa(Box::new(sig_rsa::read_private(r)?))
+        } else if key_type == b"ssh-dss" {
+            PrivateInner::Dsa(Box::new(DsaPrivate::read_private(r)?))
         } else if let Some(curve) = Curve::from_key_type(key_type) {
             PrivateInner::Ecdsa(EcPrivate::read_private(curve, r)?)
         } else {
@@ -203,6 +218,7 @@ impl PrivateKey {
             PrivateInner::Ed25519(k) => sig_ed25519::write_private(k, w),
             PrivateInner::Ecdsa(k) => k.write_private(w),
             PrivateInner::Rsa(k) => sig_rsa::write_private(k, w),
+            PrivateInner::Dsa(k) => k.write_private(w),
         }
     }
 
@@ -210,6 +226,8 @@ impl PrivateKey {
     pub(crate) fn openssh_fields_len_bound(&self) -> usize {
         match &self.inner {
             PrivateInner::Ed25519(_) | PrivateInner::Ecdsa(_) => 512,
+            // Five mpints of at most 129 bytes each.
+            PrivateInner::Dsa(_) => 5 * (4 + 129) + 64,
             PrivateInner::Rsa(k) => sig_rsa::private_len_bound(k.size()),
         }
     }

@@ -2,6 +2,7 @@
 
 use super::fingerprint;
 use super::scheme::{SignatureScheme, decode_signature_blob};
+use super::sig_dsa::DsaPublic;
 use super::sig_ecdsa::{Curve, EcPublic};
 use super::sig_ed25519;
 use super::sig_rsa::RsaPublic;
@@ -23,6 +24,7 @@ pub(crate) enum PublicInner {
     Ed25519(ed25519_dalek::VerifyingKey),
     Ecdsa(EcPublic),
     Rsa(RsaPublic),
+    Dsa(DsaPublic),
 }
 
 impl core::fmt::Debug for PublicKey {
@@ -48,6 +50,8 @@ impl PublicKey {
             PublicInner::Ed25519(sig_ed25519::public_from_bytes(r.string("Ed25519 key")?)?)
         } else if key_type == b"ssh-rsa" {
             PublicInner::Rsa(RsaPublic::read_blob_fields(&mut r)?)
+        } else if key_type == b"ssh-dss" {
+            PublicInner::Dsa(DsaPublic::read_blob_fields(&mut r)?)
         } else if let Some(curve) = Curve::from_key_type(key_type) {
             PublicInner::Ecdsa(EcPublic::read_blob_fields(curve, &mut r)?)
         } else {
@@ -70,6 +74,7 @@ impl PublicKey {
             }
             PublicInner::Ecdsa(k) => k.write_blob_fields(&mut w),
             PublicInner::Rsa(k) => k.write_blob_fields(&mut w),
+            PublicInner::Dsa(k) => k.write_blob_fields(&mut w),
         }
         w.into_vec()
     }
@@ -108,6 +113,7 @@ impl PublicKey {
             PublicInner::Ed25519(_) => "ssh-ed25519",
             PublicInner::Ecdsa(k) => k.curve().key_type(),
             PublicInner::Rsa(_) => "ssh-rsa",
+            PublicInner::Dsa(_) => "ssh-dss",
         }
     }
 
@@ -122,6 +128,7 @@ impl PublicKey {
                 Curve::P521 => KeyKind::EcdsaP521,
             },
             PublicInner::Rsa(k) => KeyKind::Rsa(k.bits()),
+            PublicInner::Dsa(_) => KeyKind::Dsa,
         }
     }
 
@@ -183,6 +190,7 @@ impl PublicKey {
             (PublicInner::Ecdsa(k), _) => k.verify(data, raw),
             (PublicInner::Rsa(k), Some(hash)) => k.verify(hash, data, raw, min_rsa_bits),
             (PublicInner::Rsa(_), None) => Err(KeyError::Unsupported("RSA without hash".into())),
+            (PublicInner::Dsa(k), _) => k.verify(data, raw),
         }
     }
 
@@ -210,12 +218,14 @@ impl PublicKey {
         fingerprint::md5(&self.to_blob())
     }
 
-    /// Key size in bits (modulus bits for RSA, curve size for ECDSA, 256 for Ed25519).
+    /// Key size in bits (modulus bits for RSA, curve size for ECDSA, 256 for Ed25519, 1024 for
+    /// DSA).
     pub fn bits(&self) -> usize {
         match &self.inner {
             PublicInner::Ed25519(_) => 256,
             PublicInner::Ecdsa(k) => k.curve().bits(),
             PublicInner::Rsa(k) => k.bits(),
+            PublicInner::Dsa(_) => 1024,
         }
     }
 

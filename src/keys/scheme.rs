@@ -15,7 +15,8 @@ const MAX_RAW_SIGNATURE: usize = 2048;
 ///
 /// Raw signature encodings (the inner `string signature` of an SSH signature blob):
 /// Ed25519: 64 bytes (RFC 8709); ECDSA: `mpint r, mpint s` (RFC 5656 §3.1.2); RSA: the
-/// PKCS#1 v1.5 signature as a big-endian octet string of the modulus length (RFC 8332).
+/// PKCS#1 v1.5 signature as a big-endian octet string of the modulus length (RFC 8332); DSA:
+/// `r || s`, 20 bytes each (RFC 4253 §6.6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SignatureScheme {
     /// Ed25519 (PureEdDSA, SHA-512 inside).
@@ -32,6 +33,8 @@ pub enum SignatureScheme {
     RsaPkcs1Sha256,
     /// RSASSA-PKCS1-v1_5 with SHA-1 (legacy).
     RsaPkcs1Sha1,
+    /// DSA with SHA-1 (legacy).
+    DsaSha1,
 }
 
 impl SignatureScheme {
@@ -44,6 +47,7 @@ impl SignatureScheme {
         SignatureScheme::RsaPkcs1Sha512,
         SignatureScheme::RsaPkcs1Sha256,
         SignatureScheme::RsaPkcs1Sha1,
+        SignatureScheme::DsaSha1,
     ];
 
     /// The SSH key format name of the keys that make these signatures.
@@ -57,6 +61,7 @@ impl SignatureScheme {
             SignatureScheme::RsaPkcs1Sha512
             | SignatureScheme::RsaPkcs1Sha256
             | SignatureScheme::RsaPkcs1Sha1 => "ssh-rsa",
+            SignatureScheme::DsaSha1 => "ssh-dss",
         }
     }
 
@@ -72,7 +77,7 @@ impl SignatureScheme {
             SignatureScheme::EcdsaP521Sha512 | SignatureScheme::RsaPkcs1Sha512 => {
                 Some(HashAlg::Sha512)
             }
-            SignatureScheme::RsaPkcs1Sha1 => Some(HashAlg::Sha1),
+            SignatureScheme::RsaPkcs1Sha1 | SignatureScheme::DsaSha1 => Some(HashAlg::Sha1),
         }
     }
 }

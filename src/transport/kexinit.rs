@@ -176,7 +176,13 @@ fn pick_mac(
     if cipher.is_aead() {
         return Ok(None);
     }
-    pick(&format!("MAC {dir}"), client, server, MacAlg::from_name).map(Some)
+    pick(
+        &format!("MAC {dir}"),
+        client,
+        server,
+        MacAlg::from_wire_name,
+    )
+    .map(Some)
 }
 
 /// Negotiates from the client's and server's KEXINITs.

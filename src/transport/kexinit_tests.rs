@@ -116,3 +116,26 @@ fn compression_other_than_none_is_refused() {
     s.comp_s2c = names(&["zlib"]);
     assert!(negotiate(&c, &s).is_err());
 }
+
+/// IOS's MAC names (`hmac-sha1-160`) are for users only: a peer's KEXINIT naming one matches
+/// nothing, even when both lists carry it.
+#[test]
+fn mac_aliases_do_not_negotiate() {
+    let both = init(
+        &["curve25519-sha256"],
+        &["ssh-ed25519"],
+        &["aes128-cbc"],
+        &["hmac-sha1-160"],
+    );
+    assert!(negotiate(&both, &both).is_err());
+    let wire = init(
+        &["curve25519-sha256"],
+        &["ssh-ed25519"],
+        &["aes128-cbc"],
+        &["hmac-md5"],
+    );
+    assert_eq!(
+        negotiate(&wire, &wire).unwrap().mac_c2s,
+        Some(crate::transport::cipher::MacAlg::HmacMd5)
+    );
+}

@@ -37,8 +37,18 @@ pub struct Pair {
     pub server_error: Option<sshgate::Error>,
 }
 
-/// Host keys of every type, generated once per test binary (RSA generation is slow).
+/// Host keys of every type, generated once per test binary (RSA generation is slow). The
+/// legacy DSA key only when a test asks for it (its domain parameters' prime search is slow too).
 pub fn host_key(kind: KeyKind) -> Arc<PrivateKey> {
+    if kind == KeyKind::Dsa {
+        static DSA: OnceLock<Arc<PrivateKey>> = OnceLock::new();
+        return DSA
+            .get_or_init(|| {
+                let mut rng = EngineRng::from_seed([43; 32]);
+                Arc::new(PrivateKey::generate(KeyKind::Dsa, &mut rng).expect("keygen"))
+            })
+            .clone();
+    }
     static KEYS: OnceLock<Vec<(KeyKindKey, Arc<PrivateKey>)>> = OnceLock::new();
     let keys = KEYS.get_or_init(|| {
         let mut rng = EngineRng::from_seed([42; 32]);
@@ -80,6 +90,7 @@ pub fn all_host_keys() -> Vec<Arc<PrivateKey>> {
         KeyKind::EcdsaP384,
         KeyKind::EcdsaP521,
         KeyKind::Rsa(2048),
+        KeyKind::Dsa,
     ]
     .into_iter()
     .map(host_key)

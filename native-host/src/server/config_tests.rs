@@ -1,4 +1,6 @@
 use super::*;
+use sshgate::kex::KexAlg;
+use sshgate::transport::cipher::MacAlg;
 
 const EXAMPLE: &str = include_str!("../../examples/device.toml");
 
@@ -76,16 +78,30 @@ fn bad_algorithm_name_is_named() {
         e.to_string(),
         "[algorithms] cipher: unknown cipher \"rot13-cbc\""
     );
-    let text = format!("{MINIMAL}\n[algorithms]\nkex = [\"diffie-hellman-group1-sha1\"]\n");
+    let text = format!("{MINIMAL}\n[algorithms]\nkex = [\"diffie-hellman-group18-sha512\"]\n");
     let e = DeviceFile::parse(&text).unwrap().common().unwrap_err();
     assert!(
-        e.to_string().contains("\"diffie-hellman-group1-sha1\""),
+        e.to_string().contains("\"diffie-hellman-group18-sha512\""),
         "{e}"
     );
-    // Legacy names are fine when listed.
+    // Legacy names are fine when listed, old devices' ones and IOS's MAC names included.
     let text =
         format!("{MINIMAL}\n[algorithms]\ncipher = [\"3des-cbc\"]\nmac = [\"hmac-sha1-96\"]\n");
     DeviceFile::parse(&text).unwrap().common().unwrap();
+    let text = format!(
+        "{MINIMAL}\n[algorithms]\nkex = [\"diffie-hellman-group1-sha1\"]\n\
+         mac = [\"hmac-md5-128\", \"hmac-sha1-160\", \"hmac-md5-96\"]\n"
+    );
+    let a = DeviceFile::parse(&text)
+        .unwrap()
+        .common()
+        .unwrap()
+        .algorithms;
+    assert_eq!(a.kex, [KexAlg::DhGroup1Sha1]);
+    assert_eq!(
+        a.mac,
+        [MacAlg::HmacMd5, MacAlg::HmacSha1, MacAlg::HmacMd5_96]
+    );
 }
 
 #[test]

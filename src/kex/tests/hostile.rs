@@ -45,6 +45,7 @@ fn dh_public_values_out_of_range_are_refused() {
     for (alg, group) in [
         (KexAlg::DhGroup14Sha256, None),
         (KexAlg::DhGroup14Sha1, None),
+        (KexAlg::DhGroup1Sha1, None),
         (KexAlg::DhGroup16Sha512, None),
         (KexAlg::DhGexSha256, Some(&gex)),
     ] {

@@ -63,6 +63,7 @@ fn every_method_agrees_on_k_h_and_keys() {
             let p_len = match alg {
                 KexAlg::DhGroup16Sha512 => 512,
                 KexAlg::DhGroup14Sha256 | KexAlg::DhGroup14Sha1 => 256,
+                KexAlg::DhGroup1Sha1 => 128,
                 _ => group.as_ref().unwrap().p.len(),
             };
             assert!(
@@ -181,7 +182,12 @@ fn names_round_trip_and_classify() {
         assert_eq!(KexAlg::from_name(alg.name()), Some(alg));
         assert_eq!(alg.is_legacy(), alg.hash() == HashAlg::Sha1, "{alg:?}");
     }
-    assert_eq!(KexAlg::from_name("diffie-hellman-group1-sha1"), None);
+    assert_eq!(
+        KexAlg::from_name("diffie-hellman-group1-sha1"),
+        Some(KexAlg::DhGroup1Sha1)
+    );
+    assert!(KexAlg::DhGroup1Sha1.is_legacy());
+    assert_eq!(KexAlg::from_name("diffie-hellman-group18-sha512"), None);
     assert_eq!(KexAlg::from_name(""), None);
     let gex: Vec<_> = KexAlg::ALL
         .iter()

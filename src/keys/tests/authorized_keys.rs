@@ -149,7 +149,10 @@ fn malformed_lines_say_why() {
         (format!("nopty {k}"), "\"nopty\""),
         (format!("ptyx {k}"), "\"ptyx\""),
         (format!(r#"foo="bar" {k}"#), "\"foo\""),
-        ("ssh-dss AAAAB3NzaC1kc3M= c".into(), "ssh-dss"),
+        (
+            "ssh-dss-cert-v01@openssh.com AAAAB3NzaC1kc3M= c".into(),
+            "ssh-dss-cert-v01@openssh.com",
+        ),
         (
             format!("no-pty sk-ssh-ed25519@openssh.com {}", &k[12..]),
             "sk-ssh-ed25519@openssh.com",

@@ -22,9 +22,13 @@ fn rsa_blob(e: &[u8], n: &[u8]) -> Vec<u8> {
 fn names_round_trip() {
     for &alg in HostKeyAlg::ALL {
         assert_eq!(HostKeyAlg::from_name(alg.name()), Some(alg));
-        assert_eq!(alg.is_legacy(), alg == HostKeyAlg::SshRsa);
+        assert_eq!(
+            alg.is_legacy(),
+            alg == HostKeyAlg::SshRsa || alg == HostKeyAlg::SshDss
+        );
     }
-    assert_eq!(HostKeyAlg::from_name("ssh-dss"), None);
+    assert_eq!(HostKeyAlg::from_name("ssh-dss"), Some(HostKeyAlg::SshDss));
+    assert_eq!(HostKeyAlg::from_name("ssh-dsa"), None);
     assert_eq!(HostKeyAlg::from_name(""), None);
 }
 
@@ -51,7 +55,7 @@ fn blobs_and_lines_round_trip_for_every_key() {
     let p256 = PublicKey::from_openssh_line(P256_PUB).unwrap();
     assert_eq!((p256.bits(), p256.kind()), (256, KeyKind::EcdsaP256));
     let lens: Vec<usize> = every_key().iter().map(|k| k.public().bits()).collect();
-    assert_eq!(lens, [256, 256, 384, 521, 2048]);
+    assert_eq!(lens, [256, 256, 384, 521, 2048, 1024]);
 }
 
 #[test]
@@ -95,7 +99,7 @@ fn every_single_bit_flip_is_refused_or_yields_a_different_key() {
 #[test]
 fn wrong_types_huge_lengths_and_bad_points_are_refused() {
     assert!(matches!(
-        PublicKey::from_blob(&blob(&[b"ssh-dss", &[0; 32]])),
+        PublicKey::from_blob(&blob(&[b"ssh-xmss@openssh.com", &[0; 32]])),
         Err(KeyError::Unsupported(_))
     ));
     assert!(PublicKey::from_blob(&[]).is_err());

@@ -2,6 +2,7 @@
 
 mod authorized_keys;
 mod blobs;
+mod dsa;
 mod files;
 mod fixtures;
 mod garble;
@@ -27,7 +28,13 @@ fn rsa_key() -> &'static PrivateKey {
     KEY.get_or_init(|| PrivateKey::generate(KeyKind::Rsa(2048), &mut rng(42)).unwrap())
 }
 
-/// A generated key of every kind (RSA from [`rsa_key`]).
+/// One generated DSA key per test binary (the domain parameters' prime search is slow too).
+fn dsa_key() -> &'static PrivateKey {
+    static KEY: OnceLock<PrivateKey> = OnceLock::new();
+    KEY.get_or_init(|| PrivateKey::generate(KeyKind::Dsa, &mut rng(43)).unwrap())
+}
+
+/// A generated key of every kind (RSA from [`rsa_key`], DSA from [`dsa_key`]).
 fn every_key() -> Vec<PrivateKey> {
     let mut r = rng(1);
     let mut keys: Vec<PrivateKey> = [KeyKind::Ed25519, KeyKind::EcdsaP256, KeyKind::EcdsaP384]
@@ -36,6 +43,7 @@ fn every_key() -> Vec<PrivateKey> {
         .map(|k| PrivateKey::generate(k, &mut r).unwrap())
         .collect();
     keys.push(rsa_key().clone());
+    keys.push(dsa_key().clone());
     keys
 }
 

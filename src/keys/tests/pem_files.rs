@@ -240,7 +240,7 @@ fn refusals_say_why() {
             "-----BEGIN DSA PRIVATE KEY-----\nAA==\n-----END DSA PRIVATE KEY-----",
             None
         ),
-        Err(KeyError::Unsupported(_))
+        Err(KeyError::Malformed(_))
     ));
     assert_eq!(
         PrivateKey::from_text("hello", None).map(|_| ()),

@@ -79,6 +79,7 @@ fn files_made_by_ssh_keygen_parse_plain_and_encrypted() {
         ("ecdsa", "384"),
         ("ecdsa", "521"),
         ("rsa", "2048"),
+        ("dsa", "1024"),
     ] {
         for passphrase in ["", "s3cret"] {
             let path = dir.0.join(format!("{t}{bits}{}", passphrase.len()));

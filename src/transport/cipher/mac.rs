@@ -3,6 +3,7 @@
 use super::MacAlg;
 use crate::crypto::ct_eq;
 use hmac::{Hmac, KeyInit, Mac};
+use md5::Md5;
 use sha1::Sha1;
 use sha2::{Sha256, Sha512};
 
@@ -12,6 +13,7 @@ pub(super) enum MacState {
     Sha256(Hmac<Sha256>),
     Sha512(Hmac<Sha512>),
     Sha1(Hmac<Sha1>),
+    Md5(Hmac<Md5>),
 }
 
 impl MacState {
@@ -27,6 +29,9 @@ impl MacState {
             }
             MacAlg::HmacSha1Etm | MacAlg::HmacSha1 | MacAlg::HmacSha1_96 => {
                 MacState::Sha1(Hmac::new_from_slice(key).expect("HMAC accepts any key length"))
+            }
+            MacAlg::HmacMd5 | MacAlg::HmacMd5_96 => {
+                MacState::Md5(Hmac::new_from_slice(key).expect("HMAC accepts any key length"))
             }
         }
     }
@@ -64,6 +69,7 @@ impl MacState {
             MacState::Sha256(m) => run!(m),
             MacState::Sha512(m) => run!(m),
             MacState::Sha1(m) => run!(m),
+            MacState::Md5(m) => run!(m),
         }
         out
     }

@@ -63,6 +63,10 @@ pub enum MacAlg {
     HmacSha1,
     /// `hmac-sha1-96` (legacy)
     HmacSha1_96,
+    /// `hmac-md5` (legacy, RFC 4253 §6.4: old devices)
+    HmacMd5,
+    /// `hmac-md5-96` (legacy)
+    HmacMd5_96,
 }
 
 /// Keys for one direction, as derived by key exchange (RFC 4253 §7.2).
@@ -206,6 +210,15 @@ impl MacAlg {
         MacAlg::HmacSha512,
         MacAlg::HmacSha1,
         MacAlg::HmacSha1_96,
+        MacAlg::HmacMd5,
+        MacAlg::HmacMd5_96,
+    ];
+
+    /// Other names users give some MACs by (Cisco IOS's `ip ssh server algorithm mac` and
+    /// `ssh -m`: `hmac-sha1-160`, `hmac-md5-128`): accepted by [`MacAlg::from_name`], never sent.
+    pub const ALIASES: &'static [(&'static str, MacAlg)] = &[
+        ("hmac-sha1-160", MacAlg::HmacSha1),
+        ("hmac-md5-128", MacAlg::HmacMd5),
     ];
 
     /// SSH name.
@@ -219,12 +232,26 @@ impl MacAlg {
             MacAlg::HmacSha512 => "hmac-sha2-512",
             MacAlg::HmacSha1 => "hmac-sha1",
             MacAlg::HmacSha1_96 => "hmac-sha1-96",
+            MacAlg::HmacMd5 => "hmac-md5",
+            MacAlg::HmacMd5_96 => "hmac-md5-96",
         }
     }
 
-    /// By SSH name.
+    /// By the name a user gives: the SSH name or one of the [`MacAlg::ALIASES`]. Negotiation
+    /// uses [`MacAlg::from_wire_name`], so an alias is never taken from or sent to a peer.
     #[must_use]
     pub fn from_name(n: &str) -> Option<Self> {
+        Self::from_wire_name(n).or_else(|| {
+            Self::ALIASES
+                .iter()
+                .find(|(alias, _)| *alias == n)
+                .map(|&(_, m)| m)
+        })
+    }
+
+    /// By SSH name only, as in KEXINIT.
+    #[must_use]
+    pub fn from_wire_name(n: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|m| m.name() == n)
     }
 
@@ -235,6 +262,7 @@ impl MacAlg {
             MacAlg::HmacSha256Etm | MacAlg::HmacSha256 => 32,
             MacAlg::HmacSha512Etm | MacAlg::HmacSha512 => 64,
             MacAlg::HmacSha1Etm | MacAlg::HmacSha1 | MacAlg::HmacSha1_96 => 20,
+            MacAlg::HmacMd5 | MacAlg::HmacMd5_96 => 16,
         }
     }
 
@@ -242,7 +270,7 @@ impl MacAlg {
     #[must_use]
     pub fn tag_len(self) -> usize {
         match self {
-            MacAlg::HmacSha1_96 => 12,
+            MacAlg::HmacSha1_96 | MacAlg::HmacMd5_96 => 12,
             other => other.key_len(),
         }
     }
@@ -256,10 +284,13 @@ impl MacAlg {
         )
     }
 
-    /// Legacy: off unless configured (`hmac-sha1-96`).
+    /// Legacy: off unless configured (`hmac-sha1-96`, `hmac-md5`, `hmac-md5-96`).
     #[must_use]
     pub fn is_legacy(self) -> bool {
-        self == MacAlg::HmacSha1_96
+        matches!(
+            self,
+            MacAlg::HmacSha1_96 | MacAlg::HmacMd5 | MacAlg::HmacMd5_96
+        )
     }
 }
 

@@ -85,7 +85,22 @@ fn names_round_trip_and_sizes_are_consistent() {
         assert!(m.tag_len() <= m.key_len());
     }
     assert_eq!(CipherAlg::from_name("aes128-ctr "), None);
-    assert_eq!(MacAlg::from_name("hmac-md5"), None);
+    assert_eq!(MacAlg::from_name("hmac-md5"), Some(MacAlg::HmacMd5));
+    assert_eq!(MacAlg::from_name("hmac-md5-96"), Some(MacAlg::HmacMd5_96));
+    assert_eq!(MacAlg::from_name("hmac-ripemd160"), None);
+    // IOS names: accepted from users, never from or to a peer.
+    assert_eq!(MacAlg::from_name("hmac-sha1-160"), Some(MacAlg::HmacSha1));
+    assert_eq!(MacAlg::from_name("hmac-md5-128"), Some(MacAlg::HmacMd5));
+    assert_eq!(MacAlg::from_wire_name("hmac-sha1-160"), None);
+    assert_eq!(MacAlg::from_wire_name("hmac-md5-128"), None);
+    for &(alias, m) in MacAlg::ALIASES {
+        assert_ne!(m.name(), alias);
+        assert!(MacAlg::ALL.iter().all(|a| a.name() != alias));
+    }
+    for m in [MacAlg::HmacMd5, MacAlg::HmacMd5_96] {
+        assert!(m.is_legacy() && !m.is_etm() && m.key_len() == 16);
+    }
+    assert_eq!(MacAlg::HmacMd5_96.tag_len(), 12);
 }
 
 #[test]
@@ -297,6 +312,8 @@ fn hmac_known_answers_rfc4231_rfc2202() {
         ),
         (MacAlg::HmacSha1, "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"),
         (MacAlg::HmacSha1_96, "effcdf6ae5eb2fa2d27416d5"),
+        (MacAlg::HmacMd5, "750c783e6ab0b503eaa86e310a5db738"),
+        (MacAlg::HmacMd5_96, "750c783e6ab0b503eaa86e31"),
     ];
     for (alg, want) in cases {
         let m = MacState::new(alg, b"Jefe");

@@ -95,3 +95,8 @@ for f in known_hosts known_hosts.hashed; do
     printf '%s %s %s\n' "$f" "$n" "$lines" >> known_hosts.found
   done
 done
+
+# DSA (`ssh-dss`, legacy): `BEGIN DSA PRIVATE KEY` plain and legacy-encrypted, and OpenSSH's own.
+k dsa.pem;            ssh-keygen -q -t dsa -m PEM -N '' -C '' -f dsa.pem
+k dsa-enc.pem;        ssh-keygen -q -t dsa -m PEM -N "$P" -C '' -f dsa-enc.pem
+k dsa.openssh;        ssh-keygen -q -t dsa -N '' -C 'dsa@sshgate' -f dsa.openssh
