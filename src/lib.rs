@@ -19,6 +19,7 @@ pub mod keys;
 pub mod msg;
 pub mod pki;
 mod role_gate;
+pub mod sftp;
 pub mod text;
 pub mod time;
 pub mod transport;
