@@ -159,6 +159,8 @@ pub async fn prepare(
         max_sessions: s.max_sessions,
         cert_mappings: pki.user_mappings,
         host_trustpoint: pki.host_certificate.map(|(name, _)| name),
+        files: file.files.clone(),
+        sftp: file.sftp.as_ref().is_some_and(|s| s.enable),
     });
     Ok((cfg, ctx))
 }

@@ -8,6 +8,7 @@ use super::auth::{
 };
 use super::cert_auth::{self, CertRequest};
 use super::device_cli::{CliContext, DeviceCli, mac_display};
+use super::files::sftp::{self, SftpHandle};
 use super::device_state::{ConnectionRow, DeviceRegistry, DeviceState, SessionInfo};
 use super::hash_pool::HashPool;
 use super::session_channel::{CLI_BACKLOG, Program, SessionChannel};
@@ -54,6 +55,10 @@ pub struct ServeContext {
     pub cert_mappings: Vec<super::pki_config::UserMapping>,
     /// The `trustpoint sign` trustpoint of the host certificate, if there is one.
     pub host_trustpoint: Option<String>,
+    /// `[files]`: each user's file root and limits.
+    pub files: Option<super::files::FilesSection>,
+    /// `[sftp] enable`.
+    pub sftp: bool,
 }
 
 /// One accepted connection.
@@ -77,6 +82,9 @@ pub struct ServerSession {
     algorithms: Option<Negotiated>,
     channels: HashMap<ChannelId, SessionChannel>,
     outboxes: Outboxes,
+    /// SFTP sessions by channel; `None` once the client sent EOF (the session finishes what
+    /// it has and ends, which closes the channel).
+    sftp: HashMap<ChannelId, Option<SftpHandle>>,
 }
 
 impl ServerSession {
@@ -99,6 +107,7 @@ impl ServerSession {
             algorithms: None,
             channels: HashMap::new(),
             outboxes: Outboxes::default(),
+            sftp: HashMap::new(),
         }
     }
 
@@ -236,7 +245,15 @@ impl ServerSession {
                 self.ctx
                     .registry
                     .touch(self.number, std::time::Instant::now());
-                if let Some(ch) = self.channels.get_mut(&channel) {
+                if let Some(h) = self.sftp.get(&channel) {
+                    match h {
+                        // The window goes back when the session handled it (AppMsg::Written).
+                        Some(h) => h.write(data),
+                        None => {
+                            let _ = conn.consume(channel, data.len());
+                        }
+                    }
+                } else if let Some(ch) = self.channels.get_mut(&channel) {
                     ch.input(conn, channel, data);
                     self.pump_cli(conn, channel);
                 }
@@ -246,6 +263,9 @@ impl ServerSession {
                 let _ = conn.consume(channel, data.len());
             }
             ChannelEvent::Eof { channel } => {
+                if let Some(h) = self.sftp.get_mut(&channel) {
+                    *h = None;
+                }
                 if let Some(ch) = self.channels.get_mut(&channel) {
                     ch.peer_eof();
                 }
@@ -257,6 +277,7 @@ impl ServerSession {
             }
             ChannelEvent::Closed { channel } => {
                 self.outboxes.forget(channel);
+                self.sftp.remove(&channel);
                 if let Some(ch) = self.channels.remove(&channel) {
                     ch.hang_up();
                 }
@@ -317,6 +338,18 @@ impl ServerSession {
         });
         let entry = self.entry();
         let configured = entry.and_then(|u| u.command.clone());
+        // `subsystem sftp` is served by serve itself (OpenSSH's internal-sftp), unless a forced
+        // command takes every request, as in OpenSSH.
+        if let ChannelRequest::Subsystem { name } = req
+            && name == "sftp"
+            && configured.is_none()
+            && rules.forced_command.is_none()
+        {
+            return self.start_sftp(channel);
+        }
+        if self.sftp.contains_key(&channel) {
+            return (false, Vec::new());
+        }
         let run_as = entry.and_then(|u| u.run_as.clone());
         let user = self.user.clone().unwrap_or_default();
         let cli = configured.is_none().then(|| self.cli());
@@ -357,6 +390,39 @@ impl ServerSession {
             }
             Err(e) => {
                 tracing::warn!(%peer, %channel, request = req.name(), error = %e, "session refused");
+                (false, Vec::new())
+            }
+        }
+    }
+
+    /// Starts the SFTP subsystem on `channel`, or refuses it (logged).
+    fn start_sftp(&mut self, channel: ChannelId) -> (bool, Vec<Item>) {
+        let peer = self.peer;
+        let who = sftp::Who {
+            peer,
+            user: self.user.clone().unwrap_or_default(),
+        };
+        let privilege = self.entry().map_or(1, |u| u.privilege);
+        if self.sftp.contains_key(&channel) {
+            return (false, Vec::new());
+        }
+        let started = sftp::subsystem(
+            self.ctx.files.as_ref(),
+            self.ctx.sftp,
+            privilege,
+            channel,
+            &self.app,
+            who,
+        );
+        match started {
+            Ok(handle) => {
+                self.sftp.insert(channel, Some(handle));
+                tracing::info!(%peer, %channel, request = "subsystem sftp", "session started");
+                (true, Vec::new())
+            }
+            Err(e) => {
+                tracing::warn!(%peer, %channel, request = "subsystem sftp", error = %e,
+                    "session refused");
                 (false, Vec::new())
             }
         }
@@ -533,7 +599,13 @@ impl Handler<Connection> for ServerSession {
                 self.record_failures(conn);
             }
             AppMsg::Exited { channel, exit } => {
-                if let Some(ch) = self.channels.get_mut(&channel) {
+                if self.sftp.remove(&channel).is_some() {
+                    let code = match exit {
+                        Exit::Code(c) => c,
+                        Exit::Signal { .. } => 1,
+                    };
+                    self.send(conn, channel, sftp::closing(code));
+                } else if let Some(ch) = self.channels.get_mut(&channel) {
                     if let Exit::Signal { name, .. } = &exit {
                         tracing::info!(peer = %self.peer, %channel, signal = %name, "program killed");
                     }

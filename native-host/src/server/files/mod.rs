@@ -9,6 +9,7 @@
 
 pub mod config;
 pub mod root;
+pub mod sftp;
 
 pub use config::{FilesSection, ScpSection, SftpSection};
 pub use root::{FileRoot, Limits};
