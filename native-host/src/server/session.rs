@@ -8,8 +8,8 @@ use super::auth::{
 };
 use super::cert_auth::{self, CertRequest};
 use super::device_cli::{CliContext, DeviceCli, mac_display};
-use super::files::sftp::{self, SftpHandle};
 use super::device_state::{ConnectionRow, DeviceRegistry, DeviceState, SessionInfo};
+use super::files::sftp::{self, SftpHandle};
 use super::hash_pool::HashPool;
 use super::session_channel::{CLI_BACKLOG, Program, SessionChannel};
 use super::session_rules::SessionRules;

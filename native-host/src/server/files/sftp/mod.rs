@@ -101,12 +101,7 @@ pub fn closing(code: u32) -> Vec<Item> {
 /// Input acknowledged in batches of at least this much (or when the queue runs dry).
 const ACK_BATCH: usize = 128 * 1024;
 
-fn run(
-    root: FileRoot,
-    mut rx: mpsc::UnboundedReceiver<Input>,
-    out: output::Output,
-    who: Who,
-) {
+fn run(root: FileRoot, mut rx: mpsc::UnboundedReceiver<Input>, out: output::Output, who: Who) {
     tracing::info!(peer = %who.peer, user = %who.user, root = %root.host_path().display(),
         "sftp session started");
     let mut s = ops::Session::new(root, out, who.clone());

@@ -2,10 +2,10 @@
 //! [`FileRoot`] (the client's `/` is the root, `..` stops there, the kernel refuses symlinks
 //! out of it), the `[files]` limits applied, OpenSSH's status texts in the replies.
 
+use super::Who;
 use super::attrs::{from_metadata, longname};
 use super::handles::{DirHandle, FileHandle, Handle, Handles};
 use super::output::Output;
-use super::Who;
 use crate::server::files::FileRoot;
 use cap_std::fs::{DirBuilder, DirBuilderExt, OpenOptions, OpenOptionsExt, PermissionsExt};
 use sshgate::sftp::{
@@ -219,9 +219,7 @@ impl Session {
             }
             Request::Fstat { handle, .. } => {
                 let m = match self.handles.get_mut(handle) {
-                    Some(Handle::File(f)) => {
-                        cap_std::fs::Metadata::from_file(&f.file)?
-                    }
+                    Some(Handle::File(f)) => cap_std::fs::Metadata::from_file(&f.file)?,
                     Some(Handle::Dir(d)) => {
                         let p = d.path.clone();
                         self.root.dir().metadata(p)?

@@ -197,4 +197,3 @@ impl Drop for Output {
         pool::give(std::mem::take(&mut self.cur));
     }
 }
-
