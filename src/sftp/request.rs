@@ -385,10 +385,11 @@ fn is_request(t: u8) -> bool {
     (kind::OPEN..=kind::SYMLINK).contains(&t) || t == kind::EXTENDED
 }
 
+/// An INIT's or VERSION's extensions: `(name, data)` pairs.
+pub type Extensions<'a> = Vec<(&'a [u8], &'a [u8])>;
+
 /// The `(name, data)` pairs that fill the rest of an INIT or VERSION.
-pub(super) fn extension_pairs<'a>(
-    r: &mut Reader<'a>,
-) -> Result<Vec<(&'a [u8], &'a [u8])>, SftpError> {
+pub(super) fn extension_pairs<'a>(r: &mut Reader<'a>) -> Result<Extensions<'a>, SftpError> {
     let mut v = Vec::new();
     while r.remaining() > 0 {
         if v.len() >= MAX_EXTENSIONS {

@@ -12,4 +12,5 @@ pub mod root;
 pub mod sftp;
 
 pub use config::{FilesSection, ScpSection, SftpSection};
+#[allow(unused_imports)]
 pub use root::{FileRoot, Limits};
