@@ -98,8 +98,13 @@ pub fn closing(code: u32) -> Vec<Item> {
     ]
 }
 
-/// Input acknowledged in batches of at least this much (or when the queue runs dry).
+/// Input acknowledged in batches of at least this much while requests keep coming.
 const ACK_BATCH: usize = 128 * 1024;
+/// Input left unacknowledged when the queue runs dry, at most. The engine gives window back
+/// only in halves of its 2 MiB, so acknowledging a few small requests would be a message
+/// between threads per round trip for nothing; the client always keeps more than this of
+/// its window, so it is never stopped by what waits here.
+const IDLE_ACK: usize = 32 * 1024;
 
 fn run(root: FileRoot, mut rx: mpsc::UnboundedReceiver<Input>, out: output::Output, who: Who) {
     tracing::info!(peer = %who.peer, user = %who.user, root = %root.host_path().display(),
@@ -112,9 +117,12 @@ fn run(root: FileRoot, mut rx: mpsc::UnboundedReceiver<Input>, out: output::Outp
         let msg = match rx.try_recv() {
             Ok(m) => m,
             Err(mpsc::error::TryRecvError::Empty) => {
-                // Nothing more to answer right now: everything leaves, then wait.
-                s.out.written(std::mem::take(&mut unacked));
+                // Nothing more to answer right now: the replies leave first (the client waits
+                // for them), then the input is acknowledged if enough of it waits to matter.
                 s.out.flush();
+                if unacked >= IDLE_ACK {
+                    s.out.written(std::mem::take(&mut unacked));
+                }
                 match rx.blocking_recv() {
                     Some(m) => m,
                     None => break,
