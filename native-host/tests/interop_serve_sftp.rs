@@ -320,6 +320,14 @@ fn scp_in_sftp_mode_both_ways_recursive_preserving_times_and_modes() {
         sha256(&back.join("sub/b.bin")),
         sha256(&src.join("sub/b.bin"))
     );
+    // A target named as a directory that is not one: refused, no file made under its name.
+    let run = scp(
+        &dev,
+        "scp-not-dir",
+        &["tree/a.txt", "lab@127.0.0.1:/missing/"],
+    );
+    assert!(!run.success(), "{}\n{}", run.report(20), dev.report());
+    assert!(fs::symlink_metadata(root.join("missing")).is_err());
     // Both went through the subsystem, not a remote `scp` program.
     assert!(
         dev.log.all().matches("request=\"subsystem sftp\"").count() >= 2,

@@ -328,6 +328,11 @@ impl Session {
         if self.handles.full() {
             return Err(Fail(status::FAILURE, "Too many open handles".into()));
         }
+        // `name/` names a directory: the lexical mapping drops the slash, so refuse here what
+        // the kernel refuses sshd's sftp-server (EISDIR, ENOTDIR), rather than create `name`.
+        if path.len() > 1 && path.ends_with(b"/") {
+            return Err(Fail::code(status::FAILURE));
+        }
         let rel = self.path(path)?;
         let dir = self.root.dir();
         let mode = attrs.permissions.map_or(0o666, |p| p & 0o7777);
