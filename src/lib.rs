@@ -20,6 +20,7 @@ pub mod msg;
 pub mod pki;
 mod role_gate;
 pub mod scp;
+pub mod sftp;
 pub mod text;
 pub mod time;
 pub mod trace;

@@ -191,6 +191,7 @@ pub async fn prepare(
         },
         files: file.files.clone(),
         scp: file.scp.clone(),
+        sftp: file.sftp.as_ref().is_some_and(|s| s.enable),
     });
     Ok((cfg, ctx))
 }

@@ -9,6 +9,7 @@ use super::auth::{
 use super::cert_auth::{self, CertRequest};
 use super::device_cli::{CliContext, DeviceCli, mac_display};
 use super::device_state::{ConnectionRow, DeviceRegistry, DeviceState, SessionInfo};
+use super::files::sftp::{self, SftpHandle};
 use super::forwarding::{Access, Forwarding};
 use super::hash_pool::HashPool;
 use super::session_channel::{CLI_BACKLOG, OutboundLink, Program, SessionChannel};
@@ -65,6 +66,8 @@ pub struct ServeContext {
     pub files: Option<super::files::FilesSection>,
     /// `[scp]`: IOS `ip scp server enable`.
     pub scp: Option<super::files::ScpSection>,
+    /// `[sftp] enable`.
+    pub sftp: bool,
 }
 
 /// One accepted connection.
@@ -96,6 +99,9 @@ pub struct ServerSession {
     debug: super::debug_trace::DebugTrace,
     /// Why the engine closed the connection, once it has.
     closed: Option<sshgate::Error>,
+    /// SFTP sessions by channel; `None` once the client sent EOF (the session finishes what
+    /// it has and ends, which closes the channel).
+    sftp: HashMap<ChannelId, Option<SftpHandle>>,
 }
 
 impl ServerSession {
@@ -123,6 +129,7 @@ impl ServerSession {
             forwarding,
             debug: super::debug_trace::DebugTrace::new(number),
             closed: None,
+            sftp: HashMap::new(),
         }
     }
 
@@ -299,7 +306,15 @@ impl ServerSession {
                 self.ctx
                     .registry
                     .touch(self.number, std::time::Instant::now());
-                if let Some(ch) = self.channels.get_mut(&channel) {
+                if let Some(h) = self.sftp.get(&channel) {
+                    match h {
+                        // The window goes back when the session handled it (AppMsg::Written).
+                        Some(h) => h.write(data),
+                        None => {
+                            let _ = conn.consume(channel, data.len());
+                        }
+                    }
+                } else if let Some(ch) = self.channels.get_mut(&channel) {
                     ch.input(conn, channel, data);
                     self.pump_cli(conn, channel);
                 } else {
@@ -311,6 +326,9 @@ impl ServerSession {
                 let _ = conn.consume(channel, data.len());
             }
             ChannelEvent::Eof { channel } => {
+                if let Some(h) = self.sftp.get_mut(&channel) {
+                    *h = None;
+                }
                 if let Some(ch) = self.channels.get_mut(&channel) {
                     ch.peer_eof();
                 } else {
@@ -324,6 +342,7 @@ impl ServerSession {
             }
             ChannelEvent::Closed { channel } => {
                 self.outboxes.forget(channel);
+                self.sftp.remove(&channel);
                 if let Some(ch) = self.channels.remove(&channel) {
                     ch.hang_up();
                 } else {
@@ -402,6 +421,18 @@ impl ServerSession {
         });
         let entry = self.entry();
         let configured = entry.and_then(|u| u.command.clone());
+        // `subsystem sftp` is served by serve itself (OpenSSH's internal-sftp), unless a forced
+        // command takes every request, as in OpenSSH.
+        if let ChannelRequest::Subsystem { name } = req
+            && name == "sftp"
+            && configured.is_none()
+            && rules.forced_command.is_none()
+        {
+            return self.start_sftp(channel);
+        }
+        if self.sftp.contains_key(&channel) {
+            return (false, Vec::new());
+        }
         let run_as = entry.and_then(|u| u.run_as.clone());
         let user = self.user.clone().unwrap_or_default();
         let cli = configured.is_none().then(|| self.cli());
@@ -509,6 +540,45 @@ impl ServerSession {
             }
             Err(e) => {
                 tracing::warn!(%peer, %channel, error = %format_args!("{e:#}"), "scp refused");
+                (false, Vec::new())
+            }
+        }
+    }
+
+    /// Starts the SFTP subsystem on `channel`, or refuses it (logged).
+    fn start_sftp(&mut self, channel: ChannelId) -> (bool, Vec<Item>) {
+        let peer = self.peer;
+        let who = sftp::Who {
+            peer,
+            user: self.user.clone().unwrap_or_default(),
+        };
+        let privilege = self.entry().map_or(1, |u| u.privilege);
+        // One thing runs on a channel: not SFTP beside a shell, nor a second SFTP.
+        if self.sftp.contains_key(&channel)
+            || !self
+                .channels
+                .get(&channel)
+                .is_some_and(SessionChannel::idle)
+        {
+            return (false, Vec::new());
+        }
+        let started = sftp::subsystem(
+            self.ctx.files.as_ref(),
+            self.ctx.sftp,
+            privilege,
+            channel,
+            &self.app,
+            who,
+        );
+        match started {
+            Ok(handle) => {
+                self.sftp.insert(channel, Some(handle));
+                tracing::info!(%peer, %channel, request = "subsystem sftp", "session started");
+                (true, Vec::new())
+            }
+            Err(e) => {
+                tracing::warn!(%peer, %channel, request = "subsystem sftp", error = %e,
+                    "session refused");
                 (false, Vec::new())
             }
         }
@@ -724,7 +794,13 @@ impl Handler<Connection> for ServerSession {
                 self.record_failures(conn);
             }
             AppMsg::Exited { channel, exit } => {
-                if let Some(ch) = self.channels.get_mut(&channel) {
+                if self.sftp.remove(&channel).is_some() {
+                    let code = match exit {
+                        Exit::Code(c) => c,
+                        Exit::Signal { .. } => 1,
+                    };
+                    self.send(conn, channel, sftp::closing(code));
+                } else if let Some(ch) = self.channels.get_mut(&channel) {
                     if let Exit::Signal { name, .. } = &exit {
                         tracing::info!(peer = %self.peer, %channel, signal = %name, "program killed");
                     }

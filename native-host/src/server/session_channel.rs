@@ -94,7 +94,9 @@ impl SessionChannel {
         }
     }
 
-    fn idle(&self) -> bool {
+    /// Nothing has started on the channel yet (shell, exec, subsystem or transfer).
+    #[must_use]
+    pub fn idle(&self) -> bool {
         matches!(self.runner, Runner::Idle)
     }
 

@@ -12,6 +12,8 @@ pub mod root;
 pub mod scp;
 mod scp_sink;
 mod scp_source;
+pub mod sftp;
 
 pub use config::{FilesSection, ScpSection, SftpSection};
+#[allow(unused_imports)]
 pub use root::{FileRoot, Limits};

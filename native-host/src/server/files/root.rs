@@ -59,6 +59,7 @@ impl FileRoot {
     }
 
     /// Opens an existing directory as a root (tests).
+    #[cfg(test)]
     pub fn at(path: &Path, limits: Limits) -> anyhow::Result<Self> {
         let dir = Dir::open_ambient_dir(path, ambient_authority())
             .with_context(|| format!("opening {}", path.display()))?;
