@@ -117,6 +117,11 @@ impl Record {
             Record::End => "E\n".to_owned(),
             Record::Times { mtime, atime } => format!("T{mtime} 0 {atime} 0\n"),
         };
+        // What we write, the other side's decoder (ours too) must take: a name too long for a
+        // line is refused here, not there.
+        if text.len() > MAX_LINE {
+            return Err(ScpError::LineTooLong);
+        }
         Ok(text.into_bytes())
     }
 
@@ -164,8 +169,14 @@ fn check_out(mode: u32, name: &str) -> Result<(), ScpError> {
     Ok(())
 }
 
+/// A message as one line that fits a record: CR and LF become spaces, and it is cut (at a
+/// character) so that kind byte, text and newline stay within [`MAX_LINE`].
 fn one_line(m: &str) -> String {
-    m.replace(['\n', '\r'], " ")
+    let mut end = m.len().min(MAX_LINE - 2);
+    while !m.is_char_boundary(end) {
+        end -= 1;
+    }
+    m[..end].replace(['\n', '\r'], " ")
 }
 
 /// Octal digits (at most six, value at most [`MAX_MODE`]) then a space.
@@ -517,6 +528,24 @@ mod tests {
             Record::Warning("two\nlines".into()).encode().unwrap(),
             b"\x01two lines\n"
         );
+    }
+
+    /// Found by the `transfer` fuzz target: a warning whose invalid UTF-8 grew (each bad byte
+    /// becomes a three-byte U+FFFD) encoded to a line our own decoder refused.
+    #[test]
+    fn what_encode_writes_fits_a_line() {
+        let long = "\u{fffd}".repeat(MAX_LINE);
+        let bytes = Record::Fatal(long).encode().unwrap();
+        assert!(bytes.len() <= MAX_LINE);
+        let line = bytes.strip_suffix(b"\n").unwrap();
+        assert!(matches!(parse(line), Ok(Record::Fatal(_))));
+        let name = "n".repeat(MAX_LINE);
+        let file = Record::File {
+            mode: 0o644,
+            size: 1,
+            name,
+        };
+        assert_eq!(file.encode(), Err(ScpError::LineTooLong));
     }
 
     #[test]
