@@ -38,6 +38,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("key_files", targets::files::key_files),
     ("key_lines", targets::files::key_lines),
     ("decoders", targets::wire::decoders),
+    ("transfer", targets::transfer::transfer),
 ];
 
 /// Runs target `name` on `data`; `false` if there is no such target.

@@ -720,5 +720,64 @@ pub fn all() -> Vec<Seed> {
     v.extend(pki_seeds());
     v.extend(file_seeds());
     v.extend(decoder_seeds());
+    v.extend(transfer_seeds());
     v
+}
+
+/// SFTP packets as OpenSSH's client and server send them, and SCP records and exec lines.
+fn transfer_seeds() -> Vec<Seed> {
+    use sshgate::sftp::{Attrs, Request, Response};
+    let mut stream = Vec::new();
+    Request::Init {
+        version: 3,
+        extensions: vec![],
+    }
+    .encode(&mut stream);
+    Request::Open {
+        id: 1,
+        path: b"/upload.bin",
+        pflags: 0x1a,
+        attrs: Attrs::default(),
+    }
+    .encode(&mut stream);
+    Request::Write {
+        id: 2,
+        handle: b"h1",
+        offset: 0,
+        data: b"contents",
+    }
+    .encode(&mut stream);
+    Request::Close {
+        id: 3,
+        handle: b"h1",
+    }
+    .encode(&mut stream);
+    let mut replies = Vec::new();
+    Response::Version {
+        version: 3,
+        extensions: vec![(&b"posix-rename@openssh.com"[..], &b"1"[..])],
+    }
+    .encode(&mut replies);
+    Response::Status {
+        id: 3,
+        code: 0,
+        message: "Success",
+        language: "",
+    }
+    .encode(&mut replies);
+    vec![
+        ("transfer", "sftp-upload".into(), stream),
+        ("transfer", "sftp-replies".into(), replies),
+        (
+            "transfer",
+            "scp-records".into(),
+            b"T1700000000 0 1700000000 0\nD0755 0 dir\nC0644 5 a.txt\nhello\0E\n\x01scp: warn\n"
+                .to_vec(),
+        ),
+        (
+            "transfer",
+            "scp-command".into(),
+            b"scp -r -p -t -- '/dir with space/'".to_vec(),
+        ),
+    ]
 }
