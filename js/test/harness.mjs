@@ -93,6 +93,15 @@ export function tcpWebSocket(port) {
   return ws;
 }
 
+// serve's log without its per-connection audit lines (`sshgate::audit`): they sum a connection
+// up (`authenticated=false`, the method tried) and would match a check for credential events.
+export function withoutAudit(log) {
+  return log
+    .split('\n')
+    .filter((line) => !line.includes(' sshgate::audit: '))
+    .join('\n');
+}
+
 export const text = (b) => new TextDecoder().decode(b);
 
 /** Waits until `check()` is true, or throws `what` (with the log) after `ms`. */
