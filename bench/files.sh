@@ -35,23 +35,12 @@ serve_bin=$(sshgate_host_bin)
 # Two copies of the big file (source and destination) and the small ones must fit.
 need_kib=$((FILE_MIB * 1024 * 3 + SMALL_COUNT * 16 + 65536))
 if [[ -d /dev/shm ]] && (($(df -Pk /dev/shm | awk 'NR == 2 { print $4 }') > need_kib)); then
-  tmp=$(mktemp -d /dev/shm/sshgate-files.XXXXXX)
+  bench_scratch /dev/shm
 else
-  tmp=$(mktemp -d)
+  bench_scratch
 fi
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
 
-user=$(id -un)
-ssh-keygen -q -t ed25519 -N '' -C bench -f "$tmp/id_ed25519"
-ssh-keygen -q -t ed25519 -N '' -f "$tmp/sshd_host_ed25519_key"
-cp "$tmp/id_ed25519.pub" "$tmp/authorized_keys"
-[[ -d /run/sshd ]] || mkdir -p -m 0755 /run/sshd
+bench_keys
 
 # Where each server keeps the files, and how its clients name that place: serve shows the
 # user's root as `/`; sftp-server takes absolute paths.
@@ -62,24 +51,7 @@ local_root_serve=$tmp/serve-root/$user/
 local_root_sshd=$tmp/sshd-root/
 
 sshd_port=$(free_port)
-cat >"$tmp/sshd_config" <<EOF
-Port $sshd_port
-ListenAddress 127.0.0.1
-HostKey $tmp/sshd_host_ed25519_key
-AuthorizedKeysFile $tmp/authorized_keys
-StrictModes no
-UsePAM no
-PidFile none
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin prohibit-password
-PrintMotd no
-PrintLastLog no
-SetEnv SHLVL=1
-Subsystem sftp $SFTP_SERVER
-EOF
-"$SSHD" -D -e -f "$tmp/sshd_config" 2>>"$tmp/sshd.log" &
-pids+=("$!")
+bench_sshd "$sshd_port" "Subsystem sftp $SFTP_SERVER"
 
 serve_port=$(free_port)
 cat >"$tmp/serve.toml" <<EOF

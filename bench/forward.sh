@@ -20,38 +20,10 @@ source bench/lib.sh
 require_tools bench/forward.sh "$SSHD" /usr/bin/ssh /usr/bin/ssh-keygen python3
 bin=$(sshgate_host_bin)
 
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-user=$(id -un)
-ssh-keygen -q -t ed25519 -N '' -C bench -f "$tmp/id_ed25519"
-ssh-keygen -q -t ed25519 -N '' -f "$tmp/sshd_host_ed25519_key"
-cp "$tmp/id_ed25519.pub" "$tmp/authorized_keys"
-[[ -d /run/sshd ]] || mkdir -p -m 0755 /run/sshd
-
+bench_scratch
+bench_keys
 sshd_port=$(free_port)
-cat >"$tmp/sshd_config" <<EOF
-Port $sshd_port
-ListenAddress 127.0.0.1
-HostKey $tmp/sshd_host_ed25519_key
-AuthorizedKeysFile $tmp/authorized_keys
-StrictModes no
-UsePAM no
-PidFile none
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin prohibit-password
-AllowTcpForwarding yes
-EOF
-"$SSHD" -D -e -f "$tmp/sshd_config" 2>>"$tmp/sshd.log" &
-pids+=($!)
-wait_port "$sshd_port"
+bench_sshd "$sshd_port" "AllowTcpForwarding yes"
 
 # The source: each connection that sends a byte gets MIB MiB of zeros, then EOF (wait_port's
 # probes through the forward send none, so they cost nothing while a run is measured).

@@ -48,3 +48,61 @@ describe_run() {
     commit="unknown (not a git checkout)"
   fi
 }
+
+# Sets $tmp to a new scratch directory (under $1 when given) and $pids to an empty list, and
+# arranges for both to go at exit: every process in $pids is killed, $tmp removed.
+bench_scratch() {
+  if [[ -n "${1:-}" ]]; then
+    tmp=$(mktemp -d "$1/sshgate-bench.XXXXXX")
+  else
+    tmp=$(mktemp -d)
+  fi
+  pids=()
+  trap bench_cleanup EXIT
+}
+bench_cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$tmp"
+}
+
+# The client's key ($tmp/id_ed25519), sshd's host key and its authorized_keys in $tmp, and the
+# privilege-separation directory sshd refuses to start without; sets $user.
+bench_keys() {
+  user=$(id -un)
+  ssh-keygen -q -t ed25519 -N '' -C bench -f "$tmp/id_ed25519"
+  ssh-keygen -q -t ed25519 -N '' -f "$tmp/sshd_host_ed25519_key"
+  cp "$tmp/id_ed25519.pub" "$tmp/authorized_keys"
+  [[ -d /run/sshd ]] || mkdir -p -m 0755 /run/sshd
+}
+
+# Starts sshd on 127.0.0.1:$1 with bench_keys' keys, key logins only, and each further argument
+# as one more sshd_config line; adds it to $pids, sets $sshd_pid and waits until it listens.
+# bash (root's shell) would source ~/.bashrc for ssh commands, which serve's `sh -c` does not:
+# `SetEnv SHLVL=1` makes bash skip it, so both servers run the command and nothing else.
+bench_sshd() {
+  local port=$1 line
+  shift
+  {
+    cat <<CONF
+Port $port
+ListenAddress 127.0.0.1
+HostKey $tmp/sshd_host_ed25519_key
+AuthorizedKeysFile $tmp/authorized_keys
+StrictModes no
+UsePAM no
+PidFile none
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+PrintMotd no
+PrintLastLog no
+SetEnv SHLVL=1
+CONF
+    for line in "$@"; do echo "$line"; done
+  } >"$tmp/sshd_config"
+  "$SSHD" -D -e -f "$tmp/sshd_config" 2>>"$tmp/sshd.log" &
+  sshd_pid=$!
+  pids+=("$sshd_pid")
+  wait_port "$port"
+}

@@ -34,48 +34,17 @@ source bench/lib.sh
 require_tools bench/serve.sh "$SSHD" /usr/bin/ssh /usr/bin/ssh-keygen python3
 serve_bin=$(sshgate_host_bin)
 
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+bench_scratch
 # 200 sessions hold about 1000 descriptors in serve (socket, three pipes, a pidfd each).
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-user=$(id -un)
-ssh-keygen -q -t ed25519 -N '' -C bench -f "$tmp/id_ed25519"
-ssh-keygen -q -t ed25519 -N '' -f "$tmp/sshd_host_ed25519_key"
-cp "$tmp/id_ed25519.pub" "$tmp/authorized_keys"
-[[ -d /run/sshd ]] || mkdir -p -m 0755 /run/sshd
+bench_keys
 
-# The servers. sshd runs as the current user's login, with its own host key and key file; bash
-# (root's shell) would source ~/.bashrc for ssh commands, which serve's `sh -c` does not:
-# `SetEnv SHLVL=1` makes bash skip it, so both run the command and nothing else.
+# The servers. sshd runs as the current user's login, with its own host key and key file
+# (bench_sshd in lib.sh).
 start_sshd() {
   sshd_port=$(free_port)
-  cat >"$tmp/sshd_config" <<EOF
-Port $sshd_port
-ListenAddress 127.0.0.1
-HostKey $tmp/sshd_host_ed25519_key
-AuthorizedKeysFile $tmp/authorized_keys
-StrictModes no
-UsePAM no
-PidFile none
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin prohibit-password
-PrintMotd no
-PrintLastLog no
-MaxStartups 100
-SetEnv SHLVL=1
-EOF
-  "$SSHD" -D -e -f "$tmp/sshd_config" 2>>"$tmp/sshd.log" &
-  sshd_pid=$!
-  pids+=("$sshd_pid")
-  wait_port "$sshd_port"
+  bench_sshd "$sshd_port" "MaxStartups 100"
 }
 start_serve() {
   serve_port=$(free_port)
