@@ -12,8 +12,7 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
-use std::time::{Duration, Instant};
-use support::{DeviceServer, DeviceUser, peak_kb, start_device};
+use support::{DeviceServer, DeviceUser, growth_until_stalled, peak_kb, start_device};
 
 /// One pasted line, and its answer (after the echoed line end).
 const LINE: &[u8] = b"\r";
@@ -75,23 +74,7 @@ fn pasted_commands_wait_for_a_client_that_does_not_read() {
 
     // Nobody reads ssh's output: wait until the writer stops moving (or finishes), or serve
     // grows past the bound.
-    let (mut last, mut still_since) = (0, Instant::now());
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let growth = loop {
-        thread::sleep(Duration::from_millis(200));
-        let growth = peak_kb(pid).saturating_sub(base);
-        let now = written.load(Ordering::Relaxed);
-        if now != last {
-            (last, still_since) = (now, Instant::now());
-        }
-        if growth > MAX_GROWTH_KB
-            || done.load(Ordering::Relaxed)
-            || still_since.elapsed() > Duration::from_secs(3)
-            || Instant::now() > deadline
-        {
-            break growth;
-        }
-    };
+    let growth = growth_until_stalled(pid, base, MAX_GROWTH_KB, &written, &done);
     let stalled_at = written.load(Ordering::Relaxed);
     let finished_unread = done.load(Ordering::Relaxed);
 

@@ -27,7 +27,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 use support::{
-    DeviceServer, DeviceUser, free_port, peak_kb, run_with_timeout, start_device, wait_for_port,
+    DeviceServer, DeviceUser, free_port, growth_until_stalled, peak_kb, run_with_timeout,
+    start_device, wait_for_port,
 };
 
 const RUN: Duration = Duration::from_secs(60);
@@ -511,23 +512,7 @@ fn a_destination_that_does_not_read_stops_the_client() {
         })
     };
     // Wait until the writer stops moving (or finishes), or serve grows past the bound.
-    let (mut last, mut still_since) = (0, Instant::now());
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let growth = loop {
-        thread::sleep(Duration::from_millis(200));
-        let growth = peak_kb(pid).saturating_sub(base);
-        let now = written.load(Ordering::Relaxed);
-        if now != last {
-            (last, still_since) = (now, Instant::now());
-        }
-        if growth > MAX_GROWTH_KB
-            || done.load(Ordering::Relaxed)
-            || still_since.elapsed() > Duration::from_secs(3)
-            || Instant::now() > deadline
-        {
-            break growth;
-        }
-    };
+    let growth = growth_until_stalled(pid, base, MAX_GROWTH_KB, &written, &done);
     let stalled_at = written.load(Ordering::Relaxed);
     let finished_unread = done.load(Ordering::Relaxed);
     // Now the destination reads: everything arrives.

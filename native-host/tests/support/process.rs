@@ -225,3 +225,34 @@ pub fn peak_kb(pid: u32) -> u64 {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .expect("VmHWM in /proc/PID/status")
 }
+
+/// Watches a writer that a reader does not drain: polls `pid`'s peak memory every 200 ms until
+/// the writer stops moving for 3 s (`written` unchanged), finishes (`done`), serve grows past
+/// `max_growth_kb` over `base_kb`, or two minutes pass. Returns the growth seen then (kB).
+pub fn growth_until_stalled(
+    pid: u32,
+    base_kb: u64,
+    max_growth_kb: u64,
+    written: &std::sync::atomic::AtomicUsize,
+    done: &std::sync::atomic::AtomicBool,
+) -> u64 {
+    use std::sync::atomic::Ordering;
+    use std::time::{Duration, Instant};
+    let (mut last, mut still_since) = (0, Instant::now());
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        std::thread::sleep(Duration::from_millis(200));
+        let growth = peak_kb(pid).saturating_sub(base_kb);
+        let now = written.load(Ordering::Relaxed);
+        if now != last {
+            (last, still_since) = (now, Instant::now());
+        }
+        if growth > max_growth_kb
+            || done.load(Ordering::Relaxed)
+            || still_since.elapsed() > Duration::from_secs(3)
+            || Instant::now() > deadline
+        {
+            return growth;
+        }
+    }
+}
