@@ -96,8 +96,9 @@ impl CliSession {
     }
 }
 
-/// `\n` (not already after `\r`) as `\r\n`.
-fn crlf(s: &str) -> String {
+/// `\n` (not already after `\r`) as `\r\n`: the user's terminal is raw (also the device's own
+/// `ssh` command's messages, `outbound_ssh.rs`).
+pub(crate) fn crlf(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     let mut prev = '\0';
     for c in s.chars() {

@@ -29,6 +29,7 @@ use crate::client::auth::{Asker, AuthSettings, Authenticator, Step};
 use crate::client::prompt::{Question, Source};
 use crate::client::session::{NO_MORE_METHODS, USERAUTH_SERVICE};
 use crate::driver::{self, Ending, Flow, Handler};
+use crate::server::cli_session::crlf;
 use crate::server::device_cli::SshRequest;
 use crate::server::device_cli::mac_display;
 use crate::server::device_state::{ConnectionRow, DeviceRegistry, OutboundInfo};
@@ -739,18 +740,4 @@ impl OutboundSession {
         }
         Flow::Continue
     }
-}
-
-/// `\n` (not already after `\r`) as `\r\n`: the user's terminal is raw.
-fn crlf(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    let mut prev = '\0';
-    for c in s.chars() {
-        if c == '\n' && prev != '\r' {
-            out.push('\r');
-        }
-        out.push(c);
-        prev = c;
-    }
-    out
 }

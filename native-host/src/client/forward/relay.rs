@@ -1,36 +1,12 @@
 //! The two tasks of a forwarded connection's relay: the channel's data written to the local
-//! socket ([`spawn_writer`], acknowledged only once written), and a stop switch for the reader
-//! ([`Stoppable`]) so a closed channel's socket goes away without waiting for its peer.
+//! socket ([`spawn_writer`], acknowledged only once written); the reader's stop switch is
+//! [`crate::channel_io::stoppable::Stoppable`].
 
 use super::ForwardMsg;
 use crate::app_msg::AppMsg;
 use sshgate::channel::ChannelId;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
-use tokio::sync::{mpsc, oneshot};
-
-/// A reader that reports end of input once its stop sender is dropped (the channel closed), so
-/// the reader task and its socket half go away without waiting for the local peer.
-pub struct Stoppable<R> {
-    /// The socket half.
-    pub inner: R,
-    /// Dropping the sender ends the input.
-    pub stop: oneshot::Receiver<()>,
-}
-
-impl<R: AsyncRead + Unpin> AsyncRead for Stoppable<R> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        if Pin::new(&mut self.stop).poll(cx).is_ready() {
-            return Poll::Ready(Ok(()));
-        }
-        Pin::new(&mut self.inner).poll_read(cx, buf)
-    }
-}
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::sync::mpsc;
 
 /// A task writing a channel's data to its local socket, `preface` first; each chunk is
 /// acknowledged ([`AppMsg::Written`]) once written, so the window moves only as fast as the

@@ -8,13 +8,11 @@
 use super::FwdMsg;
 use crate::app_msg::AppMsg;
 use crate::channel_io::reader;
+use crate::channel_io::stoppable::Stoppable;
 use sshgate::channel::ChannelId;
-use std::future::Future as _;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-use tokio::io::{AsyncRead, AsyncWriteExt, ReadBuf};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::{mpsc, oneshot};
 
 /// What the writer task gets.
@@ -96,26 +94,5 @@ async fn write_task(
                 failed = true;
             }
         }
-    }
-}
-
-/// A read half that reads as EOF once its relay is dropped, so a reader task never outlives
-/// its channel waiting on a quiet socket.
-struct Stoppable {
-    inner: OwnedReadHalf,
-    stop: oneshot::Receiver<()>,
-}
-
-impl AsyncRead for Stoppable {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        // Sent or dropped: either way the channel is gone.
-        if Pin::new(&mut self.stop).poll(cx).is_ready() {
-            return Poll::Ready(Ok(()));
-        }
-        Pin::new(&mut self.inner).poll_read(cx, buf)
     }
 }
