@@ -328,7 +328,66 @@ export class Connection {
     command: string,
     opts?: { stdin?: string | Uint8Array },
   ): Promise<{ stdout: Uint8Array; stderr: Uint8Array; code: number | null; signal: string | null }>;
+  /** An SFTP v3 client on a `subsystem sftp` channel (SftpError NO_SUBSYSTEM if there is none). */
+  sftp(): Promise<Sftp>;
+  /** One file over legacy SCP (`scp -f`), for servers without SFTP. */
+  scpGet(path: string, opts?: { onProgress?: (bytes: number) => void; maxBytes?: number }): Promise<Uint8Array>;
+  /** One file over legacy SCP (`scp -t`). */
+  scpPut(path: string, data: Uint8Array | string, opts?: { mode?: number; onProgress?: (bytes: number) => void }): Promise<void>;
   close(): Promise<void>;
+}
+
+/** An SFTP status name, or PROTOCOL (a malformed reply), CLOSED, NO_SUBSYSTEM. */
+export type SftpErrorCode =
+  | 'EOF' | 'NO_SUCH_FILE' | 'PERMISSION_DENIED' | 'FAILURE' | 'BAD_MESSAGE' | 'NO_CONNECTION'
+  | 'CONNECTION_LOST' | 'OP_UNSUPPORTED' | 'PROTOCOL' | 'CLOSED' | 'NO_SUBSYSTEM';
+
+export class SftpError extends Error {
+  readonly code: SftpErrorCode;
+  /** The SSH_FX_* status number when the server sent one. */
+  readonly status: number | undefined;
+}
+
+export interface SftpAttrs {
+  size?: number;
+  uid?: number;
+  gid?: number;
+  mode?: number;
+  atime?: number;
+  mtime?: number;
+  isDirectory?: boolean;
+  isFile?: boolean;
+  isSymbolicLink?: boolean;
+}
+
+export interface SftpEntry {
+  filename: string;
+  /** `ls -l` style line from the server. */
+  longname: string;
+  attrs: SftpAttrs;
+}
+
+export class Sftp {
+  realpath(path: string): Promise<string>;
+  stat(path: string): Promise<SftpAttrs>;
+  lstat(path: string): Promise<SftpAttrs>;
+  readdir(path: string): Promise<SftpEntry[]>;
+  mkdir(path: string, opts?: { mode?: number }): Promise<void>;
+  rmdir(path: string): Promise<void>;
+  remove(path: string): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  open(path: string, flags?: 'r' | 'w' | 'a', opts?: { mode?: number }): Promise<Uint8Array>;
+  close(handle: Uint8Array): Promise<void>;
+  /** Up to `length` bytes at `offset`; null at end of file. */
+  read(handle: Uint8Array, offset: number, length: number): Promise<Uint8Array | null>;
+  write(handle: Uint8Array, offset: number, data: Uint8Array): Promise<void>;
+  /** READs ahead (default 64 x 32 KiB), only as far as the consumer pulls. */
+  createReadStream(path: string, opts?: { inFlight?: number; chunk?: number; onProgress?: (bytes: number) => void }): ReadableStream<Uint8Array>;
+  /** Creates or truncates; aborting the stream removes the partial file. */
+  createWriteStream(path: string, opts?: { inFlight?: number; mode?: number; onProgress?: (bytes: number) => void }): WritableStream<Uint8Array>;
+  get(path: string, opts?: { onProgress?: (bytes: number) => void }): Promise<Uint8Array>;
+  put(path: string, data: Uint8Array | string, opts?: { mode?: number; onProgress?: (bytes: number) => void }): Promise<void>;
+  end(): Promise<void>;
 }
 
 export function connect(options: ConnectOptions): Promise<Connection>;

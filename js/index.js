@@ -21,6 +21,9 @@ import { certificateCredential, describeCertificate, hostCertificateRefused, hos
 export { Engine, CertificateCredential, checkKnownHosts, knownHostKeyTypes, knownHostsEntry, privateKeyInfo, certificateCredential };
 // A server's banner, prompts and disconnect reason, escaped before they reach a terminal.
 export { forTerminal, forLog } from './text.js';
+import { openSftp } from './sftp.js';
+import { scpGet, scpPut } from './scp.js';
+export { Sftp, SftpError } from './sftp.js';
 
 let ready = null;
 
@@ -536,6 +539,21 @@ export class Connection {
     s.end();
     const exit = await s.exited;
     return { stdout: concat(out), stderr: concat(err), code: exit.code, signal: exit.signal };
+  }
+
+  /** An SFTP client on a `subsystem sftp` channel (js/sftp.js); resolves to an Sftp. */
+  sftp() {
+    return openSftp(this);
+  }
+
+  /** Downloads one file over legacy SCP (`scp -f`, js/scp.js); resolves to its bytes. */
+  scpGet(path, opts) {
+    return scpGet(this, path, opts);
+  }
+
+  /** Uploads one file over legacy SCP (`scp -t`). */
+  scpPut(path, data, opts) {
+    return scpPut(this, path, data, opts);
   }
 
   /** Ends the connection (SSH_MSG_DISCONNECT); resolves when it is closed. */

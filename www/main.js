@@ -9,6 +9,7 @@ import { FitAddon } from '@xterm/addon-fit';
 import '@xterm/xterm/css/xterm.css';
 import * as sshgate from 'sshgate';
 import * as store from './store.js';
+import { attachFiles } from './files.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('login');
@@ -296,6 +297,8 @@ async function start({ device, user, auth, fromCert }) {
     throw e;
   });
   page.conn = conn;
+  page.files = attachFiles(conn, $('files'));
+  $('files-toggle').hidden = false;
   form.hidden = true;
   $('reconnect').hidden = true;
   $('disconnect').hidden = false;
@@ -317,6 +320,8 @@ async function start({ device, user, auth, fromCert }) {
     $('reconnect').hidden = false;
     $('disconnect').hidden = true;
     page.shell = null;
+    page.files.close();
+    $('files-toggle').hidden = true;
     conn.close();
   };
   shell.onExit((x) => {
@@ -345,6 +350,7 @@ $('reconnect').addEventListener('click', () => {
   }
 });
 $('disconnect').addEventListener('click', () => page.conn && page.conn.close());
+$('files-toggle').addEventListener('click', () => page.files && page.files.toggle());
 
 $('forget').addEventListener('click', async () => {
   await page.forget($('device').value);

@@ -2,6 +2,8 @@
 // shapes a caller relies on must type-check.
 import { connect, init, Engine, SshError, checkKnownHosts, knownHostKeyTypes, knownHostsEntry, privateKeyInfo } from '../../pkg/index.js';
 import { CertificateCredential, certificateCredential, forTerminal, forLog } from '../../pkg/index.js';
+import { SftpError } from '../../pkg/index.js';
+import type { Connection, Sftp, SftpEntry } from '../../pkg/index.js';
 import type { AuthMethod, HostKeyInfo, NegotiatedAlgorithms, ErrorCode, CertificateRefusalCode } from '../../pkg/index.js';
 
 export async function example(text: string, key: string): Promise<number | null> {
@@ -73,6 +75,24 @@ export async function certificates(p12: Uint8Array, chain: string, key: string, 
   });
   const subject = conn.hostKey?.certificate?.leaf?.subject ?? '';
   return who + subject + conn.username;
+}
+
+export async function files(conn: Connection): Promise<number> {
+  const sftp: Sftp = await conn.sftp();
+  const names: SftpEntry[] = await sftp.readdir('/tmp');
+  await sftp.put('/tmp/x', 'hi', { onProgress: (n: number) => void n });
+  const data: Uint8Array = await sftp.get('/tmp/x');
+  const rs: ReadableStream<Uint8Array> = sftp.createReadStream('/tmp/x');
+  await conn.scpPut('/tmp/y', data, { mode: 0o600 });
+  const viaScp: Uint8Array = await conn.scpGet('/tmp/y');
+  void viaScp;
+  void rs;
+  try {
+    await sftp.stat('/nope');
+  } catch (e) {
+    if (e instanceof SftpError && e.code === 'NO_SUCH_FILE') return e.status ?? 0;
+  }
+  return names.length + data.length;
 }
 
 // Misuse the types must catch (tsc fails if any of these compiles).

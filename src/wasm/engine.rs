@@ -208,6 +208,15 @@ impl Engine {
         self.request(channel, &req, true)
     }
 
+    /// `subsystem` (want-reply), e.g. `sftp`.
+    #[wasm_bindgen(js_name = requestSubsystem)]
+    pub fn request_subsystem(&mut self, channel: u32, name: &str) -> Result<(), JsValue> {
+        let req = ChannelRequest::Subsystem {
+            name: name.to_string(),
+        };
+        self.request(channel, &req, true)
+    }
+
     /// `env` (not answered).
     #[wasm_bindgen(js_name = setEnv)]
     pub fn set_env(&mut self, channel: u32, name: &str, value: &str) -> Result<(), JsValue> {
