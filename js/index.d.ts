@@ -42,6 +42,8 @@ export type ErrorCode =
   | 'PROTOCOL_ERROR'
   | 'NO_COMMON_ALGORITHM'
   | 'CHANNEL_REFUSED'
+  | 'CHANNEL_CLOSED' // a write to a forwardOut channel that is closed or ended
+  | 'HOP_CLOSED' // a jump host ended the connection carried through it (see `hop`)
   | 'REQUEST_REFUSED'
   | 'BAD_OPTIONS'
   | 'UNSUPPORTED'
@@ -64,6 +66,11 @@ export class SshError extends Error {
   reason?: number;
   methods?: string[];
   tried?: string[];
+  /** With `jump`: which connection failed, 1 for the first jump host, `jump.length + 1` for
+   * the destination (the message starts with its name, e.g. `jump host 2 (10.0.0.2:22): `). */
+  hop?: number;
+  /** With `jump`: that hop's `host:port` (or the bridge target's name for the first). */
+  hopHost?: string;
 }
 
 /** Anything that behaves like a browser WebSocket (e.g. one from the `ws` package in Node). */
@@ -263,6 +270,45 @@ export interface ConnectOptions {
   onPrompt?: (p: Prompt) => Promise<string[]> | string[];
   onPasswordChange?: (p: PasswordChange) => Promise<[string, string]>;
   wasm?: BufferSource | WebAssembly.Module | URL | string;
+  /** Jump hosts (OpenSSH's ProxyJump): `websocket` reaches the first; each one opens a
+   * `direct-tcpip` channel to the next hop's `host:port` (and the last to `host:port` below),
+   * and the next SSH connection runs inside it. Each hop logs in and checks its host key with
+   * its own options; only `wasm`, `software` and `algorithms` are inherited. */
+  jump?: JumpHost[];
+  /** With `jump`: the destination as the last jump host reaches it (required), and the name a
+   * string `hostKey` is looked up under; `port` defaults to 22. */
+  host?: string;
+}
+
+/** One jump host: connect options without `websocket`. `host`/`port` are where the previous
+ * hop connects to (required after the first; for the first, only the name its known_hosts
+ * entries are filed under). */
+export interface JumpHost extends Omit<ConnectOptions, 'websocket' | 'jump'> {
+  host?: string;
+  port?: number;
+}
+
+/** A `direct-tcpip` channel (`conn.forwardOut`): the server's TCP connection to host:port.
+ * Backpressure both ways rides on the channel's windows. */
+export class TcpChannel {
+  readonly id: number;
+  /** Received bytes, one chunk at a time; a returned promise holds the peer back (its window
+   * is given back) until it settles. */
+  onData(fn: (data: Uint8Array) => void | Promise<void>): this;
+  /** The peer sent EOF, after every byte before it was handled. */
+  onEnd(fn: () => void): this;
+  /** Closed: `null` normally, else the error that ended it (e.g. the connection's). */
+  onClose(fn: (error: SshError | null) => void): this;
+  /** Resolves once the peer's window has taken all of `data` (CHANNEL_CLOSED if closed). */
+  write(data: string | Uint8Array | ArrayBuffer): Promise<void>;
+  /** EOF after the queued bytes; resolves once it is sent. */
+  end(): Promise<void>;
+  /** Closes the channel; resolves once it is closed. */
+  close(): Promise<void>;
+  /** Resolves with `null` or the error once the channel is closed. */
+  readonly closed: Promise<SshError | null>;
+  /** Bytes accepted by write() but not yet taken by the peer's window. */
+  readonly pending: number;
 }
 
 export interface CloseReason {
@@ -317,6 +363,9 @@ export class Connection {
   readonly longestCall: { name: string; ms: number };
   /** The engine, for the calls the promise API does not wrap. */
   readonly engine: Engine;
+  /** With `jump`: the jump hosts' connections this one runs through, the first hop first
+   * (empty without). Closing this connection closes them; one ending ends this. */
+  readonly via: Connection[];
   on(name: 'banner', fn: (text: string) => void): this;
   on(name: 'hostKey', fn: (info: HostKeyInfo) => void): this;
   on(name: 'close', fn: (reason: CloseReason) => void): this;
@@ -334,6 +383,10 @@ export class Connection {
   scpGet(path: string, opts?: { onProgress?: (bytes: number) => void; maxBytes?: number }): Promise<Uint8Array>;
   /** One file over legacy SCP (`scp -t`). */
   scpPut(path: string, data: Uint8Array | string, opts?: { mode?: number; onProgress?: (bytes: number) => void }): Promise<void>;
+
+  /** A `direct-tcpip` channel (RFC 4254 §7.2) to `host:port` as the server reaches it;
+   * CHANNEL_REFUSED (with the server's reason) if it could not connect. */
+  forwardOut(host: string, port: number, opts?: { originator?: string; originatorPort?: number }): Promise<TcpChannel>;
   close(): Promise<void>;
 }
 

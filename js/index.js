@@ -17,6 +17,8 @@
 
 import initWasm, { initSync, Engine, CertificateCredential, checkKnownHosts, knownHostKeyTypes, knownHostsEntry, privateKeyInfo } from './sshgate_wasm.js';
 import { certificateCredential, describeCertificate, hostCertificateRefused, hostCheck } from './x509.js';
+import { TcpChannel } from './forward.js';
+import { connectThroughJumps } from './jump.js';
 
 export { Engine, CertificateCredential, checkKnownHosts, knownHostKeyTypes, knownHostsEntry, privateKeyInfo, certificateCredential };
 // A server's banner, prompts and disconnect reason, escaped before they reach a terminal.
@@ -118,6 +120,8 @@ function checkOptions(o) {
  * See index.d.ts for the options.
  */
 export async function connect(options) {
+  // Jump hosts: a chain of connections, each carried in a direct-tcpip channel of the last.
+  if (options && options.jump !== undefined) return connectThroughJumps(options, { Connection, SshError, checkOptions });
   checkOptions(options);
   return new Connection(options).ready;
 }
@@ -141,6 +145,8 @@ export class Connection {
     this.longestCall = { name: '', ms: 0 };
     this.listeners = {};
     this.methodsTried = [];
+    /** The jump hosts' connections this one is carried through (set by jump.js). */
+    this.via = [];
     this.authQueue = [...options.auth];
     /** The login name: `username`, or the certificate's common name with `userFromCert`. */
     this.username = options.username;
@@ -488,7 +494,8 @@ export class Connection {
     if (this.closed) return;
     const code = ev && ev.code ? ev.code : 1006;
     const why = ev && ev.reason ? `: ${ev.reason}` : this.socketError ? `: ${this.socketError}` : '';
-    const err = this.opened
+    // A carrier that is not a WebSocket (a jump host's channel) says why it ended itself.
+    const err = ev && ev.error instanceof SshError ? ev.error : this.opened
       ? new SshError('BRIDGE_CLOSED', `the WebSocket was closed (${code}${why})`, { closeCode: code })
       : new SshError('BRIDGE_REFUSED', `the WebSocket could not be opened (${code}${why})`, { closeCode: code });
     this.failure ||= err;
@@ -554,6 +561,24 @@ export class Connection {
   /** Uploads one file over legacy SCP (`scp -t`). */
   scpPut(path, data, opts) {
     return scpPut(this, path, data, opts);
+  }
+
+  /**
+   * A `direct-tcpip` channel (RFC 4254 §7.2) to `host:port` as the server reaches it;
+   * resolves to a TcpChannel once the server has connected (CHANNEL_REFUSED if it could not).
+   */
+  async forwardOut(host, port, { originator = '127.0.0.1', originatorPort = 0 } = {}) {
+    if (this.closed || !this.authenticated) throw new SshError('CLOSED_LOCALLY', 'forwardOut needs an open, authenticated connection');
+    let id;
+    try {
+      id = this.engine.openDirectTcpip(String(host), Number(port), String(originator), Number(originatorPort));
+    } catch (e) {
+      throw asSshError(e, 'BAD_OPTIONS');
+    }
+    const ch = new TcpChannel(this, id, SshError, { host, port });
+    this.sessions.set(id, ch);
+    this.pump();
+    return ch.opened;
   }
 
   /** Ends the connection (SSH_MSG_DISCONNECT); resolves when it is closed. */

@@ -10,6 +10,7 @@ import '@xterm/xterm/css/xterm.css';
 import * as sshgate from 'sshgate';
 import * as store from './store.js';
 import { attachFiles } from './files.js';
+import { installJump } from './jump.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('login');
@@ -118,14 +119,15 @@ function showCertificate(cert) {
 }
 
 /** Trust once / always / this CA always / cancel for a key the browser does not know yet. */
-async function askHostKey(device, info) {
-  $('hk-host').textContent = device;
+async function askHostKey(device, info, port = 22) {
+  const name = port === 22 ? device : `[${device}]:${port}`;
+  $('hk-host').textContent = name;
   $('hk-type').textContent = info.certificate ? `${info.keyType} (the certificate's key)` : info.keyType;
   $('hk-fingerprint').textContent = info.fingerprint;
   const ca = showCertificate(info.certificate);
   const answer = await ask($('hostkey'));
   if (answer === 'always') {
-    await store.put('knownHosts', `${device} ${info.keyType}`, knownHostsEntry(device, 22, info.publicKey));
+    await store.put('knownHosts', `${name} ${info.keyType}`, knownHostsEntry(device, port, info.publicKey));
   }
   if (answer === 'ca' && ca) await store.put('cas', ca.subject, ca.pem);
   return answer === 'once' || answer === 'always' || (answer === 'ca' && Boolean(ca));
@@ -279,7 +281,8 @@ async function start({ device, user, auth, fromCert }) {
   // x509v3 host keys are offered even with no CA kept yet, so the question can show the
   // certificate and offer to trust its CA; the device name is what its certificate must name.
   const trustedCAs = await store.trustedCAs();
-  const conn = await connect({
+  // "via bastion" (jump.js): the device is a jump host to the one named behind it.
+  const conn = await connect(page.via.options({
     websocket: wsUrl(device),
     username: user,
     userFromCert: fromCert,
@@ -287,7 +290,7 @@ async function start({ device, user, auth, fromCert }) {
     hostKey: { knownHosts, host: device, port: 22, trustedCAs, verify: (info) => askHostKey(device, info) },
     // The device chose every byte: escaped, so it cannot retitle the window or clear the screen.
     onBanner: (text) => term.write(forTerminal(text).replace(/\n/g, '\r\n')),
-  }).catch((e) => {
+  }, { device, knownHosts, trustedCAs, askHostKey, askPrompts })).catch((e) => {
     if (e.code === 'HOST_CERTIFICATE_REFUSED') throw new Error(`${e.message}. Nothing was sent to the device.`);
     if (e.code === 'CERTIFICATE_REFUSED') throw new Error(`${e.message}. Ask the device's administrator which CA and user name it accepts.`);
     if (e.code === 'HOST_KEY_MISMATCH') {
@@ -359,6 +362,7 @@ $('forget').addEventListener('click', async () => {
 });
 page.forget = (device) => store.keys('knownHosts').then((ks) => Promise.all(ks.filter((k) => k.startsWith(`${device} `)).map((k) => store.remove('knownHosts', k))));
 
+page.via = installJump(form, $('connect'));
 form.addEventListener('submit', login);
 showMethodFields();
 loadDevices();

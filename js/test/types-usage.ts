@@ -5,6 +5,7 @@ import { CertificateCredential, certificateCredential, forTerminal, forLog } fro
 import { SftpError } from '../../pkg/index.js';
 import type { Connection, Sftp, SftpEntry } from '../../pkg/index.js';
 import type { AuthMethod, HostKeyInfo, NegotiatedAlgorithms, ErrorCode, CertificateRefusalCode } from '../../pkg/index.js';
+import type { JumpHost, TcpChannel } from '../../pkg/index.js';
 
 export async function example(text: string, key: string): Promise<number | null> {
   await init();
@@ -95,6 +96,30 @@ export async function files(conn: Connection): Promise<number> {
   return names.length + data.length;
 }
 
+// Jump hosts and direct-tcpip channels.
+export async function jumps(key: string, knownHosts: string): Promise<number> {
+  const hop: JumpHost = { username: 'ops', auth: [{ type: 'publickey', privateKey: key }], hostKey: { knownHosts, verify: () => true } };
+  const conn = await connect({
+    websocket: 'wss://bridge.example/ssh/bastion',
+    jump: [hop, { host: '10.0.0.2', port: 2222, username: 'ops', auth: [{ type: 'password', password: 'pw' }], hostKey: knownHosts }],
+    host: '10.0.0.5',
+    port: 22,
+    username: 'lab',
+    auth: [{ type: 'password', password: 'pw' }],
+    hostKey: knownHosts,
+  }).catch((e: SshError) => {
+    throw new Error(`${e.hop ?? 0} ${e.hopHost ?? ''} ${e.code === 'HOP_CLOSED'}`);
+  });
+  const bastions: Connection[] = conn.via;
+  const ch: TcpChannel = await conn.forwardOut('127.0.0.1', 80, { originator: '127.0.0.1', originatorPort: 0 });
+  ch.onData(async (d: Uint8Array) => void d.length).onEnd(() => undefined).onClose((e) => e?.code);
+  await ch.write('GET / HTTP/1.0\r\n\r\n');
+  await ch.end();
+  const why: SshError | null = await ch.closed;
+  await ch.close();
+  return bastions.length + ch.pending + (why ? 1 : 0);
+}
+
 // Misuse the types must catch (tsc fails if any of these compiles).
 export function misuse(): void {
   // @ts-expect-error: no such method
@@ -111,4 +136,9 @@ export function misuse(): void {
   void connect({ websocket: 'ws://x', username: 'u', auth: [], hostKey: { trustedCAs: [], revocation: 'strict' } });
   // @ts-expect-error: trustedCAs are PEM texts
   void connect({ websocket: 'ws://x', username: 'u', auth: [], hostKey: { trustedCAs: [new Uint8Array(1)] } });
+  // @ts-expect-error: a jump host is reached through the one before it, not a WebSocket of its own
+  const hop: JumpHost = { websocket: 'ws://x', auth: [], hostKey: () => true };
+  void hop;
+  // @ts-expect-error: a jump host needs its own host key policy
+  void connect({ websocket: 'ws://x', host: 'h', username: 'u', auth: [], hostKey: () => true, jump: [{ username: 'u', auth: [] }] });
 }

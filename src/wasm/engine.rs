@@ -14,7 +14,7 @@ use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 
 /// A JS `Error` with a stable `code` property.
-fn js_error(e: &Error) -> JsValue {
+pub(super) fn js_error(e: &Error) -> JsValue {
     let err = js_sys::Error::new(&e.to_string());
     let _ = js_sys::Reflect::set(&err, &"code".into(), &error_code(e).into());
     let _ = js_sys::Reflect::set(&err, &"reason".into(), &JsValue::from_f64(e.reason.into()));
@@ -32,7 +32,7 @@ fn at(now_ms: f64) -> Instant {
 /// A client SSH connection, sans-IO.
 #[wasm_bindgen]
 pub struct Engine {
-    conn: Connection,
+    pub(super) conn: Connection,
 }
 
 #[wasm_bindgen]

@@ -3,6 +3,7 @@
 //! events). No protocol logic lives here; the npm package's JavaScript (`js/`) drives it with a
 //! WebSocket, timers and `crypto.getRandomValues`.
 
+mod direct_tcpip;
 mod engine;
 mod events;
 mod keys;
