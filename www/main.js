@@ -4,41 +4,80 @@
 // prompts, and xterm.js wired to an SSH shell that runs in this page (the `sshgate` package).
 // The bridge sees only ciphertext.
 
-import { Terminal } from '@xterm/xterm';
-import { FitAddon } from '@xterm/addon-fit';
 import '@xterm/xterm/css/xterm.css';
 import * as sshgate from 'sshgate';
 import * as store from './store.js';
+import { TabManager } from './tabs.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('login');
 const status = $('status-text');
 const message = (text) => ($('message').textContent = text);
 
-const term = new Terminal({ cursorBlink: true, fontSize: 14, scrollback: 5000, allowProposedApi: false });
-const fit = new FitAddon();
-term.loadAddon(fit);
-term.open($('terminal'));
-fit.fit();
+// --- tabs: one TerminalTab per session ------------------------------------------------------------
+const tabs = new TabManager({
+  bar: $('tabs'),
+  panes: $('terminal'),
+  newButton: $('new-tab'),
+  termOptions: { cursorBlink: true, fontSize: 14, scrollback: 5000, allowProposedApi: false },
+  // A new tab starts at the login form.
+  onNew: () => {
+    message('');
+    form.hidden = false;
+  },
+});
 
-// What the tests (and a curious person in the console) can look at.
+// What the tests (and a curious person in the console) can look at: the active tab's session.
 const { connect, init, knownHostsEntry, privateKeyInfo, certificateCredential, forTerminal, forLog } = sshgate;
-const page = { term, conn: null, shell: null, ended: null, sshgate, store };
+const page = {
+  sshgate,
+  store,
+  tabs,
+  get tab() {
+    return tabs.active;
+  },
+  get term() {
+    return tabs.active && tabs.active.term;
+  },
+  get conn() {
+    return tabs.active && tabs.active.conn;
+  },
+  get shell() {
+    return (tabs.active && tabs.active.shell) || null;
+  },
+  get ended() {
+    return tabs.active && tabs.active.ended;
+  },
+};
 window.sshgatePage = page;
 
 // --- copy and paste: Ctrl+Shift+C / Ctrl+Shift+V (Ctrl+C stays an interrupt for the device) ---
-term.attachCustomKeyEventHandler((ev) => {
+tabs.addKeyHandler((ev, tab) => {
   if (ev.type !== 'keydown' || !ev.ctrlKey || !ev.shiftKey) return true;
-  if (ev.code === 'KeyC' && term.hasSelection()) {
-    navigator.clipboard.writeText(term.getSelection()).catch(() => {});
+  if (ev.code === 'KeyC' && tab.term.hasSelection()) {
+    navigator.clipboard.writeText(tab.term.getSelection()).catch(() => {});
     return false;
   }
   if (ev.code === 'KeyV') {
-    navigator.clipboard.readText().then((t) => term.paste(t), () => {});
+    navigator.clipboard.readText().then((t) => tab.term.paste(t), () => {});
     return false;
   }
   return true;
 });
+
+/** The status bar and its buttons follow the active tab. */
+function showTab(tab) {
+  status.textContent = tab ? tab.status : 'not connected';
+  $('reconnect').hidden = !tab || tab.state !== 'ended';
+  $('disconnect').hidden = !tab || !tab.live;
+  form.hidden = Boolean(tab) && tab.state !== 'new';
+}
+function setStatus(tab, text) {
+  tab.status = text;
+  if (tab === tabs.active) showTab(tab);
+}
+tabs.on('active', showTab);
+tabs.on('removed', () => showTab(tabs.active));
 
 // --- the form -----------------------------------------------------------------------------------
 function showMethodFields() {
@@ -247,8 +286,6 @@ function showSsh(conn, user) {
   ].join(' | ');
 }
 
-let lastLogin = null;
-
 async function login(ev) {
   ev && ev.preventDefault();
   const device = $('device').value;
@@ -258,35 +295,56 @@ async function login(ev) {
   message('');
   $('forget').hidden = true;
   $('connect').disabled = true;
+  // The form logs in the active tab, or a new one if that tab holds a live session.
+  const tab = tabs.active && !tabs.active.live ? tabs.active : tabs.open();
   try {
     const auth = await credentials(method);
     localStorage.setItem('sshgate.last', JSON.stringify({ device, user, method }));
-    lastLogin = { device, user, auth, fromCert };
-    await start(lastLogin);
+    await start(tab, { device, user, auth, fromCert });
   } catch (e) {
     message(e.message);
-    status.textContent = 'not connected';
+    if (tab.state === 'connecting') tab.state = 'new';
+    setStatus(tab, 'not connected');
+    if (tabs.active === tab) form.hidden = false;
   } finally {
     $('connect').disabled = false;
   }
 }
 
-async function start({ device, user, auth, fromCert }) {
-  status.textContent = `connecting to ${device}…`;
-  term.reset();
+/**
+ * The options `connect()` gets for a login. Features that add login fields (a jump host, a
+ * security key) extend this one place: `connectHooks.push((opts, login, tab) => ...)`.
+ */
+const connectHooks = [];
+page.connectHooks = connectHooks;
+async function connectOptions(tab, { device, user, auth, fromCert }) {
   const knownHosts = await store.knownHostsText();
   // x509v3 host keys are offered even with no CA kept yet, so the question can show the
   // certificate and offer to trust its CA; the device name is what its certificate must name.
   const trustedCAs = await store.trustedCAs();
-  const conn = await connect({
+  const opts = {
     websocket: wsUrl(device),
     username: user,
     userFromCert: fromCert,
     auth,
     hostKey: { knownHosts, host: device, port: 22, trustedCAs, verify: (info) => askHostKey(device, info) },
     // The device chose every byte: escaped, so it cannot retitle the window or clear the screen.
-    onBanner: (text) => term.write(forTerminal(text).replace(/\n/g, '\r\n')),
-  }).catch((e) => {
+    onBanner: (text) => tab.term.write(forTerminal(text).replace(/\n/g, '\r\n')),
+  };
+  for (const hook of connectHooks) await hook(opts, tab.login, tab);
+  return opts;
+}
+
+/** Logs `tab` in with `login` ({ device, user, auth, fromCert, ... }) and runs a shell in it. */
+async function start(tab, login) {
+  const { device } = login;
+  tab.login = login;
+  tab.state = 'connecting';
+  tab.ended = null;
+  tabs.rename(tab, login.user ? `${login.user}@${device}` : device);
+  setStatus(tab, `connecting to ${device}…`);
+  tab.term.reset();
+  const conn = await connect(await connectOptions(tab, login)).catch((e) => {
     if (e.code === 'HOST_CERTIFICATE_REFUSED') throw new Error(`${e.message}. Nothing was sent to the device.`);
     if (e.code === 'CERTIFICATE_REFUSED') throw new Error(`${e.message}. Ask the device's administrator which CA and user name it accepts.`);
     if (e.code === 'HOST_KEY_MISMATCH') {
@@ -295,29 +353,35 @@ async function start({ device, user, auth, fromCert }) {
     }
     throw e;
   });
-  page.conn = conn;
-  form.hidden = true;
-  $('reconnect').hidden = true;
-  $('disconnect').hidden = false;
-  status.textContent = showSsh(conn, conn.username);
-  fit.fit();
+  if (!tabs.tabs.includes(tab)) {
+    // The tab was closed while logging in.
+    conn.close();
+    return;
+  }
+  tab.conn = conn;
+  if (tab === tabs.active) form.hidden = true;
+  if (login.user === '') tabs.rename(tab, `${conn.username}@${device}`);
+  setStatus(tab, showSsh(conn, conn.username));
+  tab.fit();
+  const term = tab.term;
   const shell = await conn.shell({ term: 'xterm-256color', cols: term.cols, rows: term.rows });
-  page.shell = shell;
-  page.ended = null;
+  tab.shell = shell;
   const input = term.onData((d) => shell.write(d));
+  const resize = term.onResize(({ cols, rows }) => tab.shell === shell && shell.resize(cols, rows));
   shell.onData((d) => term.write(d));
   term.focus();
+  let over = false;
   const done = (why) => {
-    if (page.ended) return;
-    page.ended = why;
+    if (over) return;
+    over = true;
     input.dispose();
+    resize.dispose();
+    conn.close();
+    tabs.ended(tab, why);
+    if (!tabs.tabs.includes(tab)) return; // closed with its tab: no terminal left to write to
     // `why` may quote the device (its disconnect reason): one escaped line inside our colours.
     term.write(`\r\n\x1b[1;33m[sshgate: ${forLog(why, 1024)}]\x1b[0m\r\n`);
-    status.textContent = `${device}: ${why}`;
-    $('reconnect').hidden = false;
-    $('disconnect').hidden = true;
-    page.shell = null;
-    conn.close();
+    setStatus(tab, `${device}: ${why}`);
   };
   shell.onExit((x) => {
     if (conn.closed) done(`connection closed: ${conn.closeReason.message}`);
@@ -325,26 +389,33 @@ async function start({ device, user, auth, fromCert }) {
     else done(x.signal ? `session ended (signal ${x.signal})` : 'session ended');
   });
   conn.on('close', (r) => done(`connection closed: ${r.message}`));
+  tabs.connected(tab);
+  setStatus(tab, tab.status);
 }
+page.start = start;
 
 // --- resize follows the window ------------------------------------------------------------------
-new ResizeObserver(() => {
-  fit.fit();
-}).observe($('terminal'));
-term.onResize(({ cols, rows }) => page.shell && page.shell.resize(cols, rows));
+new ResizeObserver(() => tabs.active && tabs.active.fit()).observe($('terminal'));
 
 $('reconnect').addEventListener('click', () => {
-  if (lastLogin && lastLogin.auth[0].type !== 'password') {
+  const tab = tabs.active;
+  if (!tab) return;
+  const last = tab.login;
+  if (last && last.auth[0].type !== 'password') {
     // A key (held in memory for this page only) or prompts that will ask again.
-    start(lastLogin).catch((e) => term.write(`\r\n[sshgate: ${forLog(e.message, 1024)}]\r\n`));
+    start(tab, last).catch((e) => {
+      tab.state = 'ended';
+      tab.term.write(`\r\n[sshgate: ${forLog(e.message, 1024)}]\r\n`);
+    });
   } else {
     // Passwords are not kept: ask again.
+    tab.state = 'new';
     form.hidden = false;
     $('password').value = '';
     $('password').focus();
   }
 });
-$('disconnect').addEventListener('click', () => page.conn && page.conn.close());
+$('disconnect').addEventListener('click', () => tabs.active && tabs.active.conn && tabs.active.conn.close());
 
 $('forget').addEventListener('click', async () => {
   await page.forget($('device').value);
@@ -354,6 +425,7 @@ $('forget').addEventListener('click', async () => {
 page.forget = (device) => store.keys('knownHosts').then((ks) => Promise.all(ks.filter((k) => k.startsWith(`${device} `)).map((k) => store.remove('knownHosts', k))));
 
 form.addEventListener('submit', login);
+tabs.open();
 showMethodFields();
 loadDevices();
 loadStoredKeys();
