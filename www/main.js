@@ -430,3 +430,10 @@ showMethodFields();
 loadDevices();
 loadStoredKeys();
 init().catch((e) => message(`could not load the SSH engine: ${e.message}`));
+
+// --- leaving the page: every session ends with SSH_MSG_DISCONNECT, and a live one asks first ---
+page.confirmClose = true;
+addEventListener('pagehide', () => tabs.closeAll());
+addEventListener('beforeunload', (ev) => {
+  if (page.confirmClose && tabs.liveCount) ev.preventDefault();
+});

