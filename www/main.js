@@ -8,6 +8,7 @@ import '@xterm/xterm/css/xterm.css';
 import * as sshgate from 'sshgate';
 import * as store from './store.js';
 import { TabManager } from './tabs.js';
+import { installOsc52 } from './osc52.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('login');
@@ -77,6 +78,19 @@ function setStatus(tab, text) {
   if (tab === tabs.active) showTab(tab);
 }
 tabs.on('active', showTab);
+
+/** A brief notice over the terminal ("copied", a refused clipboard read). */
+let noticeTimer;
+function notice(text) {
+  const el = $('notice');
+  el.textContent = text;
+  el.hidden = false;
+  clearTimeout(noticeTimer);
+  noticeTimer = setTimeout(() => (el.hidden = true), 2000);
+}
+page.notice = notice;
+// Every terminal: OSC 52 copy from the device into the clipboard.
+tabs.on('opened', (tab) => installOsc52(tab.term, { notify: notice }));
 tabs.on('removed', () => showTab(tabs.active));
 
 // --- the form -----------------------------------------------------------------------------------

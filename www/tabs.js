@@ -1,7 +1,7 @@
 // Several sessions in one page: a TerminalTab is one xterm Terminal (with its fit addon and pane)
 // and the SSH session in it (connection, shell, the login it came from, its state); the
 // TabManager keeps the tab bar, shows one pane at a time, and tells other features what
-// happened through events (`connected`, `closed`, `active`, `removed`), so a file panel or a jump
+// happened through events (`opened`, `connected`, `closed`, `active`, `removed`), so a file panel or a jump
 // host form hooks tabs without main.js knowing about them.
 
 import { Terminal } from '@xterm/xterm';
@@ -122,6 +122,7 @@ export class TabManager {
     tab.term.open(tab.pane);
     // xterm takes one custom key handler: the tab keys, then whatever a feature added.
     tab.term.attachCustomKeyEventHandler((ev) => [this.keys, ...this.keyHandlers].every((h) => h(ev, tab) !== false));
+    this.emit('opened', tab);
     this.activate(tab);
     return tab;
   }

@@ -130,3 +130,24 @@ test('two tabs hold independent sessions; closing one ends it with a clean disco
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('OSC 52 from the device lands in the clipboard; a clipboard read is refused', async () => {
+  const context = await browser.newContext({ viewport: { width: 1000, height: 640 } });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(url).origin });
+  const page = await context.newPage();
+  await page.goto(url);
+  await logIn(page);
+  await page.click('#terminal');
+  await page.evaluate(() => navigator.clipboard.writeText('before'));
+  await page.keyboard.type(`printf '\\033]52;c;%s\\a' "$(printf 'from the device ✓' | base64)"; echo; echo done-$((3+4))\r`);
+  await waitScreen(page, /^done-7$/m, 'the OSC 52 line');
+  await page.waitForFunction(async () => (await navigator.clipboard.readText()) !== 'before');
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'from the device ✓');
+  assert.match(await page.textContent('#notice'), /copied/);
+  // A read request gets no answer (nothing comes back on the shell's input) and a notice.
+  await page.keyboard.type(`printf '\\033]52;c;?\\a'; echo asked-$((4+4))\r`);
+  await waitScreen(page, /^asked-8$/m, 'the OSC 52 read');
+  await page.waitForFunction(() => /refused/.test(document.getElementById('notice').textContent));
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'from the device ✓');
+  await context.close();
+});
