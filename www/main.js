@@ -9,6 +9,7 @@ import * as sshgate from 'sshgate';
 import * as store from './store.js';
 import { TabManager } from './tabs.js';
 import { installOsc52 } from './osc52.js';
+import { installKeyBar } from './keybar.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('login');
@@ -91,6 +92,19 @@ function notice(text) {
 page.notice = notice;
 // Every terminal: OSC 52 copy from the device into the clipboard.
 tabs.on('opened', (tab) => installOsc52(tab.term, { notify: notice }));
+
+// --- the key bar for touch screens (Esc, sticky Ctrl/Alt, Tab, arrows…): shown on coarse pointers ---
+const keybar = installKeyBar($('keybar'), {
+  send: (bytes) => page.shell && page.shell.write(bytes),
+  appCursor: () => Boolean(page.term && page.term.modes.applicationCursorKeysMode),
+  focus: () => page.term && page.term.focus(),
+});
+page.keybar = keybar;
+keybar.show(matchMedia('(pointer: coarse)').matches);
+$('keybar-toggle').addEventListener('click', () => {
+  keybar.show($('keybar').hidden);
+  tabs.active && tabs.active.fit();
+});
 tabs.on('removed', () => showTab(tabs.active));
 
 // --- the form -----------------------------------------------------------------------------------
@@ -380,7 +394,8 @@ async function start(tab, login) {
   const term = tab.term;
   const shell = await conn.shell({ term: 'xterm-256color', cols: term.cols, rows: term.rows });
   tab.shell = shell;
-  const input = term.onData((d) => shell.write(d));
+  // Typed keys pass the key bar's sticky Ctrl/Alt.
+  const input = term.onData((d) => shell.write(keybar.transform(d)));
   const resize = term.onResize(({ cols, rows }) => tab.shell === shell && shell.resize(cols, rows));
   shell.onData((d) => term.write(d));
   term.focus();

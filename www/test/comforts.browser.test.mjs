@@ -151,3 +151,37 @@ test('OSC 52 from the device lands in the clipboard; a clipboard read is refused
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'from the device ✓');
   await context.close();
 });
+
+test('the key bar sends arrows (following application cursor mode) and a sticky Ctrl-C', async () => {
+  const page = await browser.newPage({ viewport: { width: 1000, height: 640 } });
+  await page.goto(url);
+  // A desktop pointer: hidden until toggled.
+  assert.equal(await page.isVisible('#keybar'), false);
+  await page.click('#keybar-toggle');
+  assert.equal(await page.isVisible('#keybar'), true);
+  await logIn(page);
+  await page.click('#terminal');
+  await page.keyboard.type('cat -v\r');
+  await page.click('#keybar button[data-key="←"]');
+  await page.click('#keybar button[data-key="↑"]');
+  await page.keyboard.type('\r');
+  await waitScreen(page, /^\^\[\[D\^\[\[A$/m, 'normal-mode arrows through cat -v');
+  // Sticky Ctrl, then "c" typed: an interrupt, and the shell's prompt comes back.
+  await page.click('#keybar button[data-key="Ctrl"]');
+  assert.equal(await page.getAttribute('#keybar button[data-key="Ctrl"]', 'aria-pressed'), 'true');
+  await page.keyboard.type('c');
+  assert.equal(await page.getAttribute('#keybar button[data-key="Ctrl"]', 'aria-pressed'), 'false');
+  await page.keyboard.type('echo "rc-$?"\r');
+  await waitScreen(page, /^rc-130$/m, 'cat ended by the Ctrl-C');
+  // Application cursor mode (DECCKM, as vim or less set it): arrows become SS3.
+  await page.keyboard.type("printf '\\033[?1h'; cat -v\r");
+  await page.waitForFunction(() => window.sshgatePage.term.modes.applicationCursorKeysMode);
+  await page.click('#keybar button[data-key="→"]');
+  await page.keyboard.type('\r');
+  await waitScreen(page, /^\^\[OC$/m, 'application-mode arrow');
+  await page.click('#keybar button[data-key="Ctrl"]');
+  await page.keyboard.type('c');
+  await page.keyboard.type('echo "again-$?"\r');
+  await waitScreen(page, /^again-130$/m, 'second Ctrl-C');
+  await page.close();
+});

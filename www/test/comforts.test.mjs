@@ -28,3 +28,33 @@ test('OSC 52: reads, other selections, junk and oversize payloads are refused', 
   // The cap is checked on the encoded length, before any decoding.
   assert.match(decodeOsc52(`c;${'A'.repeat(4 * 1024 * 1024)}`).refused, /too large/);
 });
+
+import { keySequence, applyModifiers } from '../keybar.js';
+
+test('key bar: the bytes of its keys, normal and application cursor mode', () => {
+  assert.equal(keySequence('Esc'), '\x1b');
+  assert.equal(keySequence('Tab'), '\t');
+  assert.equal(keySequence('↑'), '\x1b[A');
+  assert.equal(keySequence('←'), '\x1b[D');
+  assert.equal(keySequence('↑', { appCursor: true }), '\x1bOA');
+  assert.equal(keySequence('→', { appCursor: true }), '\x1bOC');
+  assert.equal(keySequence('Home'), '\x1b[H');
+  assert.equal(keySequence('End', { appCursor: true }), '\x1bOF');
+  assert.equal(keySequence('PgUp', { appCursor: true }), '\x1b[5~');
+  assert.equal(keySequence('PgDn'), '\x1b[6~');
+  assert.equal(keySequence('|'), '|');
+  assert.equal(keySequence('Ctrl'), null);
+});
+
+test('key bar: sticky Ctrl and Alt on the next typed key', () => {
+  assert.equal(applyModifiers('c', { ctrl: true }), '\x03');
+  assert.equal(applyModifiers('C', { ctrl: true }), '\x03');
+  assert.equal(applyModifiers('[', { ctrl: true }), '\x1b');
+  assert.equal(applyModifiers(' ', { ctrl: true }), '\0');
+  assert.equal(applyModifiers('?', { ctrl: true }), '\x7f');
+  assert.equal(applyModifiers('x', { alt: true }), '\x1bx');
+  assert.equal(applyModifiers('d', { ctrl: true, alt: true }), '\x1b\x04');
+  // A paste (several characters) is not a key: Ctrl leaves it alone.
+  assert.equal(applyModifiers('abc', { ctrl: true }), 'abc');
+  assert.equal(applyModifiers('c'), 'c');
+});
