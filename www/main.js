@@ -10,6 +10,7 @@ import * as store from './store.js';
 import { TabManager } from './tabs.js';
 import { installOsc52 } from './osc52.js';
 import { installKeyBar } from './keybar.js';
+import { parseDeepLink, formatTarget } from './deeplink.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('login');
@@ -270,7 +271,11 @@ async function certificateEntry() {
   }
 }
 
+/** The kept key the last login used (null: a file not kept, or no key). */
+let keyUsed = null;
+
 async function credentials(method) {
+  keyUsed = null;
   if (method === 'password') return [{ type: 'password', password: $('password').value, onPasswordChange: askPasswordChange }];
   if (method === 'keyboard-interactive') return [{ type: 'keyboard-interactive', onPrompt: askPrompts }];
   if (method === 'certificate') return [await certificateEntry()];
@@ -280,6 +285,7 @@ async function credentials(method) {
   if (file) text = await file.text();
   else if (stored) text = await store.get('keys', stored);
   else throw new Error('pick a key file');
+  keyUsed = file ? null : stored;
   let passphrase = $('passphrase').value || undefined;
   await init();
   try {
@@ -289,7 +295,10 @@ async function credentials(method) {
     passphrase = await askPassphrase('Key passphrase');
     privateKeyInfo(text, passphrase);
   }
-  if (file && $('rememberkey').checked) await store.put('keys', file.name, text);
+  if (file && $('rememberkey').checked) {
+    await store.put('keys', file.name, text);
+    keyUsed = file.name;
+  }
   return [{ type: 'publickey', privateKey: text, passphrase }];
 }
 
@@ -328,7 +337,10 @@ async function login(ev) {
   try {
     const auth = await credentials(method);
     localStorage.setItem('sshgate.last', JSON.stringify({ device, user, method }));
+    const used = keyUsed;
     await start(tab, { device, user, auth, fromCert });
+    // A saved profile for deep links: this user on this device logs in with this kept key.
+    if (used && user) localStorage.setItem(`sshgate.keyFor ${user}@${device}`, used);
   } catch (e) {
     message(e.message);
     if (tab.state === 'connecting') tab.state = 'new';
@@ -456,7 +468,7 @@ page.forget = (device) => store.keys('knownHosts').then((ks) => Promise.all(ks.f
 form.addEventListener('submit', login);
 tabs.open();
 showMethodFields();
-loadDevices();
+const devicesLoaded = loadDevices();
 loadStoredKeys();
 init().catch((e) => message(`could not load the SSH engine: ${e.message}`));
 
@@ -466,3 +478,62 @@ addEventListener('pagehide', () => tabs.closeAll());
 addEventListener('beforeunload', (ev) => {
   if (page.confirmClose && tabs.liveCount) ev.preventDefault();
 });
+
+// --- deep links: #router1, #admin@router1, #r1,admin@r2 (one tab each) ------------------------
+/** Puts a link's target into the form (form values only: nothing from the link becomes HTML). */
+function prefill(t) {
+  if ([...$('device').options].some((o) => o.value === t.device)) $('device').value = t.device;
+  else message(`no device named ${t.device} on this bridge`);
+  if (t.user) $('user').value = t.user;
+}
+
+/** A saved credential for a link: the kept key this user logged in to this device with, if it needs no passphrase. */
+async function savedAuth({ user, device }) {
+  const name = localStorage.getItem(`sshgate.keyFor ${user}@${device}`);
+  const text = name && (await store.get('keys', name).catch(() => null));
+  if (!text) return null;
+  await init();
+  try {
+    privateKeyInfo(text);
+  } catch {
+    return null; // encrypted: the form asks for the passphrase
+  }
+  return [{ type: 'publickey', privateKey: text }];
+}
+
+async function openLinks() {
+  const targets = parseDeepLink(location.hash);
+  if (!targets.length) return;
+  await devicesLoaded;
+  const devices = new Set([...$('device').options].map((o) => o.value));
+  for (const [i, t] of targets.entries()) {
+    const tab = i === 0 && tabs.active && tabs.active.state === 'new' ? tabs.active : tabs.open();
+    tab.prefill = t;
+    tabs.rename(tab, formatTarget(t));
+    if (tab === tabs.active) prefill(t);
+    const auth = t.user && devices.has(t.device) ? await savedAuth(t) : null;
+    if (!auth) continue;
+    // One after another: each may ask its host key question in the one dialog.
+    await start(tab, { device: t.device, user: t.user, auth, fromCert: false, port: t.port }).catch((e) => {
+      tab.state = 'new';
+      setStatus(tab, `${t.device}: ${e.message}`);
+      if (tab === tabs.active) message(e.message);
+    });
+  }
+  if (tabs.tabs.length > 1) tabs.activate(tabs.tabs.find((t) => t.prefill) || tabs.active);
+}
+
+/** The address names the active tab's session, so it can be bookmarked or shared. */
+function linkFor(tab) {
+  const t = tab.login || tab.prefill;
+  const hash = t ? `#${formatTarget(t)}` : '';
+  if (location.hash !== hash) history.replaceState(null, '', hash || location.pathname + location.search);
+}
+tabs.on('active', (tab) => {
+  if (tab.state === 'new' && tab.prefill) prefill(tab.prefill);
+  linkFor(tab);
+});
+tabs.on('connected', (tab) => tab === tabs.active && linkFor(tab));
+openLinks();
+// A link followed or typed while the page is open (replaceState above fires no hashchange).
+addEventListener('hashchange', openLinks);

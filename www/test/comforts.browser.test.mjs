@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from './chromium.mjs';
-import { hostBin, freePort, startServe, passwordHash, shellUser, until } from '../../js/test/harness.mjs';
+import { hostBin, freePort, startServe, passwordHash, shellUser, until, keygen } from '../../js/test/harness.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = path.join(root, 'www/dist');
@@ -23,11 +23,16 @@ let demoLog = '';
 let shellSrv;
 let browser;
 let url;
+let userKey;
 
 before(async () => {
   if (!existsSync(path.join(dist, 'index.html'))) throw new Error('www/dist is not built (npm run build)');
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing (scripts/setup.sh installs Debian's chromium)`);
-  shellSrv = await startServe([{ name: 'ops', password_hash: passwordHash('ops-pw'), ...shellUser() }]);
+  userKey = keygen(mkdtempSync(path.join(os.tmpdir(), 'sshgate-comforts-key-')), 'user_ed25519');
+  shellSrv = await startServe([
+    { name: 'ops', password_hash: passwordHash('ops-pw'), ...shellUser() },
+    { name: 'keyed', authorized_keys: [userKey.publicKey], ...shellUser() },
+  ]);
   const dataDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'sshgate-comforts-')), 'demo');
   const port = await freePort();
   url = `http://127.0.0.1:${port}/`;
@@ -184,4 +189,45 @@ test('the key bar sends arrows (following application cursor mode) and a sticky 
   await page.keyboard.type('echo "again-$?"\r');
   await waitScreen(page, /^again-130$/m, 'second Ctrl-C');
   await page.close();
+});
+
+test('deep links pre-fill the form, connect with a kept key, open a tab per target, follow the active tab', async () => {
+  const context = await browser.newContext({ viewport: { width: 1000, height: 640 } });
+  const page = await context.newPage();
+  // Just a user and device: the form is filled in, nothing is sent yet.
+  await page.goto(`${url}#ops@shell`);
+  await page.waitForFunction(() => document.getElementById('device').value === 'shell');
+  assert.equal(await page.inputValue('#user'), 'ops');
+  assert.equal(await page.isVisible('#login'), true);
+  assert.equal(await page.evaluate(() => window.sshgatePage.tab.state), 'new');
+  // A link that tries to inject markup is ignored; nothing from it is in the page.
+  await page.goto(`${url}#<img src=x onerror="window.pwned=1">@shell`);
+  await page.waitForFunction(() => window.sshgatePage && document.querySelectorAll('#device option').length > 0);
+  assert.equal(await page.evaluate(() => Boolean(window.pwned) || document.body.innerHTML.includes('onerror')), false);
+
+  // With a kept key this user logged in with before (as a login with "keep this key in this
+  // browser" leaves it), the link logs straight in;
+  // a second target gets its own tab, filled in.
+  await page.evaluate(async (text) => {
+    await window.sshgatePage.store.put('keys', 'user_ed25519', text);
+    localStorage.setItem('sshgate.keyFor keyed@shell', 'user_ed25519');
+  }, userKey.privateKey);
+  await page.goto(`${url}#keyed@shell,ops@shell`);
+  await page.waitForSelector('#hostkey[open]');
+  await page.click('#hostkey button[value="once"]');
+  await page.waitForFunction(() => window.sshgatePage.tabs.tabs.length === 2 && window.sshgatePage.tabs.tabs[0].shell !== null, null, { timeout: 8000 }).catch(async (e) => {
+    throw new Error(`${e.message}: ${await page.evaluate(() => JSON.stringify([document.getElementById('message').textContent, window.sshgatePage.tabs.tabs.map((t) => [t.state, t.status])]))}`);
+  });
+  await page.waitForFunction(() => window.sshgatePage.tab === window.sshgatePage.tabs.tabs[0]);
+  await page.click('#terminal');
+  await page.keyboard.type('echo "I am $(id -un) linked-$((5+5))"\r');
+  await waitScreen(page, /^I am \S+ linked-10$/m, 'the linked session', 0);
+  assert.equal(new URL(page.url()).hash, '#keyed@shell');
+  assert.equal(await page.evaluate(() => window.sshgatePage.tabs.tabs[1].state), 'new');
+  // Switching to the second tab fills the form with its target and the address follows.
+  await page.keyboard.press('Control+PageDown');
+  await page.waitForFunction(() => location.hash === '#ops@shell');
+  assert.equal(await page.inputValue('#user'), 'ops');
+  assert.equal(await page.isVisible('#login'), true);
+  await context.close();
 });

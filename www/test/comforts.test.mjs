@@ -58,3 +58,25 @@ test('key bar: sticky Ctrl and Alt on the next typed key', () => {
   assert.equal(applyModifiers('abc', { ctrl: true }), 'abc');
   assert.equal(applyModifiers('c'), 'c');
 });
+
+import { parseDeepLink, parseTarget, formatTarget } from '../deeplink.js';
+
+test('deep links: device, user, port, several targets', () => {
+  assert.deepEqual(parseDeepLink('#router1'), [{ device: 'router1' }]);
+  assert.deepEqual(parseDeepLink('#admin@router1'), [{ device: 'router1', user: 'admin' }]);
+  assert.deepEqual(parseDeepLink('#admin@router1:2222'), [{ device: 'router1', user: 'admin', port: 2222 }]);
+  assert.deepEqual(parseDeepLink('#r1,ops@r2.lab'), [{ device: 'r1' }, { device: 'r2.lab', user: 'ops' }]);
+  assert.deepEqual(parseDeepLink('#admin%40router1'), [{ device: 'router1', user: 'admin' }]);
+  assert.deepEqual(parseDeepLink(''), []);
+  assert.equal(formatTarget({ device: 'router1', user: 'admin', port: 2222 }), 'admin@router1:2222');
+  assert.equal(formatTarget({ device: 'router1', port: 22 }), 'router1');
+});
+
+test('deep links: anything outside the patterns is dropped', () => {
+  for (const bad of ['<img src=x onerror=alert(1)>', 'a@b@c', 'router1:0', 'router1:70000', 'x y', '"@r1', 'r1:22:22', '-r1', '@r1', 'a'.repeat(65)]) {
+    assert.equal(parseTarget(bad), null, bad);
+  }
+  assert.deepEqual(parseDeepLink('#<script>,router1,%E0%A4%A'), []);
+  assert.deepEqual(parseDeepLink('#<script>,router1'), [{ device: 'router1' }]);
+  assert.equal(parseDeepLink(`#${Array(20).fill('r1').join(',')}`).length, 8);
+});
