@@ -11,6 +11,7 @@ import { TabManager } from './tabs.js';
 import { installOsc52 } from './osc52.js';
 import { installKeyBar } from './keybar.js';
 import { parseDeepLink, formatTarget } from './deeplink.js';
+import { installSettings, loadSettings } from './settings.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('login');
@@ -22,7 +23,7 @@ const tabs = new TabManager({
   bar: $('tabs'),
   panes: $('terminal'),
   newButton: $('new-tab'),
-  termOptions: { cursorBlink: true, fontSize: 14, scrollback: 5000, allowProposedApi: false },
+  termOptions: { cursorBlink: true, fontSize: loadSettings().fontSize, scrollback: loadSettings().scrollback, allowProposedApi: false },
   // A new tab starts at the login form.
   onNew: () => {
     message('');
@@ -537,3 +538,16 @@ tabs.on('connected', (tab) => tab === tabs.active && linkFor(tab));
 openLinks();
 // A link followed or typed while the page is open (replaceState above fires no hashchange).
 addEventListener('hashchange', openLinks);
+
+// --- settings (settings.js): applied to every tab's terminal and to the page ---------------------
+installSettings($('settings'), $('settings-open'), (s) => {
+  tabs.termOptions.fontSize = s.fontSize;
+  tabs.termOptions.scrollback = s.scrollback;
+  for (const t of tabs.tabs) {
+    t.term.options.fontSize = s.fontSize;
+    t.term.options.scrollback = s.scrollback;
+    t.fit();
+  }
+  page.confirmClose = s.confirmClose;
+  keybar.show(s.keyBar === 'on' || (s.keyBar === 'auto' && matchMedia('(pointer: coarse)').matches));
+});

@@ -231,3 +231,24 @@ test('deep links pre-fill the form, connect with a kept key, open a tab per targ
   assert.equal(await page.isVisible('#login'), true);
   await context.close();
 });
+
+test('settings: font size and the key bar apply to the terminals and survive a reload', async () => {
+  const context = await browser.newContext({ viewport: { width: 1000, height: 640 } });
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.click('#settings-open');
+  await page.fill('#set-fontSize', '20');
+  await page.press('#set-fontSize', 'Tab');
+  await page.selectOption('#set-keyBar', 'on');
+  await page.waitForFunction(() => window.sshgatePage.term.options.fontSize === 20);
+  assert.equal(await page.isVisible('#keybar'), true);
+  await page.click('#settings button[value="close"]');
+  await page.reload();
+  await page.waitForFunction(() => window.sshgatePage && window.sshgatePage.term);
+  assert.equal(await page.evaluate(() => window.sshgatePage.term.options.fontSize), 20);
+  assert.equal(await page.isVisible('#keybar'), true);
+  // A new tab's terminal gets them too.
+  await page.click('#new-tab');
+  assert.equal(await page.evaluate(() => window.sshgatePage.term.options.fontSize), 20);
+  await context.close();
+});

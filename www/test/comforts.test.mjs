@@ -80,3 +80,16 @@ test('deep links: anything outside the patterns is dropped', () => {
   assert.deepEqual(parseDeepLink('#<script>,router1'), [{ device: 'router1' }]);
   assert.equal(parseDeepLink(`#${Array(20).fill('r1').join(',')}`).length, 8);
 });
+
+import { normalize, loadSettings, saveSettings, DEFAULTS } from '../settings.js';
+
+test('settings: stored values are checked, clamped and defaulted', () => {
+  const mem = new Map();
+  const storage = { getItem: (k) => mem.get(k) ?? null, setItem: (k, v) => mem.set(k, v) };
+  assert.deepEqual(loadSettings(storage), DEFAULTS);
+  mem.set('sshgate.settings', '{not json');
+  assert.deepEqual(loadSettings(storage), DEFAULTS);
+  saveSettings({ fontSize: '18', scrollback: 1e9, confirmClose: false, keyBar: 'on', evil: '<x>' }, storage);
+  assert.deepEqual(loadSettings(storage), { fontSize: 18, scrollback: 100000, confirmClose: false, keyBar: 'on' });
+  assert.deepEqual(normalize({ fontSize: 2, keyBar: 'sometimes', confirmClose: 'yes' }), { ...DEFAULTS, fontSize: 8 });
+});
