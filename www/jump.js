@@ -80,29 +80,34 @@ export function installJump(form, before) {
   }
 
   /** Puts the login in the address bar (no secrets), so it can be bookmarked or shared. */
-  function remember(device, user) {
-    const on = $('via').checked;
-    localStorage.setItem('sshgate.via', JSON.stringify({ on, behind: $('behind').value, bastionUser: $('bastion-user').value }));
+  function remember(device, user, { on, behind, bastionUser }) {
+    localStorage.setItem('sshgate.via', JSON.stringify({ on, behind, bastionUser }));
     const p = new URLSearchParams(location.search);
     for (const k of ['via', 'behind', 'bastionUser', 'device', 'user']) p.delete(k);
     if (on) {
       p.set('via', '1');
       p.set('device', device);
-      p.set('behind', $('behind').value.trim());
-      p.set('bastionUser', $('bastion-user').value);
+      p.set('behind', behind.trim());
+      p.set('bastionUser', bastionUser);
       if (user) p.set('user', user);
     }
     const q = p.toString();
     history.replaceState(null, '', `${location.pathname}${q ? `?${q}` : ''}${location.hash}`);
   }
 
-  function options(base, { device, knownHosts, trustedCAs, askHostKey, askPrompts }) {
-    remember(device, base.username);
-    if (!$('via').checked) return base;
-    const { host, port } = parseTarget($('behind').value);
-    const bastionUser = $('bastion-user').value.trim();
+  /** The fields as they are now: what a login keeps, so a reconnect goes the same way. */
+  function snapshot() {
+    return { on: $('via').checked, behind: $('behind').value, bastionUser: $('bastion-user').value, password: $('bastion-password').value };
+  }
+
+  /** `ctx.via`: a snapshot() taken at login (absent: the login did not come from the form, so direct). */
+  function options(base, { via, device, knownHosts, trustedCAs, askHostKey, askPrompts }) {
+    if (via) remember(device, base.username, via);
+    if (!via || !via.on) return base;
+    const { host, port } = parseTarget(via.behind);
+    const bastionUser = via.bastionUser.trim();
     if (!bastionUser) throw new Error('the user on the bastion is needed');
-    const password = $('bastion-password').value;
+    const password = via.password;
     const keys = base.auth.filter((m) => m.type === 'publickey');
 
     const bastionAuth = [...keys];
@@ -124,5 +129,5 @@ export function installJump(form, before) {
     };
   }
 
-  return { options, label: (device) => ($('via').checked ? `${$('behind').value.trim()} via ${device}` : device) };
+  return { options, snapshot, label: (device) => ($('via').checked ? `${$('behind').value.trim()} via ${device}` : device) };
 }

@@ -4,11 +4,14 @@
 // prompts, and xterm.js wired to an SSH shell that runs in this page (the `sshgate` package).
 // The bridge sees only ciphertext.
 
-import { Terminal } from '@xterm/xterm';
-import { FitAddon } from '@xterm/addon-fit';
 import '@xterm/xterm/css/xterm.css';
 import * as sshgate from 'sshgate';
 import * as store from './store.js';
+import { TabManager } from './tabs.js';
+import { installOsc52 } from './osc52.js';
+import { installKeyBar } from './keybar.js';
+import { parseDeepLink, formatTarget } from './deeplink.js';
+import { installSettings, loadSettings } from './settings.js';
 import { attachFiles } from './files.js';
 import { installJump } from './jump.js';
 
@@ -17,30 +20,96 @@ const form = $('login');
 const status = $('status-text');
 const message = (text) => ($('message').textContent = text);
 
-const term = new Terminal({ cursorBlink: true, fontSize: 14, scrollback: 5000, allowProposedApi: false });
-const fit = new FitAddon();
-term.loadAddon(fit);
-term.open($('terminal'));
-fit.fit();
+// --- tabs: one TerminalTab per session ------------------------------------------------------------
+const tabs = new TabManager({
+  bar: $('tabs'),
+  panes: $('terminal'),
+  newButton: $('new-tab'),
+  termOptions: { cursorBlink: true, fontSize: loadSettings().fontSize, scrollback: loadSettings().scrollback, allowProposedApi: false },
+  // A new tab starts at the login form.
+  onNew: () => {
+    message('');
+    form.hidden = false;
+  },
+});
 
-// What the tests (and a curious person in the console) can look at.
+// What the tests (and a curious person in the console) can look at: the active tab's session.
 const { connect, init, knownHostsEntry, privateKeyInfo, certificateCredential, forTerminal, forLog } = sshgate;
-const page = { term, conn: null, shell: null, ended: null, sshgate, store };
+const page = {
+  sshgate,
+  store,
+  tabs,
+  get tab() {
+    return tabs.active;
+  },
+  get term() {
+    return tabs.active && tabs.active.term;
+  },
+  get conn() {
+    return tabs.active && tabs.active.conn;
+  },
+  get shell() {
+    return (tabs.active && tabs.active.shell) || null;
+  },
+  get ended() {
+    return tabs.active && tabs.active.ended;
+  },
+};
 window.sshgatePage = page;
 
 // --- copy and paste: Ctrl+Shift+C / Ctrl+Shift+V (Ctrl+C stays an interrupt for the device) ---
-term.attachCustomKeyEventHandler((ev) => {
+tabs.addKeyHandler((ev, tab) => {
   if (ev.type !== 'keydown' || !ev.ctrlKey || !ev.shiftKey) return true;
-  if (ev.code === 'KeyC' && term.hasSelection()) {
-    navigator.clipboard.writeText(term.getSelection()).catch(() => {});
+  if (ev.code === 'KeyC' && tab.term.hasSelection()) {
+    navigator.clipboard.writeText(tab.term.getSelection()).catch(() => {});
     return false;
   }
   if (ev.code === 'KeyV') {
-    navigator.clipboard.readText().then((t) => term.paste(t), () => {});
+    navigator.clipboard.readText().then((t) => tab.term.paste(t), () => {});
     return false;
   }
   return true;
 });
+
+/** The status bar and its buttons follow the active tab. */
+function showTab(tab) {
+  status.textContent = tab ? tab.status : 'not connected';
+  $('reconnect').hidden = !tab || tab.state !== 'ended';
+  $('disconnect').hidden = !tab || !tab.live;
+  form.hidden = Boolean(tab) && tab.state !== 'new';
+}
+function setStatus(tab, text) {
+  tab.status = text;
+  if (tab === tabs.active) showTab(tab);
+}
+tabs.on('active', showTab);
+
+/** A brief notice over the terminal ("copied", a refused clipboard read). */
+let noticeTimer;
+function notice(text) {
+  const el = $('notice');
+  el.textContent = text;
+  el.hidden = false;
+  clearTimeout(noticeTimer);
+  noticeTimer = setTimeout(() => (el.hidden = true), 2000);
+}
+page.notice = notice;
+// Every terminal: OSC 52 copy from the device into the clipboard.
+tabs.on('opened', (tab) => installOsc52(tab.term, { notify: notice }));
+
+// --- the key bar for touch screens (Esc, sticky Ctrl/Alt, Tab, arrows…): shown on coarse pointers ---
+const keybar = installKeyBar($('keybar'), {
+  send: (bytes) => page.shell && page.shell.write(bytes),
+  appCursor: () => Boolean(page.term && page.term.modes.applicationCursorKeysMode),
+  focus: () => page.term && page.term.focus(),
+});
+page.keybar = keybar;
+keybar.show(matchMedia('(pointer: coarse)').matches);
+$('keybar-toggle').addEventListener('click', () => {
+  keybar.show($('keybar').hidden);
+  tabs.active && tabs.active.fit();
+});
+tabs.on('removed', () => showTab(tabs.active));
 
 // --- the form -----------------------------------------------------------------------------------
 function showMethodFields() {
@@ -206,7 +275,11 @@ async function certificateEntry() {
   }
 }
 
+/** The kept key the last login used (null: a file not kept, or no key). */
+let keyUsed = null;
+
 async function credentials(method) {
+  keyUsed = null;
   if (method === 'password') return [{ type: 'password', password: $('password').value, onPasswordChange: askPasswordChange }];
   if (method === 'keyboard-interactive') return [{ type: 'keyboard-interactive', onPrompt: askPrompts }];
   if (method === 'certificate') return [await certificateEntry()];
@@ -216,6 +289,7 @@ async function credentials(method) {
   if (file) text = await file.text();
   else if (stored) text = await store.get('keys', stored);
   else throw new Error('pick a key file');
+  keyUsed = file ? null : stored;
   let passphrase = $('passphrase').value || undefined;
   await init();
   try {
@@ -225,7 +299,10 @@ async function credentials(method) {
     passphrase = await askPassphrase('Key passphrase');
     privateKeyInfo(text, passphrase);
   }
-  if (file && $('rememberkey').checked) await store.put('keys', file.name, text);
+  if (file && $('rememberkey').checked) {
+    await store.put('keys', file.name, text);
+    keyUsed = file.name;
+  }
   return [{ type: 'publickey', privateKey: text, passphrase }];
 }
 
@@ -250,8 +327,6 @@ function showSsh(conn, user) {
   ].join(' | ');
 }
 
-let lastLogin = null;
-
 async function login(ev) {
   ev && ev.preventDefault();
   const device = $('device').value;
@@ -261,36 +336,60 @@ async function login(ev) {
   message('');
   $('forget').hidden = true;
   $('connect').disabled = true;
+  // The form logs in the active tab, or a new one if that tab holds a live session.
+  const tab = tabs.active && !tabs.active.live ? tabs.active : tabs.open();
   try {
     const auth = await credentials(method);
     localStorage.setItem('sshgate.last', JSON.stringify({ device, user, method }));
-    lastLogin = { device, user, auth, fromCert };
-    await start(lastLogin);
+    const used = keyUsed;
+    await start(tab, { device, user, auth, fromCert, via: page.via.snapshot() });
+    // A saved profile for deep links: this user on this device logs in with this kept key.
+    if (used && user) localStorage.setItem(`sshgate.keyFor ${user}@${device}`, used);
   } catch (e) {
     message(e.message);
-    status.textContent = 'not connected';
+    if (tab.state === 'connecting') tab.state = 'new';
+    setStatus(tab, 'not connected');
+    if (tabs.active === tab) form.hidden = false;
   } finally {
     $('connect').disabled = false;
   }
 }
 
-async function start({ device, user, auth, fromCert }) {
-  status.textContent = `connecting to ${device}…`;
-  term.reset();
+/**
+ * The options `connect()` gets for a login. Features that add login fields (a jump host, a
+ * security key) extend this one place: `connectHooks.push((opts, login, tab) => ...)`; a hook
+ * changes `opts` in place or returns the options to use instead.
+ */
+const connectHooks = [];
+page.connectHooks = connectHooks;
+async function connectOptions(tab, { device, user, auth, fromCert }) {
   const knownHosts = await store.knownHostsText();
   // x509v3 host keys are offered even with no CA kept yet, so the question can show the
   // certificate and offer to trust its CA; the device name is what its certificate must name.
   const trustedCAs = await store.trustedCAs();
-  // "via bastion" (jump.js): the device is a jump host to the one named behind it.
-  const conn = await connect(page.via.options({
+  let opts = {
     websocket: wsUrl(device),
     username: user,
     userFromCert: fromCert,
     auth,
     hostKey: { knownHosts, host: device, port: 22, trustedCAs, verify: (info) => askHostKey(device, info) },
     // The device chose every byte: escaped, so it cannot retitle the window or clear the screen.
-    onBanner: (text) => term.write(forTerminal(text).replace(/\n/g, '\r\n')),
-  }, { device, knownHosts, trustedCAs, askHostKey, askPrompts })).catch((e) => {
+    onBanner: (text) => tab.term.write(forTerminal(text).replace(/\n/g, '\r\n')),
+  };
+  for (const hook of connectHooks) opts = (await hook(opts, tab.login, tab)) || opts;
+  return opts;
+}
+
+/** Logs `tab` in with `login` ({ device, user, auth, fromCert, ... }) and runs a shell in it. */
+async function start(tab, login) {
+  const { device } = login;
+  tab.login = login;
+  tab.state = 'connecting';
+  tab.ended = null;
+  tabs.rename(tab, login.user ? `${login.user}@${device}` : device);
+  setStatus(tab, `connecting to ${device}…`);
+  tab.term.reset();
+  const conn = await connect(await connectOptions(tab, login)).catch((e) => {
     if (e.code === 'HOST_CERTIFICATE_REFUSED') throw new Error(`${e.message}. Nothing was sent to the device.`);
     if (e.code === 'CERTIFICATE_REFUSED') throw new Error(`${e.message}. Ask the device's administrator which CA and user name it accepts.`);
     if (e.code === 'HOST_KEY_MISMATCH') {
@@ -299,33 +398,36 @@ async function start({ device, user, auth, fromCert }) {
     }
     throw e;
   });
-  page.conn = conn;
-  page.files = attachFiles(conn, $('files'));
-  $('files-toggle').hidden = false;
-  form.hidden = true;
-  $('reconnect').hidden = true;
-  $('disconnect').hidden = false;
-  status.textContent = showSsh(conn, conn.username);
-  fit.fit();
+  if (!tabs.tabs.includes(tab)) {
+    // The tab was closed while logging in.
+    conn.close();
+    return;
+  }
+  tab.conn = conn;
+  if (tab === tabs.active) form.hidden = true;
+  if (login.user === '') tabs.rename(tab, `${conn.username}@${device}`);
+  setStatus(tab, showSsh(conn, conn.username));
+  tab.fit();
+  const term = tab.term;
   const shell = await conn.shell({ term: 'xterm-256color', cols: term.cols, rows: term.rows });
-  page.shell = shell;
-  page.ended = null;
-  const input = term.onData((d) => shell.write(d));
+  tab.shell = shell;
+  // Typed keys pass the key bar's sticky Ctrl/Alt.
+  const input = term.onData((d) => shell.write(keybar.transform(d)));
+  const resize = term.onResize(({ cols, rows }) => tab.shell === shell && shell.resize(cols, rows));
   shell.onData((d) => term.write(d));
   term.focus();
+  let over = false;
   const done = (why) => {
-    if (page.ended) return;
-    page.ended = why;
+    if (over) return;
+    over = true;
     input.dispose();
+    resize.dispose();
+    conn.close();
+    tabs.ended(tab, why);
+    if (!tabs.tabs.includes(tab)) return; // closed with its tab: no terminal left to write to
     // `why` may quote the device (its disconnect reason): one escaped line inside our colours.
     term.write(`\r\n\x1b[1;33m[sshgate: ${forLog(why, 1024)}]\x1b[0m\r\n`);
-    status.textContent = `${device}: ${why}`;
-    $('reconnect').hidden = false;
-    $('disconnect').hidden = true;
-    page.shell = null;
-    page.files.close();
-    $('files-toggle').hidden = true;
-    conn.close();
+    setStatus(tab, `${device}: ${why}`);
   };
   shell.onExit((x) => {
     if (conn.closed) done(`connection closed: ${conn.closeReason.message}`);
@@ -333,27 +435,33 @@ async function start({ device, user, auth, fromCert }) {
     else done(x.signal ? `session ended (signal ${x.signal})` : 'session ended');
   });
   conn.on('close', (r) => done(`connection closed: ${r.message}`));
+  tabs.connected(tab);
+  setStatus(tab, tab.status);
 }
+page.start = start;
 
 // --- resize follows the window ------------------------------------------------------------------
-new ResizeObserver(() => {
-  fit.fit();
-}).observe($('terminal'));
-term.onResize(({ cols, rows }) => page.shell && page.shell.resize(cols, rows));
+new ResizeObserver(() => tabs.active && tabs.active.fit()).observe($('terminal'));
 
 $('reconnect').addEventListener('click', () => {
-  if (lastLogin && lastLogin.auth[0].type !== 'password') {
+  const tab = tabs.active;
+  if (!tab) return;
+  const last = tab.login;
+  if (last && last.auth[0].type !== 'password') {
     // A key (held in memory for this page only) or prompts that will ask again.
-    start(lastLogin).catch((e) => term.write(`\r\n[sshgate: ${forLog(e.message, 1024)}]\r\n`));
+    start(tab, last).catch((e) => {
+      tab.state = 'ended';
+      tab.term.write(`\r\n[sshgate: ${forLog(e.message, 1024)}]\r\n`);
+    });
   } else {
     // Passwords are not kept: ask again.
+    tab.state = 'new';
     form.hidden = false;
     $('password').value = '';
     $('password').focus();
   }
 });
-$('disconnect').addEventListener('click', () => page.conn && page.conn.close());
-$('files-toggle').addEventListener('click', () => page.files && page.files.toggle());
+$('disconnect').addEventListener('click', () => tabs.active && tabs.active.conn && tabs.active.conn.close());
 
 $('forget').addEventListener('click', async () => {
   await page.forget($('device').value);
@@ -362,9 +470,137 @@ $('forget').addEventListener('click', async () => {
 });
 page.forget = (device) => store.keys('knownHosts').then((ks) => Promise.all(ks.filter((k) => k.startsWith(`${device} `)).map((k) => store.remove('knownHosts', k))));
 
+// "via bastion" (jump.js): the login's device is a jump host to the one named behind it. The
+// fields are read when the form is submitted (kept in the tab's login, so Reconnect goes the same
+// way); a deep-linked login goes direct.
 page.via = installJump(form, $('connect'));
+connectHooks.push((opts, login) =>
+  page.via.options(opts, {
+    via: login.via,
+    device: login.device,
+    knownHosts: opts.hostKey.knownHosts,
+    trustedCAs: opts.hostKey.trustedCAs,
+    askHostKey,
+    askPrompts,
+  }),
+);
+
+// --- files (files.js): each tab has its own panel beside the terminal, opened on demand --------
+function showFiles(tab) {
+  for (const t of tabs.tabs) if (t.filesPane) t.filesPane.classList.toggle('other-tab', t !== tab);
+  $('files').hidden = !(tab && tab.filesPane && !tab.filesPane.hidden);
+  $('files-toggle').hidden = !(tab && tab.live);
+}
+$('files-toggle').addEventListener('click', async () => {
+  const tab = tabs.active;
+  if (!tab || !tab.conn) return;
+  if (!tab.files) {
+    tab.filesPane = document.createElement('div');
+    tab.filesPane.className = 'files-pane';
+    tab.filesPane.hidden = true;
+    $('files').append(tab.filesPane);
+    tab.files = attachFiles(tab.conn, tab.filesPane);
+  }
+  const shown = tab.files.toggle();
+  showFiles(tab);
+  await shown;
+  tab.fit();
+});
+const dropFiles = (tab) => {
+  if (!tab.files) return;
+  tab.files.close();
+  tab.filesPane.remove();
+  tab.files = tab.filesPane = null;
+  if (tab === tabs.active) showFiles(tab);
+};
+tabs.on('active', showFiles);
+tabs.on('connected', (tab) => tab === tabs.active && showFiles(tab));
+tabs.on('closed', dropFiles);
+tabs.on('removed', dropFiles);
+tabs.on('removed', () => showFiles(tabs.active));
+
 form.addEventListener('submit', login);
+tabs.open();
 showMethodFields();
-loadDevices();
+const devicesLoaded = loadDevices();
 loadStoredKeys();
 init().catch((e) => message(`could not load the SSH engine: ${e.message}`));
+
+// --- leaving the page: every session ends with SSH_MSG_DISCONNECT, and a live one asks first ---
+page.confirmClose = true;
+addEventListener('pagehide', () => tabs.closeAll());
+addEventListener('beforeunload', (ev) => {
+  if (page.confirmClose && tabs.liveCount) ev.preventDefault();
+});
+
+// --- deep links: #router1, #admin@router1, #r1,admin@r2 (one tab each) ------------------------
+/** Puts a link's target into the form (form values only: nothing from the link becomes HTML). */
+function prefill(t) {
+  if ([...$('device').options].some((o) => o.value === t.device)) $('device').value = t.device;
+  else message(`no device named ${t.device} on this bridge`);
+  if (t.user) $('user').value = t.user;
+}
+
+/** A saved credential for a link: the kept key this user logged in to this device with, if it needs no passphrase. */
+async function savedAuth({ user, device }) {
+  const name = localStorage.getItem(`sshgate.keyFor ${user}@${device}`);
+  const text = name && (await store.get('keys', name).catch(() => null));
+  if (!text) return null;
+  await init();
+  try {
+    privateKeyInfo(text);
+  } catch {
+    return null; // encrypted: the form asks for the passphrase
+  }
+  return [{ type: 'publickey', privateKey: text }];
+}
+
+async function openLinks() {
+  const targets = parseDeepLink(location.hash);
+  if (!targets.length) return;
+  await devicesLoaded;
+  const devices = new Set([...$('device').options].map((o) => o.value));
+  for (const [i, t] of targets.entries()) {
+    const tab = i === 0 && tabs.active && tabs.active.state === 'new' ? tabs.active : tabs.open();
+    tab.prefill = t;
+    tabs.rename(tab, formatTarget(t));
+    if (tab === tabs.active) prefill(t);
+    const auth = t.user && devices.has(t.device) ? await savedAuth(t) : null;
+    if (!auth) continue;
+    // One after another: each may ask its host key question in the one dialog.
+    await start(tab, { device: t.device, user: t.user, auth, fromCert: false, port: t.port }).catch((e) => {
+      tab.state = 'new';
+      setStatus(tab, `${t.device}: ${e.message}`);
+      if (tab === tabs.active) message(e.message);
+    });
+  }
+  if (tabs.tabs.length > 1) tabs.activate(tabs.tabs.find((t) => t.prefill) || tabs.active);
+}
+
+/** The address names the active tab's session, so it can be bookmarked or shared. */
+function linkFor(tab) {
+  const t = tab.login || tab.prefill;
+  const hash = t ? `#${formatTarget(t)}` : '';
+  if (location.hash !== hash) history.replaceState(null, '', hash || location.pathname + location.search);
+}
+tabs.on('active', (tab) => {
+  if (tab.state === 'new' && tab.prefill) prefill(tab.prefill);
+  linkFor(tab);
+});
+tabs.on('connected', (tab) => tab === tabs.active && linkFor(tab));
+openLinks();
+// A link followed or typed while the page is open (replaceState above fires no hashchange).
+addEventListener('hashchange', openLinks);
+
+// --- settings (settings.js): applied to every tab's terminal and to the page ---------------------
+installSettings($('settings'), $('settings-open'), (s) => {
+  tabs.termOptions.fontSize = s.fontSize;
+  tabs.termOptions.scrollback = s.scrollback;
+  for (const t of tabs.tabs) {
+    t.term.options.fontSize = s.fontSize;
+    t.term.options.scrollback = s.scrollback;
+    t.fit();
+  }
+  page.confirmClose = s.confirmClose;
+  keybar.show(s.keyBar === 'on' || (s.keyBar === 'auto' && matchMedia('(pointer: coarse)').matches));
+});
