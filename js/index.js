@@ -116,6 +116,9 @@ function checkOptions(o) {
  */
 export async function connect(options) {
   checkOptions(options);
+  // In browsers the engine runs in a Web Worker (js/offthread.js); `worker: false` keeps it here.
+  const off = await import('./offthread.js');
+  if (off.wanted(options)) return off.connect(options, { SshError });
   return new Connection(options).ready;
 }
 
