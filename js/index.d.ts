@@ -250,6 +250,12 @@ export interface NegotiatedAlgorithms {
 export interface ConnectOptions {
   /** `wss://bridge/ssh/NAME`, or an open/opening WebSocket-like object. */
   websocket: string | WebSocketLike;
+  /**
+   * Browsers: run the engine and the WebSocket in a module Web Worker (js/offthread.js), the API
+   * unchanged; `true` uses the package's worker.js, a URL names another build of it. Needs a
+   * `websocket` URL string and options without class instances (else it stays in-thread).
+   */
+  worker?: boolean | string | URL;
   /** The login name (may be left out with `userFromCert`). */
   username?: string;
   /** Log in as the common name of the first `certificate` entry (as a server maps it). */

@@ -123,6 +123,9 @@ export async function connect(options) {
   // Jump hosts: a chain of connections, each carried in a direct-tcpip channel of the last.
   if (options && options.jump !== undefined) return connectThroughJumps(options, { Connection, SshError, checkOptions });
   checkOptions(options);
+  // In browsers the engine runs in a Web Worker (js/offthread.js); `worker: false` keeps it here.
+  const off = await import('./offthread.js');
+  if (off.wanted(options)) return off.connect(options, { SshError });
   return new Connection(options).ready;
 }
 

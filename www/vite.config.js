@@ -10,5 +10,7 @@ export default defineConfig({
   base: './',
   resolve: { alias: { sshgate: here('../pkg/index.js') } },
   build: { outDir: here('dist'), emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 1024 },
+  // The connection's Web Worker (js/offthread.js) is a module worker with dynamic imports.
+  worker: { format: 'es' },
   server: { fs: { allow: [here('..')] } },
 });
