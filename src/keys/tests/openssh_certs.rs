@@ -52,10 +52,23 @@ fn every_key_type_parses_and_checks() {
         assert_eq!(cert.cert_type, CertType::User);
         assert_eq!(cert.principals, ["lab", "admin"]);
         assert_eq!(OpenSshCert::from_blob(&cert.to_blob()).unwrap(), cert);
-        let r = check(&cert, &[ca.clone()], CertType::User, Some("admin"), NOW).unwrap();
+        let r = check(
+            &cert,
+            std::slice::from_ref(&ca),
+            CertType::User,
+            Some("admin"),
+            NOW,
+        )
+        .unwrap();
         assert_eq!(r.force_command, None);
         assert_eq!(
-            check(&cert, &[ca.clone()], CertType::User, Some("root"), NOW),
+            check(
+                &cert,
+                std::slice::from_ref(&ca),
+                CertType::User,
+                Some("root"),
+                NOW
+            ),
             Err(CertError::WrongPrincipal)
         );
         assert_eq!(
@@ -63,7 +76,13 @@ fn every_key_type_parses_and_checks() {
             Err(CertError::WrongType)
         );
         assert_eq!(
-            check(&cert, &[cert.key.clone()], CertType::User, Some("lab"), NOW),
+            check(
+                &cert,
+                std::slice::from_ref(&cert.key),
+                CertType::User,
+                Some("lab"),
+                NOW
+            ),
             Err(CertError::UnknownCa)
         );
     }
@@ -88,7 +107,7 @@ fn validity_and_critical_options() {
     );
     let r = check(
         &cert,
-        &[ca.clone()],
+        std::slice::from_ref(&ca),
         CertType::User,
         Some("lab"),
         1_700_000_000,
@@ -98,7 +117,13 @@ fn validity_and_critical_options() {
     assert_eq!(r.source_address.as_deref(), Some("127.0.0.1/32"));
     for t in [1_500_000_000, 1_950_000_000] {
         assert_eq!(
-            check(&cert, &[ca.clone()], CertType::User, Some("lab"), t),
+            check(
+                &cert,
+                std::slice::from_ref(&ca),
+                CertType::User,
+                Some("lab"),
+                t
+            ),
             Err(CertError::Expired)
         );
     }
