@@ -15,6 +15,8 @@ mod host_pattern;
 mod kdf;
 pub mod known_hosts;
 mod openssh;
+pub mod openssh_cert;
+pub mod openssh_cert_check;
 mod pem;
 mod pem_decrypt;
 mod pkcs;

@@ -8,6 +8,7 @@ mod fixtures;
 mod garble;
 mod known_answers;
 mod known_hosts;
+mod openssh_certs;
 mod pem_files;
 mod signing;
 mod tool;
