@@ -9,6 +9,7 @@ mod garble;
 mod known_answers;
 mod known_hosts;
 mod pem_files;
+mod security_key;
 mod signing;
 mod tool;
 mod tool_pem;
