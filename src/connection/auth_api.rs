@@ -6,7 +6,7 @@
 use super::Connection;
 use super::layer::Ctx;
 use crate::Error;
-use crate::keys::PrivateKey;
+use crate::keys::{PrivateKey, PublicKey};
 use crate::pki::CertifiedKey;
 use crate::userauth::{AuthVerdict, Prompt, UserAuth, misuse};
 use std::sync::Arc;
@@ -49,6 +49,27 @@ impl Connection {
     /// [`Connection::auth_publickey`] does.
     pub fn auth_certificate(&mut self, user: &str, cert: Arc<CertifiedKey>) -> Result<(), Error> {
         self.with_auth(|a, ctx| a.client()?.certificate(ctx, user, &cert))
+    }
+
+    /// Client: `publickey` with a key the application signs with (a FIDO security key through
+    /// WebAuthn, an agent): asks first; after PK_OK comes
+    /// [`crate::userauth::AuthEvent::SignRequest`], answered with
+    /// [`Connection::answer_sign_request`]. `alg` picks the algorithm name (for a security key
+    /// `sk-ecdsa-sha2-nistp256@openssh.com` or, the default,
+    /// `webauthn-sk-ecdsa-sha2-nistp256@openssh.com`).
+    pub fn auth_publickey_external(
+        &mut self,
+        user: &str,
+        key: PublicKey,
+        alg: Option<&str>,
+    ) -> Result<(), Error> {
+        self.with_auth(|a, ctx| a.client()?.publickey_external(ctx, user, key, alg))
+    }
+
+    /// Client: the signature blob (`string alg, string sig ...`) for
+    /// [`crate::userauth::AuthEvent::SignRequest`] `id`; checked against the key, then sent.
+    pub fn answer_sign_request(&mut self, id: u64, signature: &[u8]) -> Result<(), Error> {
+        self.with_auth(|a, ctx| a.client()?.answer_sign_request(ctx, id, signature))
     }
 
     /// Client: `keyboard-interactive` with a submethods hint (usually empty).

@@ -28,10 +28,10 @@ const KEY_TYPES: &[&str] = &[
     "ecdsa-sha2-nistp384",
     "ecdsa-sha2-nistp521",
     "ssh-dss",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
 ];
 const UNSUPPORTED_KEY_TYPES: &[&str] = &[
     "sk-ssh-ed25519@openssh.com",
-    "sk-ecdsa-sha2-nistp256@openssh.com",
     "ssh-ed25519-cert-v01@openssh.com",
     "ssh-rsa-cert-v01@openssh.com",
     "ssh-dss-cert-v01@openssh.com",

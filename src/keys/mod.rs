@@ -29,6 +29,8 @@ mod sig_dsa;
 mod sig_ecdsa;
 mod sig_ed25519;
 mod sig_rsa;
+pub mod sk_ecdsa;
+mod webauthn;
 
 #[cfg(test)]
 mod tests;
@@ -42,6 +44,8 @@ pub(crate) fn private_from_pkcs8_der(der: &[u8]) -> Result<PrivateKey, KeyError>
 pub use private::PrivateKey;
 pub use public::PublicKey;
 pub use scheme::{SignatureScheme, decode_signature_blob, encode_signature_blob};
+pub use sk_ecdsa::SkVerified;
+pub use webauthn::webauthn_signature_blob;
 
 use crate::pki::X509Alg;
 use crate::wire::WireError;
@@ -191,6 +195,9 @@ pub enum KeyKind {
     Rsa(usize),
     /// DSA, 1024 bits (`ssh-dss`, legacy).
     Dsa,
+    /// A FIDO security key's P-256 key (`sk-ecdsa-sha2-nistp256@openssh.com`); only an
+    /// authenticator makes one, so [`PrivateKey::generate`] refuses it.
+    SkEcdsaP256,
 }
 
 /// Why a key or signature was refused.

@@ -47,6 +47,11 @@ impl PrivateKey {
             KeyKind::EcdsaP521 => PrivateInner::Ecdsa(EcPrivate::generate(Curve::P521, rng)),
             KeyKind::Rsa(bits) => PrivateInner::Rsa(Box::new(sig_rsa::generate(bits, rng)?)),
             KeyKind::Dsa => PrivateInner::Dsa(Box::new(DsaPrivate::generate(rng)?)),
+            KeyKind::SkEcdsaP256 => {
+                return Err(KeyError::Unsupported(
+                    "security keys are made by an authenticator".into(),
+                ));
+            }
         };
         Ok(PrivateKey { inner })
     }

@@ -6,6 +6,7 @@ use super::sig_dsa::DsaPublic;
 use super::sig_ecdsa::{Curve, EcPublic};
 use super::sig_ed25519;
 use super::sig_rsa::RsaPublic;
+use super::sk_ecdsa::{SK_ECDSA_P256, SkEcdsaPublic, SkVerified};
 use super::{DEFAULT_MIN_RSA_BITS, HostKeyAlg, KeyError, KeyKind};
 use crate::wire::{Reader, Writer};
 use base64ct::{Base64, Encoding};
@@ -25,6 +26,9 @@ pub(crate) enum PublicInner {
     Ecdsa(EcPublic),
     Rsa(RsaPublic),
     Dsa(DsaPublic),
+    /// A FIDO security key (`sk-ecdsa-sha2-nistp256@openssh.com`): it signs only through
+    /// [`PublicKey::verify_security_key`]'s format, never as a plain algorithm.
+    SkEcdsa(SkEcdsaPublic),
 }
 
 impl core::fmt::Debug for PublicKey {
@@ -54,6 +58,8 @@ impl PublicKey {
             PublicInner::Dsa(DsaPublic::read_blob_fields(&mut r)?)
         } else if let Some(curve) = Curve::from_key_type(key_type) {
             PublicInner::Ecdsa(EcPublic::read_blob_fields(curve, &mut r)?)
+        } else if key_type == SK_ECDSA_P256.as_bytes() {
+            PublicInner::SkEcdsa(SkEcdsaPublic::read_blob_fields(&mut r)?)
         } else {
             return Err(KeyError::Unsupported(format!(
                 "key type {}",
@@ -75,6 +81,7 @@ impl PublicKey {
             PublicInner::Ecdsa(k) => k.write_blob_fields(&mut w),
             PublicInner::Rsa(k) => k.write_blob_fields(&mut w),
             PublicInner::Dsa(k) => k.write_blob_fields(&mut w),
+            PublicInner::SkEcdsa(k) => k.write_blob_fields(&mut w),
         }
         w.into_vec()
     }
@@ -114,6 +121,7 @@ impl PublicKey {
             PublicInner::Ecdsa(k) => k.curve().key_type(),
             PublicInner::Rsa(_) => "ssh-rsa",
             PublicInner::Dsa(_) => "ssh-dss",
+            PublicInner::SkEcdsa(_) => SK_ECDSA_P256,
         }
     }
 
@@ -129,6 +137,7 @@ impl PublicKey {
             },
             PublicInner::Rsa(k) => KeyKind::Rsa(k.bits()),
             PublicInner::Dsa(_) => KeyKind::Dsa,
+            PublicInner::SkEcdsa(_) => KeyKind::SkEcdsaP256,
         }
     }
 
@@ -191,6 +200,10 @@ impl PublicKey {
             (PublicInner::Rsa(k), Some(hash)) => k.verify(hash, data, raw, min_rsa_bits),
             (PublicInner::Rsa(_), None) => Err(KeyError::Unsupported("RSA without hash".into())),
             (PublicInner::Dsa(k), _) => k.verify(data, raw),
+            // Unreachable past check_usable: no plain scheme has this key type.
+            (PublicInner::SkEcdsa(_), _) => Err(KeyError::Unsupported(
+                "a security key signs only in its own format".into(),
+            )),
         }
     }
 
@@ -226,6 +239,43 @@ impl PublicKey {
             PublicInner::Ecdsa(k) => k.curve().bits(),
             PublicInner::Rsa(k) => k.bits(),
             PublicInner::Dsa(_) => 1024,
+            PublicInner::SkEcdsa(_) => 256,
+        }
+    }
+
+    /// A security key (`sk-ecdsa-sha2-nistp256@openssh.com`) from its uncompressed P-256 point
+    /// and the application (for a WebAuthn credential, the relying party ID) it is bound to.
+    pub fn security_key_ecdsa(point: &[u8], application: &str) -> Result<Self, KeyError> {
+        Ok(Self::from_inner(PublicInner::SkEcdsa(SkEcdsaPublic::new(
+            point,
+            application,
+        )?)))
+    }
+
+    /// A security key's application (relying party), or `None` for other keys.
+    #[must_use]
+    pub fn security_key_application(&self) -> Option<&str> {
+        match &self.inner {
+            PublicInner::SkEcdsa(k) => Some(k.application()),
+            _ => None,
+        }
+    }
+
+    /// Verifies a security key signature blob over `data`: `sk-ecdsa-sha2-nistp256@openssh.com`
+    /// or `webauthn-sk-ecdsa-sha2-nistp256@openssh.com` (OpenSSH PROTOCOL.u2f), as sshd's
+    /// `ssh_ecdsa_sk_verify` does. Returns the flags and counter: whether the user's presence
+    /// (or verification) is required is the caller's policy.
+    pub fn verify_security_key(
+        &self,
+        data: &[u8],
+        sig_blob: &[u8],
+    ) -> Result<SkVerified, KeyError> {
+        match &self.inner {
+            PublicInner::SkEcdsa(k) => k.verify(data, sig_blob),
+            _ => Err(KeyError::Unsupported(format!(
+                "{} is not a security key",
+                self.key_type()
+            ))),
         }
     }
 

@@ -12,7 +12,8 @@ const MAX_EXTENSIONS: u32 = 32;
 impl Transport {
     /// The server's EXT_INFO: which signature algorithms it accepts for user authentication
     /// (`x509v3-*` only with trustpoints for user certificates: asyncssh, for one, picks its
-    /// certificate algorithm from this list), and that it answers `ping@openssh.com`.
+    /// certificate algorithm from this list; the security key ones always, since user
+    /// authentication verifies them), and that it answers `ping@openssh.com`.
     pub(super) fn ext_info_payload(&self) -> Vec<u8> {
         let sig_algs: Vec<&str> = self
             .cfg
@@ -21,6 +22,11 @@ impl Transport {
             .iter()
             .filter(|a| self.accepts_user_alg(**a))
             .map(|a| a.name())
+            // FIDO security keys: user keys only, never host keys (as sshd lists them).
+            .chain([
+                crate::keys::sk_ecdsa::SK_ECDSA_P256,
+                crate::keys::sk_ecdsa::WEBAUTHN_SK_ECDSA_P256,
+            ])
             .collect();
         let mut w = Writer::message(EXT_INFO);
         w.u32(2);

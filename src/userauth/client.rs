@@ -7,7 +7,8 @@ use super::{ClientAuthConfig, misuse};
 use crate::Error;
 use crate::connection::layer::{Ctx, Signal};
 use crate::event::Event;
-use crate::keys::{HostKeyAlg, PrivateKey};
+use crate::keys::sk_ecdsa::{SK_ECDSA_P256, WEBAUTHN_SK_ECDSA_P256};
+use crate::keys::{HostKeyAlg, PrivateKey, PublicKey};
 use crate::msg::{USERAUTH_60, USERAUTH_BANNER, USERAUTH_FAILURE, USERAUTH_SUCCESS};
 use crate::pki::{CertifiedKey, X509Alg};
 use std::sync::Arc;
@@ -27,8 +28,27 @@ enum InFlight {
     PkSigned {
         fingerprint: String,
     },
+    /// A query for a key the application signs with (a security key, an agent).
+    ExtQuery {
+        user: String,
+        key: Box<PublicKey>,
+        alg: &'static str,
+        blob: Vec<u8>,
+    },
+    /// PK_OK came; the application was asked (by `id`) to sign `data`.
+    ExtSign {
+        id: u64,
+        key: Box<PublicKey>,
+        alg: &'static str,
+        blob: Vec<u8>,
+        data: Vec<u8>,
+        user: String,
+    },
     Kbd,
 }
+
+/// Longest signature blob the application may hand back (the server's own limit).
+const MAX_EXTERNAL_SIGNATURE: usize = 16 * 1024;
 
 pub(crate) struct Client {
     cfg: ClientAuthConfig,
@@ -105,8 +125,7 @@ impl Client {
 
     /// RSA: rsa-sha2-512, then rsa-sha2-256 from server-sig-algs (RFC 8332 §3.1), `ssh-rsa`
     /// only if allowed and nothing better is offered; rsa-sha2-512 when the server said nothing.
-    fn pick_alg(&self, key: &PrivateKey, sig_algs: Option<&[String]>) -> Result<HostKeyAlg, Error> {
-        let kt = key.key_type();
+    fn pick_alg(&self, kt: &str, sig_algs: Option<&[String]>) -> Result<HostKeyAlg, Error> {
         if kt != "ssh-rsa" {
             return HostKeyAlg::ALL
                 .iter()
@@ -154,7 +173,7 @@ impl Client {
         user: &str,
         key: Arc<PrivateKey>,
     ) -> Result<(), Error> {
-        let alg = self.pick_alg(&key, ctx.server_sig_algs)?;
+        let alg = self.pick_alg(key.key_type(), ctx.server_sig_algs)?;
         let blob = key.public().to_blob();
         self.query(ctx, user, key, alg, blob)
     }
@@ -170,6 +189,95 @@ impl Client {
         let x = self.pick_x509(cert, ctx.server_sig_algs)?;
         let blob = cert.blob(x);
         self.query(ctx, user, cert.key().clone(), HostKeyAlg::X509(x), blob)
+    }
+
+    /// `publickey` with a key whose private half the application holds: a query first, then
+    /// (after PK_OK) [`AuthEvent::SignRequest`] and the application's signature. A security key
+    /// names `webauthn-sk-ecdsa-sha2-nistp256@openssh.com` unless `alg` says otherwise (or the
+    /// server's `server-sig-algs` lists only the plain name); other keys as
+    /// [`Client::publickey`] picks, or `alg` if given and the key fits it.
+    pub(crate) fn publickey_external(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        user: &str,
+        key: PublicKey,
+        alg: Option<&str>,
+    ) -> Result<(), Error> {
+        let alg = if key.key_type() == SK_ECDSA_P256 {
+            let listed = |n: &str| ctx.server_sig_algs.is_none_or(|l| l.iter().any(|x| x == n));
+            match alg {
+                Some(a) if a == SK_ECDSA_P256 => SK_ECDSA_P256,
+                Some(a) if a == WEBAUTHN_SK_ECDSA_P256 => WEBAUTHN_SK_ECDSA_P256,
+                Some(_) => return Err(misuse("a security key signs only as sk- or webauthn-sk-")),
+                None if !listed(WEBAUTHN_SK_ECDSA_P256) && listed(SK_ECDSA_P256) => SK_ECDSA_P256,
+                None => WEBAUTHN_SK_ECDSA_P256,
+            }
+        } else {
+            let a = match alg {
+                Some(n) => HostKeyAlg::from_name(n)
+                    .filter(|a| a.x509().is_none() && key.supports(*a))
+                    .ok_or_else(|| misuse("the algorithm does not fit the key"))?,
+                None => self.pick_alg(key.key_type(), ctx.server_sig_algs)?,
+            };
+            a.name()
+        };
+        let blob = key.to_blob();
+        let mut w = messages::request_head(user, "publickey");
+        w.bool(false).string(alg.as_bytes()).string(&blob);
+        let f = InFlight::ExtQuery {
+            user: user.to_owned(),
+            key: Box::new(key),
+            alg,
+            blob,
+        };
+        self.start(user, f)?;
+        ctx.send(w.into_vec());
+        Ok(())
+    }
+
+    /// The application's signature blob for [`AuthEvent::SignRequest`] `id`. It is verified
+    /// with the key before it is sent, so a wrong one is an `Err` here (the request stays
+    /// open for another try) rather than a failure from the server.
+    pub(crate) fn answer_sign_request(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        id: u64,
+        signature: &[u8],
+    ) -> Result<(), Error> {
+        let Some(InFlight::ExtSign {
+            id: want,
+            key,
+            alg,
+            blob,
+            data,
+            user,
+        }) = &self.in_flight
+        else {
+            return Err(misuse("no signature request is waiting"));
+        };
+        if *want != id {
+            return Err(misuse("no signature request with this id is waiting"));
+        }
+        if signature.len() > MAX_EXTERNAL_SIGNATURE {
+            return Err(misuse("signature blob longer than 16 KiB"));
+        }
+        let checked = if key.key_type() == SK_ECDSA_P256 {
+            key.verify_security_key(data, signature).map(|_| ())
+        } else {
+            HostKeyAlg::from_name(alg)
+                .ok_or(crate::keys::KeyError::BadSignature)
+                .and_then(|a| key.verify(a, data, signature))
+        };
+        checked.map_err(|e| misuse(&format!("the signature does not verify: {e}")))?;
+        let mut w = messages::request_head(user, "publickey");
+        w.bool(true)
+            .string(alg.as_bytes())
+            .string(blob)
+            .string(signature);
+        ctx.send(w.into_vec());
+        let fingerprint = key.fingerprint_sha256();
+        self.in_flight = Some(InFlight::PkSigned { fingerprint });
+        Ok(())
     }
 
     /// Asks whether `blob` would do (RFC 4252 §7); PK_OK leads to the signed request.
@@ -270,6 +378,9 @@ impl Client {
                     ctx.emit(Event::Auth(AuthEvent::PublicKeyRefused { fingerprint }));
                 } else if let InFlight::PkSigned { fingerprint } = f {
                     ctx.emit(Event::Auth(AuthEvent::PublicKeyRefused { fingerprint }));
+                } else if let InFlight::ExtQuery { key, .. } | InFlight::ExtSign { key, .. } = f {
+                    let fingerprint = key.fingerprint_sha256();
+                    ctx.emit(Event::Auth(AuthEvent::PublicKeyRefused { fingerprint }));
                 }
                 ctx.emit(Event::Auth(AuthEvent::Failure {
                     methods,
@@ -325,6 +436,36 @@ impl Client {
                 ctx.send(w.into_vec());
                 let fingerprint = key.public().fingerprint_sha256();
                 self.in_flight = Some(InFlight::PkSigned { fingerprint });
+            }
+            Some(InFlight::ExtQuery {
+                user,
+                key,
+                alg,
+                blob,
+            }) => {
+                let (a, b) = messages::decode_pk_ok(payload)?;
+                if a != alg || b != blob.as_slice() {
+                    return Err(Error::protocol(
+                        "PK_OK for a key or algorithm not asked about",
+                    ));
+                }
+                let data = messages::pk_signed_data(ctx.session_id, &user, alg, &blob);
+                let id = self.next_id;
+                self.next_id += 1;
+                ctx.emit(Event::Auth(AuthEvent::SignRequest {
+                    id,
+                    data: data.clone(),
+                    alg: alg.to_owned(),
+                    fingerprint: key.fingerprint_sha256(),
+                }));
+                self.in_flight = Some(InFlight::ExtSign {
+                    id,
+                    key,
+                    alg,
+                    blob,
+                    data,
+                    user,
+                });
             }
             Some(f @ InFlight::Password { .. }) => {
                 let prompt = messages::decode_text(payload, "password change prompt")?;

@@ -5,7 +5,7 @@
 //! [`crate::Connection::answer_kbd_prompts`]). Client-side questions (prompts, password change)
 //! are answered with [`crate::Connection::answer_prompts`] / [`crate::Connection::change_password`].
 
-use crate::keys::{HostKeyAlg, PublicKey};
+use crate::keys::{HostKeyAlg, PublicKey, SkVerified};
 use crate::pki::CertificateCheck;
 use zeroize::Zeroizing;
 
@@ -92,6 +92,19 @@ pub enum AuthMethod {
         /// A signed request (the signature verified) rather than a query.
         signed: bool,
     },
+    /// `publickey` with a FIDO security key (`sk-ecdsa-sha2-nistp256@openssh.com`, signed as
+    /// that or as `webauthn-sk-ecdsa-sha2-nistp256@openssh.com` from a browser). `signature` is
+    /// `None` for a query; for a signed request the engine has verified the signature and it
+    /// says what the authenticator reported. The engine requires nothing of the flags: as sshd,
+    /// the application should refuse a signature without [`SkVerified::user_present`] unless
+    /// the key's authorized_keys line says `no-touch-required`, and one without
+    /// [`SkVerified::user_verified`] if it says `verify-required`.
+    SecurityKey {
+        /// The key (its application is the relying party it is bound to).
+        key: PublicKey,
+        /// The verified signature's flags and counter, or `None` for a query.
+        signature: Option<SkVerified>,
+    },
     /// `keyboard-interactive` starts: answer with prompts or a verdict.
     KeyboardInteractive {
         /// The client's submethods hint (RFC 4256 §3.1).
@@ -169,6 +182,21 @@ pub enum AuthEvent {
         id: u64,
         /// The server's text.
         prompt: String,
+    },
+    /// Client: the server accepts the key given to [`crate::Connection::auth_publickey_external`];
+    /// sign `data` (the RFC 4252 §7 signed data) with it and answer with
+    /// [`crate::Connection::answer_sign_request`] (the whole signature blob). For a security
+    /// key through WebAuthn: `navigator.credentials.get` with `data` as the challenge, then
+    /// [`crate::keys::webauthn_signature_blob`].
+    SignRequest {
+        /// Answer id.
+        id: u64,
+        /// The bytes to sign.
+        data: Vec<u8>,
+        /// The public key algorithm the request names.
+        alg: String,
+        /// `SHA256:...` of the key.
+        fingerprint: String,
     },
     /// Server: decide on this request with [`crate::Connection::answer_auth`] (or prompts).
     ///

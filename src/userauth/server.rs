@@ -8,6 +8,7 @@ use super::{SERVICE, ServerAuthConfig, misuse};
 use crate::Error;
 use crate::connection::layer::{Ctx, Signal};
 use crate::event::Event;
+use crate::keys::sk_ecdsa::{SK_ECDSA_P256, WEBAUTHN_SK_ECDSA_P256};
 use crate::keys::{DEFAULT_MIN_RSA_BITS, HostKeyAlg, PublicKey};
 use crate::msg::{USERAUTH_61, USERAUTH_REQUEST, USERAUTH_SUCCESS, reason};
 use crate::pki::{self, CertificateCheck, Purpose, X509Alg, X509Blob};
@@ -236,6 +237,12 @@ impl Server {
         blob: &[u8],
         signature: Option<&[u8]>,
     ) -> Result<(), Error> {
+        if let Some(sk) = [SK_ECDSA_P256, WEBAUTHN_SK_ECDSA_P256]
+            .into_iter()
+            .find(|n| *n == alg_name)
+        {
+            return self.security_key(ctx, user, sk, blob, signature);
+        }
         let alg =
             HostKeyAlg::from_name(alg_name).filter(|a| !a.is_legacy() || self.cfg.allow_ssh_rsa);
         if let Some(HostKeyAlg::X509(x)) = alg {
@@ -269,6 +276,53 @@ impl Server {
                 }
                 self.ask(ctx, "publickey", Kind::PkSigned, |_| {
                     AuthMethod::PublicKey { key, alg }
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// `publickey` with a FIDO security key, named by either algorithm (sshd takes both for an
+    /// `sk-ecdsa-sha2-nistp256@openssh.com` key, and either signature format under each). As
+    /// for plain keys, a bad signature fails without the application asked; a good one goes to
+    /// the application with the authenticator's flags, which it judges (user presence).
+    fn security_key(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        user: &str,
+        alg: &'static str,
+        blob: &[u8],
+        signature: Option<&[u8]>,
+    ) -> Result<(), Error> {
+        let key = PublicKey::from_blob(blob)
+            .ok()
+            .filter(|k| k.key_type() == SK_ECDSA_P256);
+        let Some(key) = key else {
+            return self.failure(ctx, true);
+        };
+        match signature {
+            None => self.ask(
+                ctx,
+                "publickey",
+                Kind::PkQuery {
+                    alg,
+                    blob: blob.to_vec(),
+                },
+                |_| AuthMethod::SecurityKey {
+                    key,
+                    signature: None,
+                },
+            ),
+            Some(sig) => {
+                let data = messages::pk_signed_data(ctx.session_id, user, alg, blob);
+                let Ok(verified) = key.verify_security_key(&data, sig) else {
+                    return self.failure(ctx, true);
+                };
+                self.ask(ctx, "publickey", Kind::PkSigned, |_| {
+                    AuthMethod::SecurityKey {
+                        key,
+                        signature: Some(verified),
+                    }
                 });
             }
         }

@@ -121,6 +121,19 @@ fn auth(e: AuthEvent) -> JsValue {
             ("id", n(id as f64)),
             ("user", s(&user)),
         ]),
+        // A key the application signs with (security key): sign `data`, then answer by id.
+        AuthEvent::SignRequest {
+            id,
+            data,
+            alg,
+            fingerprint,
+        } => obj(&[
+            ("type", s("signRequest")),
+            ("id", n(id as f64)),
+            ("data", bytes(&data)),
+            ("algorithm", s(&alg)),
+            ("fingerprint", s(&fingerprint)),
+        ]),
     }
 }
 

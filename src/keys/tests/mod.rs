@@ -10,6 +10,7 @@ mod known_answers;
 mod known_hosts;
 mod openssh_certs;
 mod pem_files;
+mod security_key;
 mod signing;
 mod tool;
 mod tool_pem;
