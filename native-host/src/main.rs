@@ -20,6 +20,7 @@ mod driver;
 mod journal_log;
 mod keyfile;
 mod keygen;
+mod resume;
 mod server;
 mod shutdown;
 mod syslog_log;
