@@ -3,6 +3,7 @@
 // File.stream() into an SFTP write stream), download (streamed to disk through the File System
 // Access API where the browser has it, else gathered into a Blob download), each transfer with
 // a progress bar, speed, time left and Cancel (a cancelled upload's partial file is removed).
+// Each entry can be renamed or deleted (asked first), and the toolbar makes a folder.
 // A server without the sftp subsystem gets legacy SCP: upload into a typed directory, download
 // by typed path.
 
@@ -55,7 +56,10 @@ export function attachFiles(conn, container) {
   const note = h('p', { className: 'files-note', role: 'status' });
   const transfers = h('ul', { className: 'files-transfers' });
   const scpBox = h('div', { className: 'files-scp', hidden: true });
-  container.append(h('h2', { textContent: 'Files' }), crumbs, entries, h('label', { textContent: 'Upload ' }, picker), scpBox, note, transfers);
+  const mkdirButton = h('button', { type: 'button', id: 'files-mkdir', textContent: 'New folder' });
+  const refreshButton = h('button', { type: 'button', id: 'files-refresh', textContent: 'Refresh' });
+  const tools = h('div', { className: 'files-tools' }, mkdirButton, refreshButton);
+  container.append(h('h2', { textContent: 'Files' }), tools, crumbs, entries, h('label', { textContent: 'Upload ' }, picker), scpBox, note, transfers);
   let sftp = null;
   let scp = false;
   let cwd = '/';
@@ -105,13 +109,59 @@ export function attachFiles(conn, container) {
         });
         b.dataset.name = e.filename;
         b.addEventListener('click', () => (e.attrs.isDirectory ? show(path).catch((x) => say(x.message)) : download(path, e.filename, e.attrs.size)));
-        return h('li', {}, b, h('span', { className: 'files-size', textContent: e.attrs.isDirectory ? '' : size(e.attrs.size || 0) }));
+        const ren = h('button', { type: 'button', className: 'files-rename', title: `rename ${e.filename}`, textContent: '✎' });
+        ren.addEventListener('click', () => rename(path, e.filename));
+        const del = h('button', { type: 'button', className: 'files-delete', title: `delete ${e.filename}`, textContent: '✕' });
+        del.addEventListener('click', () => remove(path, e.filename, e.attrs.isDirectory));
+        for (const x of [ren, del]) x.dataset.name = e.filename;
+        return h('li', {}, b, h('span', { className: 'files-size', textContent: e.attrs.isDirectory ? '' : size(e.attrs.size || 0) }), ren, del);
       }),
     );
     say('');
   }
 
+  /** A name typed for a new folder or a rename: one path component, nothing else. */
+  function askName(question, current = '') {
+    const name = window.prompt(question, current);
+    if (name === null || name === current) return null;
+    if (!name || name === '.' || name === '..' || name.includes('/') || name.length > 255) {
+      say(`not a file name: ${name}`);
+      return null;
+    }
+    return name;
+  }
+
+  /** Runs one SFTP change, then shows the directory again; a refusal is said in the panel. */
+  async function change(what, run) {
+    try {
+      await run();
+      await show(cwd);
+      say(what);
+    } catch (e) {
+      say(`${what} failed: ${e.message}`);
+    }
+  }
+
+  function rename(path, name) {
+    const to = askName(`Rename ${name} to`, name);
+    if (to) change(`renamed ${name} to ${to}`, () => sftp.rename(path, join(cwd, to)));
+  }
+
+  function remove(path, name, isDirectory) {
+    // A folder goes only when empty (SFTP's RMDIR), as sftp(1)'s rmdir.
+    if (!window.confirm(`Delete ${isDirectory ? 'the empty folder ' : ''}${name}?`)) return;
+    change(`deleted ${name}`, () => (isDirectory ? sftp.rmdir(path) : sftp.remove(path)));
+  }
+
+  mkdirButton.addEventListener('click', () => {
+    if (!sftp) return;
+    const name = askName('New folder name');
+    if (name) change(`made ${name}/`, () => sftp.mkdir(join(cwd, name)));
+  });
+  refreshButton.addEventListener('click', () => sftp && show(cwd).catch((e) => say(e.message)));
+
   function useScp() {
+    tools.hidden = true;
     crumbs.replaceChildren();
     entries.replaceChildren();
     const dirInput = h('input', { id: 'files-scp-dir', value: '.', title: 'upload into this directory' });

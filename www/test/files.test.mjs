@@ -137,3 +137,66 @@ test('without SFTP the panel falls back to SCP both ways', async () => {
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('the panel makes a folder, renames and deletes (asking first); a cancelled upload leaves no file', async () => {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  // The prompts answer in order; a confirm is accepted, except the one named `keep`.
+  const answers = ['made-here', 'renamed.txt'];
+  const dialogs = [];
+  page.on('dialog', (d) => {
+    dialogs.push(`${d.type()}: ${d.message()}`);
+    if (d.type() === 'prompt') d.accept(answers.shift());
+    else if (d.message().includes('keep')) d.dismiss();
+    else d.accept();
+  });
+  writeFileSync(path.join(sftpRoot, 'note.txt'), 'hello\n');
+  writeFileSync(path.join(sftpRoot, 'keep.txt'), 'stays\n');
+  await logIn(page, 'files');
+  await page.click('#files-toggle');
+  await page.waitForSelector('#files button.files-file[data-name="note.txt"]');
+
+  await page.click('#files-mkdir');
+  await page.waitForSelector('#files button.files-dir[data-name="made-here"]');
+  assert.ok(existsSync(path.join(sftpRoot, 'made-here')));
+
+  await page.click('#files button.files-rename[data-name="note.txt"]');
+  await page.waitForSelector('#files button.files-file[data-name="renamed.txt"]');
+  assert.equal(readFileSync(path.join(sftpRoot, 'renamed.txt'), 'utf8'), 'hello\n');
+  assert.ok(!existsSync(path.join(sftpRoot, 'note.txt')));
+
+  await page.click('#files button.files-delete[data-name="renamed.txt"]');
+  await page.waitForFunction(() => !document.querySelector('#files button.files-file[data-name="renamed.txt"]'));
+  assert.ok(!existsSync(path.join(sftpRoot, 'renamed.txt')));
+  await page.click('#files button.files-delete[data-name="made-here"]');
+  await page.waitForFunction(() => !document.querySelector('#files button.files-dir[data-name="made-here"]'));
+  assert.ok(!existsSync(path.join(sftpRoot, 'made-here')));
+  // Dismissed: the file stays.
+  await page.click('#files button.files-delete[data-name="keep.txt"]');
+  await page.click('#files-refresh');
+  await page.waitForSelector('#files button.files-file[data-name="keep.txt"]');
+  assert.ok(existsSync(path.join(sftpRoot, 'keep.txt')));
+  assert.deepEqual(dialogs, [
+    'prompt: New folder name',
+    'prompt: Rename note.txt to',
+    'confirm: Delete renamed.txt?',
+    'confirm: Delete the empty folder made-here?',
+    'confirm: Delete keep.txt?',
+  ]);
+
+  // Cancel while the upload runs: the row says so and the partial file is removed.
+  const big = path.join(tmp, 'big.bin');
+  writeFileSync(big, randomBytes(96 * 1024 * 1024));
+  await page.setInputFiles('#files-upload', big);
+  await page.waitForFunction(() => {
+    const rows = document.querySelectorAll('.files-transfer');
+    const bar = rows[rows.length - 1] && rows[rows.length - 1].querySelector('progress');
+    return bar && bar.value > 0;
+  });
+  await page.click('.files-transfer:last-child button');
+  assert.match(await lastTransfer(page), /^failed: .*cancelled/);
+  await until(() => !existsSync(path.join(sftpRoot, 'big.bin')), () => 'the cancelled upload left big.bin behind');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
