@@ -13,7 +13,7 @@ import { installKeyBar } from './keybar.js';
 import { parseDeepLink, formatTarget } from './deeplink.js';
 import { installSettings, loadSettings } from './settings.js';
 import { attachFiles } from './files.js';
-import { installJump } from './jump.js';
+import { installJump, parseTarget, keyName } from './jump.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('login');
@@ -380,6 +380,13 @@ async function connectOptions(tab, { device, user, auth, fromCert }) {
   return opts;
 }
 
+/** The known_hosts name the last HOST_KEY_MISMATCH was about. */
+let forgetName = null;
+const keyNameOf = (hostPort) => {
+  const { host, port } = parseTarget(hostPort);
+  return keyName(host, port);
+};
+
 /** Logs `tab` in with `login` ({ device, user, auth, fromCert, ... }) and runs a shell in it. */
 async function start(tab, login) {
   const { device } = login;
@@ -393,6 +400,9 @@ async function start(tab, login) {
     if (e.code === 'HOST_CERTIFICATE_REFUSED') throw new Error(`${e.message}. Nothing was sent to the device.`);
     if (e.code === 'CERTIFICATE_REFUSED') throw new Error(`${e.message}. Ask the device's administrator which CA and user name it accepts.`);
     if (e.code === 'HOST_KEY_MISMATCH') {
+      // Through a bastion the key that differs may be the device's behind it (hop 2): forget
+      // that one, under the name it was kept as, not the bastion's.
+      forgetName = e.hop > 1 && e.hopHost ? keyNameOf(e.hopHost) : device;
       $('forget').hidden = false;
       throw new Error(`${e.message}. Someone may be in the middle. Only if you know the device's key changed, forget the old one and connect again.`);
     }
@@ -464,7 +474,7 @@ $('reconnect').addEventListener('click', () => {
 $('disconnect').addEventListener('click', () => tabs.active && tabs.active.conn && tabs.active.conn.close());
 
 $('forget').addEventListener('click', async () => {
-  await page.forget($('device').value);
+  await page.forget(forgetName || $('device').value);
   $('forget').hidden = true;
   message('forgotten: the next connection asks again');
 });

@@ -7,7 +7,9 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -113,4 +115,30 @@ test('a device behind the bastion that it cannot reach is refused, the bastion n
   await page.waitForFunction(() => document.getElementById('message').textContent);
   const msg = await page.textContent('#message');
   assert.match(msg, new RegExp(`^jump host 1 \\(bastion\\) could not reach 127\\.0\\.0\\.1:${closed}: `));
+});
+
+test("a device key that differs behind the bastion: Forget drops that device's key, not the bastion's", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sshgate-jump-mismatch-'));
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'other')]);
+  const other = readFileSync(path.join(dir, 'other.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ');
+  const dest = `[127.0.0.1]:${srv.port}`;
+  const q = new URLSearchParams({ via: '1', device: 'bastion', behind: `127.0.0.1:${srv.port}`, bastionUser: account.user, user: 'ops' });
+  await page.goto(`http://127.0.0.1:${bridge.port}/?${q}`);
+  await page.waitForFunction(() => document.getElementById('device').value === 'bastion');
+  // The browser "knows" another key for the device behind the bastion.
+  await page.evaluate(([name, line]) => window.sshgatePage.store.put('knownHosts', `${name} ssh-ed25519`, `${name} ${line}`), [dest, other]);
+  await page.selectOption('#method', 'password');
+  await page.fill('#password', 'ops-pw');
+  await page.fill('#bastion-password', account.password);
+  await page.click('#connect');
+  assert.equal(await trust(page, 'always'), 'bastion');
+  await page.waitForSelector('#forget:not([hidden])');
+  assert.match(await page.textContent('#message'), /^destination 127\.0\.0\.1:\d+ via bastion: .*Someone may be in the middle/);
+  await page.click('#forget');
+  await page.waitForFunction(() => /forgotten/.test(document.getElementById('message').textContent));
+  const kept = await page.evaluate(() => window.sshgatePage.store.keys('knownHosts'));
+  assert.deepEqual(kept.map((k) => k.split(' ')[0]), ['bastion']);
+  await context.close();
 });
