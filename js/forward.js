@@ -85,10 +85,14 @@ export class TcpChannel {
     try {
       while (this.inbox.length) {
         const chunk = this.inbox.shift();
-        const waits = this.dataFns.map((fn) => fn(chunk));
+        // A handler in the page's thread is handed the buffer itself (js/worker.js): the
+        // length is read first, and with several handlers each but the last gets a copy.
+        const n = chunk.length;
+        const fns = this.dataFns;
+        const waits = fns.map((fn, i) => fn(i === fns.length - 1 ? chunk : chunk.slice()));
         if (waits.some((w) => w && typeof w.then === 'function')) await Promise.all(waits);
         if (!this.isClosed) {
-          this.conn.engine.consume(this.id, chunk.length);
+          this.conn.engine.consume(this.id, n);
           this.conn.pump();
         }
       }

@@ -251,9 +251,10 @@ export interface ConnectOptions {
   /** `wss://bridge/ssh/NAME`, or an open/opening WebSocket-like object. */
   websocket: string | WebSocketLike;
   /**
-   * Browsers: run the engine and the WebSocket in a module Web Worker (js/offthread.js), the API
-   * unchanged; `true` uses the package's worker.js, a URL names another build of it. Needs a
-   * `websocket` URL string and options without class instances (else it stays in-thread).
+   * Browsers run the engine and the WebSocket in a module Web Worker by default (js/offthread.js),
+   * the API unchanged: `false` keeps them in the page's thread; a URL names another build of the
+   * package's worker.js. A `websocket` object or a class instance in the options (a loaded
+   * `credential`) keeps the connection in-thread. Node always runs in-thread.
    */
   worker?: boolean | string | URL;
   /** The login name (may be left out with `userFromCert`). */
@@ -372,6 +373,8 @@ export class Connection {
   /** With `jump`: the jump hosts' connections this one runs through, the first hop first
    * (empty without). Closing this connection closes them; one ending ends this. */
   readonly via: Connection[];
+  /** `true` when this is the page's proxy for a connection running in a Web Worker. */
+  readonly offThread?: boolean;
   on(name: 'banner', fn: (text: string) => void): this;
   on(name: 'hostKey', fn: (info: HostKeyInfo) => void): this;
   on(name: 'close', fn: (reason: CloseReason) => void): this;

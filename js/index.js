@@ -120,12 +120,15 @@ function checkOptions(o) {
  * See index.d.ts for the options.
  */
 export async function connect(options) {
+  // In browsers the engine runs in a Web Worker (js/offthread.js), jump hosts and all;
+  // `worker: false` keeps it here.
+  if (options && options.worker !== false && typeof Worker !== 'undefined') {
+    const off = await import('./offthread.js');
+    if (off.wanted(options)) return off.connect(options, { SshError });
+  }
   // Jump hosts: a chain of connections, each carried in a direct-tcpip channel of the last.
   if (options && options.jump !== undefined) return connectThroughJumps(options, { Connection, SshError, checkOptions });
   checkOptions(options);
-  // In browsers the engine runs in a Web Worker (js/offthread.js); `worker: false` keeps it here.
-  const off = await import('./offthread.js');
-  if (off.wanted(options)) return off.connect(options, { SshError });
   return new Connection(options).ready;
 }
 
@@ -632,8 +635,11 @@ export class Session {
   }
 
   deliver(fns, data) {
-    for (const fn of fns) fn(data);
-    if (!this.isClosed) this.conn.engine.consume(this.id, data.length);
+    // A listener in the page's thread is handed the buffer itself (js/worker.js): the length is
+    // read first, and with several listeners each but the last gets its own copy.
+    const n = data.length;
+    fns.forEach((fn, i) => fn(i === fns.length - 1 ? data : data.slice()));
+    if (!this.isClosed) this.conn.engine.consume(this.id, n);
   }
 
   handle(ev) {

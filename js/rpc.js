@@ -4,11 +4,20 @@
 // it without a hand-written proxy per class.
 //
 // What crosses:
-// - plain data by structured clone; ArrayBuffers (and the buffers under typed arrays) and
-//   Readable/WritableStreams are put in the transfer list, so a packet is moved, not copied;
+// - plain data by structured clone; Readable/WritableStreams are transferred. Buffers: with
+//   `transfer: true` (the worker's side: what it sends, engine output, is its own to give away)
+//   ArrayBuffers and the buffers under typed arrays are put in the transfer list, so a packet is
+//   moved, not copied; with `transfer: false` (the page's side: the caller may reuse what it
+//   passed) they are copied, a view into a larger buffer as its own bytes only;
 // - class instances (anything whose prototype is not Object's) as handles: the far end gets a
 //   Proxy whose methods return Promises and whose own data properties (a snapshot, refreshed
-//   after every call on it and by `state` messages) read synchronously;
+//   after every call on it and by `state` messages) read synchronously. Class instances among
+//   those properties (and arrays of them) are handles too (`conn.via`); other properties and
+//   prototype getters (`closed`, `pending`, promises like `exited`) read as Promises; a name the
+//   object does not have reads as undefined, as it would in-thread;
+// - `streamMethods` (a Map of Class -> { method: 'readable' | 'writable' }, on the side that
+//   owns the objects): methods that return a stream synchronously keep doing so through the
+//   proxy (a local stream, piped to or from the far one when it arrives);
 // - functions (verify, onBanner, `on()` listeners...) as callbacks: calling one runs it on the
 //   side that passed it and returns a Promise of its result; the same function always gets the
 //   same id, so `off(name, fn)` finds it;
@@ -22,7 +31,7 @@ function isHandleable(v) {
   if (v === null || typeof v !== 'object') return false;
   if (Array.isArray(v) || ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return false;
   if (v instanceof Date || v instanceof RegExp || v instanceof Map || v instanceof Set) return false;
-  if (v instanceof Error) return false;
+  if (v instanceof Error || v instanceof Promise) return false;
   if (typeof AbortSignal !== 'undefined' && v instanceof AbortSignal) return false;
   if (typeof ReadableStream !== 'undefined' && (v instanceof ReadableStream || v instanceof WritableStream))
     return false;
@@ -36,22 +45,35 @@ function isStream(v) {
   );
 }
 
-/** Own enumerable data properties of a handle that are plain values: its mirrored state. */
-function snapshot(obj) {
-  const out = {};
-  for (const k of Object.keys(obj)) {
-    const v = obj[k];
-    if (k.startsWith('_') || typeof v === 'function') continue;
-    if (v === null || typeof v !== 'object' || Array.isArray(v) || isPlainProto(Object.getPrototypeOf(v))) {
-      try {
-        structuredClone(v);
-        out[k] = v;
-      } catch {
-        // not cloneable: not mirrored
-      }
+// Per prototype: its methods and its getters (read through the proxy as Promises).
+const shapes = new WeakMap();
+function shapeOf(obj) {
+  const proto = Object.getPrototypeOf(obj);
+  let shape = shapes.get(proto);
+  if (shape) return shape;
+  const methods = new Set();
+  const getters = new Set();
+  for (let p = proto; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    for (const [k, d] of Object.entries(Object.getOwnPropertyDescriptors(p))) {
+      if (k === 'constructor' || methods.has(k) || getters.has(k)) continue;
+      if (d.get) getters.add(k);
+      else if (typeof d.value === 'function') methods.add(k);
     }
   }
-  return out;
+  shape = { methods: [...methods], getters: [...getters] };
+  shapes.set(proto, shape);
+  return shape;
+}
+
+function cloneable(v) {
+  if (v === null || typeof v !== 'object') return true;
+  if (!Array.isArray(v) && !isPlainProto(Object.getPrototypeOf(v)) && !ArrayBuffer.isView(v)) return false;
+  try {
+    structuredClone(v);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function encodeError(e) {
@@ -67,7 +89,7 @@ function encodeError(e) {
   return out;
 }
 
-export function createEndpoint(port, { root = null, errors = {} } = {}) {
+export function createEndpoint(port, { root = null, errors = {}, transfer: give = true, streamMethods = new Map(), beforeCallback = null } = {}) {
   let nextId = 1;
   const handles = new Map([[0, root]]); // id -> local object or function we export
   const ids = new WeakMap(); // local object/function -> id
@@ -75,6 +97,11 @@ export function createEndpoint(port, { root = null, errors = {} } = {}) {
   const controllers = new Map(); // far signal id -> local AbortController
   const proxies = new Map(); // far handle id -> WeakRef(proxy state)
   let failure = null;
+  let settled = new Set();
+  const streamsOf = (proto) => {
+    for (const [Cls, m] of streamMethods) if (Cls.prototype === proto) return m;
+    return {};
+  };
 
   const registry =
     typeof FinalizationRegistry !== 'undefined'
@@ -97,17 +124,57 @@ export function createEndpoint(port, { root = null, errors = {} } = {}) {
     return id;
   }
 
+  /**
+   * A handle's description for the far end: its mirrored state (plain data, and handles for
+   * class instances), the names read as Promises, its methods. `depth`: how many levels of
+   * nested handles get their own state too (a snapshot never walks a cycle); deeper ones go
+   * bare, their proxies keeping the state they had.
+   */
+  function describe(obj, depth) {
+    const state = {};
+    const lazy = [];
+    const { methods, getters } = shapeOf(obj);
+    const streams = streamsOf(Object.getPrototypeOf(obj));
+    const own = [];
+    for (const k of Object.keys(obj)) {
+      const v = obj[k];
+      if (k.startsWith('_')) continue;
+      if (typeof v === 'function') own.push(k);
+      else if (isHandleable(v)) state[k] = handleRef(v, depth - 1);
+      else if (Array.isArray(v) && v.length && v.every(isHandleable)) state[k] = v.map((x) => handleRef(x, depth - 1));
+      else if (cloneable(v)) state[k] = v;
+      else lazy.push(k);
+    }
+    return { state, lazy: [...lazy, ...getters], methods: own.length ? [...methods, ...own] : methods, streams };
+  }
+
+  function handleRef(v, depth) {
+    const ref = { __rpc: 'h', id: exportLocal(v), cls: v.constructor && v.constructor.name };
+    if (depth >= 0) ref.d = describe(v, depth);
+    else {
+      const { getters, methods } = shapeOf(v);
+      ref.d = { state: {}, lazy: getters, methods, streams: streamsOf(Object.getPrototypeOf(v)), bare: true };
+    }
+    return ref;
+  }
+
   // Encode a value for the wire, collecting transferables.
   function enc(v, transfer) {
     if (typeof v === 'function') return { __rpc: 'f', id: exportLocal(v) };
     if (v === null || typeof v !== 'object') return v;
     if (v instanceof ArrayBuffer) {
-      transfer.push(v);
+      if (!give) return v;
+      if (!transfer.includes(v)) transfer.push(v);
       return v;
     }
     if (ArrayBuffer.isView(v)) {
-      if (!transfer.includes(v.buffer)) transfer.push(v.buffer);
-      return v;
+      const whole = v.byteOffset === 0 && v.byteLength === v.buffer.byteLength;
+      // A view into a larger buffer: its own bytes only (structured clone would copy them all).
+      const own = whole || typeof v.slice !== 'function' ? v : v.slice();
+      if (give || own !== v) {
+        if (!transfer.includes(own.buffer)) transfer.push(own.buffer);
+      }
+      return own;
     }
     if (isStream(v)) {
       transfer.push(v);
@@ -119,9 +186,7 @@ export function createEndpoint(port, { root = null, errors = {} } = {}) {
       return { __rpc: 's', id, aborted: v.aborted };
     }
     if (v instanceof Error) return { __rpc: 'e', e: encodeError(v) };
-    if (isHandleable(v)) {
-      return { __rpc: 'h', id: exportLocal(v), cls: v.constructor && v.constructor.name, state: snapshot(v) };
-    }
+    if (isHandleable(v)) return handleRef(v, 1);
     if (Array.isArray(v)) return v.map((x) => enc(x, transfer));
     if (!isPlainProto(Object.getPrototypeOf(v))) return v;
     const out = {};
@@ -140,7 +205,7 @@ export function createEndpoint(port, { root = null, errors = {} } = {}) {
       case 'f':
         return remoteFunction(v.id);
       case 'h':
-        return remoteHandle(v.id, v.cls, v.state);
+        return remoteHandle(v.id, v.cls, v.d);
       case 's': {
         const c = new AbortController();
         if (v.aborted) c.abort();
@@ -176,7 +241,8 @@ export function createEndpoint(port, { root = null, errors = {} } = {}) {
   }
 
   function request(msg) {
-    if (failure) return Promise.reject(failure);
+    if (failure) return settled.has(msg.m) ? Promise.resolve() : Promise.reject(failure);
+    if (msg.m === null && beforeCallback) beforeCallback();
     const id = nextId++;
     return new Promise((resolve, reject) => {
       pending.set(id, { resolve, reject, target: msg.h });
@@ -202,23 +268,43 @@ export function createEndpoint(port, { root = null, errors = {} } = {}) {
     return fn;
   }
 
-  function remoteHandle(hid, cls, state) {
+  /** Mirrored state as it came (handles inside it become proxies). */
+  function decState(state) {
+    const out = {};
+    for (const k of Object.keys(state)) out[k] = dec(state[k]);
+    return out;
+  }
+
+  function refresh(rec, d) {
+    Object.assign(rec.state, decState(d.state));
+    if (d.bare) return;
+    rec.lazy = new Set(d.lazy);
+    rec.methods = new Set(d.methods);
+    rec.streams = d.streams || {};
+  }
+
+  function remoteHandle(hid, cls, d) {
     const known = proxies.get(hid);
     const live = known && known.deref();
     if (live) {
-      Object.assign(live.state, state);
+      refresh(live, d);
       return live.proxy;
     }
-    const rec = { state: { ...state }, proxy: null };
+    const rec = { state: {}, lazy: new Set(), methods: new Set(), streams: {}, proxy: null };
+    refresh(rec, { ...d, bare: false });
     rec.proxy = new Proxy(Object.create(null), {
       get(_, prop) {
         if (prop === 'then' || typeof prop === 'symbol') return undefined;
         if (prop === '__rpcClass') return cls;
         if (Object.prototype.hasOwnProperty.call(rec.state, prop)) return rec.state[prop];
+        if (rec.lazy.has(prop)) return request({ t: 'get', h: hid, m: prop, args: [] });
+        if (hid !== 0 && !rec.methods.has(prop)) return undefined;
+        const kind = rec.streams[prop];
+        if (kind) return (...args) => localStream(kind, request({ t: 'call', h: hid, m: prop, args, asHandle: true }));
         return (...args) => request({ t: 'call', h: hid, m: prop, args });
       },
       has(_, prop) {
-        return Object.prototype.hasOwnProperty.call(rec.state, prop);
+        return Object.prototype.hasOwnProperty.call(rec.state, prop) || rec.lazy.has(prop) || rec.methods.has(prop);
       },
     });
     proxies.set(hid, new WeakRef(rec));
@@ -228,6 +314,42 @@ export function createEndpoint(port, { root = null, errors = {} } = {}) {
     return rec.proxy;
   }
 
+  /**
+   * A stream here, at once, fed by (or feeding) the far one through its reader (writer): each
+   * read, write and close is a call answered when the far stream did it, so a writable's close
+   * resolves once the far sink closed (a transferred stream's would not wait for it).
+   */
+  function localStream(kind, farPromise) {
+    if (kind === 'readable') {
+      const reader = farPromise.then((far) => far.getReader());
+      return new ReadableStream(
+        {
+          async pull(c) {
+            const { value, done } = await (await reader).read();
+            if (done) c.close();
+            else c.enqueue(value);
+          },
+          async cancel(reason) {
+            await (await reader).cancel(reason);
+          },
+        },
+        { highWaterMark: 0 },
+      );
+    }
+    const writer = farPromise.then((far) => far.getWriter());
+    return new WritableStream({
+      async write(chunk) {
+        await (await writer).write(chunk);
+      },
+      async close() {
+        await (await writer).close();
+      },
+      async abort(reason) {
+        await (await writer).abort(reason);
+      },
+    });
+  }
+
   async function handleCall(msg) {
     const target = handles.get(msg.h);
     let value;
@@ -235,7 +357,8 @@ export function createEndpoint(port, { root = null, errors = {} } = {}) {
     try {
       if (target === undefined) throw new Error(`rpc: handle ${msg.h} is gone`);
       const args = msg.args.map(dec);
-      if (msg.m === null) value = await target(...args);
+      if (msg.t === 'get') value = await target[msg.m];
+      else if (msg.m === null) value = await target(...args);
       else {
         if (typeof target[msg.m] !== 'function') throw new TypeError(`rpc: ${msg.m} is not a method`);
         value = await target[msg.m](...args);
@@ -246,15 +369,14 @@ export function createEndpoint(port, { root = null, errors = {} } = {}) {
     }
     if (ok) {
       const transfer = [];
-      let encoded;
       try {
-        encoded = enc(value, transfer);
+        // A stream method's stream is kept here and driven through its reader or writer.
+        const encoded = msg.asHandle && isStream(value) ? handleRef(value, 0) : enc(value, transfer);
+        const state = msg.m !== null && target && typeof target === 'object' ? describe(target, 0) : undefined;
+        post({ t: 'ret', id: msg.id, v: encoded, state }, transfer);
       } catch (e) {
         post({ t: 'err', id: msg.id, e: encodeError(e) });
-        return;
       }
-      const state = msg.m !== null && target && typeof target === 'object' ? snapshot(target) : undefined;
-      post({ t: 'ret', id: msg.id, v: encoded, state }, transfer);
     } else {
       post({ t: 'err', id: msg.id, e: encodeError(value) });
     }
@@ -265,6 +387,7 @@ export function createEndpoint(port, { root = null, errors = {} } = {}) {
     if (!msg || typeof msg !== 'object') return;
     switch (msg.t) {
       case 'call':
+      case 'get':
         handleCall(msg);
         break;
       case 'ret':
@@ -275,7 +398,7 @@ export function createEndpoint(port, { root = null, errors = {} } = {}) {
         if (msg.state) {
           const rec = proxies.get(p.target);
           const live = rec && rec.deref();
-          if (live) Object.assign(live.state, msg.state);
+          if (live) refresh(live, msg.state);
         }
         if (msg.t === 'ret') p.resolve(dec(msg.v));
         else p.reject(decodeError(msg.e));
@@ -290,7 +413,7 @@ export function createEndpoint(port, { root = null, errors = {} } = {}) {
       case 'state': {
         const rec = proxies.get(msg.h);
         const live = rec && rec.deref();
-        if (live) Object.assign(live.state, msg.state);
+        if (live) refresh(live, msg.state);
         break;
       }
       case 'free': {
@@ -311,16 +434,21 @@ export function createEndpoint(port, { root = null, errors = {} } = {}) {
 
   return {
     /** A proxy for the far end's root object. */
-    remote: () => remoteHandle(0, 'root', {}),
+    remote: () => remoteHandle(0, 'root', { state: {}, lazy: [], methods: [] }),
     /** Push a fresh snapshot of a local object's state to the far end's proxy for it. */
     publish(obj) {
       const id = ids.get(obj);
-      if (id !== undefined && !failure) post({ t: 'state', h: id, state: snapshot(obj) });
+      if (id !== undefined && !failure) post({ t: 'state', h: id, state: describe(obj, 1) });
     },
-    /** The far end died: reject everything pending and everything after. */
-    fail(err) {
+    /**
+     * The far end died (or was let go): reject everything pending and everything after, except
+     * calls of the methods named in `settle`, which resolve to undefined (closing what is
+     * closed already is not an error).
+     */
+    fail(err, { settle = [] } = {}) {
       if (failure) return;
       failure = err;
+      settled = new Set(settle);
       for (const p of pending.values()) p.reject(err);
       pending.clear();
     },

@@ -196,6 +196,7 @@ async function askHostKey(device, info, port = 22) {
   const ca = showCertificate(info.certificate);
   const answer = await ask($('hostkey'));
   if (answer === 'always') {
+    await init();
     await store.put('knownHosts', `${name} ${info.keyType}`, knownHostsEntry(device, port, info.publicKey));
   }
   if (answer === 'ca' && ca) await store.put('cas', ca.subject, ca.pem);
@@ -267,7 +268,9 @@ async function certificateEntry() {
   let passphrase = $('certpassphrase').value || undefined;
   for (let tries = 0; ; tries++) {
     try {
-      return { type: 'certificate', credential: certificateCredential({ ...entry, passphrase }) };
+      // Loaded here to check the passphrase; the connection's worker loads its own from the entry.
+      certificateCredential({ ...entry, passphrase }).free();
+      return { ...entry, passphrase };
     } catch (e) {
       if (e.code !== 'KEY_PASSPHRASE' || tries === 3) throw e;
       passphrase = await askPassphrase(tries ? 'Wrong passphrase, again' : `Passphrase of ${file.name}`);
@@ -534,7 +537,8 @@ tabs.open();
 showMethodFields();
 const devicesLoaded = loadDevices();
 loadStoredKeys();
-init().catch((e) => message(`could not load the SSH engine: ${e.message}`));
+// The SSH engine loads in each connection's worker; the page loads it only for its own helpers
+// (key files, certificates, known_hosts lines), when they are first needed.
 
 // --- leaving the page: every session ends with SSH_MSG_DISCONNECT, and a live one asks first ---
 page.confirmClose = true;

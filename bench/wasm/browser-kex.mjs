@@ -1,7 +1,8 @@
 // The longest single engine call in a real browser (Debian's Chromium via playwright-core) for
 // the expensive handshakes: an RSA-3072 host key with diffie-hellman-group16-sha512, and for
 // comparison ed25519 with curve25519. The page is the built www/dist served by the bridge; the
-// engine runs on the page's main thread, so the longest call is how long the page stood still.
+// engine runs on the page's main thread (`worker: false`; bench/worker.sh measures the worker), so
+// the longest call is how long the page stood still.
 // Run by bench/web.sh. Environment: SSHGATE_HOST, KEX_RUNS (default 3).
 import { mkdtempSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -46,6 +47,7 @@ try {
               auth: [{ type: 'password', password: 'pw' }],
               hostKey: () => true,
               algorithms: { kex: [kex], hostKey: [hostKey] },
+              worker: false,
             });
             const total = performance.now() - t0;
             const r = { total, longest: c.longestCall, kex: c.algorithms.kex, hk: c.algorithms.hostKey };

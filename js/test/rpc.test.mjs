@@ -100,7 +100,9 @@ test('handles, callbacks, state and errors cross', async () => {
     (e) => e instanceof TestError && e.code === 'HOST_KEY_REJECTED' && e.message === 'rejected',
   );
   await assert.rejects(conn.fail(), (e) => e instanceof TestError && e.code === 'AUTH_FAILED');
-  await assert.rejects(conn.nope(), /not a method/);
+  // A name the object does not have reads as undefined, as it would in-thread.
+  assert.equal(conn.nope, undefined);
+  assert.equal('nope' in conn, false);
 
   // A method's result that is a class instance becomes its own handle.
   const s = await conn.session();
@@ -169,4 +171,107 @@ test('user data that looks like a marker stays data', async () => {
   const v = { __rpc: 'f', id: 0, nested: [{ __rpc: 'h' }] };
   assert.deepEqual(await near.remote().id(v), v);
   close();
+});
+
+test('the copying side leaves the caller its buffer; a view sends its own bytes only', async () => {
+  let far;
+  const { port1, port2 } = new MessageChannel();
+  createEndpoint(port2, { root: { make: async () => (far = new Session()) } });
+  const near = createEndpoint(port1, { transfer: false });
+  const s = await near.remote().make();
+  const big = new Uint8Array(4096).fill(7);
+  const view = big.subarray(10, 14);
+  assert.equal(await s.write(view), 4);
+  assert.equal(big.byteLength, 4096, 'the caller keeps its buffer');
+  assert.equal(far.received[0].buffer.byteLength, 4, 'only the view crossed');
+  port1.close();
+  port2.close();
+});
+
+class Channel {
+  constructor(peer) {
+    this.peer = peer;
+    this.hops = [peer];
+    this.done = new Promise((res) => (this.finish = res));
+    this._secret = 'x';
+  }
+  get count() {
+    return 42;
+  }
+  readable() {
+    return new ReadableStream({
+      start(c) {
+        c.enqueue(new Uint8Array([1, 2]));
+        c.close();
+      },
+    });
+  }
+}
+
+test('nested handles, getters and promises read as Promises, sync stream methods', async () => {
+  const { port1, port2 } = new MessageChannel();
+  let ch;
+  createEndpoint(port2, {
+    root: { make: async () => (ch = new Channel(new Connection({ user: 'hop' }))) },
+    streamMethods: new Map([[Channel, { readable: 'readable' }]]),
+  });
+  const near = createEndpoint(port1);
+  const c = await near.remote().make();
+  assert.equal(c.peer.user, 'hop', 'a class instance in the state is a handle with its state');
+  assert.equal(c.hops[0].user, 'hop');
+  assert.equal(await c.hops[0].session().then((s) => s.__rpcClass), 'Session');
+  assert.equal(await c.count, 42, 'a getter reads as a Promise');
+  assert.equal(c._secret, undefined, 'underscored names stay private');
+  ch.finish('over');
+  assert.equal(await c.done, 'over', 'a promise property reads as a Promise of its value');
+  const r = c.readable();
+  assert.ok(r instanceof ReadableStream, 'returned at once');
+  const chunks = [];
+  for await (const x of r) chunks.push(...x);
+  assert.deepEqual(chunks, [1, 2]);
+  port1.close();
+  port2.close();
+});
+
+test('after fail(err, { settle }) the settled methods resolve, the rest reject', async () => {
+  const { near, close } = pair({ make: async () => new Session() });
+  const s = await near.remote().make();
+  const gone = new TestError('CLOSED', 'gone');
+  near.fail(gone, { settle: ['close'] });
+  assert.equal(await s.close(), undefined);
+  await assert.rejects(s.write(new Uint8Array(1)), (e) => e === gone);
+  close();
+});
+
+class Sink {
+  constructor() {
+    this.got = [];
+    this.closedAt = null;
+  }
+  writable() {
+    return new WritableStream({
+      write: (c) => this.got.push(...c),
+      close: async () => {
+        await new Promise((r) => setTimeout(r, 20));
+        this.closedAt = 'closed';
+      },
+    });
+  }
+}
+
+test("a stream method's writable closes once the far sink has closed", async () => {
+  const { port1, port2 } = new MessageChannel();
+  const sink = new Sink();
+  createEndpoint(port2, { root: { make: async () => sink }, streamMethods: new Map([[Sink, { writable: 'writable' }]]) });
+  const near = createEndpoint(port1, { transfer: false });
+  const s = await near.remote().make();
+  const w = s.writable();
+  assert.ok(w instanceof WritableStream, 'returned at once');
+  const writer = w.getWriter();
+  await writer.write(new Uint8Array([5, 6]));
+  await writer.close();
+  assert.equal(sink.closedAt, 'closed', 'close() waited for the far sink');
+  assert.deepEqual(sink.got, [5, 6]);
+  port1.close();
+  port2.close();
 });

@@ -111,6 +111,10 @@ export async function jumps(key: string, knownHosts: string): Promise<number> {
     throw new Error(`${e.hop ?? 0} ${e.hopHost ?? ''} ${e.code === 'HOP_CLOSED'}`);
   });
   const bastions: Connection[] = conn.via;
+  // The engine in the page's thread (a browser's default is a Web Worker).
+  const inPage = await connect({ websocket: 'wss://b/ssh/r1', username: 'u', auth: [{ type: 'password', password: 'p' }], hostKey: () => true, worker: false });
+  const offThread: boolean | undefined = inPage.offThread;
+  void offThread;
   const ch: TcpChannel = await conn.forwardOut('127.0.0.1', 80, { originator: '127.0.0.1', originatorPort: 0 });
   ch.onData(async (d: Uint8Array) => void d.length).onEnd(() => undefined).onClose((e) => e?.code);
   await ch.write('GET / HTTP/1.0\r\n\r\n');
