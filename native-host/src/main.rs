@@ -108,7 +108,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => runtime()
             .and_then(|rt| rt.block_on(demo::run(args)))
             .map(|()| ExitCode::SUCCESS),
-        Command::Ssh(args) => runtime().and_then(|rt| {
+        Command::Ssh(args) => client_runtime().and_then(|rt| {
             let r = rt.block_on(client::run(args));
             // A read of standard input may still be blocked in tokio's pool: do not wait for it.
             rt.shutdown_background();
@@ -125,6 +125,14 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// The client is one connection: one thread runs it, as OpenSSH's one poll loop, so moving a
+/// packet from the socket to the terminal never wakes another thread.
+fn client_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

@@ -12,6 +12,8 @@ pub mod forward;
 pub mod host_key;
 pub mod identity;
 pub mod known_hosts;
+pub mod local_input;
+pub mod local_output;
 pub mod options;
 pub mod peer_text;
 pub mod prompt;

@@ -3,15 +3,15 @@
 //! channel to stdout/stderr with flow control, forward terminal resizes, and end with the
 //! remote command's exit status (255 when there is none, as OpenSSH).
 
+use super::local_input;
+use super::local_output::LocalOutput;
 use super::terminal::{self, RawMode};
 use crate::app_msg::AppMsg;
 use crate::channel_io::outbox::{Item, Outboxes};
-use crate::channel_io::reader;
 use crate::driver::Flow;
 use sshgate::Connection;
 use sshgate::channel::{ChannelEvent, ChannelId, ChannelRequest, PtyRequest, WindowSize};
 use std::collections::VecDeque;
-use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 
 /// OpenSSH's exit status when there is no remote one.
@@ -36,10 +36,10 @@ pub struct RemoteSession {
     /// Requests awaiting an answer, by name, in order.
     awaiting: VecDeque<&'static str>,
     raw: Option<RawMode>,
-    stdout: Option<mpsc::UnboundedSender<Vec<u8>>>,
-    stderr: Option<mpsc::UnboundedSender<Vec<u8>>>,
-    /// The writer tasks, awaited by [`RemoteSession::finish`] so no output is lost at exit.
-    writers: Vec<tokio::task::JoinHandle<()>>,
+    /// Where the channel's data and extended data go; finished by [`RemoteSession::finish`]
+    /// so no output is lost at exit.
+    stdout: Option<LocalOutput>,
+    stderr: Option<LocalOutput>,
     outboxes: Outboxes,
     exit: Option<u8>,
 }
@@ -56,7 +56,6 @@ impl RemoteSession {
             raw: None,
             stdout: None,
             stderr: None,
-            writers: Vec::new(),
             outboxes: Outboxes::default(),
             exit: None,
         }
@@ -83,10 +82,11 @@ impl RemoteSession {
     /// Waits until everything received is written out, restores the terminal; returns the exit
     /// status. Call after the connection ended and its message receiver is dropped.
     pub async fn finish(mut self) -> u8 {
-        self.stdout = None;
-        self.stderr = None;
-        for w in self.writers.drain(..) {
-            let _ = w.await;
+        for out in [self.stdout.take(), self.stderr.take()]
+            .into_iter()
+            .flatten()
+        {
+            out.finish().await;
         }
         self.raw = None;
         self.exit_code()
@@ -150,12 +150,25 @@ impl RemoteSession {
             self.raw = RawMode::enter();
             terminal::watch_resizes(self.app.clone());
         }
-        let (out, w1) = spawn_writer(tokio::io::stdout(), ch, self.app.clone());
-        let (err, w2) = spawn_writer(tokio::io::stderr(), ch, self.app.clone());
-        self.stdout = Some(out);
-        self.stderr = Some(err);
-        self.writers = vec![w1, w2];
-        reader::spawn(tokio::io::stdin(), ch, None, self.app.clone());
+        // Without a writer (no thread could be started) the data is dropped but consumed, so
+        // the session still runs to its end.
+        self.stdout = LocalOutput::spawn(std::io::stdout(), ch, self.app.clone()).ok();
+        self.stderr = LocalOutput::spawn(std::io::stderr(), ch, self.app.clone()).ok();
+        if let Err(e) = local_input::spawn(std::io::stdin(), ch, self.app.clone()) {
+            eprintln!("cannot read standard input: {e}");
+        }
+    }
+
+    /// Channel data for a local stream: consumed at once while the stream keeps up (see
+    /// `local_output`), else when its writer acknowledges it.
+    fn output(conn: &mut Connection, channel: ChannelId, out: Option<&LocalOutput>, data: Vec<u8>) {
+        let now = match out {
+            Some(out) => out.push(data),
+            None => data.len(),
+        };
+        if now > 0 {
+            let _ = conn.consume(channel, now);
+        }
     }
 
     /// An engine event for our channel.
@@ -186,19 +199,12 @@ impl RemoteSession {
                     }
                 }
             }
-            ChannelEvent::Data { data, .. } => {
-                if let Some(out) = &self.stdout {
-                    let _ = out.send(data);
-                }
+            ChannelEvent::Data { channel, data } => {
+                Self::output(conn, channel, self.stdout.as_ref(), data)
             }
-            ChannelEvent::ExtendedData { channel, data, .. } => match &self.stderr {
-                Some(err) => {
-                    let _ = err.send(data);
-                }
-                None => {
-                    let _ = conn.consume(channel, data.len());
-                }
-            },
+            ChannelEvent::ExtendedData { channel, data, .. } => {
+                Self::output(conn, channel, self.stderr.as_ref(), data);
+            }
             ChannelEvent::Request { request, .. } => match request {
                 ChannelRequest::ExitStatus { code } => {
                     self.exit = Some(u8::try_from(code & 0xff).unwrap_or(EXIT_NO_STATUS));
@@ -262,28 +268,4 @@ impl RemoteSession {
         }
         Flow::Continue
     }
-}
-
-/// A task writing channel data to `out`, acknowledging each chunk so the window moves only as
-/// fast as the local side takes it.
-/// Memory stays bounded: the engine delivers no more than the window we advertise.
-fn spawn_writer<W>(
-    mut out: W,
-    channel: ChannelId,
-    app: mpsc::Sender<AppMsg>,
-) -> (mpsc::UnboundedSender<Vec<u8>>, tokio::task::JoinHandle<()>)
-where
-    W: AsyncWrite + Unpin + Send + 'static,
-{
-    let (tx, mut rx) = mpsc::unbounded_channel::<Vec<u8>>();
-    let task = tokio::spawn(async move {
-        while let Some(d) = rx.recv().await {
-            let n = d.len();
-            let _ = out.write_all(&d).await;
-            let _ = out.flush().await;
-            // After the connection ended nobody acknowledges; keep writing what is left.
-            let _ = app.send(AppMsg::Written { channel, n }).await;
-        }
-    });
-    (tx, task)
 }
