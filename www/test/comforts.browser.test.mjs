@@ -136,6 +136,26 @@ test('two tabs hold independent sessions; closing one ends it with a clean disco
   await page.close();
 });
 
+test('leaving the page ends every session with a clean disconnect (the engine runs in a worker)', async () => {
+  const page = await browser.newPage({ viewport: { width: 1000, height: 640 } });
+  await page.goto(url);
+  await logIn(page);
+  await page.click('#new-tab');
+  await logIn(page);
+  assert.equal(await page.evaluate(() => window.sshgatePage.conn.offThread), true);
+  // No question before leaving, so the navigation goes ahead as a closed tab would.
+  await page.evaluate(() => (window.sshgatePage.confirmClose = false));
+  const normal = audits('normal');
+  await page.goto('about:blank');
+  await until(() => audits('normal') === normal + 2, () => `leaving the page did not end both sessions cleanly:\n${shellSrv.log()}`);
+  // Closing the browser tab itself does the same.
+  await page.goto(url);
+  await logIn(page);
+  await page.evaluate(() => (window.sshgatePage.confirmClose = false));
+  await page.close({ runBeforeUnload: true });
+  await until(() => audits('normal') === normal + 3, () => `closing the browser tab did not end the session cleanly:\n${shellSrv.log()}`);
+});
+
 test('OSC 52 from the device lands in the clipboard; a clipboard read is refused', async () => {
   const context = await browser.newContext({ viewport: { width: 1000, height: 640 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(url).origin });
