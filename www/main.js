@@ -292,18 +292,25 @@ async function credentials(method) {
   keyUsed = file ? null : stored;
   let passphrase = $('passphrase').value || undefined;
   await init();
+  let info;
   try {
-    privateKeyInfo(text, passphrase);
+    info = privateKeyInfo(text, passphrase);
   } catch (e) {
     if (e.code !== 'KEY_PASSPHRASE') throw e;
     passphrase = await askPassphrase('Key passphrase');
-    privateKeyInfo(text, passphrase);
+    info = privateKeyInfo(text, passphrase);
   }
   if (file && $('rememberkey').checked) {
     await store.put('keys', file.name, text);
     keyUsed = file.name;
   }
-  return [{ type: 'publickey', privateKey: text, passphrase }];
+  // An OpenSSH certificate of the key (ssh-keygen -s): offered first, as ssh does.
+  const certFile = $('keycertfile').files[0];
+  const certificate = certFile ? (await certFile.text()).trim() : undefined;
+  if (certificate && sshgate.openSshCertificateInfo(certificate).fingerprint !== info.fingerprint) {
+    throw new Error(`${certFile.name} is not a certificate of this key`);
+  }
+  return [{ type: 'publickey', privateKey: text, passphrase, certificate }];
 }
 
 function wsUrl(device) {
