@@ -2,6 +2,7 @@
 
 mod authorized_keys;
 mod blobs;
+mod cert_algs;
 mod dsa;
 mod files;
 mod fixtures;
