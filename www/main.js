@@ -14,6 +14,7 @@ import { parseDeepLink, formatTarget } from './deeplink.js';
 import { installSettings, loadSettings } from './settings.js';
 import { attachFiles } from './files.js';
 import { installJump } from './jump.js';
+import { installHostCas } from './hostcas.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('login');
@@ -598,6 +599,9 @@ tabs.on('connected', (tab) => tab === tabs.active && linkFor(tab));
 openLinks();
 // A link followed or typed while the page is open (replaceState above fires no hashchange).
 addEventListener('hashchange', openLinks);
+
+// --- OpenSSH host CAs (hostcas.js): @cert-authority lines in the settings dialog -----------------
+installHostCas($('set-hostCas'), $('settings-open'), store);
 
 // --- settings (settings.js): applied to every tab's terminal and to the page ---------------------
 installSettings($('settings'), $('settings-open'), (s) => {

@@ -2,7 +2,8 @@
 // Chromium through the built page (www/dist, served by `sshgate-host bridge --static`) to a
 // private OpenSSH sshd that trusts a user CA and serves a host certificate. The key file and its
 // `-cert.pub` picked in the form log in (the key itself is not authorized), and a known_hosts
-// holding only `@cert-authority` for the device trusts it without the host key question; a
+// holding only the `@cert-authority` line typed into the settings dialog trusts the device
+// without the host key question; a
 // certificate of another key is refused in the page before anything is sent.
 
 import { test, before, after } from 'node:test';
@@ -73,9 +74,17 @@ test('key + -cert.pub log in; @cert-authority in known_hosts trusts the device w
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(`http://127.0.0.1:${bridge.port}/`);
-  // The page's known_hosts: only the CA line for the device.
+  // The page's known_hosts: only the CA line for the device, typed into the settings dialog.
   const ca = `@cert-authority ${DEVICE} ${readFileSync(file('host_ca.pub'), 'utf8').trim()}`;
-  await page.evaluate((line) => window.sshgatePage.store.put('knownHosts', 'host CA', line), ca);
+  await page.click('#settings-open');
+  await page.fill('#set-hostCas', 'not a line');
+  await page.dispatchEvent('#set-hostCas', 'change');
+  assert.match(await page.$eval('#set-hostCas', (t) => t.validationMessage), /not a @cert-authority line/);
+  const saved = page.$eval('#set-hostCas', (t) => new Promise((r) => t.addEventListener('saved', r, { once: true })));
+  await page.fill('#set-hostCas', ca);
+  await page.dispatchEvent('#set-hostCas', 'change');
+  await saved;
+  await page.click('#settings button[value="close"]');
   const mark = sshd.log().length;
   await keyForm(page, 'alice', 'alice-cert.pub');
   await page.click('#connect');
@@ -86,7 +95,7 @@ test('key + -cert.pub log in; @cert-authority in known_hosts trusts the device w
   assert.deepEqual(hk.cert.principals, [DEVICE]);
   assert.match(sshd.log().slice(mark), /Accepted publickey for sshgate-test .*ECDSA-CERT SHA256:\S+ ID id-alice/);
   const known = await page.evaluate(() => window.sshgatePage.store.keys('knownHosts'));
-  assert.deepEqual(known, ['host CA'], 'nothing added: the CA vouched');
+  assert.deepEqual(known, [ca], 'nothing added: the CA vouched');
   assert.deepEqual(errors, []);
   await context.close();
 });
