@@ -7,6 +7,63 @@ import { Engine, CertificateCredential, checkKnownHosts, knownHostKeyTypes, know
  * `CertificateCredential` (these need `await init()` first; `connect` calls it). */
 export { Engine, CertificateCredential, checkKnownHosts, knownHostKeyTypes, knownHostsEntry, privateKeyInfo };
 
+/** An OpenSSH certificate (`ssh-keygen -L` shows the same fields). Times are seconds since the
+ * epoch; `validBefore` 18446744073709552000 means forever. */
+export interface OpenSshCertificate {
+  /** `ssh-ed25519-cert-v01@openssh.com AAAA...` (no comment). */
+  line: string;
+  certType: 'user' | 'host';
+  /** The certified key's type and fingerprint. */
+  keyType: string;
+  fingerprint: string;
+  keyId: string;
+  /** Decimal text (serials may exceed 2^53). */
+  serial: string;
+  principals: string[];
+  validAfter: number;
+  validBefore: number;
+  caKeyType: string | null;
+  caFingerprint: string | null;
+  criticalOptions: string[];
+  extensions: string[];
+}
+
+/** Why known_hosts did not vouch for an OpenSSH host certificate. */
+export type OpenSshCertificateRefusal =
+  | 'NO_CERT_AUTHORITY' // no @cert-authority line names the host
+  | 'UNKNOWN_CA' // @cert-authority lines name the host, but none holds the CA that signed it
+  | 'BAD_SIGNATURE'
+  | 'CA_SIGNATURE_ALGORITHM' // signed with ssh-rsa (SHA-1), which OpenSSH refuses for CAs
+  | 'NOT_HOST_CERTIFICATE'
+  | 'WRONG_PRINCIPAL' // the host name is not among its principals
+  | 'NOT_YET_VALID'
+  | 'EXPIRED'
+  | 'CRITICAL_OPTION';
+
+/** known_hosts text's verdict on a host certificate (`line` 1-based, 0 if none). */
+export interface OpenSshCertificateCheck {
+  status: 'trusted' | 'revoked' | 'refused';
+  line: number;
+  reason: OpenSshCertificateRefusal | 'REVOKED' | null;
+  message: string;
+}
+
+/** Judges the `-cert.pub` line of `host`'s certificate against known_hosts `text` at `nowMs`
+ * (`Date.now()`), as OpenSSH does (after `await init()`). */
+export function checkKnownHostsCertificate(
+  text: string,
+  host: string,
+  port: number,
+  certificateLine: string,
+  nowMs: number,
+): OpenSshCertificateCheck;
+
+/** Whether known_hosts `text` has a `@cert-authority` line for `host` on `port`. */
+export function knownHostsHasCertAuthority(text: string, host: string, port: number): boolean;
+
+/** The fields of a `-cert.pub` line; throws CERTIFICATE_INVALID if it is none (after `await init()`). */
+export function openSshCertificateInfo(certificateLine: string): OpenSshCertificate;
+
 /** Loads a `certificate` auth entry into the engine's credential (after `await init()`), e.g. to
  * ask for a passphrase (KEY_PASSPHRASE) or show `info` before connecting. */
 export function certificateCredential(entry: CertificateAuth): CertificateCredential;
@@ -28,7 +85,7 @@ export type ErrorCode =
   | 'HOST_KEY_REJECTED' // the verify callback (or the lack of one) did not trust the key
   | 'HOST_KEY_MISMATCH' // known_hosts lists another key for the host
   | 'HOST_KEY_REVOKED' // known_hosts marks the key @revoked
-  | 'HOST_CERTIFICATE_REFUSED' // an x509v3 host key whose chain failed (see `refusal`) and nobody trusted it otherwise
+  | 'HOST_CERTIFICATE_REFUSED' // a host certificate (x509v3 chain, or OpenSSH certificate under known_hosts @cert-authority) that failed (see `refusal`) and nobody trusted it otherwise
   | 'CERTIFICATE_REFUSED' // the server refused every certificate offered (its CA, purpose, validity or user mapping)
   | 'CERTIFICATE_INVALID' // a certificate entry that does not load (see `refusal`, e.g. KEY_MISMATCH)
   | 'AUTH_FAILED' // every offered method in `auth` was tried (see `methods`, `tried`)
@@ -59,9 +116,11 @@ export class SshError extends Error {
   /** The host key's fingerprint (HOST_KEY_MISMATCH / HOST_KEY_REVOKED / HOST_CERTIFICATE_REFUSED). */
   fingerprint?: string;
   /** Why a certificate was refused (HOST_CERTIFICATE_REFUSED, CERTIFICATE_INVALID). */
-  refusal?: CertificateRefusalCode | 'NOT_TRUSTED';
+  refusal?: CertificateRefusalCode | OpenSshCertificateRefusal | 'NOT_TRUSTED';
   /** The server certificate check (HOST_CERTIFICATE_REFUSED). */
   certificate?: HostCertificate;
+  /** The server's OpenSSH host certificate (HOST_CERTIFICATE_REFUSED for one). */
+  openSshCertificate?: OpenSshCertificate;
   /** RFC 4250 disconnect reason, when there is one. */
   reason?: number;
   methods?: string[];
@@ -163,6 +222,10 @@ export interface HostKeyInfo {
   publicKey: string;
   /** For an x509v3-* host key: the certificate check; else null. */
   certificate: HostCertificate | null;
+  /** For a `*-cert-v01@openssh.com` host key: the server's OpenSSH certificate (not yet
+   * judged: known_hosts text does that, or `checkKnownHostsCertificate`); else null.
+   * `publicKey`/`fingerprint` are then the certified key's. */
+  openSshCertificate: OpenSshCertificate | null;
   /** What known_hosts text said (`unknown` when none was given). */
   status: 'unknown' | 'match' | 'mismatch' | 'revoked';
 }
@@ -194,7 +257,15 @@ export type CertificateAuth =
 export type AuthMethod =
   | CertificateAuth
   | { type: 'password'; password: string; onPasswordChange?: (p: PasswordChange) => Promise<[string, string]> }
-  | { type: 'publickey' | 'key'; privateKey: string; passphrase?: string }
+  | {
+      type: 'publickey' | 'key';
+      privateKey: string;
+      passphrase?: string;
+      /** An OpenSSH certificate of this key (the `-cert.pub` line `ssh-keygen -s` writes):
+       * offered first as `*-cert-v01@openssh.com`, then the plain key if the server refuses it.
+       * One of another key is CERTIFICATE_INVALID. */
+      certificate?: string;
+    }
   | {
       type: 'keyboard-interactive' | 'keyboardInteractive';
       /** Answers a single prompt when there is no onPrompt. */
@@ -208,7 +279,12 @@ export type AuthMethod =
  * is HOST_CERTIFICATE_REFUSED and a plain key HOST_KEY_REJECTED. */
 export interface KnownHostsPolicy {
   /** known_hosts text. The key types it holds for `host` are asked for first (as OpenSSH
-   * does, unless `algorithms.hostKey` is given), so a changed key shows as a mismatch. */
+   * does, unless `algorithms.hostKey` is given), so a changed key shows as a mismatch. A
+   * `@cert-authority` line for `host` makes OpenSSH host certificates asked for (first): one
+   * such a CA signed for `host` (a listed principal), valid now, is trusted without `verify`;
+   * `@revoked` refuses a key, a certificate or a CA (HOST_KEY_REVOKED). Any other certificate's
+   * key is looked up as a plain key, then goes to `verify` (HOST_CERTIFICATE_REFUSED without a
+   * yes). */
   knownHosts?: string;
   /** The name the key is filed under (`host`, written `[host]:port` when port is not 22). */
   host?: string;

@@ -19,10 +19,13 @@ import initWasm, { initSync, Engine, CertificateCredential, checkKnownHosts, kno
 import { certificateCredential, describeCertificate, hostCertificateRefused, hostCheck } from './x509.js';
 import { TcpChannel } from './forward.js';
 import { connectThroughJumps } from './jump.js';
+import { hostCertificateOption, checkHostCertificate, openSshCertificateRefused, sendPublicKey } from './openssh-certs.js';
 
 export { Engine, CertificateCredential, checkKnownHosts, knownHostKeyTypes, knownHostsEntry, privateKeyInfo, certificateCredential };
 // A server's banner, prompts and disconnect reason, escaped before they reach a terminal.
 export { forTerminal, forLog } from './text.js';
+// OpenSSH certificates: a `-cert.pub` line's fields, and known_hosts @cert-authority checks.
+export { checkKnownHostsCertificate, knownHostsHasCertAuthority, openSshCertificateInfo } from './openssh-certs.js';
 import { openSftp } from './sftp.js';
 import { scpGet, scpPut } from './scp.js';
 export { Sftp, SftpError } from './sftp.js';
@@ -198,7 +201,8 @@ export class Connection {
     let trust;
     try {
       trust = hostCheck(this.options, SshError);
-      this.engine = Engine.client({ algorithms, software, ...trust, preferHostKeyTypes: this.knownTypes() }, seed(), now());
+      const openSshHostCertificates = hostCertificateOption(this.hostKeyPolicy());
+      this.engine = Engine.client({ algorithms, software, ...trust, preferHostKeyTypes: this.knownTypes(), openSshHostCertificates }, seed(), now());
     } catch (e) {
       this.fail(asSshError(e, 'BAD_OPTIONS'));
       return;
@@ -367,7 +371,12 @@ export class Connection {
     // and without their yes it is refused with the certificate's reason.
     const cert = info.certificate;
     if (cert && cert.valid) return true;
-    const refused = () => hostCertificateRefused(SshError, this.hostName, info);
+    // OpenSSH host certificates: a @cert-authority of the known_hosts text vouches, or the key
+    // is looked up as a plain key next (as OpenSSH falls back to it).
+    const sshCert = checkHostCertificate(hk, info, SshError);
+    if (sshCert === true) return true;
+    const refused = () =>
+      sshCert ? openSshCertificateRefused(SshError, hk, info, sshCert) : hostCertificateRefused(SshError, this.hostName, info);
     let status = 'unknown';
     if (hk.knownHosts !== undefined) {
       if (!hk.host) throw new SshError('BAD_OPTIONS', 'hostKey.host is needed to look the key up in known_hosts text');
@@ -385,10 +394,10 @@ export class Connection {
     }
     if (typeof hk.verify === 'function') {
       const ok = Boolean(await hk.verify({ ...info, status }));
-      if (!ok && cert) throw refused();
+      if (!ok && (cert || sshCert)) throw refused();
       return ok;
     }
-    if (cert) throw refused();
+    if (cert || sshCert) throw refused();
     return false;
   }
 
@@ -417,7 +426,7 @@ export class Connection {
       try {
         this.timed(method, () => {
           if (method === 'password') this.engine.authPassword(user, m.password);
-          else if (method === 'publickey') this.engine.authPublicKey(user, m.privateKey, m.passphrase);
+          else if (method === 'publickey') sendPublicKey(this, user, m);
           else this.engine.authKeyboardInteractive(user);
         });
       } catch (e) {

@@ -14,6 +14,7 @@ import { parseDeepLink, formatTarget } from './deeplink.js';
 import { installSettings, loadSettings } from './settings.js';
 import { attachFiles } from './files.js';
 import { installJump, parseTarget, keyName } from './jump.js';
+import { installHostCas } from './hostcas.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('login');
@@ -295,18 +296,25 @@ async function credentials(method) {
   keyUsed = file ? null : stored;
   let passphrase = $('passphrase').value || undefined;
   await init();
+  let info;
   try {
-    privateKeyInfo(text, passphrase);
+    info = privateKeyInfo(text, passphrase);
   } catch (e) {
     if (e.code !== 'KEY_PASSPHRASE') throw e;
     passphrase = await askPassphrase('Key passphrase');
-    privateKeyInfo(text, passphrase);
+    info = privateKeyInfo(text, passphrase);
   }
   if (file && $('rememberkey').checked) {
     await store.put('keys', file.name, text);
     keyUsed = file.name;
   }
-  return [{ type: 'publickey', privateKey: text, passphrase }];
+  // An OpenSSH certificate of the key (ssh-keygen -s): offered first, as ssh does.
+  const certFile = $('keycertfile').files[0];
+  const certificate = certFile ? (await certFile.text()).trim() : undefined;
+  if (certificate && sshgate.openSshCertificateInfo(certificate).fingerprint !== info.fingerprint) {
+    throw new Error(`${certFile.name} is not a certificate of this key`);
+  }
+  return [{ type: 'publickey', privateKey: text, passphrase, certificate }];
 }
 
 function wsUrl(device) {
@@ -605,6 +613,9 @@ tabs.on('connected', (tab) => tab === tabs.active && linkFor(tab));
 openLinks();
 // A link followed or typed while the page is open (replaceState above fires no hashchange).
 addEventListener('hashchange', openLinks);
+
+// --- OpenSSH host CAs (hostcas.js): @cert-authority lines in the settings dialog -----------------
+installHostCas($('set-hostCas'), $('settings-open'), store);
 
 // --- settings (settings.js): applied to every tab's terminal and to the page ---------------------
 installSettings($('settings'), $('settings-open'), (s) => {

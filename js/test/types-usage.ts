@@ -146,3 +146,35 @@ export function misuse(): void {
   // @ts-expect-error: a jump host needs its own host key policy
   void connect({ websocket: 'ws://x', host: 'h', username: 'u', auth: [], hostKey: () => true, jump: [{ username: 'u', auth: [] }] });
 }
+
+// OpenSSH certificates: a user certificate with its key, host certificates under known_hosts
+// @cert-authority lines.
+export async function openSshCertificates(key: string, certLine: string, text: string): Promise<string> {
+  const { checkKnownHostsCertificate, knownHostsHasCertAuthority, openSshCertificateInfo } = await import('../../pkg/index.js');
+  const entry: AuthMethod = { type: 'publickey', privateKey: key, certificate: certLine };
+  const conn = await connect({
+    websocket: 'wss://bridge.example/ssh/router1',
+    username: 'lab',
+    auth: [entry],
+    hostKey: { knownHosts: text, host: 'router1', verify: (info: HostKeyInfo) => info.openSshCertificate === null },
+  });
+  const hc = conn.hostKey?.openSshCertificate;
+  const principals: string[] = hc ? hc.principals : [];
+  const info = openSshCertificateInfo(certLine);
+  const kind: 'user' | 'host' = info.certType;
+  const check = checkKnownHostsCertificate(text, 'router1', 22, certLine, Date.now());
+  const status: 'trusted' | 'revoked' | 'refused' = check.status;
+  const has: boolean = knownHostsHasCertAuthority(text, 'router1', 22);
+  try {
+    await connect({ websocket: 'ws://x', username: 'u', auth: [entry], hostKey: text, hostName: 'router1' });
+  } catch (e) {
+    if (e instanceof SshError && e.code === 'HOST_CERTIFICATE_REFUSED') return `${e.refusal} ${e.openSshCertificate?.keyId}`;
+  }
+  return `${principals.length} ${kind} ${status} ${has} ${info.serial} ${info.validBefore}`;
+}
+
+export function openSshCertificateMisuse(key: string): void {
+  // @ts-expect-error: the certificate is the `-cert.pub` line's text
+  const bad: AuthMethod = { type: 'publickey', privateKey: key, certificate: new Uint8Array(1) };
+  void bad;
+}

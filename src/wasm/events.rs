@@ -279,6 +279,12 @@ pub(crate) fn to_js(e: Event) -> JsValue {
                     .as_deref()
                     .map_or(JsValue::NULL, super::x509::check_to_js),
             ),
+            (
+                "openSshCertificate",
+                info.openssh_certificate
+                    .as_deref()
+                    .map_or(JsValue::NULL, super::openssh_certs::cert_to_js),
+            ),
         ]),
         Event::KexComplete {
             algorithms: a,

@@ -7,9 +7,13 @@ mod direct_tcpip;
 mod engine;
 mod events;
 mod keys;
+mod openssh_certs;
 mod options;
 mod x509;
 
 pub use engine::Engine;
 pub use keys::{check_known_hosts, known_hosts_entry, private_key_info};
+pub use openssh_certs::{
+    check_known_hosts_certificate, known_hosts_has_cert_authority, open_ssh_certificate_info,
+};
 pub use x509::CertificateCredential;

@@ -1,5 +1,6 @@
 //! Client options from a plain JS object: `{ software, algorithms: { kex, hostKey, cipher, mac },
-//! preferHostKeyTypes, trustedCAs, crls, revocation, revocationSoftFail, hostName }`.
+//! preferHostKeyTypes, trustedCAs, crls, revocation, revocationSoftFail, hostName,
+//! openSshHostCertificates }`.
 //! Algorithm lists replace the defaults in the given order; an unknown name is an error that
 //! names it (legacy algorithms are usable when named, as in the native client).
 
@@ -118,5 +119,13 @@ pub(crate) fn client_config(options: &JsValue) -> Result<ClientConfig, JsError> 
         )?);
     }
     cfg.host_name = get(options, "hostName").and_then(|v| v.as_string());
+    // OpenSSH host certificates: asked for (first, as OpenSSH orders them) when known_hosts
+    // has a @cert-authority line for this server.
+    if get(options, "openSshHostCertificates").is_some_and(|b| b.is_truthy()) {
+        cfg.openssh_host_certificates = true;
+        if !own_host_key_order {
+            cfg.common.algorithms.prefer_host_certificates();
+        }
+    }
     Ok(cfg)
 }

@@ -9,14 +9,17 @@
 //! the connection keeps running while someone types.
 
 use super::identity::{self, Loaded};
+use super::openssh_certs;
 use super::peer_text;
 use super::prompt::{self, Question, Source};
 use crate::app_msg::AppMsg;
 use sshgate::Connection;
+use sshgate::keys::PrivateKey;
+use sshgate::keys::openssh_cert::OpenSshCert;
 use sshgate::pki::CertifiedKey;
 use sshgate::userauth::{AuthEvent, Prompt};
 use std::collections::VecDeque;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 use zeroize::Zeroizing;
@@ -102,6 +105,10 @@ pub struct Authenticator {
     asker: Option<Box<dyn Asker>>,
     /// The password question instead of OpenSSH's `user@host's password: `.
     password_prompt: Option<String>,
+    /// `CertificateFile`s, offered with the identity whose key they certify.
+    certificate_files: Vec<PathBuf>,
+    /// A loaded identity's OpenSSH certificates, then its plain key, still to offer.
+    queued: VecDeque<(PathBuf, Arc<PrivateKey>, Option<OpenSshCert>)>,
 }
 
 impl Authenticator {
@@ -123,7 +130,17 @@ impl Authenticator {
             next_ticket: 1,
             asker: None,
             password_prompt: None,
+            certificate_files: Vec::new(),
+            queued: VecDeque::new(),
         }
+    }
+
+    /// Offers the OpenSSH certificates in `files` (`-o CertificateFile`) with the identities
+    /// whose keys they certify (`KEY-cert.pub` beside an identity is found without this).
+    #[must_use]
+    pub fn with_certificate_files(mut self, files: Vec<PathBuf>) -> Self {
+        self.certificate_files = files;
+        self
     }
 
     /// Asks `asker` instead of the terminal, with `password_prompt` (e.g. IOS's `Password: `)
@@ -303,6 +320,9 @@ impl Authenticator {
                 Err(e) => self.debug(&format!("certificate not offered: {e}")),
             }
         }
+        if let Some(step) = self.offer_queued(conn) {
+            return Some(step);
+        }
         while let Some(path) = self.identities.pop_front() {
             match identity::load(&path) {
                 Loaded::Key(key) => return Some(self.offer(conn, &path, key)),
@@ -334,28 +354,50 @@ impl Authenticator {
         None
     }
 
-    fn offer(
-        &mut self,
-        conn: &mut Connection,
-        path: &std::path::Path,
-        key: std::sync::Arc<sshgate::keys::PrivateKey>,
-    ) -> Step {
-        let public = key.public();
-        self.debug(&format!(
-            "Offering public key: {} {} {}",
-            path.display(),
-            crate::keyfile::type_label(public.key_type()),
-            public.fingerprint_sha256()
-        ));
-        self.current = "publickey";
-        match conn.auth_publickey(&self.s.user, key) {
-            Ok(()) => Step::Pending,
-            Err(e) => {
+    /// Offers a loaded identity: its OpenSSH certificates first (as OpenSSH does), then the
+    /// plain key, each after the server refused the one before.
+    fn offer(&mut self, conn: &mut Connection, path: &Path, key: Arc<PrivateKey>) -> Step {
+        for (file, cert) in openssh_certs::for_identity(path, &key, &self.certificate_files) {
+            self.queued.push_back((file, key.clone(), Some(cert)));
+        }
+        self.queued.push_back((path.to_path_buf(), key, None));
+        match self.offer_queued(conn) {
+            Some(step) => step,
+            None => self.advance(conn),
+        }
+    }
+
+    /// Sends the next queued certificate or key; `None` when none is left that can be sent.
+    fn offer_queued(&mut self, conn: &mut Connection) -> Option<Step> {
+        while let Some((path, key, cert)) = self.queued.pop_front() {
+            self.current = "publickey";
+            let sent = match &cert {
+                Some(c) => {
+                    self.debug(&format!(
+                        "Offering public key: {} {}",
+                        path.display(),
+                        openssh_certs::describe(c)
+                    ));
+                    conn.auth_openssh_certificate(&self.s.user, key, c)
+                }
+                None => {
+                    let public = key.public();
+                    self.debug(&format!(
+                        "Offering public key: {} {} {}",
+                        path.display(),
+                        crate::keyfile::type_label(public.key_type()),
+                        public.fingerprint_sha256()
+                    ));
+                    conn.auth_publickey(&self.s.user, key)
+                }
+            };
+            match sent {
+                Ok(()) => return Some(Step::Pending),
                 // E.g. an RSA key and a server that takes no RSA signature we allow.
-                self.debug(&format!("key {} not offered: {e}", path.display()));
-                self.advance(conn)
+                Err(e) => self.debug(&format!("key {} not offered: {e}", path.display())),
             }
         }
+        None
     }
 
     fn try_kbd(&mut self, conn: &mut Connection) -> Option<Step> {

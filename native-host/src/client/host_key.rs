@@ -70,6 +70,11 @@ pub fn check(s: &ClientSettings, info: &HostKeyInfo, can_ask: bool) -> Verdict {
             }
         }
     }
+    // An OpenSSH host certificate a @cert-authority vouches for (or that is revoked) is decided
+    // here; any other falls back to its key as a plain key.
+    if let Some(v) = super::openssh_certs::host_verdict(s, info) {
+        return v;
+    }
     let path = s.known_hosts_path();
     let lookup = s.known_hosts_name();
     let ty = info.key.key_type();

@@ -14,6 +14,7 @@ pub mod identity;
 pub mod known_hosts;
 pub mod local_input;
 pub mod local_output;
+pub mod openssh_certs;
 pub mod options;
 pub mod peer_text;
 pub mod prompt;
@@ -109,7 +110,8 @@ pub async fn run(args: &SshArgs) -> anyhow::Result<ExitCode> {
             verbose,
         },
         app_tx.clone(),
-    );
+    )
+    .with_certificate_files(settings.certificate_files.clone());
     let forwards = Forwards::new(Plan::from_settings(&settings), app_tx.clone());
     let host = settings.host.clone();
     let quiet = settings.quiet;
@@ -161,10 +163,17 @@ pub(crate) fn client_config(settings: &ClientSettings) -> anyhow::Result<Arc<Cli
         .map_err(anyhow::Error::msg)?;
     // As OpenSSH: unless HostKeyAlgorithms is given, the key types known_hosts holds for this
     // host are asked for first, so a changed key is a mismatch, not another type's new key.
+    let text = std::fs::read_to_string(settings.known_hosts_path()).unwrap_or_default();
+    // A @cert-authority line for this host: host certificates are asked for (first, unless
+    // HostKeyAlgorithms says otherwise, as OpenSSH orders them).
+    let host_cas =
+        sshgate::keys::known_hosts::has_cert_authority(&text, &settings.host, settings.port);
     if settings.algorithms.host_key.is_none() {
-        let text = std::fs::read_to_string(settings.known_hosts_path()).unwrap_or_default();
         let known = sshgate::keys::known_hosts::key_types_for(&text, &settings.host, settings.port);
         algorithms.prefer_host_key_types(&known);
+        if host_cas {
+            algorithms.prefer_host_certificates();
+        }
     }
     let mut common = CommonConfig {
         algorithms,
@@ -178,6 +187,7 @@ pub(crate) fn client_config(settings: &ClientSettings) -> anyhow::Result<Arc<Cli
         // RFC 6187 host certificates: the CAs, and the name the user typed to check them by.
         host_trust: cert_identity::host_trust(settings)?,
         host_name: Some(settings.host.clone()),
+        openssh_host_certificates: host_cas,
         ..ClientConfig::default()
     }))
 }

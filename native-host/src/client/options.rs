@@ -58,8 +58,9 @@ pub struct SshArgs {
     pub stdio_forward: Option<String>,
     /// Option=value, as in ssh_config (KexAlgorithms, Ciphers, MACs, HostKeyAlgorithms,
     /// StrictHostKeyChecking, UserKnownHostsFile, BatchMode, Port, User, ConnectTimeout,
-    /// IdentityFile, PreferredAuthentications, PasswordAuthentication, PubkeyAuthentication,
-    /// KbdInteractiveAuthentication, NumberOfPasswordPrompts, RequestTTY, RekeyLimit,
+    /// IdentityFile, CertificateFile, PreferredAuthentications, PasswordAuthentication,
+    /// PubkeyAuthentication, KbdInteractiveAuthentication, NumberOfPasswordPrompts, RequestTTY,
+    /// RekeyLimit,
     /// LocalForward, RemoteForward, DynamicForward, ProxyJump, ExitOnForwardFailure,
     /// GatewayPorts).
     #[arg(short = 'o', value_name = "OPTION")]
@@ -108,8 +109,9 @@ pub enum RequestTty {
 }
 
 /// Options that may be given more than once, every value kept (as in ssh_config).
-const ACCUMULATE: [&str; 4] = [
+const ACCUMULATE: [&str; 5] = [
     "identityfile",
+    "certificatefile",
     "localforward",
     "remoteforward",
     "dynamicforward",
@@ -169,6 +171,9 @@ pub struct ClientSettings {
     pub identities: Vec<PathBuf>,
     /// Whether `-i`/`IdentityFile` named the identities (a missing default file is no error).
     pub identities_given: bool,
+    /// `-o CertificateFile`: OpenSSH certificates, offered with the identity they certify
+    /// (`KEY-cert.pub` beside an identity is picked up without it).
+    pub certificate_files: Vec<PathBuf>,
     /// Methods to try, in order (PreferredAuthentications minus the disabled ones).
     pub methods: Vec<String>,
     /// Password and keyboard-interactive attempts (OpenSSH `NumberOfPasswordPrompts`, 3).
@@ -213,6 +218,7 @@ impl ClientSettings {
             batch_mode: false,
             identities: a.identity.clone(),
             identities_given: !a.identity.is_empty(),
+            certificate_files: Vec::new(),
             methods: AUTH_METHODS.map(String::from).to_vec(),
             password_prompts: 3,
             request_tty: match (a.no_tty, a.tty) {
@@ -284,6 +290,7 @@ impl ClientSettings {
                     s.identities.push(expand_tilde(value));
                     s.identities_given = true;
                 }
+                "certificatefile" => s.certificate_files.push(expand_tilde(value)),
                 "preferredauthentications" => {
                     let v: Vec<String> = value.split(',').map(|m| m.trim().to_string()).collect();
                     s.methods = v

@@ -188,8 +188,27 @@ fn authentication_options() {
         "IdentityFile accumulates"
     );
     assert!(s.identities_given);
+    assert!(s.certificate_files.is_empty());
     assert_eq!(s.methods, names(&["publickey", "keyboard-interactive"]));
     assert_eq!((s.password_prompts, s.request_tty), (1, RequestTty::Force));
+    let s = settings(&[
+        "-o",
+        "CertificateFile=/k/a-cert.pub",
+        "-o",
+        "certificatefile /k/b-cert.pub",
+        "host",
+    ])
+    .unwrap();
+    let certs: Vec<_> = s
+        .certificate_files
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    assert_eq!(
+        certs,
+        ["/k/a-cert.pub", "/k/b-cert.pub"],
+        "CertificateFile accumulates"
+    );
 
     let s = settings(&[
         "-o",

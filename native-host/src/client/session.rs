@@ -228,7 +228,13 @@ impl Handler<Connection> for ClientSession {
                     Some(x) => x.name(),
                     None => info.key.key_type(),
                 };
-                self.debug(&format!("Server host key: {kind} {}", info.fingerprint));
+                match &info.openssh_certificate {
+                    Some(c) => self.debug(&format!(
+                        "Server host certificate: {}",
+                        super::openssh_certs::describe(c)
+                    )),
+                    None => self.debug(&format!("Server host key: {kind} {}", info.fingerprint)),
+                }
                 match host_key::check(&self.settings, &info, self.can_ask) {
                     Verdict::Trusted => {
                         let _ = conn.answer_host_key(true);

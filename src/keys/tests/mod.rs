@@ -2,12 +2,14 @@
 
 mod authorized_keys;
 mod blobs;
+mod cert_algs;
 mod dsa;
 mod files;
 mod fixtures;
 mod garble;
 mod known_answers;
 mod known_hosts;
+mod known_hosts_certs;
 mod openssh_certs;
 mod pem_files;
 mod security_key;
