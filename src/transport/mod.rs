@@ -46,6 +46,9 @@ pub(crate) enum RoleConfig {
         host_certificates: Vec<Arc<CertifiedKey>>,
         /// User authentication takes certificates: `server-sig-algs` lists `x509v3-*`.
         user_certificates: bool,
+        /// User authentication takes OpenSSH certificates: `server-sig-algs` lists
+        /// `*-cert-v01@openssh.com`.
+        openssh_user_certificates: bool,
         /// Only a build with the server role has this variant.
         gate: ServerRole,
     },

@@ -108,6 +108,10 @@ pub struct ServerSection {
     /// Forwarded channels and `tcpip-forward` listeners open at once on one connection.
     #[serde(default = "default_max_forwards")]
     pub max_forwards: usize,
+    /// sshd's `TrustedUserCAKeys`: a file of CA public keys (one OpenSSH key a line) whose user
+    /// certificates log in (see [`super::user_certs`]).
+    #[serde(default)]
+    pub trusted_user_ca_keys: Option<PathBuf>,
     /// IOS `debug ip ssh [detail|packet]` from the start: `ip-ssh`, `ip-ssh-detail`,
     /// `ip-ssh-packet` (see [`super::debug_trace`]).
     #[serde(default)]

@@ -38,6 +38,7 @@ pub mod session_env;
 pub mod session_rules;
 pub mod snmp_trap;
 pub mod startups;
+pub mod user_certs;
 pub mod users;
 pub mod workers;
 
@@ -138,6 +139,10 @@ pub async fn prepare(
         .map(|(_, c)| c.clone())
         .collect();
     keys::check_usable(&host_keys, &host_certificates, &common.algorithms)?;
+    let user_cas = match &s.trusted_user_ca_keys {
+        Some(path) => user_certs::load_cas(path)?,
+        None => Vec::new(),
+    };
     let auth = ServerAuthConfig {
         // IOS `ip ssh time-out` and `ip ssh authentication-retries`, and `banner login`.
         timeout: std::time::Duration::from_secs(s.timeout_seconds),
@@ -147,6 +152,7 @@ pub async fn prepare(
         // name there (IOS `x509v3-ssh-rsa ssh-rsa`) is accepted from users too.
         allow_ssh_rsa: common.algorithms.host_key.iter().any(|a| a.is_legacy()),
         trustpoints: pki.user_trustpoints.clone(),
+        openssh_certificates: !user_cas.is_empty(),
         ..ServerAuthConfig::default()
     };
     let cfg = Arc::new(ServerConfig {
@@ -192,6 +198,7 @@ pub async fn prepare(
         files: file.files.clone(),
         scp: file.scp.clone(),
         sftp: file.sftp.as_ref().is_some_and(|s| s.enable),
+        user_cas,
     });
     Ok((cfg, ctx))
 }

@@ -1,0 +1,300 @@
+//! OpenSSH user certificates into `sshgate-host serve` (`[server] trusted_user_ca_keys`, sshd's
+//! `TrustedUserCAKeys`), with the real OpenSSH client and certificates signed by
+//! `ssh-keygen -s`:
+//! - ed25519, ECDSA and RSA user certificates log in (RSA signing as `rsa-sha2-*-cert-v01`);
+//! - refused: a principal that is not the user, an expired or not yet valid certificate, a
+//!   `source-address` that does not admit 127.0.0.1, an unknown critical option, a CA not in
+//!   the file (the plain key under the certificate is not authorized either, so each refusal
+//!   is the certificate's);
+//! - `authorized_principals` replaces the user-name rule;
+//! - `force-command` runs instead of the client's command; without `permit-pty` no PTY;
+//! - the log names the certificate's key id, serial and CA, as sshd's does.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+use support::{
+    DeviceServer, DeviceUser, RunOutput, SSH, TempDir, require_ssh_keygen, run_with_timeout,
+    ssh_keygen, start_device,
+};
+
+const SSH_KEYGEN: &str = "/usr/bin/ssh-keygen";
+const RUN: Duration = Duration::from_secs(30);
+/// What `show ip ssh` prints first on the device CLI.
+const SHOW_IP_SSH: &str = "SSH Enabled - version 2.0";
+
+/// The CAs and the running device: `lab` (device CLI, privilege 15; the user-name rule),
+/// `ops` (`authorized_principals = ["oncall"]`).
+struct Lab {
+    certs: TempDir,
+    ca: PathBuf,
+    other_ca: PathBuf,
+    server: DeviceServer,
+}
+
+fn lab(label: &str) -> Lab {
+    require_ssh_keygen();
+    let certs = TempDir::new(&format!("{label}-ca"));
+    let ca = certs.join("user_ca");
+    let other_ca = certs.join("other_ca");
+    ssh_keygen("ed25519", None, &ca);
+    ssh_keygen("ed25519", None, &other_ca);
+    let trusted = certs.join("trusted_user_ca_keys");
+    // A comment and a blank line, as a hand-written TrustedUserCAKeys file has.
+    let ca_pub = std::fs::read_to_string(certs.join("user_ca.pub")).unwrap();
+    std::fs::write(&trusted, format!("# lab CA\n\n{ca_pub}")).unwrap();
+    let extra = format!(
+        "trusted_user_ca_keys = {:?}\n",
+        trusted.display().to_string()
+    );
+    let server = start_device(
+        label,
+        &extra,
+        &[
+            DeviceUser {
+                name: "lab",
+                privilege: 15,
+                extra: Some("certificate = true"),
+                ..DeviceUser::default()
+            },
+            DeviceUser {
+                name: "ops",
+                privilege: 1,
+                extra: Some(r#"authorized_principals = ["oncall"]"#),
+                ..DeviceUser::default()
+            },
+        ],
+    );
+    Lab {
+        certs,
+        ca,
+        other_ca,
+        server,
+    }
+}
+
+impl Lab {
+    /// A new `key_type` key named `name`, signed by `ca` with `-I id-NAME -z serial` and
+    /// `options`; returns the private key's path (the certificate is beside it).
+    fn cert(&self, name: &str, key_type: &str, ca: &Path, options: &[&str]) -> PathBuf {
+        let key = self.certs.join(name);
+        let bits = (key_type == "rsa").then_some(3072);
+        ssh_keygen(key_type, bits, &key);
+        let mut cmd = Command::new(SSH_KEYGEN);
+        cmd.args(["-q", "-s"])
+            .arg(ca)
+            .args(["-I", &format!("id-{name}"), "-z", "4242"])
+            .args(options)
+            .arg(key.with_extension("pub"));
+        let out = cmd.output().expect("run ssh-keygen -s");
+        assert!(
+            out.status.success(),
+            "ssh-keygen -s failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(key.with_file_name(format!("{name}-cert.pub")).exists());
+        key
+    }
+
+    /// `ssh -i KEY -o CertificateFile=KEY-cert.pub <args> user@127.0.0.1 <after>`.
+    fn ssh(&self, key: &Path, user: &str, args: &[&str], after: &[&str]) -> RunOutput {
+        let cert = format!("{}-cert.pub", key.display());
+        let mut cmd = Command::new(SSH);
+        cmd.args(self.server.client_options())
+            .arg("-i")
+            .arg(key)
+            .args(["-o", &format!("CertificateFile={cert}")])
+            .args(["-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none"])
+            .args(["-o", "BatchMode=yes"])
+            .args(["-o", "PreferredAuthentications=publickey"])
+            .args(["-o", "LogLevel=ERROR"])
+            .args(args)
+            .arg(DeviceServer::dest(user))
+            .args(after)
+            .current_dir(self.server.dir.path());
+        run_with_timeout(&mut cmd, &self.server.dir, user, RUN)
+    }
+
+    /// Logs in as `user` with `key` and checks `show ip ssh` ran.
+    fn logs_in(&self, key: &Path, user: &str) {
+        let out = self.ssh(key, user, &[], &["show ip ssh"]);
+        let ctx = || format!("{}\n{}", out.report(20), self.server.report());
+        assert!(out.success(), "{}", ctx());
+        assert!(out.stdout.starts_with(SHOW_IP_SSH), "{}", ctx());
+    }
+
+    /// `user` with `key` is refused, and the log says `why`.
+    fn refused(&self, key: &Path, user: &str, why: &str) {
+        let mark = self.server.log.mark();
+        let out = self.ssh(key, user, &[], &["show ip ssh"]);
+        let log = self
+            .server
+            .log
+            .wait_since(mark, Duration::from_secs(5), |l| l.contains(why));
+        let ctx = || format!("{}\n{}", out.report(20), self.server.report());
+        assert!(!out.success(), "logged in:\n{}", ctx());
+        assert!(
+            out.stderr.contains("Permission denied (publickey"),
+            "{}",
+            ctx()
+        );
+        assert!(!out.stdout.contains(SHOW_IP_SSH), "{}", ctx());
+        assert!(
+            log.contains("Certificate refused") && log.contains(why),
+            "no refusal naming {why:?} in the log:\n{}",
+            ctx()
+        );
+    }
+}
+
+#[test]
+fn ed25519_user_certificate_logs_in_and_the_log_names_it() {
+    let l = lab("cert-ed25519");
+    let key = l.cert("alice", "ed25519", &l.ca, &["-n", "lab"]);
+    let mark = l.server.log.mark();
+    l.logs_in(&key, "lab");
+    let log = l.server.log.since(mark);
+    assert!(
+        log.contains(r#"Accepted certificate ssh-ed25519-cert-v01@openssh.com SHA256:"#)
+            && log.contains(r#"ID "id-alice" (serial 4242) CA ssh-ed25519 SHA256:"#),
+        "{}",
+        l.server.report()
+    );
+}
+
+#[test]
+fn ecdsa_and_rsa_user_certificates_log_in() {
+    let l = lab("cert-ecdsa-rsa");
+    let ecdsa = l.cert("ec", "ecdsa", &l.ca, &["-n", "lab"]);
+    l.logs_in(&ecdsa, "lab");
+    let rsa = l.cert("rs", "rsa", &l.ca, &["-n", "lab"]);
+    let mark = l.server.log.mark();
+    l.logs_in(&rsa, "lab");
+    assert!(
+        l.server
+            .log
+            .since(mark)
+            .contains("Accepted certificate ssh-rsa-cert-v01@openssh.com"),
+        "{}",
+        l.server.report()
+    );
+}
+
+#[test]
+fn authorized_principals_replace_the_user_name() {
+    let l = lab("cert-principals");
+    let oncall = l.cert("oncall", "ed25519", &l.ca, &["-n", "oncall"]);
+    let out = l.ssh(&oncall, "ops", &[], &["show ip ssh"]);
+    assert!(
+        out.success() && out.stdout.starts_with(SHOW_IP_SSH),
+        "{}\n{}",
+        out.report(20),
+        l.server.report()
+    );
+    // The user's own name is not enough once the user lists principals.
+    let named = l.cert("named", "ed25519", &l.ca, &["-n", "ops"]);
+    l.refused(&named, "ops", "no principal");
+}
+
+#[test]
+fn wrong_principal_expired_not_yet_valid_and_untrusted_ca_are_refused() {
+    let l = lab("cert-refusals");
+    let wrong = l.cert("wrong", "ed25519", &l.ca, &["-n", "admin,root"]);
+    l.refused(&wrong, "lab", "no principal");
+    let none = l.cert("none", "ed25519", &l.ca, &[]);
+    l.refused(&none, "lab", "no principal");
+    let expired = l.cert(
+        "expired",
+        "ed25519",
+        &l.ca,
+        &["-n", "lab", "-V", "20200101:20200201"],
+    );
+    l.refused(&expired, "lab", "certificate not valid now");
+    let future = l.cert(
+        "future",
+        "ed25519",
+        &l.ca,
+        &["-n", "lab", "-V", "+52w:+53w"],
+    );
+    l.refused(&future, "lab", "certificate not valid now");
+    let untrusted = l.cert("untrusted", "ed25519", &l.other_ca, &["-n", "lab"]);
+    l.refused(
+        &untrusted,
+        "lab",
+        "CA is not listed in trusted_user_ca_keys",
+    );
+}
+
+#[test]
+fn source_address_and_unknown_critical_options_are_enforced() {
+    let l = lab("cert-options");
+    let elsewhere = l.cert(
+        "elsewhere",
+        "ed25519",
+        &l.ca,
+        &["-n", "lab", "-O", "source-address=10.0.0.0/8,192.0.2.1"],
+    );
+    l.refused(&elsewhere, "lab", "source-address 10.0.0.0/8,192.0.2.1");
+    let here = l.cert(
+        "here",
+        "ed25519",
+        &l.ca,
+        &["-n", "lab", "-O", "source-address=10.0.0.0/8,127.0.0.0/8"],
+    );
+    l.logs_in(&here, "lab");
+    let unknown = l.cert(
+        "unknown",
+        "ed25519",
+        &l.ca,
+        &["-n", "lab", "-O", "critical:frobnicate@example.com=yes"],
+    );
+    l.refused(
+        &unknown,
+        "lab",
+        "unknown critical option frobnicate@example.com",
+    );
+}
+
+#[test]
+fn force_command_runs_instead_of_the_clients_and_no_pty_without_permit_pty() {
+    let l = lab("cert-force");
+    let forced = l.cert(
+        "forced",
+        "ed25519",
+        &l.ca,
+        &["-n", "lab", "-O", "force-command=show ip ssh"],
+    );
+    let out = l.ssh(&forced, "lab", &[], &["show users"]);
+    let ctx = || format!("{}\n{}", out.report(20), l.server.report());
+    assert!(out.success(), "{}", ctx());
+    assert!(out.stdout.starts_with(SHOW_IP_SSH), "{}", ctx());
+
+    // -O clear drops every extension, permit-pty included: the PTY request is refused (which
+    // `ssh -tt` takes as fatal).
+    let no_pty = l.cert("nopty", "ed25519", &l.ca, &["-n", "lab", "-O", "clear"]);
+    let mark = l.server.log.mark();
+    let out = l.ssh(&no_pty, "lab", &["-tt"], &["show ip ssh"]);
+    let log = l
+        .server
+        .log
+        .wait_since(mark, Duration::from_secs(5), |l| l.contains("PTY refused"));
+    let ctx = || format!("{}\n{}", out.report(20), l.server.report());
+    assert!(log.contains("PTY refused"), "{}", ctx());
+    assert!(
+        out.stderr.contains("PTY allocation request failed"),
+        "{}",
+        ctx()
+    );
+    // With the default extensions the same request gets its PTY.
+    let pty = l.cert("pty", "ed25519", &l.ca, &["-n", "lab"]);
+    let out = l.ssh(&pty, "lab", &["-tt"], &["show ip ssh"]);
+    let ctx = || format!("{}\n{}", out.report(20), l.server.report());
+    assert!(out.success(), "{}", ctx());
+    assert!(
+        !out.stderr.contains("PTY allocation request failed"),
+        "{}",
+        ctx()
+    );
+}
