@@ -156,6 +156,19 @@ fn ed25519_user_certificate_logs_in_and_the_log_names_it() {
     let mark = l.server.log.mark();
     l.logs_in(&key, "lab");
     let log = l.server.log.since(mark);
+    // `show ip ssh` lists the certificate algorithms users may log in with.
+    let out = l.ssh(&key, "lab", &[], &["show ip ssh"]);
+    let pubkey_line = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("Authentication Publickey Algorithms:"))
+        .unwrap_or_default();
+    assert!(
+        pubkey_line.contains(",ssh-ed25519-cert-v01@openssh.com,")
+            && pubkey_line.contains("rsa-sha2-512-cert-v01@openssh.com"),
+        "{}",
+        out.report(20)
+    );
     assert!(
         log.contains(r#"Accepted certificate ssh-ed25519-cert-v01@openssh.com SHA256:"#)
             && log.contains(r#"ID "id-alice" (serial 4242) CA ssh-ed25519 SHA256:"#),

@@ -8,7 +8,7 @@
 mod client;
 pub mod events;
 mod messages;
-pub(crate) mod openssh_cert;
+pub mod openssh_cert;
 mod policy;
 mod server;
 

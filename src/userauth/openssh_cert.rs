@@ -13,7 +13,7 @@ use crate::keys::openssh_cert::OpenSshCert;
 /// The user-authentication algorithm names of certificates and the signature algorithm each
 /// one signs with (PROTOCOL.certkeys: the RSA certificate key type `ssh-rsa-cert-v01` is
 /// named `rsa-sha2-256/512-cert-v01` when signing with SHA-2, as RFC 8332 does for keys).
-pub(crate) const USER_CERT_ALGS: &[(&str, HostKeyAlg)] = &[
+pub const USER_CERT_ALGS: &[(&str, HostKeyAlg)] = &[
     ("ssh-ed25519-cert-v01@openssh.com", HostKeyAlg::SshEd25519),
     (
         "ecdsa-sha2-nistp256-cert-v01@openssh.com",
@@ -38,8 +38,9 @@ pub(crate) fn user_cert_alg(name: &str) -> Option<(&'static str, HostKeyAlg)> {
 }
 
 /// The certificate algorithms whose signature algorithm is in `sig_algs` (for
-/// `server-sig-algs`).
-pub(crate) fn names_for(sig_algs: &[&str]) -> Vec<&'static str> {
+/// `server-sig-algs`, and what a server shows as its public key algorithms).
+#[must_use]
+pub fn names_for(sig_algs: &[&str]) -> Vec<&'static str> {
     USER_CERT_ALGS
         .iter()
         .filter(|(_, a)| sig_algs.contains(&a.name()))

@@ -121,6 +121,7 @@ pub fn settings_from_config(file: &DeviceFile, cfg: &ServerConfig) -> SshSetting
         .filter(|a| a.x509().is_none() || !cfg.auth.trustpoints.is_empty())
         .map(|a| a.name().to_owned())
         .collect();
+    let pubkey = with_user_certificates(pubkey, cfg);
     SshSettings {
         timeout_secs: file.server.timeout_seconds,
         retries: file.server.retries,
@@ -131,6 +132,17 @@ pub fn settings_from_config(file: &DeviceFile, cfg: &ServerConfig) -> SshSetting
         macs: algs.mac.iter().map(|a| a.name().to_owned()).collect(),
         auth_methods: AUTH_METHODS.map(String::from).to_vec(),
     }
+}
+
+/// With `trusted_user_ca_keys`, the OpenSSH certificate names users may log in with, after
+/// the plain ones they sign as (what the engine lists in `server-sig-algs`).
+fn with_user_certificates(mut pubkey: Vec<String>, cfg: &ServerConfig) -> Vec<String> {
+    if cfg.auth.openssh_certificates {
+        let plain: Vec<&str> = pubkey.iter().map(String::as_str).collect();
+        let certs = sshgate::userauth::openssh_cert::names_for(&plain);
+        pubkey.extend(certs.into_iter().map(String::from));
+    }
+    pubkey
 }
 
 /// One logged-in session.

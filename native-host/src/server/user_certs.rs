@@ -198,7 +198,30 @@ pub fn source_allowed(list: &str, ip: IpAddr) -> Option<bool> {
 
 #[cfg(test)]
 mod tests {
-    use super::source_allowed;
+    use super::{load_cas, source_allowed};
+
+    const CA: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl lab-ca";
+
+    #[test]
+    fn ca_files() {
+        let dir = std::env::temp_dir().join(format!("sshgate-user-cas-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = |name: &str, text: &str| {
+            let p = dir.join(name);
+            std::fs::write(&p, text).unwrap();
+            p
+        };
+        let ok = file("ok", &format!("# CAs\n\n{CA}\n  {CA}\n"));
+        assert_eq!(load_cas(&ok).unwrap().len(), 2);
+        let bad = file("bad", &format!("{CA}\nnot a key\n"));
+        let e = load_cas(&bad).unwrap_err().to_string();
+        assert!(e.contains("line 2"), "{e}");
+        let empty = file("empty", "# nothing\n");
+        assert!(load_cas(&empty).unwrap_err().to_string().contains("no key"));
+        assert!(load_cas(&dir.join("absent")).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn source_address_lists() {
