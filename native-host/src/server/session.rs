@@ -93,6 +93,8 @@ pub struct ServerSession {
     kbd: KbdStage,
     /// What the authorized_keys line of an accepted key allows (`None`: no key, no rules).
     rules: Option<SessionRules>,
+    /// The OpenSSH certificate that logged in, as the audit line names it.
+    certificate: Option<String>,
     algorithms: Option<Negotiated>,
     channels: HashMap<ChannelId, SessionChannel>,
     outboxes: Outboxes,
@@ -126,6 +128,7 @@ impl ServerSession {
             failures_recorded: 0,
             kbd: KbdStage::default(),
             rules: None,
+            certificate: None,
             algorithms: None,
             channels: HashMap::new(),
             outboxes: Outboxes::default(),
@@ -153,6 +156,13 @@ impl ServerSession {
     #[must_use]
     pub fn audit_facts(&self) -> (u32, Option<&str>, Option<&'static str>) {
         (self.number, self.user.as_deref(), self.method)
+    }
+
+    /// The OpenSSH certificate that logged in (`ED25519-CERT SHA256:... ID ... (serial N) CA
+    /// ...`), if one did.
+    #[must_use]
+    pub fn certificate(&self) -> Option<&str> {
+        self.certificate.as_deref()
     }
 
     /// Holds the connection's place among the unauthenticated ones until it logs in.
@@ -624,6 +634,7 @@ impl ServerSession {
         let (verdict, rules) = user_certs::decide(&req, cert, &self.ctx.user_cas, &self.ctx.users);
         if signed && rules.is_some() {
             self.rules = rules;
+            self.certificate = Some(user_certs::describe(cert));
         }
         self.user = Some(user);
         if let Err(e) = conn.answer_auth(id, verdict) {

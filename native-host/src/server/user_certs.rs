@@ -66,20 +66,34 @@ pub struct CertLogin<'a> {
     pub now: u64,
 }
 
-/// The certificate's identity as sshd logs it: `ID "key id" (serial N) CA TYPE SHA256:...`.
+/// The certificate as sshd's `Accepted publickey` line names it:
+/// `ED25519-CERT SHA256:... ID key-id (serial N) CA ED25519 SHA256:...`.
 #[must_use]
 pub fn describe(cert: &OpenSshCert) -> String {
     let ca = cert.ca_key().map_or_else(
         |_| "(unreadable CA key)".to_string(),
-        |k| format!("{} {}", k.key_type(), k.fingerprint_sha256()),
+        |k| format!("{} {}", short_type(k.key_type()), k.fingerprint_sha256()),
     );
     format!(
-        "{} {} ID \"{}\" (serial {}) CA {ca}",
-        cert.cert_type_name,
+        "{}-CERT {} ID {} (serial {}) CA {ca}",
+        short_type(cert.key.key_type()),
         cert.key.fingerprint_sha256(),
         super::auth::log_text(&cert.key_id),
         cert.serial
     )
+}
+
+/// OpenSSH's `sshkey_type` names (`ED25519`, `ECDSA`, `RSA`).
+fn short_type(key_type: &str) -> &'static str {
+    match key_type {
+        "ssh-ed25519" => "ED25519",
+        "ssh-rsa" => "RSA",
+        "ssh-dss" => "DSA",
+        t if t.starts_with("ecdsa-sha2-") => "ECDSA",
+        t if t.starts_with("sk-ecdsa-") => "ECDSA-SK",
+        t if t.starts_with("sk-ssh-ed25519") => "ED25519-SK",
+        _ => "unknown",
+    }
 }
 
 /// Decides a certificate request; returns the verdict and, when accepted, the session's rules.
@@ -96,7 +110,10 @@ pub fn decide(
     match admit(req, cert, cas, users) {
         Ok(rules) => {
             if req.signed {
-                tracing::info!(%peer, %user, "Accepted certificate {what} via trusted_user_ca_keys");
+                // sshd's words: "Accepted publickey for USER from ADDR port N ssh2: ...".
+                tracing::info!(%peer, %user,
+                    "Accepted publickey for {user} from {} port {} ssh2: {what}",
+                    peer.ip(), peer.port());
             }
             (AuthVerdict::Accept, Some(rules))
         }
