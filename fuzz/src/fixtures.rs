@@ -147,6 +147,8 @@ fn server_auth() -> ServerAuthConfig {
         max_attempts: 6,
         failure_delay: Duration::from_secs(1),
         trustpoints: vec![Arc::new(trustpoint(Revocation::None))],
+        // So the fuzzer reaches the OpenSSH certificate parser through publickey requests.
+        openssh_certificates: true,
         ..ServerAuthConfig::default()
     }
 }
