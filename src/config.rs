@@ -32,9 +32,10 @@ impl Default for Algorithms {
                 .collect(),
             // Certificates first: a client offers them only when it has trust anchors to
             // verify them with, and then prefers them (as OpenSSH prefers its certificates);
-            // a server offers them only for keys it has a chain for.
-            host_key: HostKeyAlg::X509_ALL
+            // a server offers them only for keys it has a certificate for.
+            host_key: HostKeyAlg::CERT_ALL
                 .iter()
+                .chain(HostKeyAlg::X509_ALL)
                 .chain(HostKeyAlg::ALL)
                 .copied()
                 .filter(|a| !a.is_legacy())
@@ -59,11 +60,13 @@ impl Algorithms {
     pub fn with_legacy() -> Self {
         Algorithms {
             kex: KexAlg::ALL.to_vec(),
-            host_key: HostKeyAlg::X509_ALL
+            host_key: HostKeyAlg::CERT_ALL
                 .iter()
+                .chain(HostKeyAlg::X509_ALL)
                 .filter(|a| !a.is_legacy())
                 .chain(HostKeyAlg::ALL)
                 .chain(HostKeyAlg::X509_ALL.iter().filter(|a| a.is_legacy()))
+                .chain(HostKeyAlg::CERT_ALL.iter().filter(|a| a.is_legacy()))
                 .copied()
                 .collect(),
             cipher: CipherAlg::ALL.to_vec(),
@@ -79,6 +82,19 @@ impl Algorithms {
         let is_known = |a: &HostKeyAlg| known.iter().any(|t| t == a.key_type());
         let (mut first, rest): (Vec<HostKeyAlg>, Vec<HostKeyAlg>) =
             self.host_key.iter().partition(|a| is_known(a));
+        first.extend(rest);
+        self.host_key = first;
+    }
+
+    /// Moves the OpenSSH certificate host key algorithms to the front, keeping their order: what
+    /// OpenSSH's `order_hostkeyalgs` does when known_hosts has a `@cert-authority` line for the
+    /// server. Call it after [`Algorithms::prefer_host_key_types`]; a client that set its own
+    /// host key order should not.
+    pub fn prefer_host_certificates(&mut self) {
+        let (mut first, rest): (Vec<HostKeyAlg>, Vec<HostKeyAlg>) = self
+            .host_key
+            .iter()
+            .partition(|a| a.openssh_cert().is_some());
         first.extend(rest);
         self.host_key = first;
     }
@@ -265,6 +281,12 @@ pub struct ClientConfig {
     pub auth: crate::userauth::ClientAuthConfig,
     /// Channels.
     pub channels: crate::channel::ChannelConfig,
+    /// The caller trusts some CA for OpenSSH host certificates (known_hosts has a
+    /// `@cert-authority` line for this server, [`crate::keys::known_hosts::has_cert_authority`]):
+    /// the `*-cert-v01@openssh.com` host key algorithms are offered. The certificate comes in
+    /// [`crate::HostKeyInfo::openssh_certificate`], for
+    /// [`crate::keys::known_hosts::check_host_certificate`] to judge.
+    pub openssh_host_certificates: bool,
 }
 
 /// Server configuration.

@@ -67,4 +67,10 @@ pub struct HostKeyInfo {
     /// either way; trusting a valid chain needs no known_hosts entry, while a refused one can
     /// still be trusted by its key (or refused with `refusal()` as the reason).
     pub certificate: Option<Box<CertificateCheck>>,
+    /// For a `*-cert-v01@openssh.com` host key: the server's OpenSSH certificate (`key` is the
+    /// certified key, which made the signature). Nothing about it is checked yet: pass it to
+    /// [`crate::keys::known_hosts::check_host_certificate`] with the known_hosts text and the
+    /// time; if no `@cert-authority` line vouches for it, `key` can still be trusted as a
+    /// plain key (as OpenSSH falls back to it).
+    pub openssh_certificate: Option<Box<crate::keys::openssh_cert::OpenSshCert>>,
 }

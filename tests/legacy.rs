@@ -88,7 +88,7 @@ fn off_by_default_and_last_with_legacy() {
     assert!(
         l.host_key[at + 1..]
             .iter()
-            .all(|a| a.x509().is_some() && a.is_legacy())
+            .all(|a| (a.x509().is_some() || a.openssh_cert().is_some()) && a.is_legacy())
     );
     assert!(l.host_key[..at].iter().all(|&a| a != NEW_HOST_KEY));
 }

@@ -6,6 +6,7 @@
 use super::Connection;
 use super::layer::Ctx;
 use crate::Error;
+use crate::keys::openssh_cert::OpenSshCert;
 use crate::keys::{PrivateKey, PublicKey};
 use crate::pki::CertifiedKey;
 use crate::userauth::{AuthVerdict, Prompt, UserAuth, misuse};
@@ -49,6 +50,19 @@ impl Connection {
     /// [`Connection::auth_publickey`] does.
     pub fn auth_certificate(&mut self, user: &str, cert: Arc<CertifiedKey>) -> Result<(), Error> {
         self.with_auth(|a, ctx| a.client()?.certificate(ctx, user, &cert))
+    }
+
+    /// Client: `publickey` with an OpenSSH certificate of `key` (`ssh-keygen -s`), named by its
+    /// `*-cert-v01@openssh.com` algorithm (for RSA, `rsa-sha2-512-cert-v01@openssh.com` or the
+    /// SHA-256 one as `server-sig-algs` allows). Asks first without a signature, as
+    /// [`Connection::auth_publickey`] does. A certificate of another key is an `Err`.
+    pub fn auth_openssh_certificate(
+        &mut self,
+        user: &str,
+        key: Arc<PrivateKey>,
+        cert: &OpenSshCert,
+    ) -> Result<(), Error> {
+        self.with_auth(|a, ctx| a.client()?.openssh_certificate(ctx, user, key, cert))
     }
 
     /// Client: `publickey` with a key the application signs with (a FIDO security key through

@@ -48,6 +48,7 @@ impl Connection {
             gex: cfg.gex,
             host_trust: cfg.host_trust.clone(),
             host_name: cfg.host_name.clone(),
+            openssh_host_certificates: cfg.openssh_host_certificates,
         };
         Connection {
             transport: Transport::new(Role::Client, cfg.common.clone(), role_cfg, now, seed),

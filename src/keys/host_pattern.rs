@@ -6,7 +6,7 @@
 /// Whether `s` matches the wildcard pattern `p`. Iterative with one back-tracking point, so it
 /// takes at most `len(s) * len(p)` steps (OpenSSH's recursive `match_pattern` can take
 /// exponential time on patterns like `*a*a*a*b`, and the file is not ours).
-fn wildcard(s: &[u8], p: &[u8]) -> bool {
+pub(crate) fn wildcard(s: &[u8], p: &[u8]) -> bool {
     let (mut si, mut pi) = (0, 0);
     // After a `*`: where in the pattern to resume, and the next position of `s` to try.
     let mut star: Option<(usize, usize)> = None;

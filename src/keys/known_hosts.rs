@@ -10,15 +10,19 @@
 //! - `@revoked` marks a key that must never be accepted. OpenSSH applies it to the hosts of
 //!   its line; here it refuses the key for every host, which is stricter and never less safe
 //!   (a revoked key is a compromised key);
-//! - `@cert-authority` lines name a CA for host certificates, which the engine does not
-//!   support yet: they are skipped ([`cert_authority_lines`] says which applied).
+//! - `@cert-authority` lines name a CA for OpenSSH host certificates: [`check_host_key`] skips
+//!   them; [`check_host_certificate`] (in `known_hosts_cert.rs`) judges a certificate by them.
 //!
 //! Blank lines, `#` comments, lines that are too long or malformed, unknown markers and keys
 //! that do not parse are skipped, as OpenSSH skips them.
 
 use super::host_pattern;
 use super::{KeyError, PublicKey};
+
+#[path = "known_hosts_cert.rs"]
+mod cert;
 use base64ct::{Base64, Encoding};
+pub use cert::{HostCertRefusal, HostCertStatus, check_host_certificate, has_cert_authority};
 use hmac::{Hmac, KeyInit, Mac};
 use sha1::Sha1;
 
@@ -226,9 +230,8 @@ pub fn check_host_key(
         .unwrap_or(HostKeyStatus::Unknown)
 }
 
-/// The `@cert-authority` lines whose hosts include `host` on `port`: skipped by
-/// [`check_host_key`] (host certificates are not supported), listed so a driver can say why
-/// a host that "should" be trusted through its CA is not.
+/// The `@cert-authority` lines whose hosts include `host` on `port` (skipped by
+/// [`check_host_key`]; [`check_host_certificate`] looks for the certificate's CA among them).
 #[must_use]
 pub fn cert_authority_lines(text: &str, host: &str, port: u16) -> Vec<usize> {
     let name = host_port_name(host, port);

@@ -9,6 +9,7 @@
 
 pub mod authorized_keys;
 mod authorized_rules;
+pub mod cert_alg;
 mod fingerprint;
 mod formats;
 mod host_pattern;
@@ -35,6 +36,7 @@ mod webauthn;
 #[cfg(test)]
 mod tests;
 
+pub use cert_alg::CertAlg;
 pub use formats::KeyFormat;
 
 /// A PKCS#8 `PrivateKeyInfo` in DER (RSA, EC P-256/384/521, Ed25519), e.g. from a PKCS#12 bag.
@@ -94,6 +96,8 @@ pub enum HostKeyAlg {
     SshDss,
     /// An RFC 6187 `x509v3-*` algorithm: the key blob is a certificate chain.
     X509(X509Alg),
+    /// An OpenSSH `*-cert-v01@openssh.com` algorithm: the key blob is an OpenSSH certificate.
+    OpenSshCert(CertAlg),
 }
 
 impl HostKeyAlg {
@@ -119,6 +123,16 @@ impl HostKeyAlg {
         HostKeyAlg::X509(X509Alg::SshRsa),
         HostKeyAlg::X509(X509Alg::SignRsa),
     ];
+    /// Every OpenSSH certificate algorithm, in default preference order (SHA-1 last).
+    pub const CERT_ALL: &'static [HostKeyAlg] = &[
+        HostKeyAlg::OpenSshCert(CertAlg::Ed25519),
+        HostKeyAlg::OpenSshCert(CertAlg::EcdsaP256),
+        HostKeyAlg::OpenSshCert(CertAlg::EcdsaP384),
+        HostKeyAlg::OpenSshCert(CertAlg::EcdsaP521),
+        HostKeyAlg::OpenSshCert(CertAlg::RsaSha2_512),
+        HostKeyAlg::OpenSshCert(CertAlg::RsaSha2_256),
+        HostKeyAlg::OpenSshCert(CertAlg::SshRsa),
+    ];
     /// SSH name.
     pub fn name(self) -> &'static str {
         match self {
@@ -131,21 +145,24 @@ impl HostKeyAlg {
             HostKeyAlg::SshRsa => "ssh-rsa",
             HostKeyAlg::SshDss => "ssh-dss",
             HostKeyAlg::X509(x) => x.name(),
+            HostKeyAlg::OpenSshCert(c) => c.name(),
         }
     }
-    /// By SSH name (plain and `x509v3-*`).
+    /// By SSH name (plain, `x509v3-*` and `*-cert-v01@openssh.com`).
     pub fn from_name(n: &str) -> Option<Self> {
         Self::ALL
             .iter()
             .copied()
             .find(|a| a.name() == n)
             .or_else(|| X509Alg::from_name(n).map(HostKeyAlg::X509))
+            .or_else(|| CertAlg::from_name(n).map(HostKeyAlg::OpenSshCert))
     }
     /// Legacy: off unless configured (`ssh-rsa`, `ssh-dss`, `x509v3-ssh-rsa`, `x509v3-sign-rsa`).
     pub fn is_legacy(self) -> bool {
         match self {
             HostKeyAlg::SshRsa | HostKeyAlg::SshDss => true,
             HostKeyAlg::X509(x) => x.is_legacy(),
+            HostKeyAlg::OpenSshCert(c) => c.is_legacy(),
             _ => false,
         }
     }
@@ -154,6 +171,14 @@ impl HostKeyAlg {
     pub fn x509(self) -> Option<X509Alg> {
         match self {
             HostKeyAlg::X509(x) => Some(x),
+            _ => None,
+        }
+    }
+    /// The OpenSSH certificate algorithm, for a `*-cert-v01@openssh.com` name.
+    #[must_use]
+    pub fn openssh_cert(self) -> Option<CertAlg> {
+        match self {
+            HostKeyAlg::OpenSshCert(c) => Some(c),
             _ => None,
         }
     }
@@ -170,6 +195,7 @@ impl HostKeyAlg {
             HostKeyAlg::SshRsa => SignatureScheme::RsaPkcs1Sha1,
             HostKeyAlg::SshDss => SignatureScheme::DsaSha1,
             HostKeyAlg::X509(x) => x.scheme(),
+            HostKeyAlg::OpenSshCert(c) => c.plain().scheme(),
         }
     }
     /// The key format name a key must have to be used with this algorithm (`ssh-rsa` for all

@@ -123,6 +123,8 @@ impl PrivateKey {
         if let HostKeyAlg::X509(x) = alg {
             return x.sign(self, data, rng);
         }
+        // An OpenSSH certificate's key signs under the plain algorithm's name.
+        let alg = alg.openssh_cert().map_or(alg, |c| c.plain());
         let raw = self.sign_raw(alg.scheme(), data, rng)?;
         Ok(encode_signature_blob(alg.name(), &raw))
     }

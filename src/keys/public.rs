@@ -147,6 +147,8 @@ impl PublicKey {
     pub fn supports(&self, alg: HostKeyAlg) -> bool {
         match alg {
             HostKeyAlg::X509(x) => x.fits(self),
+            // A certificate algorithm needs a certificate, not just its key.
+            HostKeyAlg::OpenSshCert(_) => false,
             _ => self.supports_scheme(alg.scheme()),
         }
     }
@@ -176,6 +178,8 @@ impl PublicKey {
         if let HostKeyAlg::X509(x) = alg {
             return x.verify(self, data, sig_blob, min_rsa_bits);
         }
+        // An OpenSSH certificate's key signs under the plain algorithm's name.
+        let alg = alg.openssh_cert().map_or(alg, |c| c.plain());
         self.check_usable(alg.scheme(), min_rsa_bits)?;
         let (name, raw) = decode_signature_blob(sig_blob)?;
         if name != alg.name() {

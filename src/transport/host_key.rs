@@ -21,6 +21,13 @@ impl Transport {
         let a = &self.cfg.algorithms.host_key;
         let usable = |alg: &HostKeyAlg| match (&self.role_cfg, alg) {
             (RoleConfig::Client { host_trust, .. }, HostKeyAlg::X509(_)) => host_trust.is_some(),
+            (
+                RoleConfig::Client {
+                    openssh_host_certificates,
+                    ..
+                },
+                HostKeyAlg::OpenSshCert(_),
+            ) => *openssh_host_certificates,
             (RoleConfig::Client { .. }, _) => true,
             (
                 RoleConfig::Server {
@@ -88,6 +95,9 @@ impl Transport {
                 format!("server host key unusable: {e}"),
             )
         };
+        if let HostKeyAlg::OpenSshCert(c) = alg {
+            return super::openssh_host_cert::certified_key(c, k_s).map(|(k, _)| (k, None));
+        }
         if let HostKeyAlg::X509(x) = alg {
             let limits = match &self.role_cfg {
                 RoleConfig::Client {
@@ -142,6 +152,9 @@ impl Transport {
                 },
                 HostKeyAlg::X509(_),
             ) => *user_certificates,
+            // OpenSSH certificates are not signature algorithms of their own (sshd does not
+            // list them either).
+            (_, HostKeyAlg::OpenSshCert(_)) => false,
             _ => true,
         }
     }

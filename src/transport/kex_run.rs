@@ -463,11 +463,13 @@ impl Transport {
         }
         let certificate = chain.map(|b| Box::new(self.check_host_certificate(&b)));
         let fingerprint = key.fingerprint_sha256();
+        let openssh_certificate = super::openssh_host_cert::of(negotiated.host_key, k_s);
         self.events.push_back(Event::HostKey(HostKeyInfo {
             algorithm: negotiated.host_key,
             key,
             fingerprint,
             certificate,
+            openssh_certificate,
         }));
         self.set_step(Step::ClientAwaitDecision {
             keys,

@@ -10,6 +10,7 @@ mod host_key;
 mod input;
 mod kex_run;
 pub mod kexinit;
+mod openssh_host_cert;
 mod output;
 mod rationing;
 pub mod version;
@@ -40,6 +41,8 @@ pub(crate) enum RoleConfig {
         host_trust: Option<Arc<Trustpoint>>,
         /// The server's name, checked against its certificate.
         host_name: Option<String>,
+        /// Offer the OpenSSH `*-cert-v01@openssh.com` host key algorithms.
+        openssh_host_certificates: bool,
     },
     Server {
         host_keys: Vec<Arc<PrivateKey>>,

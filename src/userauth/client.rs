@@ -7,6 +7,7 @@ use super::{ClientAuthConfig, misuse};
 use crate::Error;
 use crate::connection::layer::{Ctx, Signal};
 use crate::event::Event;
+use crate::keys::openssh_cert::OpenSshCert;
 use crate::keys::sk_ecdsa::{SK_ECDSA_P256, WEBAUTHN_SK_ECDSA_P256};
 use crate::keys::{HostKeyAlg, PrivateKey, PublicKey};
 use crate::msg::{USERAUTH_60, USERAUTH_BANNER, USERAUTH_FAILURE, USERAUTH_SUCCESS};
@@ -189,6 +190,20 @@ impl Client {
         let x = self.pick_x509(cert, ctx.server_sig_algs)?;
         let blob = cert.blob(x);
         self.query(ctx, user, cert.key().clone(), HostKeyAlg::X509(x), blob)
+    }
+
+    /// `publickey` with an OpenSSH certificate of `key` as the key blob (PROTOCOL.certkeys);
+    /// the signature is made with `key` like any other.
+    pub(crate) fn openssh_certificate(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        user: &str,
+        key: Arc<PrivateKey>,
+        cert: &OpenSshCert,
+    ) -> Result<(), Error> {
+        let plain = self.pick_alg(key.key_type(), ctx.server_sig_algs)?;
+        let alg = super::client_cert::cert_alg(&key, cert, plain)?;
+        self.query(ctx, user, key, HostKeyAlg::OpenSshCert(alg), cert.to_blob())
     }
 
     /// `publickey` with a key whose private half the application holds: a query first, then

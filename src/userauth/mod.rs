@@ -6,6 +6,7 @@
 //! encoding of 50..=61), `client`, `server`, `policy` (server time-out, retries, delay).
 
 mod client;
+mod client_cert;
 pub mod events;
 mod messages;
 pub mod openssh_cert;

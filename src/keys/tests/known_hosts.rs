@@ -271,8 +271,10 @@ fn the_key_types_known_for_a_host_come_first_in_the_host_key_list() {
     // The known types first (certificates of them before the plain algorithm, as before),
     // then everything else in its old order; nothing is lost or added.
     assert_eq!(
-        names[..4],
+        names[..6],
         [
+            "ssh-ed25519-cert-v01@openssh.com",
+            "ecdsa-sha2-nistp256-cert-v01@openssh.com",
             "x509v3-ssh-ed25519",
             "x509v3-ecdsa-sha2-nistp256",
             "ssh-ed25519",
@@ -284,9 +286,23 @@ fn the_key_types_known_for_a_host_come_first_in_the_host_key_list() {
     assert!(before.iter().all(|a| algs.host_key.contains(a)));
     let rest: Vec<_> = before
         .iter()
-        .filter(|a| !algs.host_key[..4].contains(a))
+        .filter(|a| !algs.host_key[..6].contains(a))
         .collect();
-    assert!(algs.host_key[4..].iter().eq(rest));
+    assert!(algs.host_key[6..].iter().eq(rest));
+    // A `@cert-authority` line for the host: every OpenSSH certificate algorithm first, in
+    // its order, as OpenSSH's order_hostkeyalgs does.
+    algs.prefer_host_certificates();
+    let certs = algs
+        .host_key
+        .iter()
+        .take_while(|a| a.openssh_cert().is_some());
+    assert_eq!(certs.count(), 6, "{:?}", algs.host_key);
+    assert_eq!(algs.host_key[0].name(), "ssh-ed25519-cert-v01@openssh.com");
+    assert_eq!(
+        algs.host_key[2].name(),
+        "ecdsa-sha2-nistp384-cert-v01@openssh.com"
+    );
+    assert_eq!(algs.host_key[6].name(), "x509v3-ssh-ed25519");
 
     // RSA: all three RSA algorithms share the `ssh-rsa` key type.
     let mut algs = crate::config::Algorithms::default();

@@ -8,6 +8,7 @@ mod fixtures;
 mod garble;
 mod known_answers;
 mod known_hosts;
+mod known_hosts_certs;
 mod openssh_certs;
 mod pem_files;
 mod security_key;
