@@ -64,6 +64,10 @@ pub struct ServerSection {
     pub hostname: String,
     /// Host key files, generated when absent.
     pub host_keys: Vec<HostKeySpec>,
+    /// sshd's `HostCertificate`: OpenSSH host certificates (`ssh-keygen -s CA -h`), each of one
+    /// of `host_keys` (see [`super::host_certs`]).
+    #[serde(default)]
+    pub host_certificates: Vec<PathBuf>,
     /// IOS `ip ssh time-out` (1-120 s, default 120): time allowed for authentication.
     #[serde(default = "default_timeout")]
     pub timeout_seconds: u64,

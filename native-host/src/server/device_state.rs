@@ -111,6 +111,10 @@ pub fn settings_from_config(file: &DeviceFile, cfg: &ServerConfig) -> SshSetting
         .iter()
         .filter(|a| match a {
             HostKeyAlg::X509(x) => cfg.host_certificates.iter().any(|c| c.fits(*x)),
+            HostKeyAlg::OpenSshCert(c) => cfg
+                .openssh_host_certificates
+                .iter()
+                .any(|cert| c.fits(cert) && publics.contains(&cert.key)),
             _ => publics.iter().any(|p| p.supports(**a)),
         })
         .map(|a| a.name().to_owned())
@@ -119,6 +123,8 @@ pub fn settings_from_config(file: &DeviceFile, cfg: &ServerConfig) -> SshSetting
         .host_key
         .iter()
         .filter(|a| a.x509().is_none() || !cfg.auth.trustpoints.is_empty())
+        // The certificate names come after the plain ones, and only with user CAs.
+        .filter(|a| a.openssh_cert().is_none())
         .map(|a| a.name().to_owned())
         .collect();
     let pubkey = with_user_certificates(pubkey, cfg);

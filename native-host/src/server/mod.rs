@@ -23,6 +23,7 @@ pub mod device_state;
 pub mod files;
 pub mod forwarding;
 pub mod hash_pool;
+pub mod host_certs;
 pub mod keys;
 pub mod line_editor;
 pub mod listener;
@@ -138,6 +139,7 @@ pub async fn prepare(
         .iter()
         .map(|(_, c)| c.clone())
         .collect();
+    let openssh_host_certificates = host_certs::load(&s.host_certificates, &host_keys)?;
     keys::check_usable(&host_keys, &host_certificates, &common.algorithms)?;
     let user_cas = match &s.trusted_user_ca_keys {
         Some(path) => user_certs::load_cas(path)?,
@@ -159,6 +161,7 @@ pub async fn prepare(
         common,
         host_keys,
         host_certificates,
+        openssh_host_certificates,
         auth,
         ..ServerConfig::default()
     });
