@@ -210,6 +210,7 @@ pub fn wide_server_config() -> Arc<ServerConfig> {
                 key_file(include_bytes!("../fixtures/rsa2048.pkcs8")),
             ],
             host_certificates: vec![Arc::new(certified)],
+            openssh_host_certificates: Vec::new(),
             auth: server_auth(),
             channels: channels(),
         })
