@@ -39,6 +39,9 @@ fn key_kind(alg: HostKeyAlg) -> KeyKind {
         HostKeyAlg::SshDss => KeyKind::Dsa,
         // Certificates need a chain, which this plain-key loop has none of.
         HostKeyAlg::X509(x) => panic!("{x} needs a certificate: not a plain key exchange"),
+        HostKeyAlg::OpenSshCert(c) => {
+            panic!("{} needs a certificate: not a plain key exchange", c.name())
+        }
     }
 }
 
