@@ -10,7 +10,7 @@
 mod common;
 
 use common::{Pair, host_key};
-use sshgate::keys::openssh_cert::OpenSshCert;
+use sshgate::keys::openssh_cert::{CertType, OpenSshCert};
 use sshgate::keys::{HostKeyAlg, KeyKind, PrivateKey};
 use sshgate::userauth::{AuthEvent, AuthMethod, AuthVerdict, ServerAuthConfig};
 use sshgate::{ClientConfig, Event, ServerConfig};
@@ -38,9 +38,10 @@ fn signed(tag: &str, key_type: &str, extra: &[&str]) -> (Arc<PrivateKey>, OpenSs
     };
     run(&["-q", "-t", "ed25519", "-N", "", "-f", "ca"]);
     run(&["-q", "-t", key_type, "-N", "", "-f", "user"]);
-    run(&[
-        "-q", "-s", "ca", "-I", "id-77", "-z", "77", "-n", "lab", "user.pub",
-    ]);
+    let mut sign = vec!["-q", "-s", "ca", "-I", "id-77", "-z", "77", "-n", "lab"];
+    sign.extend_from_slice(extra);
+    sign.push("user.pub");
+    run(&sign);
     let key =
         PrivateKey::from_openssh(&std::fs::read_to_string(dir.join("user")).unwrap()).unwrap();
     let cert = OpenSshCert::from_openssh_line(
@@ -209,6 +210,7 @@ fn without_openssh_certificates_the_request_fails_unasked() {
 #[test]
 fn a_host_certificate_is_k_s_for_a_client_that_asks() {
     let (host, cert) = signed("host", "ed25519", &["-h"]);
+    assert_eq!(cert.cert_type, CertType::Host);
     let sc = ServerConfig {
         host_keys: vec![host],
         openssh_host_certificates: vec![Arc::new(cert.clone())],
