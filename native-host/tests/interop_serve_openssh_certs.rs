@@ -7,7 +7,8 @@
 //!   the file (the plain key under the certificate is not authorized either, so each refusal
 //!   is the certificate's);
 //! - `authorized_principals` replaces the user-name rule;
-//! - `force-command` runs instead of the client's command; without `permit-pty` no PTY;
+//! - `force-command` runs instead of the client's command; without `permit-pty` no PTY,
+//!   without `permit-port-forwarding` no forwarding (the user's `permit_open` allows it);
 //! - the log names the certificate's key id, serial and CA, as sshd's `Accepted publickey`
 //!   line does.
 
@@ -57,7 +58,8 @@ fn lab(label: &str) -> Lab {
             DeviceUser {
                 name: "lab",
                 privilege: 15,
-                extra: Some("certificate = true"),
+                // Forwarding to serve itself, for the permit-port-forwarding test.
+                extra: Some("certificate = true\npermit_open = [\"127.0.0.1:*\"]"),
                 ..DeviceUser::default()
             },
             DeviceUser {
@@ -319,4 +321,26 @@ fn force_command_runs_instead_of_the_clients_and_no_pty_without_permit_pty() {
         "{}",
         ctx()
     );
+}
+
+#[test]
+fn no_forwarding_without_permit_port_forwarding() {
+    let l = lab("cert-forward");
+    let target = format!("127.0.0.1:{}", l.server.port);
+    // The default extensions permit forwarding: `ssh -W` to serve itself reads its banner.
+    let allowed = l.cert("fwd", "ed25519", &l.ca, &["-n", "lab"]);
+    let out = l.ssh(&allowed, "lab", &["-W", &target], &[]);
+    let ctx = || format!("{}\n{}", out.report(20), l.server.report());
+    assert!(out.stdout.starts_with("SSH-2.0-"), "{}", ctx());
+    // -O no-port-forwarding drops it: the channel is refused.
+    let denied = l.cert(
+        "nofwd",
+        "ed25519",
+        &l.ca,
+        &["-n", "lab", "-O", "no-port-forwarding"],
+    );
+    let out = l.ssh(&denied, "lab", &["-W", &target], &[]);
+    let ctx = || format!("{}\n{}", out.report(20), l.server.report());
+    assert!(!out.stdout.contains("SSH-2.0-"), "{}", ctx());
+    assert!(out.stderr.contains("stdio forwarding failed"), "{}", ctx());
 }
