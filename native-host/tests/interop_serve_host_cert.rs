@@ -28,6 +28,17 @@ struct Device {
 /// Starts serve with `host_key` and, if given, `cert` as its host certificate; `lab` logs in
 /// with `client_key`.
 fn serve(dir: &TempDir, host_key: &Path, cert: Option<&Path>, client_key: &Path) -> Device {
+    serve_with(dir, host_key, cert, client_key, "")
+}
+
+/// [`serve`] with `tables` (TOML) at the end of the device file.
+fn serve_with(
+    dir: &TempDir,
+    host_key: &Path,
+    cert: Option<&Path>,
+    client_key: &Path,
+    tables: &str,
+) -> Device {
     let public = fs::read_to_string(client_key.with_extension("pub")).unwrap();
     let certs = cert.map_or_else(String::new, |c| {
         format!("host_certificates = [{:?}]\n", c.display().to_string())
@@ -36,7 +47,7 @@ fn serve(dir: &TempDir, host_key: &Path, cert: Option<&Path>, client_key: &Path)
         let config = format!(
             "[server]\nlisten = [\"127.0.0.1:{port}\"]\nhostname = \"router1\"\n\
              host_keys = [{:?}]\n{certs}\n[[users]]\nname = \"lab\"\nprivilege = 15\n\
-             authorized_keys = [{:?}]\n",
+             authorized_keys = [{:?}]\n{tables}",
             host_key.display().to_string(),
             public.trim()
         );
@@ -177,6 +188,23 @@ fn openssh_trusts_the_device_through_its_host_certificate() {
         run.stderr.contains("Host key verification failed"),
         "{}",
         ctx()
+    );
+    drop(d);
+
+    // Only the certificate algorithm offered: serve starts, and the client takes it.
+    let d = serve_with(
+        &dir,
+        &host_key,
+        Some(&cert),
+        &client_key,
+        "[algorithms]\nhostkey = [\"ssh-ed25519-cert-v01@openssh.com\"]\n",
+    );
+    let run = ssh(&dir, &d, &trusted, &client_key);
+    assert!(
+        run.success(),
+        "{}\n{}",
+        run.report(30),
+        tail(&d.log.all(), 30)
     );
     drop(d);
 

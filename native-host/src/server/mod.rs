@@ -140,7 +140,12 @@ pub async fn prepare(
         .map(|(_, c)| c.clone())
         .collect();
     let openssh_host_certificates = host_certs::load(&s.host_certificates, &host_keys)?;
-    keys::check_usable(&host_keys, &host_certificates, &common.algorithms)?;
+    keys::check_usable(
+        &host_keys,
+        &host_certificates,
+        &openssh_host_certificates,
+        &common.algorithms,
+    )?;
     let user_cas = match &s.trusted_user_ca_keys {
         Some(path) => user_certs::load_cas(path)?,
         None => Vec::new(),
