@@ -7,6 +7,8 @@
 //!   the file (the plain key under the certificate is not authorized either, so each refusal
 //!   is the certificate's);
 //! - `authorized_principals` replaces the user-name rule;
+//! - a `cert-authority` line in a user's authorized_keys trusts its CA for that user, its
+//!   `principals=` replacing the user-name rule and its `no-pty` narrowing the certificate's;
 //! - `force-command` runs instead of the client's command; without `permit-pty` no PTY,
 //!   without `permit-port-forwarding` no forwarding (the user's `permit_open` allows it);
 //! - the log names the certificate's key id, serial and CA, as sshd's `Accepted publickey`
@@ -51,6 +53,13 @@ fn lab(label: &str) -> Lab {
         "trusted_user_ca_keys = {:?}\n",
         trusted.display().to_string()
     );
+    // `kid` trusts the other CA itself, as sshd's authorized_keys `cert-authority` lines.
+    let other_pub = std::fs::read_to_string(certs.join("other_ca.pub")).unwrap();
+    let kid_line = format!(
+        r#"cert-authority,principals="ops-team",no-pty {}"#,
+        other_pub.trim()
+    );
+    let kid = format!("authorized_keys = [{kid_line:?}]");
     let server = start_device(
         label,
         &extra,
@@ -66,6 +75,12 @@ fn lab(label: &str) -> Lab {
                 name: "ops",
                 privilege: 1,
                 extra: Some(r#"authorized_principals = ["oncall"]"#),
+                ..DeviceUser::default()
+            },
+            DeviceUser {
+                name: "kid",
+                privilege: 1,
+                extra: Some(&kid),
                 ..DeviceUser::default()
             },
         ],
@@ -343,4 +358,31 @@ fn no_forwarding_without_permit_port_forwarding() {
     let ctx = || format!("{}\n{}", out.report(20), l.server.report());
     assert!(!out.stdout.contains("SSH-2.0-"), "{}", ctx());
     assert!(out.stderr.contains("stdio forwarding failed"), "{}", ctx());
+}
+
+#[test]
+fn an_authorized_keys_cert_authority_line_trusts_its_ca_for_that_user() {
+    let l = lab("cert-authority-line");
+    let team = l.cert("team", "ed25519", &l.other_ca, &["-n", "ops-team"]);
+    let out = l.ssh(&team, "kid", &[], &["show ip ssh"]);
+    let ctx = || format!("{}\n{}", out.report(20), l.server.report());
+    assert!(
+        out.success() && out.stdout.starts_with(SHOW_IP_SSH),
+        "{}",
+        ctx()
+    );
+    // The line's no-pty narrows the certificate's permit-pty.
+    let mark = l.server.log.mark();
+    let _ = l.ssh(&team, "kid", &["-tt"], &["show ip ssh"]);
+    let log = l
+        .server
+        .log
+        .wait_since(mark, Duration::from_secs(5), |l| l.contains("PTY refused"));
+    assert!(log.contains("PTY refused"), "{}", l.server.report());
+    // principals= replaces the user name.
+    let named = l.cert("kidname", "ed25519", &l.other_ca, &["-n", "kid"]);
+    l.refused(&named, "kid", "no principal");
+    // The line is kid's: the same certificate does not log in as lab.
+    let team_lab = l.cert("teamlab", "ed25519", &l.other_ca, &["-n", "ops-team,lab"]);
+    l.refused(&team_lab, "lab", "CA is not listed");
 }

@@ -159,7 +159,12 @@ pub async fn prepare(
         // name there (IOS `x509v3-ssh-rsa ssh-rsa`) is accepted from users too.
         allow_ssh_rsa: common.algorithms.host_key.iter().any(|a| a.is_legacy()),
         trustpoints: pki.user_trustpoints.clone(),
-        openssh_certificates: !user_cas.is_empty(),
+        // sshd's TrustedUserCAKeys, or a `cert-authority` line in some user's authorized_keys.
+        openssh_certificates: !user_cas.is_empty()
+            || file
+                .users
+                .iter()
+                .any(|u| u.authorized().iter().any(|a| a.is_cert_authority())),
         ..ServerAuthConfig::default()
     };
     let cfg = Arc::new(ServerConfig {

@@ -1,6 +1,7 @@
 //! OpenSSH user certificates (PROTOCOL.certkeys), decided as sshd(8) does with
 //! `TrustedUserCAKeys` and `AuthorizedPrincipalsFile`: the CA must be in `[server]
-//! trusted_user_ca_keys`, the certificate a user certificate valid now (the system clock, no
+//! trusted_user_ca_keys` (or a `cert-authority` line of the user's authorized_keys, whose
+//! `principals=` and options then apply too), the certificate a user certificate valid now (the system clock, no
 //! slack, as sshd), one of its principals the user's name or, when the user has
 //! `authorized_principals`, one of those; unknown critical options refuse it, `source-address`
 //! must admit the client, `force-command` becomes the session's forced command and the
@@ -12,6 +13,7 @@ use super::session_rules::SessionRules;
 use super::users::UserEntry;
 use anyhow::{Context, bail};
 use sshgate::keys::PublicKey;
+use sshgate::keys::authorized_keys::{AuthorizedKey, KeyOption};
 use sshgate::keys::openssh_cert::{CertType, OpenSshCert};
 use sshgate::keys::openssh_cert_check::{CertError, check};
 use sshgate::userauth::AuthVerdict;
@@ -124,6 +126,13 @@ pub fn decide(
     }
 }
 
+/// Where the certificate's CA is trusted: `trusted_user_ca_keys`, or a `cert-authority` line
+/// of the user's authorized_keys (with its options).
+enum Trust {
+    File,
+    Line(AuthorizedKey),
+}
+
 /// The checks, in sshd's order; the error says why, in words for the log.
 fn admit(
     req: &CertLogin<'_>,
@@ -131,19 +140,51 @@ fn admit(
     cas: &[PublicKey],
     users: &[UserEntry],
 ) -> Result<SessionRules, String> {
-    let restrictions = check(cert, cas, CertType::User, None, req.now).map_err(|e| match e {
-        CertError::UnknownCa => "CA is not listed in trusted_user_ca_keys".to_string(),
+    // An unknown user is refused like a known one with no matching principal.
+    let entry = users.iter().find(|u| u.name == req.user);
+    let ca = cert
+        .ca_key()
+        .map_err(|e| format!("unreadable CA key: {e}"))?;
+    let trust = if cas.contains(&ca) {
+        Trust::File
+    } else {
+        // sshd: a `cert-authority` line for the CA in the user's own authorized_keys.
+        let line = entry
+            .into_iter()
+            .flat_map(UserEntry::authorized)
+            .find(|a| a.is_cert_authority() && a.key == ca);
+        match line {
+            Some(l) => Trust::Line(l),
+            None => {
+                return Err(
+                    "CA is not listed in trusted_user_ca_keys or the user's authorized_keys".into(),
+                );
+            }
+        }
+    };
+    let restrictions = check(
+        cert,
+        std::slice::from_ref(&ca),
+        CertType::User,
+        None,
+        req.now,
+    )
+    .map_err(|e| match e {
         CertError::Expired => format!(
             "certificate not valid now (valid after {}, before {}, now {})",
             cert.valid_after, cert.valid_before, req.now
         ),
         e => e.to_string(),
     })?;
-    // An unknown user is refused like a known one with no matching principal.
-    let entry = users.iter().find(|u| u.name == req.user);
-    let principal_ok = entry.is_some_and(|u| match &u.authorized_principals {
-        Some(list) => cert.principals.iter().any(|p| list.contains(p)),
-        None => cert.principals.iter().any(|p| p == req.user),
+    let allowed = |list: &[String]| cert.principals.iter().any(|p| list.contains(p));
+    let user = [req.user.to_string()];
+    let principal_ok = entry.is_some_and(|u| match (&trust, &u.authorized_principals) {
+        (Trust::File, Some(list)) => allowed(list),
+        (Trust::File, None) => allowed(&user),
+        (Trust::Line(l), _) => match line_principals(l) {
+            Some(list) => allowed(&list),
+            None => allowed(&user),
+        },
     });
     if !principal_ok {
         return Err("no principal of the certificate is authorized for this user".into());
@@ -162,12 +203,54 @@ fn admit(
         }
     }
     let has = |name: &str| cert.extensions.iter().any(|(n, _)| n == name);
-    Ok(SessionRules {
+    let mut rules = SessionRules {
         forced_command: restrictions.force_command,
         pty: has("permit-pty"),
         port_forwarding: has("permit-port-forwarding"),
         permit_open: Vec::new(),
         permit_listen: Vec::new(),
+    };
+    if let Trust::Line(line) = &trust {
+        rules = with_line(rules, line, req)?;
+    }
+    Ok(rules)
+}
+
+/// A `cert-authority` line's `principals="a,b"`, if it has one.
+fn line_principals(line: &AuthorizedKey) -> Option<Vec<String>> {
+    line.options.iter().find_map(|o| match o {
+        KeyOption::Principals(p) => Some(p.split(',').map(str::to_string).collect()),
+        _ => None,
+    })
+}
+
+/// The certificate's rules narrowed by its `cert-authority` line, as sshd merges them: both
+/// must allow a PTY or forwarding, `from=` and `expiry-time=` apply, and a `command=` that
+/// differs from the certificate's `force-command` refuses it.
+fn with_line(
+    cert: SessionRules,
+    line: &AuthorizedKey,
+    req: &CertLogin<'_>,
+) -> Result<SessionRules, String> {
+    if !line.source_allowed(req.peer.ip()) {
+        return Err("the cert-authority line's from= does not admit the client".into());
+    }
+    if line.expired_at(req.now) {
+        return Err("the cert-authority line's expiry-time has passed".into());
+    }
+    let key = SessionRules::from_key(line);
+    let forced_command = match (cert.forced_command, key.forced_command) {
+        (Some(a), Some(b)) if a != b => {
+            return Err("force-command differs from the cert-authority line's command=".into());
+        }
+        (a, b) => a.or(b),
+    };
+    Ok(SessionRules {
+        forced_command,
+        pty: cert.pty && key.pty,
+        port_forwarding: cert.port_forwarding && key.port_forwarding,
+        permit_open: key.permit_open,
+        permit_listen: key.permit_listen,
     })
 }
 
