@@ -130,7 +130,7 @@ pub fn decide(
 /// of the user's authorized_keys (with its options).
 enum Trust {
     File,
-    Line(AuthorizedKey),
+    Line(Box<AuthorizedKey>),
 }
 
 /// The checks, in sshd's order; the error says why, in words for the log.
@@ -154,7 +154,7 @@ fn admit(
             .flat_map(UserEntry::authorized)
             .find(|a| a.is_cert_authority() && a.key == ca);
         match line {
-            Some(l) => Trust::Line(l),
+            Some(l) => Trust::Line(Box::new(l)),
             None => {
                 return Err(
                     "CA is not listed in trusted_user_ca_keys or the user's authorized_keys".into(),
