@@ -300,6 +300,9 @@ pub struct ServerConfig {
     /// `trustpoint sign`): the `x509v3-*` algorithms offered are those these keys fit. A key may
     /// be in both lists, to be offered plain and certified.
     pub host_certificates: Vec<Arc<CertifiedKey>>,
+    /// OpenSSH host certificates (sshd's `HostCertificate`), each of one of `host_keys`: the
+    /// `*-cert-v01@openssh.com` algorithm of each is offered (when in the host key list).
+    pub openssh_host_certificates: Vec<Arc<crate::keys::openssh_cert::OpenSshCert>>,
     /// User authentication policy (time-out, retries, banner, methods).
     pub auth: crate::userauth::ServerAuthConfig,
     /// Channels: what clients may open and request.
@@ -312,6 +315,10 @@ impl core::fmt::Debug for ServerConfig {
             .field("common", &self.common)
             .field("host_keys", &self.host_keys.len())
             .field("host_certificates", &self.host_certificates)
+            .field(
+                "openssh_host_certificates",
+                &self.openssh_host_certificates.len(),
+            )
             .field("auth", &self.auth)
             .field("channels", &self.channels)
             .finish()

@@ -147,6 +147,8 @@ fn server_auth() -> ServerAuthConfig {
         max_attempts: 6,
         failure_delay: Duration::from_secs(1),
         trustpoints: vec![Arc::new(trustpoint(Revocation::None))],
+        // So the fuzzer reaches the OpenSSH certificate parser through publickey requests.
+        openssh_certificates: true,
         ..ServerAuthConfig::default()
     }
 }
@@ -208,6 +210,7 @@ pub fn wide_server_config() -> Arc<ServerConfig> {
                 key_file(include_bytes!("../fixtures/rsa2048.pkcs8")),
             ],
             host_certificates: vec![Arc::new(certified)],
+            openssh_host_certificates: Vec::new(),
             auth: server_auth(),
             channels: channels(),
         })

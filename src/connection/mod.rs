@@ -65,7 +65,9 @@ impl Connection {
         let role_cfg = RoleConfig::Server {
             host_keys: cfg.host_keys.clone(),
             host_certificates: cfg.host_certificates.clone(),
+            openssh_host_certificates: cfg.openssh_host_certificates.clone(),
             user_certificates: !cfg.auth.trustpoints.is_empty(),
+            openssh_user_certificates: cfg.auth.openssh_certificates,
             gate: ServerRole::ON,
         };
         Connection {

@@ -28,11 +28,27 @@ impl Transport {
                 crate::keys::sk_ecdsa::WEBAUTHN_SK_ECDSA_P256,
             ])
             .collect();
+        let sig_algs = self.with_openssh_cert_algs(sig_algs);
         let mut w = Writer::message(EXT_INFO);
         w.u32(2);
         w.string(b"server-sig-algs").name_list(&sig_algs);
         w.string(b"ping@openssh.com").string(b"0");
         w.into_vec()
+    }
+
+    /// With OpenSSH user certificates, `server-sig-algs` also names each certificate algorithm
+    /// whose signature algorithm it lists (clients that look for them find them; OpenSSH's
+    /// own client reads the plain names).
+    fn with_openssh_cert_algs(&self, mut algs: Vec<&'static str>) -> Vec<&'static str> {
+        if let super::RoleConfig::Server {
+            openssh_user_certificates: true,
+            ..
+        } = &self.role_cfg
+        {
+            let certs = crate::userauth::openssh_cert::names_for(&algs);
+            algs.extend(certs);
+        }
+        algs
     }
 
     pub(super) fn on_ext_info(&mut self, payload: &[u8]) -> Result<(), Error> {

@@ -35,6 +35,14 @@ impl Transport {
                 },
                 HostKeyAlg::X509(x),
             ) => host_certificates.iter().any(|c| c.fits(*x)),
+            (
+                RoleConfig::Server {
+                    host_keys,
+                    openssh_host_certificates,
+                    ..
+                },
+                HostKeyAlg::OpenSshCert(c),
+            ) => super::server_host_cert::find(openssh_host_certificates, host_keys, *c).is_some(),
             (RoleConfig::Server { host_keys, .. }, _) => {
                 host_keys.iter().any(|k| k.public().supports(*alg))
             }
@@ -59,6 +67,7 @@ impl Transport {
         let RoleConfig::Server {
             host_keys,
             host_certificates,
+            openssh_host_certificates,
             ..
         } = &self.role_cfg
         else {
@@ -71,6 +80,10 @@ impl Transport {
                     .find(|c| c.fits(x))
                     .ok_or_else(none)?;
                 Ok((c.blob(x), c.key().clone()))
+            }
+            HostKeyAlg::OpenSshCert(c) => {
+                super::server_host_cert::find(openssh_host_certificates, host_keys, c)
+                    .ok_or_else(none)
             }
             _ => {
                 let k = host_keys

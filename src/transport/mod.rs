@@ -13,6 +13,7 @@ pub mod kexinit;
 mod openssh_host_cert;
 mod output;
 mod rationing;
+mod server_host_cert;
 pub mod version;
 
 use crate::config::{CommonConfig, GexRange, RekeyLimits};
@@ -47,8 +48,13 @@ pub(crate) enum RoleConfig {
     Server {
         host_keys: Vec<Arc<PrivateKey>>,
         host_certificates: Vec<Arc<CertifiedKey>>,
+        /// OpenSSH host certificates of some of `host_keys`.
+        openssh_host_certificates: Vec<Arc<crate::keys::openssh_cert::OpenSshCert>>,
         /// User authentication takes certificates: `server-sig-algs` lists `x509v3-*`.
         user_certificates: bool,
+        /// User authentication takes OpenSSH certificates: `server-sig-algs` lists
+        /// `*-cert-v01@openssh.com`.
+        openssh_user_certificates: bool,
         /// Only a build with the server role has this variant.
         gate: ServerRole,
     },

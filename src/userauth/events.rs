@@ -92,6 +92,23 @@ pub enum AuthMethod {
         /// A signed request (the signature verified) rather than a query.
         signed: bool,
     },
+    /// `publickey` with an OpenSSH certificate (`*-cert-v01@openssh.com`, PROTOCOL.certkeys),
+    /// asked only with [`super::ServerAuthConfig::openssh_certificates`]. The engine has parsed
+    /// the certificate and, if `signed`, verified the request's signature with the certified
+    /// key; nothing more. The application checks the rest, as sshd with `TrustedUserCAKeys`:
+    /// [`crate::keys::openssh_cert_check::check`] against its CAs at its own clock (the CA
+    /// signature, a user certificate, the principal, validity), then honours what it returns
+    /// (`force-command`, `source-address`) and the extensions (`permit-pty`, ...). `Accept` on
+    /// a query sends PK_OK, on a signed request succeeds.
+    OpenSshCertificate {
+        /// The parsed certificate (not yet checked against any CA).
+        cert: Box<crate::keys::openssh_cert::OpenSshCert>,
+        /// The signature algorithm of the certified key (`rsa-sha2-512` for
+        /// `rsa-sha2-512-cert-v01@openssh.com`).
+        alg: HostKeyAlg,
+        /// A signed request (the signature verified) rather than a query.
+        signed: bool,
+    },
     /// `publickey` with a FIDO security key (`sk-ecdsa-sha2-nistp256@openssh.com`, signed as
     /// that or as `webauthn-sk-ecdsa-sha2-nistp256@openssh.com` from a browser). `signature` is
     /// `None` for a query; for a signed request the engine has verified the signature and it

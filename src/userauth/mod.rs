@@ -9,6 +9,7 @@ mod client;
 mod client_cert;
 pub mod events;
 mod messages;
+pub mod openssh_cert;
 mod policy;
 mod server;
 
@@ -54,6 +55,10 @@ pub struct ServerAuthConfig {
     /// (the first that accepts wins) and listed in `server-sig-algs`. The validity period needs
     /// [`crate::Connection::set_wall_clock`].
     pub trustpoints: Vec<Arc<Trustpoint>>,
+    /// Accept OpenSSH user certificates (`*-cert-v01@openssh.com` publickey requests, asked to
+    /// the application as [`AuthMethod::OpenSshCertificate`]) and list their names in
+    /// `server-sig-algs`. Off: such requests fail before the application hears of them.
+    pub openssh_certificates: bool,
 }
 
 impl Default for ServerAuthConfig {
@@ -68,6 +73,7 @@ impl Default for ServerAuthConfig {
             failure_delay: Duration::ZERO,
             allow_ssh_rsa: false,
             trustpoints: Vec::new(),
+            openssh_certificates: false,
         }
     }
 }

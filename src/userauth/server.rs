@@ -243,6 +243,9 @@ impl Server {
         {
             return self.security_key(ctx, user, sk, blob, signature);
         }
+        if let Some((name, sig_alg)) = super::openssh_cert::user_cert_alg(alg_name) {
+            return self.openssh_certificate(ctx, user, name, sig_alg, blob, signature);
+        }
         let alg =
             HostKeyAlg::from_name(alg_name).filter(|a| !a.is_legacy() || self.cfg.allow_ssh_rsa);
         if let Some(HostKeyAlg::X509(x)) = alg {
@@ -326,6 +329,44 @@ impl Server {
                 });
             }
         }
+        Ok(())
+    }
+
+    /// `publickey` with an OpenSSH certificate algorithm: refused at once unless
+    /// [`ServerAuthConfig::openssh_certificates`]; a blob that is no certificate of that type,
+    /// or a bad signature, fails without the application asked (as for plain keys); otherwise
+    /// the application gets the parsed certificate to check (CA, principals, validity, options).
+    fn openssh_certificate(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        user: &str,
+        alg: &'static str,
+        sig_alg: HostKeyAlg,
+        blob: &[u8],
+        signature: Option<&[u8]>,
+    ) -> Result<(), Error> {
+        if !self.cfg.openssh_certificates || (sig_alg.is_legacy() && !self.cfg.allow_ssh_rsa) {
+            return self.failure(ctx, true);
+        }
+        let checked =
+            super::openssh_cert::check_request(ctx.session_id, user, alg, sig_alg, blob, signature);
+        let Ok(cert) = checked else {
+            return self.failure(ctx, true);
+        };
+        let signed = signature.is_some();
+        let kind = if signed {
+            Kind::PkSigned
+        } else {
+            Kind::PkQuery {
+                alg,
+                blob: blob.to_vec(),
+            }
+        };
+        self.ask(ctx, "publickey", kind, |_| AuthMethod::OpenSshCertificate {
+            cert: Box::new(cert),
+            alg: sig_alg,
+            signed,
+        });
         Ok(())
     }
 

@@ -22,6 +22,8 @@ pub struct ConnectionEnd<'a> {
     pub method: Option<&'static str>,
     /// Whether the user logged in.
     pub authenticated: bool,
+    /// The OpenSSH certificate that logged in (key id, serial, CA), as sshd names it.
+    pub certificate: Option<&'a str>,
     /// Failed authentication attempts.
     pub auth_failures: u32,
     /// The client.
@@ -83,6 +85,7 @@ pub fn connection_ended(ctx: &ServeContext, end: &ConnectionEnd<'_>) {
         %local,
         method = end.method.unwrap_or("none"),
         authenticated = end.authenticated,
+        certificate = end.certificate.unwrap_or_default(),
         auth_failures = end.auth_failures,
         bytes_in = end.bytes.received(),
         bytes_out = end.bytes.sent(),
@@ -120,6 +123,7 @@ mod tests {
             user: Some("lab"),
             method: Some("password"),
             authenticated,
+            certificate: None,
             auth_failures: u32::from(!authenticated),
             peer: "127.0.0.1:5000".parse().unwrap(),
             local: None,

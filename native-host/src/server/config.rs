@@ -64,6 +64,10 @@ pub struct ServerSection {
     pub hostname: String,
     /// Host key files, generated when absent.
     pub host_keys: Vec<HostKeySpec>,
+    /// sshd's `HostCertificate`: OpenSSH host certificates (`ssh-keygen -s CA -h`), each of one
+    /// of `host_keys` (see [`super::host_certs`]).
+    #[serde(default)]
+    pub host_certificates: Vec<PathBuf>,
     /// IOS `ip ssh time-out` (1-120 s, default 120): time allowed for authentication.
     #[serde(default = "default_timeout")]
     pub timeout_seconds: u64,
@@ -108,6 +112,10 @@ pub struct ServerSection {
     /// Forwarded channels and `tcpip-forward` listeners open at once on one connection.
     #[serde(default = "default_max_forwards")]
     pub max_forwards: usize,
+    /// sshd's `TrustedUserCAKeys`: a file of CA public keys (one OpenSSH key a line) whose user
+    /// certificates log in (see [`super::user_certs`]).
+    #[serde(default)]
+    pub trusted_user_ca_keys: Option<PathBuf>,
     /// IOS `debug ip ssh [detail|packet]` from the start: `ip-ssh`, `ip-ssh-detail`,
     /// `ip-ssh-packet` (see [`super::debug_trace`]).
     #[serde(default)]

@@ -111,6 +111,10 @@ pub fn settings_from_config(file: &DeviceFile, cfg: &ServerConfig) -> SshSetting
         .iter()
         .filter(|a| match a {
             HostKeyAlg::X509(x) => cfg.host_certificates.iter().any(|c| c.fits(*x)),
+            HostKeyAlg::OpenSshCert(c) => cfg
+                .openssh_host_certificates
+                .iter()
+                .any(|cert| c.fits(cert) && publics.contains(&cert.key)),
             _ => publics.iter().any(|p| p.supports(**a)),
         })
         .map(|a| a.name().to_owned())
@@ -119,8 +123,11 @@ pub fn settings_from_config(file: &DeviceFile, cfg: &ServerConfig) -> SshSetting
         .host_key
         .iter()
         .filter(|a| a.x509().is_none() || !cfg.auth.trustpoints.is_empty())
+        // The certificate names come after the plain ones, and only with user CAs.
+        .filter(|a| a.openssh_cert().is_none())
         .map(|a| a.name().to_owned())
         .collect();
+    let pubkey = with_user_certificates(pubkey, cfg);
     SshSettings {
         timeout_secs: file.server.timeout_seconds,
         retries: file.server.retries,
@@ -131,6 +138,17 @@ pub fn settings_from_config(file: &DeviceFile, cfg: &ServerConfig) -> SshSetting
         macs: algs.mac.iter().map(|a| a.name().to_owned()).collect(),
         auth_methods: AUTH_METHODS.map(String::from).to_vec(),
     }
+}
+
+/// With `trusted_user_ca_keys`, the OpenSSH certificate names users may log in with, after
+/// the plain ones they sign as (what the engine lists in `server-sig-algs`).
+fn with_user_certificates(mut pubkey: Vec<String>, cfg: &ServerConfig) -> Vec<String> {
+    if cfg.auth.openssh_certificates {
+        let plain: Vec<&str> = pubkey.iter().map(String::as_str).collect();
+        let certs = sshgate::userauth::openssh_cert::names_for(&plain);
+        pubkey.extend(certs.into_iter().map(String::from));
+    }
+    pubkey
 }
 
 /// One logged-in session.

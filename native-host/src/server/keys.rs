@@ -2,6 +2,7 @@
 
 use crate::keyfile;
 use sshgate::Algorithms;
+use sshgate::keys::openssh_cert::OpenSshCert;
 use sshgate::keys::{HostKeyAlg, KeyKind, PrivateKey};
 use sshgate::pki::CertifiedKey;
 use std::path::PathBuf;
@@ -38,11 +39,14 @@ pub fn load_or_generate(
 pub fn check_usable(
     keys: &[Arc<PrivateKey>],
     certs: &[Arc<CertifiedKey>],
+    openssh_certs: &[Arc<OpenSshCert>],
     algorithms: &Algorithms,
 ) -> anyhow::Result<()> {
     let publics: Vec<_> = keys.iter().map(|k| k.public()).collect();
     let usable = algorithms.host_key.iter().any(|alg| match alg {
         HostKeyAlg::X509(x) => certs.iter().any(|c| c.fits(*x)),
+        // host_certs::load has checked each certifies one of the keys.
+        HostKeyAlg::OpenSshCert(c) => openssh_certs.iter().any(|cert| c.fits(cert)),
         _ => publics.iter().any(|p| p.supports(*alg)),
     });
     if !usable {

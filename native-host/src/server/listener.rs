@@ -303,6 +303,7 @@ async fn connection<S: AsyncRead + AsyncWrite + Unpin>(
             user,
             method,
             authenticated: session.is_authenticated(),
+            certificate: session.certificate(),
             auth_failures: conn.auth_failures(),
             peer,
             local,

@@ -23,6 +23,7 @@ pub mod device_state;
 pub mod files;
 pub mod forwarding;
 pub mod hash_pool;
+pub mod host_certs;
 pub mod keys;
 pub mod line_editor;
 pub mod listener;
@@ -38,6 +39,7 @@ pub mod session_env;
 pub mod session_rules;
 pub mod snmp_trap;
 pub mod startups;
+pub mod user_certs;
 pub mod users;
 pub mod workers;
 
@@ -137,7 +139,17 @@ pub async fn prepare(
         .iter()
         .map(|(_, c)| c.clone())
         .collect();
-    keys::check_usable(&host_keys, &host_certificates, &common.algorithms)?;
+    let openssh_host_certificates = host_certs::load(&s.host_certificates, &host_keys)?;
+    keys::check_usable(
+        &host_keys,
+        &host_certificates,
+        &openssh_host_certificates,
+        &common.algorithms,
+    )?;
+    let user_cas = match &s.trusted_user_ca_keys {
+        Some(path) => user_certs::load_cas(path)?,
+        None => Vec::new(),
+    };
     let auth = ServerAuthConfig {
         // IOS `ip ssh time-out` and `ip ssh authentication-retries`, and `banner login`.
         timeout: std::time::Duration::from_secs(s.timeout_seconds),
@@ -147,12 +159,19 @@ pub async fn prepare(
         // name there (IOS `x509v3-ssh-rsa ssh-rsa`) is accepted from users too.
         allow_ssh_rsa: common.algorithms.host_key.iter().any(|a| a.is_legacy()),
         trustpoints: pki.user_trustpoints.clone(),
+        // sshd's TrustedUserCAKeys, or a `cert-authority` line in some user's authorized_keys.
+        openssh_certificates: !user_cas.is_empty()
+            || file
+                .users
+                .iter()
+                .any(|u| u.authorized().iter().any(|a| a.is_cert_authority())),
         ..ServerAuthConfig::default()
     };
     let cfg = Arc::new(ServerConfig {
         common,
         host_keys,
         host_certificates,
+        openssh_host_certificates,
         auth,
         ..ServerConfig::default()
     });
@@ -192,6 +211,7 @@ pub async fn prepare(
         files: file.files.clone(),
         scp: file.scp.clone(),
         sftp: file.sftp.as_ref().is_some_and(|s| s.enable),
+        user_cas,
     });
     Ok((cfg, ctx))
 }

@@ -15,6 +15,7 @@ use super::hash_pool::HashPool;
 use super::session_channel::{CLI_BACKLOG, OutboundLink, Program, SessionChannel};
 use super::session_rules::SessionRules;
 use super::startups::{StartupGuard, Startups};
+use super::user_certs;
 use super::users::UserEntry;
 use crate::app_msg::{AppMsg, Exit};
 use crate::channel_io::outbox::{Item, Outboxes};
@@ -68,6 +69,8 @@ pub struct ServeContext {
     pub scp: Option<super::files::ScpSection>,
     /// `[sftp] enable`.
     pub sftp: bool,
+    /// `trusted_user_ca_keys`: CAs whose OpenSSH user certificates log in.
+    pub user_cas: Vec<sshgate::keys::PublicKey>,
 }
 
 /// One accepted connection.
@@ -90,6 +93,8 @@ pub struct ServerSession {
     kbd: KbdStage,
     /// What the authorized_keys line of an accepted key allows (`None`: no key, no rules).
     rules: Option<SessionRules>,
+    /// The OpenSSH certificate that logged in, as the audit line names it.
+    certificate: Option<String>,
     algorithms: Option<Negotiated>,
     channels: HashMap<ChannelId, SessionChannel>,
     outboxes: Outboxes,
@@ -123,6 +128,7 @@ impl ServerSession {
             failures_recorded: 0,
             kbd: KbdStage::default(),
             rules: None,
+            certificate: None,
             algorithms: None,
             channels: HashMap::new(),
             outboxes: Outboxes::default(),
@@ -150,6 +156,13 @@ impl ServerSession {
     #[must_use]
     pub fn audit_facts(&self) -> (u32, Option<&str>, Option<&'static str>) {
         (self.number, self.user.as_deref(), self.method)
+    }
+
+    /// The OpenSSH certificate that logged in (`ED25519-CERT SHA256:... ID ... (serial N) CA
+    /// ...`), if one did.
+    #[must_use]
+    pub fn certificate(&self) -> Option<&str> {
+        self.certificate.as_deref()
     }
 
     /// Holds the connection's place among the unauthenticated ones until it logs in.
@@ -382,7 +395,7 @@ impl ServerSession {
         };
         match req {
             ChannelRequest::Pty(_) if !rules.pty => {
-                tracing::info!(peer = %self.peer, %channel, "PTY refused: no-pty key");
+                tracing::info!(peer = %self.peer, %channel, "PTY refused: no-pty key or no permit-pty in the certificate");
                 (false, Vec::new())
             }
             ChannelRequest::Pty(p) => (ch.set_pty(p), Vec::new()),
@@ -598,6 +611,37 @@ impl ServerSession {
         }
     }
 
+    /// An OpenSSH user certificate (`trusted_user_ca_keys`): decided by [`user_certs::decide`];
+    /// a signed request accepted sets the session's rules from the certificate.
+    fn openssh_certificate(
+        &mut self,
+        conn: &mut Connection,
+        id: u64,
+        user: String,
+        cert: &sshgate::keys::openssh_cert::OpenSshCert,
+        signed: bool,
+    ) {
+        self.method = Some("publickey");
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let req = user_certs::CertLogin {
+            peer: self.peer,
+            user: &user,
+            signed,
+            now,
+        };
+        let (verdict, rules) = user_certs::decide(&req, cert, &self.ctx.user_cas, &self.ctx.users);
+        if signed && rules.is_some() {
+            self.rules = rules;
+            self.certificate = Some(user_certs::describe(cert));
+        }
+        self.user = Some(user);
+        if let Err(e) = conn.answer_auth(id, verdict) {
+            tracing::warn!(peer = %self.peer, error = %e, "authentication answer refused");
+        }
+    }
+
     /// Queues what a session produced.
     fn send(&mut self, conn: &mut Connection, channel: ChannelId, items: Vec<Item>) {
         for item in items {
@@ -714,6 +758,11 @@ impl Handler<Connection> for ServerSession {
                     tracing::warn!(%peer, error = %e, "authentication answer refused");
                 }
             }
+            Event::Auth(AuthEvent::Request {
+                id,
+                user,
+                method: AuthMethod::OpenSshCertificate { cert, signed, .. },
+            }) => self.openssh_certificate(conn, id, user, &cert, signed),
             Event::Auth(ev) => {
                 if let AuthEvent::Request { user, method, .. } = &ev {
                     self.user = Some(user.clone());

@@ -44,6 +44,10 @@ pub struct UserEntry {
     /// (IOS `authorization username subjectname ...`) is this user's.
     #[serde(default)]
     pub certificate: bool,
+    /// sshd's `AuthorizedPrincipalsFile` for this user: the OpenSSH certificate principals
+    /// that may log in as this user. Absent: the user's own name must be a principal.
+    #[serde(default)]
+    pub authorized_principals: Option<Vec<String>>,
     /// `direct-tcpip` destinations (OpenSSH `PermitOpen`, plus address blocks): see
     /// [`super::forwarding::permit`]. Empty: none.
     #[serde(default)]
@@ -188,10 +192,11 @@ impl UserEntry {
             && self.authorized_keys.is_empty()
             && self.key_hashes.is_empty()
             && !self.certificate
+            && self.authorized_principals.is_none()
         {
             bail!(
-                "{who}: no password_hash, authorized_keys, key_hashes or certificate = true: \
-                 cannot log in"
+                "{who}: no password_hash, authorized_keys, key_hashes, certificate = true or \
+                 authorized_principals: cannot log in"
             );
         }
         Ok(())
