@@ -2,6 +2,7 @@
 // WebSocket, and hands back a proxy Connection (js/rpc.js) with the same promise API, so a DH
 // group16 + RSA-3072 login does not stall the page's input.
 import { createEndpoint } from './rpc.js';
+import { withPageAssertions } from './webauthn.js';
 
 /**
  * Whether this connect() goes to a worker. Opt-in (`worker: true` or a worker URL) for now: with
@@ -26,6 +27,8 @@ function crossable(v) {
 
 export async function connect(options, { SshError }) {
   const { worker: where, ...rest } = options;
+  // A security key signs through this page's WebAuthn: the worker has none.
+  rest.auth = withPageAssertions(rest.auth);
   const worker =
     where instanceof URL || typeof where === 'string'
       ? new Worker(where, { type: 'module' })

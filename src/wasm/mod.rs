@@ -8,8 +8,10 @@ mod engine;
 mod events;
 mod keys;
 mod options;
+mod security_key;
 mod x509;
 
 pub use engine::Engine;
 pub use keys::{check_known_hosts, known_hosts_entry, private_key_info};
+pub use security_key::{security_key_from_spki, security_key_info};
 pub use x509::CertificateCredential;
