@@ -5,7 +5,8 @@
 // its sk-ecdsa-sha2-nistp256@openssh.com line; the line goes into a private OpenSSH sshd's
 // authorized_keys and the page logs in with navigator.credentials.get over the SSH signed data;
 // then into `sshgate-host serve` under `verify-required`; an authenticator without the
-// credential is a clear refusal on the form.
+// credential is a clear refusal on the form. With connect({ worker: true }) the page still makes
+// the assertion (a worker has no WebAuthn).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -141,6 +142,25 @@ test('the same key logs into serve, whose line says verify-required', async () =
   // UP and UV: the virtual authenticator verified the user.
   assert.match(log, /flags=5 /);
   assert.deepEqual(errors, []);
+});
+
+test('connect({ worker: true }): the engine in a Web Worker, the touch asked for by the page', async () => {
+  assert.ok(srv, 'serve started by the test before');
+  const before = (await credentials())[0].signCount;
+  const r = await page.evaluate(async () => {
+    const { sshgate, store } = window.sshgatePage;
+    const [k] = await store.all('securityKeys');
+    const ws = new URL('ssh/serve', location.href);
+    ws.protocol = 'ws:';
+    const auth = [{ type: 'securityKey', credentialId: k.credentialId, publicKey: k.publicKey }];
+    const conn = await sshgate.connect({ websocket: ws.href, worker: true, username: 'lab', auth, hostKey: () => true });
+    const out = await conn.exec('echo worker-$((2*21))');
+    const offThread = conn.offThread;
+    await conn.close();
+    return { offThread, out: new TextDecoder().decode(out.stdout) };
+  });
+  assert.deepEqual(r, { offThread: true, out: 'worker-42\n' });
+  assert.ok((await credentials())[0].signCount > before, 'the page signed for the worker');
 });
 
 test('an authenticator without the credential: the form says the key did not sign', async () => {
