@@ -60,7 +60,11 @@ export function installSecurityKey(after, ctx) {
       await refresh(k.fingerprint);
       ctx.message("registered: add its line (below) to the device's authorized_keys");
     } catch (e) {
-      ctx.message(e.code === 'SECURITY_KEY_CANCELLED' ? 'no key was registered (cancelled or timed out)' : `could not register: ${e.message}`);
+      // Browsers refuse an IP address as a relying party: the page needs a name.
+      const ip = /^[\d.]+$|:/.test(location.hostname);
+      if (e.code === 'SECURITY_KEY_CANCELLED') ctx.message('no key was registered (cancelled or timed out)');
+      else if (ip) ctx.message(`could not register: security keys need the page opened by a name (e.g. localhost), not ${location.hostname}`);
+      else ctx.message(`could not register: ${e.message}`);
     } finally {
       $('sk-register').disabled = false;
     }

@@ -175,3 +175,19 @@ test('an authenticator without the credential: the form says the key did not sig
   assert.match(await page.textContent('#message'), /security key did not sign: NotAllowedError/);
   assert.equal(await page.isVisible('#login'), true);
 });
+
+test('a page opened by IP address cannot register: the form says why', async () => {
+  const p = await browser.newPage();
+  const s = await p.context().newCDPSession(p);
+  await s.send('WebAuthn.enable');
+  await s.send('WebAuthn.addVirtualAuthenticator', { options: AUTHENTICATOR });
+  await p.goto(`http://127.0.0.1:${bridge.port}/`);
+  await p.waitForFunction(() => document.getElementById('device').options.length > 0);
+  await p.fill('#user', 'lab');
+  await p.selectOption('#method', 'securityKey');
+  await p.click('#sk-register');
+  await p.waitForFunction(() => /could not register/.test(document.getElementById('message').textContent));
+  assert.match(await p.textContent('#message'), /opened by a name \(e\.g\. localhost\), not 127\.0\.0\.1/);
+  assert.equal(await p.inputValue('#sk-line'), '');
+  await p.close();
+});
