@@ -7,6 +7,11 @@
 //! data with the RP ID hash, flags and counter: `webauthn-sk-ecdsa-sha2-nistp256@openssh.com`)
 //! or as OpenSSH's plain U2F/CTAP signature. Both servers must accept the same signatures and
 //! refuse the same ones (no user presence; no user verification under `verify-required`).
+//!
+//! The real OpenSSH client signs too, through its `SecurityKeyProvider` middleware interface:
+//! `support/sk_soft_provider.c` (built here with `cc` and OpenSSL's libcrypto) is a software
+//! authenticator for `ssh-keygen -t ecdsa-sk` and `ssh`, whose keys (application `ssh:`) log into
+//! serve with OpenSSH's own plain signatures.
 
 mod support;
 
@@ -19,6 +24,8 @@ use sshgate::keys::{PublicKey, webauthn_signature_blob};
 use sshgate::userauth::AuthEvent;
 use sshgate::wire::Writer;
 use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::Duration;
 use support::*;
 
@@ -344,5 +351,180 @@ fn serve_requires_presence_and_verification_as_the_line_says() {
     assert_eq!(
         login(s.port, "nobody", &mut a, Format::Webauthn, UP),
         Outcome::KeyRefused
+    );
+}
+
+/// The software authenticator for OpenSSH (`SecurityKeyProvider`), built into `dir`.
+fn soft_provider(dir: &TempDir) -> PathBuf {
+    require_tool(
+        "/usr/bin/cc",
+        "install a C compiler and OpenSSL's headers (Debian: `apt-get install gcc libssl-dev`)",
+    );
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/sk_soft_provider.c");
+    let so = dir.join("sk_soft_provider.so");
+    let out = Command::new("/usr/bin/cc")
+        .args(["-Wall", "-shared", "-fPIC", "-o"])
+        .arg(&so)
+        .arg(&src)
+        .arg("-lcrypto")
+        .output()
+        .expect("run cc");
+    assert!(
+        out.status.success(),
+        "building the software security key provider failed (Debian: apt-get install libssl-dev):\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    so
+}
+
+/// `ssh-keygen -t ecdsa-sk -w PROVIDER [options]` into `dir/name`; returns the public line.
+fn sk_keygen(dir: &TempDir, provider: &Path, name: &str, options: &[&str]) -> String {
+    require_ssh_keygen();
+    let mut cmd = Command::new(SSH_KEYGEN);
+    cmd.args(["-q", "-t", "ecdsa-sk", "-w"]).arg(provider);
+    for o in options {
+        cmd.args(["-O", o]);
+    }
+    let out = cmd
+        .args(["-N", "", "-C", name, "-f"])
+        .arg(dir.join(name))
+        .output()
+        .expect("run ssh-keygen");
+    assert!(
+        out.status.success(),
+        "ssh-keygen -t ecdsa-sk failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    fs::read_to_string(dir.join(format!("{name}.pub")))
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+/// `ssh -i dir/name` (its security key through `provider`) to 127.0.0.1:`port` as `user`,
+/// running `echo sk-ok`; `flags` makes the authenticator report those flags instead of the
+/// asked ones.
+fn ssh_sk(
+    port: u16,
+    dir: &TempDir,
+    provider: &Path,
+    name: &str,
+    user: &str,
+    flags: Option<u8>,
+) -> RunOutput {
+    let mut cmd = Command::new(SSH);
+    cmd.args(["-F", "/dev/null", "-o", "StrictHostKeyChecking=no"])
+        .args([
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "GlobalKnownHostsFile=/dev/null",
+        ])
+        .args(["-o", "ConnectTimeout=10", "-p", &port.to_string(), "-i"])
+        .arg(dir.join(name))
+        .arg("-o")
+        .arg(format!("SecurityKeyProvider={}", provider.display()))
+        .args([
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "IdentityAgent=none",
+            "-o",
+            "BatchMode=yes",
+        ])
+        .args(["-o", "PreferredAuthentications=publickey"])
+        .arg(format!("{user}@127.0.0.1"))
+        .arg("echo sk-ok")
+        .env_remove("SK_SOFT_FLAGS");
+    if let Some(f) = flags {
+        cmd.env("SK_SOFT_FLAGS", f.to_string());
+    }
+    run_with_timeout(&mut cmd, dir, &format!("ssh -i {name}"), RUN_TIMEOUT)
+}
+
+/// The same software authenticator against OpenSSH's own sshd: it is a faithful one (what
+/// serve accepts from it, the reference accepts, and refuses the same).
+#[test]
+fn the_software_authenticator_satisfies_sshd() {
+    let dir = TempDir::new("sk-openssh-sshd");
+    let provider = soft_provider(&dir);
+    let line = sk_keygen(&dir, &provider, "id_sk", &[]);
+    let s = sshd(&dir, &[line]);
+    let user = current_user();
+    let r = ssh_sk(s.port, &dir, &provider, "id_sk", &user, None);
+    assert!(r.success(), "{}\n{}", r.report(30), tail(&s.log.all(), 40));
+    assert_eq!(r.stdout, "sk-ok\n");
+    let r = ssh_sk(s.port, &dir, &provider, "id_sk", &user, Some(0));
+    assert!(!r.success(), "{}", r.report(30));
+    assert!(
+        s.log.all().contains("user presence"),
+        "{}",
+        tail(&s.log.all(), 40)
+    );
+}
+
+#[test]
+fn openssh_security_keys_log_into_serve() {
+    let dir = TempDir::new("sk-openssh-serve");
+    let provider = soft_provider(&dir);
+    let touch = sk_keygen(&dir, &provider, "id_sk", &[]);
+    let no_touch = sk_keygen(&dir, &provider, "id_sk_nt", &["no-touch-required"]);
+    let verify = sk_keygen(&dir, &provider, "id_sk_v", &["verify-required"]);
+    assert!(
+        touch.starts_with("sk-ecdsa-sha2-nistp256@openssh.com "),
+        "{touch}"
+    );
+    let keys = toml_list(&[
+        touch.clone(),
+        format!("no-touch-required {no_touch}"),
+        format!("verify-required {verify}"),
+    ]);
+    let extra = format!("authorized_keys = {keys}");
+    let s = start_device(
+        "sk-openssh",
+        "",
+        &[DeviceUser {
+            name: "lab",
+            privilege: 15,
+            command: Some(SHELL_COMMAND),
+            extra: Some(&extra),
+            ..DeviceUser::default()
+        }],
+    );
+    // A touched key (OpenSSH's plain sk signature, application "ssh:").
+    let r = ssh_sk(s.port, &dir, &provider, "id_sk", "lab", None);
+    assert!(r.success(), "{}\n{}", r.report(30), s.report());
+    assert_eq!(r.stdout, "sk-ok\n");
+    let log = s.log.all();
+    assert!(
+        log.contains("Accepted publickey for lab from 127.0.0.1: ECDSA-SK SHA256:"),
+        "{}",
+        s.report()
+    );
+    assert!(log.contains("application=ssh:"), "{}", s.report());
+    // Not touched: refused as sshd refuses it.
+    let r = ssh_sk(s.port, &dir, &provider, "id_sk", "lab", Some(0));
+    assert!(!r.success(), "{}", r.report(30));
+    assert!(
+        s.log
+            .all()
+            .contains("rejected: user presence (authenticator touch) requirement not met"),
+        "{}",
+        s.report()
+    );
+    // A no-touch-required key on a no-touch-required line: in without a touch.
+    let r = ssh_sk(s.port, &dir, &provider, "id_sk_nt", "lab", None);
+    assert!(r.success(), "{}\n{}", r.report(30), s.report());
+    // verify-required: the key asks for verification and gets it; without it, refused.
+    let r = ssh_sk(s.port, &dir, &provider, "id_sk_v", "lab", None);
+    assert!(r.success(), "{}\n{}", r.report(30), s.report());
+    let r = ssh_sk(s.port, &dir, &provider, "id_sk_v", "lab", Some(1));
+    assert!(!r.success(), "{}", r.report(30));
+    assert!(
+        s.log
+            .all()
+            .contains("rejected: user verification requirement not met"),
+        "{}",
+        s.report()
     );
 }
