@@ -26,9 +26,9 @@ function crossable(v) {
 }
 
 export async function connect(options, { SshError }) {
-  const { worker: where, ...rest } = options;
+  const { worker: where, ...given } = options;
   // A security key signs through this page's WebAuthn: the worker has none.
-  rest.auth = withPageAssertions(rest.auth);
+  const rest = withPageAssertions(given);
   const worker =
     where instanceof URL || typeof where === 'string'
       ? new Worker(where, { type: 'module' })

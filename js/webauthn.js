@@ -130,9 +130,18 @@ export async function pageAssertion({ challenge, rpId, credentialId, userVerific
   return { authenticatorData: copy(r.authenticatorData), clientDataJSON: copy(r.clientDataJSON), signature: copy(r.signature) };
 }
 
-/** connect({ worker }): entries without getAssertion get the page's (the worker has no WebAuthn). */
-export const withPageAssertions = (auth) =>
+const pageSigned = (auth) =>
   Array.isArray(auth) ? auth.map((m) => (m && m.type === 'securityKey' && !m.getAssertion ? { ...m, getAssertion: pageAssertion } : m)) : auth;
+
+/**
+ * connect({ worker }): the options with every security key entry (jump hosts' too) lacking a
+ * getAssertion given the page's, called back from the worker (which has no WebAuthn).
+ */
+export function withPageAssertions(options) {
+  const out = { ...options, auth: pageSigned(options.auth) };
+  if (Array.isArray(options.jump)) out.jump = options.jump.map((h) => (h && typeof h === 'object' ? { ...h, auth: pageSigned(h.auth) } : h));
+  return out;
+}
 
 /**
  * The assertion for a signRequest's `data` with entry `m`: the RP ID is the key's application
