@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { connect, registerSecurityKey } from '../../pkg/index.js';
-import { startSshd, startServe, startBridge, testAccount, shellUser, text, tcpWebSocket } from './harness.mjs';
+import { startSshd, startServe, startBridge, testAccount, shellUser, text, tcpWebSocket, until } from './harness.mjs';
 
 const RP = 'sshgate.example';
 const ORIGIN = `https://${RP}`;
@@ -106,7 +106,8 @@ test('security key login into sshd (webauthn-sk signature under the key type nam
   const r = await c.exec('id -un');
   assert.equal(text(r.stdout).trim(), account.user);
   await c.close();
-  assert.match(sshd.log(), new RegExp(`Accepted publickey for ${account.user} from 127\\.0\\.0\\.1 port \\d+ ssh2: ECDSA-SK ${key.fingerprint.replace(/[+/]/g, '\\$&')}`));
+  const accepted = new RegExp(`Accepted publickey for ${account.user} from 127\\.0\\.0\\.1 port \\d+ ssh2: ECDSA-SK ${key.fingerprint.replace(/[+/]/g, '\\$&')}`);
+  await until(() => accepted.test(sshd.log()), () => `sshd log:\n${sshd.log()}`);
   const last = authn.requests.at(-1);
   assert.equal(last.rpId, RP, 'the RP ID is the key application');
   assert.equal(last.userVerification, 'preferred');
@@ -122,7 +123,8 @@ test('sshd refuses a signature without user presence', async () => {
   } finally {
     authn.flags = UP | UV;
   }
-  assert.match(sshd.log(), /user presence \(authenticator touch\) requirement not met/);
+  // The peers' logs come through a pipe: they may follow the answer.
+  await until(() => /user presence \(authenticator touch\) requirement not met/.test(sshd.log()), () => `sshd log:\n${sshd.log()}`);
 });
 
 test('security key login into serve', async () => {
@@ -130,7 +132,7 @@ test('security key login into serve', async () => {
   const r = await c.exec('echo fido');
   assert.equal(text(r.stdout), 'fido\n');
   await c.close();
-  assert.match(serve.log(), /Accepted publickey for lab from 127\.0\.0\.1: ECDSA-SK SHA256:\S+ \(webauthn\)/);
+  await until(() => /Accepted publickey for lab from 127\.0\.0\.1: ECDSA-SK SHA256:\S+ \(webauthn\)/.test(serve.log()), () => `serve log:\n${serve.log()}`);
   assert.ok(serve.log().includes(`origin=${ORIGIN}`), 'the origin is logged');
 });
 
@@ -144,7 +146,7 @@ test('serve refuses a signature without user presence', async () => {
   } finally {
     authn.flags = UP | UV;
   }
-  assert.match(serve.log(), /rejected: user presence \(authenticator touch\) requirement not met/);
+  await until(() => /rejected: user presence \(authenticator touch\) requirement not met/.test(serve.log()), () => `serve log:\n${serve.log()}`);
 });
 
 test('declining at the authenticator is SECURITY_KEY_CANCELLED; a bad entry is BAD_OPTIONS', async () => {
