@@ -107,6 +107,8 @@ export type ErrorCode =
   | 'WASM_LOAD_FAILED'
   | 'CALLBACK_FAILED'
   | 'CLOSED_LOCALLY'
+  | 'SECURITY_KEY_CANCELLED' // WebAuthn said NotAllowedError: the person declined, or the time ran out
+  | 'SECURITY_KEY_FAILED' // WebAuthn failed otherwise (`webauthnError` names the DOMException)
   | 'REFUSED';
 
 export class SshError extends Error {
@@ -130,6 +132,8 @@ export class SshError extends Error {
   hop?: number;
   /** With `jump`: that hop's `host:port` (or the bridge target's name for the first). */
   hopHost?: string;
+  /** SECURITY_KEY_*: the name of WebAuthn's DOMException (`NotAllowedError`, ...). */
+  webauthnError?: string;
 }
 
 /** Anything that behaves like a browser WebSocket (e.g. one from the `ws` package in Node). */
@@ -252,10 +256,83 @@ export type CertificateAuth =
   | { type: 'certificate'; certificate: string; privateKey: string; passphrase?: string }
   | { type: 'certificate'; credential: CertificateCredential };
 
+/** What `getAssertion` is asked: `navigator.credentials.get` with this challenge (the SSH
+ * signed data), RP ID and credential. */
+export interface AssertionRequest {
+  challenge: Uint8Array;
+  rpId: string;
+  credentialId: string | Uint8Array;
+  userVerification: 'required' | 'preferred' | 'discouraged';
+  timeout: number;
+}
+
+/** A WebAuthn assertion's bytes (`AuthenticatorAssertionResponse` fields). */
+export interface Assertion {
+  authenticatorData: Uint8Array | ArrayBuffer;
+  clientDataJSON: Uint8Array | ArrayBuffer;
+  /** DER ECDSA signature. */
+  signature: Uint8Array | ArrayBuffer;
+}
+
+/** A FIDO2 security key through WebAuthn (`publickey` with an
+ * `sk-ecdsa-sha2-nistp256@openssh.com` key, signed as `webauthn-sk-ecdsa-sha2-nistp256@openssh.com`):
+ * what `registerSecurityKey` returned. The server's signRequest is answered with
+ * `navigator.credentials.get` (the person touches the key) unless `getAssertion` is given. */
+export interface SecurityKeyAuth {
+  type: 'securityKey';
+  /** The credential's id (base64url, as `registerSecurityKey` returns it, or bytes). */
+  credentialId: string | Uint8Array;
+  /** Its `sk-ecdsa-sha2-nistp256@openssh.com` line (the application is the RP ID). */
+  publicKey: string;
+  /** Default: the key's application. */
+  rpId?: string;
+  /** Default `preferred` (a key line with `verify-required` needs a PIN or biometrics). */
+  userVerification?: 'required' | 'preferred' | 'discouraged';
+  /** Milliseconds WebAuthn waits for the touch (default 120000). */
+  timeout?: number;
+  /** Makes the assertion instead of this page's `navigator.credentials` (Node, tests, a
+   * platform bridge). */
+  getAssertion?: (request: AssertionRequest) => Promise<Assertion>;
+}
+
+export interface RegisterSecurityKeyOptions {
+  /** A name for the credential (WebAuthn's user.name), e.g. `lab@router1`. */
+  user: string;
+  /** The relying party ID; default this page's host name. It becomes the key's application. */
+  rpId?: string;
+  displayName?: string;
+  /** The comment of the authorized_keys line (default `user@rpId`). */
+  comment?: string;
+  userVerification?: 'required' | 'preferred' | 'discouraged';
+  timeout?: number;
+  signal?: AbortSignal;
+  /** Instead of `navigator.credentials` (tests). */
+  credentials?: { create(options: unknown): Promise<unknown> };
+  wasm?: BufferSource | WebAssembly.Module | URL | string;
+}
+
+export interface RegisteredSecurityKey {
+  /** base64url; keep it with `publicKey` for the `securityKey` auth entry. */
+  credentialId: string;
+  /** `sk-ecdsa-sha2-nistp256@openssh.com AAAA... comment`: the authorized_keys line. */
+  publicKey: string;
+  /** `SHA256:...` (as `ssh-keygen -l` prints it). */
+  fingerprint: string;
+  /** The key's application: the RP ID. */
+  application: string;
+  rpId: string;
+}
+
+/** Creates an ES256 credential through WebAuthn (`navigator.credentials.create`) and returns its
+ * authorized_keys line (OpenSSH PROTOCOL.u2f), for sshd and `sshgate-host serve`. Rejects with
+ * SECURITY_KEY_CANCELLED when the person declines. */
+export function registerSecurityKey(options: RegisterSecurityKeyOptions): Promise<RegisteredSecurityKey>;
+
 /** One entry of the ordered `auth` list; each is tried only if the server offers its method.
  * `key` and `keyboardInteractive` are accepted as aliases. */
 export type AuthMethod =
   | CertificateAuth
+  | SecurityKeyAuth
   | { type: 'password'; password: string; onPasswordChange?: (p: PasswordChange) => Promise<[string, string]> }
   | {
       type: 'publickey' | 'key';

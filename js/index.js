@@ -20,6 +20,7 @@ import { certificateCredential, describeCertificate, hostCertificateRefused, hos
 import { TcpChannel } from './forward.js';
 import { connectThroughJumps } from './jump.js';
 import { hostCertificateOption, checkHostCertificate, openSshCertificateRefused, sendPublicKey } from './openssh-certs.js';
+import { registerSecurityKey as register, checkSecurityKey, securityKeyAssertion } from './webauthn.js';
 
 export { Engine, CertificateCredential, checkKnownHosts, knownHostKeyTypes, knownHostsEntry, privateKeyInfo, certificateCredential };
 // A server's banner, prompts and disconnect reason, escaped before they reach a terminal.
@@ -31,6 +32,15 @@ import { scpGet, scpPut } from './scp.js';
 export { Sftp, SftpError } from './sftp.js';
 
 let ready = null;
+
+/**
+ * Registers a FIDO2 security key through WebAuthn and returns its authorized_keys line
+ * (js/webauthn.js); see index.d.ts.
+ */
+export async function registerSecurityKey(options = {}) {
+  await init(options.wasm);
+  return register(options, SshError);
+}
 
 /** Loads the WebAssembly module (once). In Node it is read from the package directory. */
 export function init(wasm) {
@@ -99,6 +109,7 @@ const METHODS = {
   certificate: 'publickey',
   'keyboard-interactive': 'keyboard-interactive',
   keyboardInteractive: 'keyboard-interactive',
+  securityKey: 'publickey',
 };
 
 function checkOptions(o) {
@@ -111,6 +122,7 @@ function checkOptions(o) {
   }
   for (const m of o.auth) {
     if (!m || !METHODS[m.type]) throw new SshError('BAD_OPTIONS', `auth: unknown method ${JSON.stringify(m && m.type)}`);
+    if (m.type === 'securityKey') checkSecurityKey(m, SshError);
   }
   const hk = o.hostKey;
   if (typeof hk !== 'function' && typeof hk !== 'string' && !(hk && typeof hk === 'object')) {
@@ -347,6 +359,9 @@ export class Connection {
       case 'passwordChange':
         this.answerPasswordChange(ev).catch((e) => this.abort(asSshError(e, 'CALLBACK_FAILED')));
         break;
+      case 'signRequest':
+        this.answerSignRequest(ev).catch((e) => this.abort(asSshError(e, 'SECURITY_KEY_FAILED')));
+        break;
       case 'closed':
         this.finish(ev.error);
         break;
@@ -425,7 +440,8 @@ export class Connection {
       this.currentAuth = m;
       try {
         this.timed(method, () => {
-          if (method === 'password') this.engine.authPassword(user, m.password);
+          if (m.type === 'securityKey') this.engine.authPublicKeyExternal(user, m.publicKey);
+          else if (method === 'password') this.engine.authPassword(user, m.password);
           else if (method === 'publickey') sendPublicKey(this, user, m);
           else this.engine.authKeyboardInteractive(user);
         });
@@ -466,6 +482,17 @@ export class Connection {
     if (!cb) throw new SshError('PASSWORD_EXPIRED', `the password has expired: ${ev.prompt}`);
     const [oldPw, newPw] = await cb(ev);
     this.call('changePassword', () => this.engine.changePassword(ev.id, oldPw, newPw));
+  }
+
+  /** A security key entry signs the request's data through WebAuthn (js/webauthn.js). */
+  async answerSignRequest(ev) {
+    const m = this.currentAuth;
+    if (!m || m.type !== 'securityKey') throw new SshError('PROTOCOL_ERROR', 'a signature was asked for without a security key');
+    const a = await securityKeyAssertion(m, ev.data, SshError);
+    if (this.closed) return;
+    this.call('answerSignRequest', () =>
+      this.engine.answerSignRequestWebauthn(ev.id, ev.data, a.authenticatorData, a.clientDataJSON, a.signature),
+    );
   }
 
   /** Ends the connection with `err` as the reason `connect` rejects with. */

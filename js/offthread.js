@@ -4,6 +4,7 @@
 // the page's thread; Node always keeps it in-thread.
 import { createEndpoint } from './rpc.js';
 import { SftpError } from './sftp.js';
+import { withPageAssertions } from './webauthn.js';
 
 // After the connection closed and its worker was let go: closing, ending, writing to or
 // listening on what is closed is not an error (as in-thread); anything else rejects.
@@ -29,7 +30,9 @@ function crossable(v) {
 }
 
 export async function connect(options, { SshError }) {
-  const { worker: where, ...rest } = options;
+  const { worker: where, ...given } = options;
+  // A security key signs through this page's WebAuthn: the worker has none.
+  const rest = withPageAssertions(given);
   const worker =
     where instanceof URL || typeof where === 'string'
       ? new Worker(where, { type: 'module' })

@@ -41,9 +41,10 @@ cargo fetch --quiet
 # procps gives bench/serve.sh its process figures; chromium and its driver run the wasm binding
 # tests and the page's end-to-end test; putty-tools gives pscp, dropbear-bin an old-algorithm
 # peer, snmptrapd receives serve's session traps, curl goes through `ssh -D`, systemd's
-# systemd-analyze checks the example unit.)
+# systemd-analyze checks the example unit; gcc and libssl-dev build the software security key
+# OpenSSH's ssh and ssh-keygen use in the FIDO tests.)
 debs=(openssh-server openssh-client sshpass tmux openssl websockify procps chromium chromium-driver
-    putty-tools dropbear-bin snmptrapd curl systemd)
+    putty-tools dropbear-bin snmptrapd curl systemd gcc libssl-dev)
 missing=()
 for p in "${debs[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

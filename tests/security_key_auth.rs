@@ -84,8 +84,20 @@ fn sign_request(evs: &[AuthEvent]) -> (u64, Vec<u8>, String) {
 
 /// Query, PK_OK, SignRequest; returns the request's id and data.
 fn up_to_sign_request(p: &mut Pair, key: &PublicKey) -> (u64, Vec<u8>) {
+    let (sid, data, alg) = up_to_sign_request_as(p, key, None);
+    // The key type's name by default, whatever the signature's format: what sshd accepts
+    // with its default PubkeyAcceptedAlgorithms before OpenSSH 10.3.
+    assert_eq!(alg, "sk-ecdsa-sha2-nistp256@openssh.com");
+    (sid, data)
+}
+
+fn up_to_sign_request_as(
+    p: &mut Pair,
+    key: &PublicKey,
+    alg: Option<&str>,
+) -> (u64, Vec<u8>, String) {
     p.client
-        .auth_publickey_external("alice", key.clone(), None)
+        .auth_publickey_external("alice", key.clone(), alg)
         .unwrap();
     p.drive();
     let (id, m) = server_request(p);
@@ -98,9 +110,7 @@ fn up_to_sign_request(p: &mut Pair, key: &PublicKey) -> (u64, Vec<u8>) {
     }
     p.server.answer_auth(id, AuthVerdict::Accept).unwrap();
     p.drive();
-    let (sid, data, alg) = sign_request(&client_auth(p));
-    assert_eq!(alg, "webauthn-sk-ecdsa-sha2-nistp256@openssh.com");
-    (sid, data)
+    sign_request(&client_auth(p))
 }
 
 #[test]
@@ -125,6 +135,35 @@ fn webauthn_login_reports_the_flags() {
     assert!(v.user_present() && v.user_verified());
     assert_eq!(v.counter, 3);
     assert_eq!(v.webauthn_origin.as_deref(), Some(ORIGIN));
+    p.server.answer_auth(id, AuthVerdict::Accept).unwrap();
+    p.drive();
+    assert!(
+        client_auth(&mut p)
+            .iter()
+            .any(|e| matches!(e, AuthEvent::Success))
+    );
+}
+
+#[test]
+fn the_webauthn_name_when_asked_for() {
+    let mut p = pair();
+    let a = SigningKey::from_slice(&[25; 32]).unwrap();
+    let key = sk_key(&a);
+    let name = "webauthn-sk-ecdsa-sha2-nistp256@openssh.com";
+    let (sid, data, alg) = up_to_sign_request_as(&mut p, &key, Some(name));
+    assert_eq!(alg, name);
+    p.client
+        .answer_sign_request(sid, &browser_sign(&a, &data, 1))
+        .unwrap();
+    p.drive();
+    let (id, m) = server_request(&mut p);
+    assert!(matches!(
+        m,
+        AuthMethod::SecurityKey {
+            signature: Some(_),
+            ..
+        }
+    ));
     p.server.answer_auth(id, AuthVerdict::Accept).unwrap();
     p.drive();
     assert!(

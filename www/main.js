@@ -15,6 +15,7 @@ import { installSettings, loadSettings } from './settings.js';
 import { attachFiles } from './files.js';
 import { installJump, parseTarget, keyName } from './jump.js';
 import { installHostCas } from './hostcas.js';
+import { installSecurityKey } from './securitykey.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('login');
@@ -287,6 +288,7 @@ async function credentials(method) {
   if (method === 'password') return [{ type: 'password', password: $('password').value, onPasswordChange: askPasswordChange }];
   if (method === 'keyboard-interactive') return [{ type: 'keyboard-interactive', onPrompt: askPrompts }];
   if (method === 'certificate') return [await certificateEntry()];
+  if (method === 'securityKey') return [page.securityKey.entry()];
   const file = $('keyfile').files[0];
   const stored = $('storedkey').value;
   let text;
@@ -505,6 +507,16 @@ connectHooks.push((opts, login) =>
     askPrompts,
   }),
 );
+
+// Security keys (securitykey.js): register one here (its authorized_keys line shown), log in with it.
+page.securityKey = installSecurityKey(form.querySelector('div[data-for="certificate"]'), {
+  sshgate,
+  store,
+  user: () => $('user').value,
+  device: () => $('device').value,
+  message,
+  notice,
+});
 
 // --- files (files.js): each tab has its own panel beside the terminal, opened on demand --------
 function showFiles(tab) {

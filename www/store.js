@@ -1,15 +1,16 @@
 // What the page keeps in the browser (IndexedDB, this origin only): known_hosts lines by device,
 // private key files the person asked to keep, and CA certificates (PEM, by subject) trusted to
-// sign devices' host certificates. Passphrases and passwords are never stored; nor are
+// sign devices' host certificates, and security keys registered here (credential id and public
+// key line: nothing secret). Passphrases and passwords are never stored; nor are
 // certificate files (.p12 or PEM chain + key): they are used from the picked file.
 
 const DB = 'sshgate';
-const STORES = ['knownHosts', 'keys', 'cas'];
+const STORES = ['knownHosts', 'keys', 'cas', 'securityKeys'];
 
 function open() {
   return new Promise((resolve, reject) => {
-    // Version 2 added `cas`; an upgrade creates only the stores that are missing.
-    const req = indexedDB.open(DB, 2);
+    // Version 2 added `cas`, 3 `securityKeys`; an upgrade creates only the stores that are missing.
+    const req = indexedDB.open(DB, 3);
     req.onupgradeneeded = () =>
       STORES.filter((s) => !req.result.objectStoreNames.contains(s)).forEach((s) => req.result.createObjectStore(s));
     req.onsuccess = () => resolve(req.result);

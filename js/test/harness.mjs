@@ -41,10 +41,13 @@ export function keygen(dir, name, type = 'ed25519') {
   return { privateKey: readFileSync(file, 'utf8'), publicKey: readFileSync(`${file}.pub`, 'utf8').trim() };
 }
 
-/** Starts serve with `users` (TOML [[users]] tables as objects); resolves { port, dir, stop }. */
-export async function startServe(users, extra = '', hostKeys = null) {
+/**
+ * Starts serve with `users` (TOML [[users]] tables as objects); resolves { port, dir, stop }.
+ * `port`: listen there (one taken from freePort() earlier, e.g. a bridge target set up first).
+ */
+export async function startServe(users, extra = '', hostKeys = null, port = null) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sshgate-js-'));
-  const port = await freePort();
+  port ||= await freePort();
   const toml = (v) => (Array.isArray(v) ? `[${v.map(toml).join(', ')}]` : typeof v === 'string' ? JSON.stringify(v) : String(v));
   const userTables = users
     .map((u) => '[[users]]\n' + Object.entries(u).map(([k, v]) => `${k} = ${toml(v)}`).join('\n'))

@@ -6,6 +6,8 @@ import { SftpError } from '../../pkg/index.js';
 import type { Connection, Sftp, SftpEntry } from '../../pkg/index.js';
 import type { AuthMethod, HostKeyInfo, NegotiatedAlgorithms, ErrorCode, CertificateRefusalCode } from '../../pkg/index.js';
 import type { JumpHost, TcpChannel } from '../../pkg/index.js';
+import { registerSecurityKey } from '../../pkg/index.js';
+import type { SecurityKeyAuth, RegisteredSecurityKey, AssertionRequest } from '../../pkg/index.js';
 
 export async function example(text: string, key: string): Promise<number | null> {
   await init();
@@ -124,6 +126,24 @@ export async function jumps(key: string, knownHosts: string): Promise<number> {
   return bastions.length + ch.pending + (why ? 1 : 0);
 }
 
+// FIDO2 security keys through WebAuthn: register, show the line, log in with it.
+export async function securityKeys(): Promise<string> {
+  const k: RegisteredSecurityKey = await registerSecurityKey({ user: 'lab@router1', rpId: 'example.com' });
+  const entry: SecurityKeyAuth = { type: 'securityKey', credentialId: k.credentialId, publicKey: k.publicKey };
+  const soft: AuthMethod = {
+    ...entry,
+    userVerification: 'required',
+    getAssertion: async (r: AssertionRequest) => ({ authenticatorData: r.challenge, clientDataJSON: new Uint8Array(0), signature: new ArrayBuffer(0) }),
+  };
+  const conn = await connect({ websocket: 'wss://b/ssh/r', username: 'lab', auth: [entry, soft], hostKey: () => true });
+  try {
+    await conn.close();
+  } catch (e) {
+    if (e instanceof SshError && e.code === 'SECURITY_KEY_CANCELLED') return e.webauthnError ?? '';
+  }
+  return `${k.fingerprint} ${k.application} ${k.rpId}`;
+}
+
 // Misuse the types must catch (tsc fails if any of these compiles).
 export function misuse(): void {
   // @ts-expect-error: no such method
@@ -136,6 +156,11 @@ export function misuse(): void {
   // @ts-expect-error: a certificate entry needs pkcs12, a PEM chain and key, or a credential
   const cert: AuthMethod = { type: 'certificate', passphrase: 'x' };
   void cert;
+  // @ts-expect-error: a security key entry needs its credential id
+  const sk: AuthMethod = { type: 'securityKey', publicKey: 'sk-ecdsa-sha2-nistp256@openssh.com AAAA' };
+  void sk;
+  // @ts-expect-error: registering needs a user name
+  void registerSecurityKey({ rpId: 'example.com' });
   // @ts-expect-error: not a revocation mode
   void connect({ websocket: 'ws://x', username: 'u', auth: [], hostKey: { trustedCAs: [], revocation: 'strict' } });
   // @ts-expect-error: trustedCAs are PEM texts

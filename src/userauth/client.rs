@@ -208,8 +208,9 @@ impl Client {
 
     /// `publickey` with a key whose private half the application holds: a query first, then
     /// (after PK_OK) [`AuthEvent::SignRequest`] and the application's signature. A security key
-    /// names `webauthn-sk-ecdsa-sha2-nistp256@openssh.com` unless `alg` says otherwise (or the
-    /// server's `server-sig-algs` lists only the plain name); other keys as
+    /// names `sk-ecdsa-sha2-nistp256@openssh.com` (whichever signature format follows) unless
+    /// `alg` says otherwise or the server's `server-sig-algs` lists only the webauthn name;
+    /// other keys as
     /// [`Client::publickey`] picks, or `alg` if given and the key fits it.
     pub(crate) fn publickey_external(
         &mut self,
@@ -224,7 +225,11 @@ impl Client {
                 Some(a) if a == SK_ECDSA_P256 => SK_ECDSA_P256,
                 Some(a) if a == WEBAUTHN_SK_ECDSA_P256 => WEBAUTHN_SK_ECDSA_P256,
                 Some(_) => return Err(misuse("a security key signs only as sk- or webauthn-sk-")),
-                None if !listed(WEBAUTHN_SK_ECDSA_P256) && listed(SK_ECDSA_P256) => SK_ECDSA_P256,
+                // The key type's name even for a webauthn signature: sshd verifies either
+                // format under it, while before OpenSSH 10.3 its default
+                // PubkeyAcceptedAlgorithms leaves the webauthn name out (and its
+                // server-sig-algs lists it all the same, so that list cannot tell).
+                None if listed(SK_ECDSA_P256) || !listed(WEBAUTHN_SK_ECDSA_P256) => SK_ECDSA_P256,
                 None => WEBAUTHN_SK_ECDSA_P256,
             }
         } else {

@@ -14,7 +14,7 @@ pub(crate) fn coded_error(code: &str, message: &str) -> JsValue {
     err.into()
 }
 
-fn key_error(what: &str, e: &KeyError) -> JsValue {
+pub(super) fn key_error(what: &str, e: &KeyError) -> JsValue {
     let code = match e {
         KeyError::Passphrase => "KEY_PASSPHRASE",
         KeyError::Unsupported(_) => "KEY_UNSUPPORTED",
@@ -30,7 +30,7 @@ pub(crate) fn private_key(text: &str, passphrase: Option<&str>) -> Result<Privat
         .map_err(|e| key_error("private key", &e))
 }
 
-fn public_key(line: &str) -> Result<PublicKey, JsValue> {
+pub(super) fn public_key(line: &str) -> Result<PublicKey, JsValue> {
     PublicKey::from_text(line)
         .map(|(k, _)| k)
         .map_err(|e| key_error("public key", &e))

@@ -9,6 +9,7 @@ mod events;
 mod keys;
 mod openssh_certs;
 mod options;
+mod security_key;
 mod x509;
 
 pub use engine::Engine;
@@ -16,4 +17,5 @@ pub use keys::{check_known_hosts, known_hosts_entry, private_key_info};
 pub use openssh_certs::{
     check_known_hosts_certificate, known_hosts_has_cert_authority, open_ssh_certificate_info,
 };
+pub use security_key::{security_key_from_spki, security_key_info};
 pub use x509::CertificateCredential;

@@ -9,6 +9,7 @@
 
 use super::passwords::{DummyHash, Hasher, hash_password};
 use super::session_rules::SessionRules;
+use super::sk_auth::SkRequest;
 use super::users::UserEntry;
 use sshgate::userauth::{AuthEvent, AuthMethod, AuthVerdict, Prompt};
 use sshgate::{Connection, Error};
@@ -284,6 +285,16 @@ pub fn on_auth_event(
             answer_key(conn, id, entry, &key, peer, None)?;
         }
         AuthMethod::PublicKey { key, .. } => answer_key(conn, id, entry, &key, peer, Some(rules))?,
+        AuthMethod::SecurityKey { key, signature } => {
+            let req = SkRequest {
+                id,
+                user: &user,
+                peer,
+                key: &key,
+                signature: signature.as_ref(),
+            };
+            super::sk_auth::answer(conn, &req, entry, rules)?;
+        }
         AuthMethod::KeyboardInteractive { .. } => {
             *stage = KbdStage::Password;
             conn.answer_kbd_prompts(id, "", "", vec![prompt("Password: ")])?;

@@ -37,6 +37,7 @@ pub mod session;
 pub mod session_channel;
 pub mod session_env;
 pub mod session_rules;
+pub mod sk_auth;
 pub mod snmp_trap;
 pub mod startups;
 pub mod user_certs;

@@ -669,7 +669,9 @@ fn method_name(m: &AuthMethod) -> &'static str {
     match m {
         AuthMethod::None => "none",
         AuthMethod::Password { .. } => "password",
-        AuthMethod::PublicKeyQuery { .. } | AuthMethod::PublicKey { .. } => "publickey",
+        AuthMethod::PublicKeyQuery { .. }
+        | AuthMethod::PublicKey { .. }
+        | AuthMethod::SecurityKey { .. } => "publickey",
         AuthMethod::Certificate { .. } => "certificate",
         AuthMethod::KeyboardInteractive { .. }
         | AuthMethod::KeyboardInteractiveResponses { .. } => "keyboard-interactive",
