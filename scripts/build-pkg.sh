@@ -56,7 +56,7 @@ if [[ $dev == 0 ]]; then
     -o pkg/sshgate_wasm_bg.opt.wasm pkg/sshgate_wasm_bg.wasm
   mv pkg/sshgate_wasm_bg.opt.wasm pkg/sshgate_wasm_bg.wasm
 fi
-cp js/index.js js/x509.js js/text.js js/sftp.js js/scp.js js/forward.js js/jump.js js/rpc.js js/offthread.js js/worker.js \
+cp js/index.js js/x509.js js/text.js js/sftp.js js/scp.js js/forward.js js/jump.js js/rpc.js js/offthread.js js/worker.js js/resume.js js/keepalive.js \
   js/index.d.ts js/package.json pkg/
 cp README.md pkg/README.md
 size=$(wc -c < pkg/sshgate_wasm_bg.wasm)
