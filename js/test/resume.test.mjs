@@ -1,19 +1,21 @@
 // Surviving a dropped WebSocket (js/resume.js, docs/resume-protocol.md) through a real
 // `sshgate-host bridge` to a private OpenSSH sshd: a test proxy between the package and the bridge
 // drops every connection mid-download (and the client side kills its own socket), and the
-// 8 MB file arrives byte-exact, the session going on after; a reconnect after the grace time
-// ends the connection with 4404; SSH keepalives close a connection whose server went silent.
+// 8 MB file arrives byte-exact, the session going on after; the same through serve's own
+// WebSocket listener; a reconnect after the grace time ends the connection with 4404; SSH
+// keepalives close a connection whose server went silent.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { connect } from '../../pkg/index.js';
-import { startSshd, startBridge, testAccount, text, until } from './harness.mjs';
+import { startSshd, startBridge, startServe, freePort, passwordHash, shellUser, testAccount, text, until } from './harness.mjs';
 
 let sshd;
 let bridge;
@@ -21,6 +23,7 @@ let shortGrace;
 let account;
 let file;
 let content;
+let key;
 
 /** A TCP proxy to `port` that can drop every connection, refuse new ones, or go silent. */
 function proxy(port) {
@@ -58,7 +61,11 @@ function proxy(port) {
 
 before(async () => {
   account = testAccount();
-  sshd = await startSshd('');
+  // A key, not the account's password: other test files running meanwhile set a new one.
+  const keyDir = mkdtempSync(path.join(os.tmpdir(), 'sshgate-js-resume-key-'));
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(keyDir, 'id')]);
+  key = readFileSync(path.join(keyDir, 'id'), 'utf8');
+  sshd = await startSshd(readFileSync(path.join(keyDir, 'id.pub'), 'utf8').trim());
   bridge = await startBridge({ sshd: `127.0.0.1:${sshd.port}` });
   shortGrace = await startBridge({ sshd: `127.0.0.1:${sshd.port}` }, ['--resume-grace', '1']);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sshgate-js-resume-'));
@@ -90,7 +97,7 @@ async function open(url, extra = {}) {
     websocket: url,
     resume: { WebSocket: Tracked },
     username: account.user,
-    auth: [{ type: 'password', password: account.password }],
+    auth: [{ type: 'publickey', privateKey: key }],
     hostKey: (info) => info.publicKey === sshd.hostKey,
     ...extra,
   });
@@ -181,7 +188,7 @@ test('resume: false keeps the plain protocol', async () => {
     websocket: bridge.url('sshd'),
     resume: false,
     username: account.user,
-    auth: [{ type: 'password', password: account.password }],
+    auth: [{ type: 'publickey', privateKey: key }],
     hostKey: (info) => info.publicKey === sshd.hostKey,
   }).catch((e) => e);
   // Node 20 has no global WebSocket: `resume: false` with a URL needs one.
@@ -203,4 +210,41 @@ test('keepalive: a server gone silent is closed after keepaliveCountMax unanswer
   const why = await closed;
   assert.equal(why.code, 'KEEPALIVE_TIMEOUT');
   p.close();
+});
+
+test("serve's WebSocket listener resumes too: byte-exact after a drop", async () => {
+  const wsPort = await freePort();
+  const srv = await startServe(
+    [{ name: 'ops', password_hash: passwordHash('pw'), ...shellUser() }],
+    `[websocket]\nlisten = ["127.0.0.1:${wsPort}"]\n`,
+  );
+  const p = proxy(wsPort);
+  await p.ready;
+  try {
+    const events = [];
+    const c = await connect({
+      websocket: p.url('router1'),
+      resume: { WebSocket },
+      username: 'ops',
+      auth: [{ type: 'password', password: 'pw' }],
+      hostKey: (info) => info.publicKey === srv.hostKey.split(' ').slice(0, 2).join(' '),
+    });
+    c.on('resumed', (i) => events.push(i));
+    let cut = false;
+    const got = await download(c, (n) => {
+      if (!cut && n > 2 << 20) {
+        cut = true;
+        p.drop();
+      }
+      return cut;
+    });
+    assert.equal(sha(got), sha(content), 'byte-exact');
+    assert.equal(events.length, 1);
+    const r = await c.exec('echo still here');
+    assert.equal(text(r.stdout), 'still here\n');
+    await c.close();
+  } finally {
+    p.close();
+    srv.stop();
+  }
 });
