@@ -14,6 +14,7 @@ import { parseDeepLink, formatTarget } from './deeplink.js';
 import { installSettings, loadSettings } from './settings.js';
 import { attachFiles } from './files.js';
 import { installJump } from './jump.js';
+import { installReconnectStatus } from './reconnect.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('login');
@@ -83,6 +84,7 @@ function setStatus(tab, text) {
   if (tab === tabs.active) showTab(tab);
 }
 tabs.on('active', showTab);
+installReconnectStatus(tabs, setStatus);
 
 /** A brief notice over the terminal ("copied", a refused clipboard read). */
 let noticeTimer;

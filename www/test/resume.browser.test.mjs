@@ -110,6 +110,8 @@ test('the page terminal goes on after the WebSocket drops', async () => {
   const lines = s.split('\n').filter((l) => /^line-\d+$/.test(l));
   assert.deepEqual(lines, Array.from({ length: 40 }, (_, i) => `line-${i + 1}`), 'every line once, in order');
   await until(() => /resumed/.test(demoLog), () => `no resume in the demo log:\n${demoLog}`);
+  // The status line is the session's again (it said "reconnecting" meanwhile).
+  assert.match(await page.textContent('#status-text'), /user ops/);
   assert.deepEqual(errors, []);
   await page.close();
 });
