@@ -438,6 +438,44 @@ export interface ConnectOptions {
   /** With `jump`: the destination as the last jump host reaches it (required), and the name a
    * string `hostKey` is looked up under; `port` defaults to 22. */
   host?: string;
+  /**
+   * Surviving a dropped WebSocket (docs/resume-protocol.md): with a `websocket` URL the package
+   * offers `sshgate.resume.v1`; when the bridge or serve accepts it, a drop is followed by
+   * reconnects (backoff 0.25 s doubling to 5 s) for up to `timeout` ms (default 60000), and both
+   * sides replay what the other missed: the SSH session goes on with nothing lost
+   * ('reconnecting' and 'resumed' events). `false` turns it off; `WebSocket` is the constructor
+   * to use where there is no global one (Node 20: the `ws` package).
+   */
+  resume?: false | ResumeOptions;
+  /** Seconds between SSH keepalives (`keepalive@openssh.com`, as ServerAliveInterval); 0 or
+   * unset: none. */
+  keepalive?: number;
+  /** Unanswered keepalive intervals before the connection is closed with KEEPALIVE_TIMEOUT
+   * (ServerAliveCountMax; default 3). */
+  keepaliveCountMax?: number;
+}
+
+export interface ResumeOptions {
+  /** How long after a drop to keep trying, in ms (default 60000, the bridge's default grace). */
+  timeout?: number;
+  /** The WebSocket constructor (`new WebSocket(url, protocols)`). */
+  WebSocket?: new (url: string, protocols?: string[]) => WebSocketLike;
+}
+
+/** 'reconnecting': the WebSocket dropped and attempt `attempt` follows in `delay` ms. */
+export interface ReconnectingInfo {
+  attempt: number;
+  delay: number;
+  /** The dropped socket's close code (1006: no close frame). */
+  code: number;
+}
+
+/** 'resumed': the session continues on a new WebSocket. */
+export interface ResumedInfo {
+  /** Reconnect attempts it took. */
+  attempts: number;
+  /** Bytes this side sent again (the server's replay is not counted). */
+  replayed: number;
 }
 
 /** One jump host: connect options without `websocket`. `host`/`port` are where the previous
@@ -532,6 +570,8 @@ export class Connection {
   on(name: 'hostKey', fn: (info: HostKeyInfo) => void): this;
   on(name: 'close', fn: (reason: CloseReason) => void): this;
   on(name: 'algorithms', fn: (a: NegotiatedAlgorithms) => void): this;
+  on(name: 'reconnecting', fn: (info: ReconnectingInfo) => void): this;
+  on(name: 'resumed', fn: (info: ResumedInfo) => void): this;
   shell(opts?: { term?: string; cols?: number; rows?: number; env?: Record<string, string> }): Promise<Session>;
   /** A session channel with no request yet (use `engine` for requests). */
   openSession(): Session;

@@ -21,6 +21,8 @@ import { TcpChannel } from './forward.js';
 import { connectThroughJumps } from './jump.js';
 import { hostCertificateOption, checkHostCertificate, openSshCertificateRefused, sendPublicKey } from './openssh-certs.js';
 import { registerSecurityKey as register, checkSecurityKey, securityKeyAssertion } from './webauthn.js';
+import { openSocket } from './resume.js';
+import { startKeepalive } from './keepalive.js';
 
 export { Engine, CertificateCredential, checkKnownHosts, knownHostKeyTypes, knownHostsEntry, privateKeyInfo, certificateCredential };
 // A server's banner, prompts and disconnect reason, escaped before they reach a terminal.
@@ -178,7 +180,10 @@ export class Connection {
     // The socket's handlers are attached at once (a server speaks first, and an already open
     // WebSocket-like object may deliver data before the module is loaded); input waits in a
     // queue until the engine exists.
-    const ws = typeof options.websocket === 'string' ? new WebSocket(options.websocket) : options.websocket;
+    // A URL gets a socket that survives drops when the server speaks sshgate.resume.v1
+    // (js/resume.js); `reconnecting` is true between a drop and 'resumed'.
+    this.reconnecting = false;
+    const ws = typeof options.websocket === 'string' ? openSocket(options.websocket, options, (name, info) => this.resumeEvent(name, info)) : options.websocket;
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     if (ws.readyState === 1) this.opened = true;
@@ -243,7 +248,10 @@ export class Connection {
     return typeof hk === 'string' ? { knownHosts: hk, host: this.options.hostName, port: this.options.port } : hk;
   }
 
-  /** Events: 'banner' (text), 'hostKey' (info), 'algorithms' (negotiated names), 'close' (reason). */
+  /**
+   * Events: 'banner' (text), 'hostKey' (info), 'algorithms' (negotiated names), 'close' (reason),
+   * 'reconnecting' ({ attempt, delay, code }) and 'resumed' ({ attempts, replayed }).
+   */
   on(name, fn) {
     (this.listeners[name] ||= []).push(fn);
     return this;
@@ -264,8 +272,14 @@ export class Connection {
     }
   }
 
+  resumeEvent(name, info) {
+    this.reconnecting = name === 'reconnecting';
+    this.emit(name, info);
+  }
+
   input(data) {
     if (this.closed) return;
+    if (this.keepalive) this.keepalive.alive();
     const bytes = toBytes(data);
     try {
       this.timed('handleInput', () => this.engine.handleInput(bytes, now()));
@@ -349,8 +363,12 @@ export class Connection {
       case 'authFailure':
         this.nextAuth(ev.methods);
         break;
+      case 'globalAnswered':
+        if (this.keepalive) this.keepalive.alive();
+        break;
       case 'authSuccess':
         this.authenticated = true;
+        this.keepalive = startKeepalive(this, SshError);
         this.resolveReady(this);
         break;
       case 'prompt':
@@ -522,6 +540,7 @@ export class Connection {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.timer);
+    if (this.keepalive) this.keepalive.stop();
     const err = this.hostKeyError || this.failure || new SshError(error.code, error.message, { reason: error.reason });
     this.closeReason = { ...error, code: err.code, message: err.message };
     if (!this.authenticated) this.rejectReady(err);

@@ -16,6 +16,7 @@ import { attachFiles } from './files.js';
 import { installJump, parseTarget, keyName } from './jump.js';
 import { installHostCas } from './hostcas.js';
 import { installSecurityKey } from './securitykey.js';
+import { installReconnectStatus } from './reconnect.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('login');
@@ -85,6 +86,7 @@ function setStatus(tab, text) {
   if (tab === tabs.active) showTab(tab);
 }
 tabs.on('active', showTab);
+installReconnectStatus(tabs, setStatus);
 
 /** A brief notice over the terminal ("copied", a refused clipboard read). */
 let noticeTimer;

@@ -25,6 +25,7 @@ export async function example(text: string, key: string): Promise<number | null>
     onBanner: (banner) => console.log(forTerminal(banner), forLog(banner, 80)),
   });
   conn.on('banner', (t: string) => t.length).on('close', (why) => why.code);
+  conn.on('reconnecting', (i) => i.attempt + i.delay + i.code).on('resumed', (i) => i.attempts + i.replayed);
   const a: NegotiatedAlgorithms | null = conn.algorithms;
   const { stdout, code } = await conn.exec('show ip ssh');
   const shell = await conn.shell({ term: 'xterm-256color', cols: 80, rows: 24 });
@@ -170,6 +171,8 @@ export function misuse(): void {
   void hop;
   // @ts-expect-error: a jump host needs its own host key policy
   void connect({ websocket: 'ws://x', host: 'h', username: 'u', auth: [], hostKey: () => true, jump: [{ username: 'u', auth: [] }] });
+  void connect({ websocket: 'ws://x', username: 'u', auth: [], hostKey: () => true, resume: { timeout: 30000 }, keepalive: 15, keepaliveCountMax: 3 });
+  void connect({ websocket: 'ws://x', username: 'u', auth: [], hostKey: () => true, resume: false });
 }
 
 // OpenSSH certificates: a user certificate with its key, host certificates under known_hosts

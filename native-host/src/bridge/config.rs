@@ -68,6 +68,13 @@ pub struct BridgeArgs {
     /// Largest WebSocket message from a client, bytes [default: 1048576].
     #[arg(long, value_name = "BYTES")]
     pub max_message_bytes: Option<usize>,
+    /// Seconds a session whose WebSocket dropped waits for its client to resume it
+    /// (sshgate.resume.v1); 0 turns resume off [default: 60].
+    #[arg(long, value_name = "SECS")]
+    pub resume_grace: Option<u64>,
+    /// Seconds between WebSocket pings [default: 30].
+    #[arg(long, value_name = "SECS")]
+    pub ws_ping: Option<u64>,
 }
 
 /// The environment variable that may carry the token (kept out of `ps` output).
@@ -235,6 +242,8 @@ impl BridgeConfig {
         l.idle_timeout_seconds = a.idle_timeout.unwrap_or(l.idle_timeout_seconds);
         l.handshake_timeout_seconds = a.handshake_timeout.unwrap_or(l.handshake_timeout_seconds);
         l.max_message_bytes = a.max_message_bytes.unwrap_or(l.max_message_bytes);
+        l.resume_grace_seconds = a.resume_grace.unwrap_or(l.resume_grace_seconds);
+        l.ws_ping_seconds = a.ws_ping.unwrap_or(l.ws_ping_seconds);
         check_auth(&web)?;
         web.check("bridge")?;
 

@@ -23,7 +23,7 @@ pub const REFUSALS: [&str; 12] = [
 ];
 
 /// How a session ended (see `pump::Ending`).
-pub const ENDINGS: [&str; 10] = [
+pub const ENDINGS: [&str; 12] = [
     "client_closed",
     "target_closed",
     "idle_timeout",
@@ -34,6 +34,8 @@ pub const ENDINGS: [&str; 10] = [
     "target_error",
     "shutdown",
     "client_left_early",
+    "resume_expired",
+    "resume_refused",
 ];
 
 /// Session duration histogram bounds, seconds: from a failed login to a working day.

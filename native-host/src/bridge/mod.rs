@@ -3,12 +3,14 @@
 //! the address listed for NAME and moves the SSH bytes both ways (`pump`), without ever seeing
 //! inside them: the session is encrypted end to end between the page and the device.
 //!
-//! `config`: flags and TOML; `routes`: the HTTP side; `pump`: one session; `metrics`: counters
-//! for `/metrics`.
+//! `config`: flags and TOML; `routes`: the HTTP side; `pump`: one session; `resumable`: one
+//! session that survives a dropped WebSocket (`sshgate.resume.v1`); `metrics`: counters for
+//! `/metrics`.
 
 pub mod config;
 pub mod metrics;
 pub mod pump;
+pub mod resumable;
 pub mod routes;
 
 pub use config::BridgeArgs;
@@ -60,6 +62,8 @@ impl Bridge {
             mutual_tls = web.client_ca.is_some(),
             max_sessions = l.max_sessions,
             max_sessions_per_source = l.max_sessions_per_source,
+            resume_grace_seconds = l.resume_grace_seconds,
+            ws_ping_seconds = l.ws_ping_seconds,
             "bridge settings"
         );
         let state = Arc::new(BridgeState {
@@ -69,6 +73,7 @@ impl Bridge {
             settings: l.clone(),
             metrics: metrics.clone(),
             shutdown: shutdown.clone(),
+            resume: l.resume().map(crate::resume::hub::Hub::new),
         });
         let router = routes::router(state, web.static_dir.as_deref());
         let hook_metrics = metrics.clone();

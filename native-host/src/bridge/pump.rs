@@ -30,8 +30,6 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 pub const FIRST_MESSAGE_WAIT: Duration = Duration::from_secs(2);
 /// Largest TCP read forwarded as one message (larger reads measured no faster on loopback).
 pub const CHUNK: usize = 64 * 1024;
-/// Pings keep proxies and NATs from dropping a quiet terminal; they are not activity.
-const PING_INTERVAL: Duration = Duration::from_secs(30);
 /// Time allowed for our close frame to go out.
 const CLOSE_TIME: Duration = Duration::from_secs(1);
 
@@ -58,6 +56,10 @@ pub enum Ending {
     Shutdown,
     /// The client left before sending anything; the target was never dialled.
     ClientLeftEarly,
+    /// Resumable: the WebSocket dropped and the client did not come back within the grace.
+    ResumeExpired,
+    /// Resumable: a resume asked for bytes no longer held (close 4416).
+    ResumeRefused,
 }
 
 impl Ending {
@@ -75,6 +77,8 @@ impl Ending {
             Ending::TargetError => "target_error",
             Ending::Shutdown => "shutdown",
             Ending::ClientLeftEarly => "client_left_early",
+            Ending::ResumeExpired => "resume_expired",
+            Ending::ResumeRefused => "resume_refused",
         }
     }
 
@@ -82,7 +86,11 @@ impl Ending {
     #[must_use]
     pub fn close_code(self) -> Option<(u16, &'static str)> {
         match self {
-            Ending::ClientClosed | Ending::ClientError | Ending::ClientLeftEarly => None,
+            Ending::ClientClosed
+            | Ending::ClientError
+            | Ending::ClientLeftEarly
+            | Ending::ResumeExpired
+            | Ending::ResumeRefused => None,
             Ending::TargetClosed => Some((1000, "target closed the connection")),
             Ending::IdleTimeout => Some((1000, "idle time-out")),
             Ending::MessageTooBig => Some((1009, "message too big")),
@@ -108,6 +116,9 @@ pub struct SessionCtx {
     pub idle_timeout: Option<Duration>,
     /// Dial time-out.
     pub connect_timeout: Duration,
+    /// WebSocket ping interval (pings keep proxies and NATs from dropping a quiet terminal;
+    /// they are not activity).
+    pub ping: Duration,
     /// The session's place under the limits, freed when the session ends.
     pub slot: crate::web::limits::SessionSlot,
 }
@@ -175,21 +186,10 @@ async fn session(ws: WebSocket, s: &SessionCtx, c: &Counters) -> Ending {
         () = tokio::time::sleep(FIRST_MESSAGE_WAIT) => None,
         () = s.shutdown.wait() => return close(&mut sink, Ending::Shutdown).await,
     };
-    let tcp = match tokio::time::timeout(s.connect_timeout, TcpStream::connect(&s.target.address))
-        .await
-    {
-        Ok(Ok(tcp)) => tcp,
-        Ok(Err(e)) => {
-            tracing::info!(source = %s.peer, target = %s.target.name, error = %e, "target unreachable");
-            return close(&mut sink, Ending::ConnectFailed).await;
-        }
-        Err(_) => {
-            tracing::info!(source = %s.peer, target = %s.target.name, "target connect timed out");
-            return close(&mut sink, Ending::ConnectFailed).await;
-        }
+    let Some(tcp) = dial(s).await else {
+        return close(&mut sink, Ending::ConnectFailed).await;
     };
     c.dialled.store(true, Ordering::Relaxed);
-    let _ = tcp.set_nodelay(true);
     let (mut rd, mut wr) = tcp.into_split();
     if let Some(b) = first {
         if wr.write_all(&b).await.is_err() {
@@ -206,6 +206,24 @@ async fn session(ws: WebSocket, s: &SessionCtx, c: &Counters) -> Ending {
     };
     let _ = wr.shutdown().await;
     close(&mut sink, how).await
+}
+
+/// Connects to the session's target (logged when it fails).
+pub async fn dial(s: &SessionCtx) -> Option<TcpStream> {
+    match tokio::time::timeout(s.connect_timeout, TcpStream::connect(&s.target.address)).await {
+        Ok(Ok(tcp)) => {
+            let _ = tcp.set_nodelay(true);
+            Some(tcp)
+        }
+        Ok(Err(e)) => {
+            tracing::info!(source = %s.peer, target = %s.target.name, error = %e, "target unreachable");
+            None
+        }
+        Err(_) => {
+            tracing::info!(source = %s.peer, target = %s.target.name, "target connect timed out");
+            None
+        }
+    }
 }
 
 /// The next binary message; `Ok(None)` when the client closed; pings and pongs skipped.
@@ -229,7 +247,7 @@ fn classify(e: axum::Error) -> Ending {
     }
 }
 
-fn count(counter: &AtomicU64, metrics: &Metrics, n: usize, up: bool) {
+pub(super) fn count(counter: &AtomicU64, metrics: &Metrics, n: usize, up: bool) {
     counter.fetch_add(n as u64, Ordering::Relaxed);
     if up {
         metrics.add_up(n);
@@ -266,8 +284,7 @@ async fn down(
     s: &SessionCtx,
     c: &Counters,
 ) -> Ending {
-    let mut ping =
-        tokio::time::interval_at(tokio::time::Instant::now() + PING_INTERVAL, PING_INTERVAL);
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + s.ping, s.ping);
     loop {
         tokio::select! {
             r = rd.readable() => {
@@ -347,6 +364,8 @@ mod tests {
             Ending::TargetError,
             Ending::Shutdown,
             Ending::ClientLeftEarly,
+            Ending::ResumeExpired,
+            Ending::ResumeRefused,
         ] {
             assert!(super::super::metrics::ENDINGS.contains(&how.label()));
         }

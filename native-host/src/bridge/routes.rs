@@ -36,6 +36,8 @@ pub struct BridgeState {
     pub metrics: Arc<Metrics>,
     /// Process shutdown.
     pub shutdown: Shutdown,
+    /// Resumable sessions (`sshgate.resume.v1`), unless resume is off.
+    pub resume: Option<Arc<crate::resume::hub::Hub>>,
 }
 
 /// The router, with `static_dir` (or the placeholder page) at `/`.
@@ -95,7 +97,16 @@ async fn ssh(
         .write_buffer_size(0)
         // Room for one whole message (and a control frame) while the socket would block.
         .max_write_buffer_size(2 * pump::CHUNK + 1024);
-    if let Some(p) = pick_protocol(&headers).and_then(|p| p.parse().ok()) {
+    // A client that offers the resume subprotocol gets it (when on); others the plain bytes.
+    let resume = st
+        .resume
+        .clone()
+        .filter(|_| crate::resume::offered(&headers));
+    let protocol = match resume {
+        Some(_) => Some(crate::resume::SUBPROTOCOL.to_string()),
+        None => pick_protocol(&headers),
+    };
+    if let Some(p) = protocol.and_then(|p| p.parse().ok()) {
         ws.set_selected_protocol(p);
     }
     let ctx = SessionCtx {
@@ -105,9 +116,13 @@ async fn ssh(
         shutdown: st.shutdown.clone(),
         idle_timeout: st.settings.idle_timeout(),
         connect_timeout: st.settings.connect_timeout(),
+        ping: st.settings.ws_ping(),
         slot,
     };
-    ws.on_upgrade(move |socket| pump::run(socket, ctx))
+    match resume {
+        Some(hub) => ws.on_upgrade(move |socket| super::resumable::run(socket, ctx, hub)),
+        None => ws.on_upgrade(move |socket| pump::run(socket, ctx)),
+    }
 }
 
 #[derive(Serialize)]

@@ -30,6 +30,11 @@ impl Replay {
         self.acked + self.buf.len() as u64
     }
 
+    /// Bytes sent and not yet acknowledged.
+    pub fn pending(&self) -> usize {
+        self.buf.len()
+    }
+
     /// How many more bytes may be sent before an acknowledgement.
     pub fn room(&self) -> usize {
         self.cap.saturating_sub(self.buf.len())

@@ -35,6 +35,10 @@ pub enum Incoming {
     /// SSH bytes in a WebSocket (serve's WebSocket listener); boxed, being ten times a
     /// socket's size; with the listener's end of its TCP connection.
     WebSocket(Box<WsIo>, Option<SocketAddr>),
+    /// SSH bytes of a resumable WebSocket session (`sshgate.resume.v1`): the server's end of
+    /// a pipe whose other end the resume layer (`crate::resume`) carries over successive
+    /// WebSockets.
+    Resumable(tokio::io::DuplexStream, Option<SocketAddr>),
 }
 
 /// Where fronts hand their connections to the server loop.
@@ -115,6 +119,12 @@ pub async fn serve_on(
                         );
                         conns.spawn(conn);
                     }
+                    Incoming::Resumable(pipe, local) => {
+                        let conn = connection(
+                            pipe, (peer, local), startup, cfg.clone(), ctx.clone(), stop_rx.clone(),
+                        );
+                        conns.spawn(conn);
+                    }
                 }
             }
             Some(_) = conns.join_next(), if !conns.is_empty() => {}
@@ -152,6 +162,15 @@ fn refuse(incoming: Incoming, why: Refusal) {
                 let _ = tokio::time::timeout(Duration::from_secs(1), async {
                     let _ = ws.write_all(why.line()).await;
                     let _ = ws.shutdown().await;
+                })
+                .await;
+            });
+        }
+        Incoming::Resumable(mut pipe, _) => {
+            tokio::spawn(async move {
+                let _ = tokio::time::timeout(Duration::from_secs(1), async {
+                    let _ = pipe.write_all(why.line()).await;
+                    let _ = pipe.shutdown().await;
                 })
                 .await;
             });

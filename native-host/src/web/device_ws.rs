@@ -27,6 +27,9 @@ struct DeviceWs {
     limits: Arc<SessionLimits>,
     max_message: usize,
     tx: IncomingTx,
+    /// Resumable sessions (`sshgate.resume.v1`), unless resume is off.
+    resume: Option<Arc<crate::resume::hub::Hub>>,
+    idle: Option<std::time::Duration>,
 }
 
 /// Binds the listener and returns the server, to be run with a shutdown future.
@@ -50,6 +53,8 @@ pub async fn bind(
         limits: SessionLimits::new(l.max_sessions, l.max_sessions_per_source),
         max_message: l.max_message_bytes,
         tx,
+        resume: l.resume().map(crate::resume::hub::Hub::new),
+        idle: l.idle_timeout(),
     });
     let router = Router::new()
         .route("/ssh", get(ssh_any))
@@ -127,11 +132,23 @@ fn upgrade(
         .max_frame_size(st.max_message)
         .read_buffer_size(16 * 1024)
         .write_buffer_size(0);
-    if let Some(p) = pick_protocol(headers).and_then(|p| p.parse().ok()) {
+    let resume = st
+        .resume
+        .clone()
+        .filter(|_| crate::resume::offered(headers));
+    let protocol = match resume {
+        Some(_) => Some(crate::resume::SUBPROTOCOL.to_string()),
+        None => pick_protocol(headers),
+    };
+    if let Some(p) = protocol.and_then(|p| p.parse().ok()) {
         ws.set_selected_protocol(p);
     }
     let tx = st.tx.clone();
     let local = info.local;
+    if let Some(hub) = resume {
+        let idle = st.idle;
+        return ws.on_upgrade(move |socket| resumable(socket, hub, tx, peer, local, slot, idle));
+    }
     ws.on_upgrade(move |socket| async move {
         tracing::info!(%peer, "WebSocket SSH connection");
         // The server loop owns the connection from here; a full loop waits (back-pressure on
@@ -143,4 +160,51 @@ fn upgrade(
             ))
             .await;
     })
+}
+
+/// A WebSocket that negotiated `sshgate.resume.v1`: a resume goes to its session; a new one
+/// becomes a pipe whose server end goes to the server loop and whose other end the resume
+/// layer carries over this WebSocket and any that resume it.
+async fn resumable(
+    socket: axum::extract::ws::WebSocket,
+    hub: Arc<crate::resume::hub::Hub>,
+    tx: IncomingTx,
+    peer: std::net::SocketAddr,
+    local: Option<std::net::SocketAddr>,
+    slot: super::limits::SessionSlot,
+    idle: Option<std::time::Duration>,
+) {
+    use crate::resume::accept::{self, Opening};
+    use crate::resume::session::{self, Params};
+    let wait = std::time::Duration::from_secs(2);
+    let (ws, first) = match accept::open(socket, &hub, peer, wait).await {
+        Opening::New { ws, first } => (ws, first),
+        Opening::HandedOver | Opening::Refused(_) => return,
+    };
+    let Ok((sid, rx)) = hub.register() else {
+        return;
+    };
+    tracing::info!(%peer, "WebSocket SSH connection (resumable)");
+    let (ours, server) = tokio::io::duplex(64 * 1024);
+    if tx
+        .send((Incoming::Resumable(server, local), peer))
+        .await
+        .is_err()
+    {
+        hub.remove(&sid);
+        return;
+    }
+    let params = Params {
+        hub,
+        sid,
+        rx,
+        peer,
+        first,
+        idle,
+        shutdown: None,
+        meter: None,
+    };
+    session::run(ours, *ws, params).await;
+    // The session's place under the listener's limits lasts as long as the session.
+    drop(slot);
 }

@@ -69,6 +69,19 @@ pub struct Limits {
     pub max_message_bytes: usize,
     /// Seconds to wait for a target's TCP connection (bridge).
     pub connect_timeout_seconds: u64,
+    /// Seconds between WebSocket pings, which keep proxies and NATs from cutting a quiet
+    /// terminal; a resumable socket silent for two of them counts as dropped.
+    pub ws_ping_seconds: u64,
+    /// Seconds a resumable session (`sshgate.resume.v1`, docs/resume-protocol.md) is kept
+    /// after its WebSocket dropped, waiting for the client to come back (0 = resume off).
+    pub resume_grace_seconds: u64,
+    /// Bytes sent and not yet acknowledged that a resumable session keeps to replay (its
+    /// memory bound, per direction); a full buffer stops reading the other side.
+    pub resume_buffer_bytes: usize,
+    /// Sessions waiting for a resume in all; past it a drop ends the session as without resume.
+    pub resume_max_parked: usize,
+    /// Sessions waiting for a resume from one source (IPv6: one /64).
+    pub resume_max_parked_per_source: usize,
 }
 
 impl Default for Limits {
@@ -82,6 +95,11 @@ impl Default for Limits {
             // An SSH packet is at most ~35 KB; a client may batch several in one message.
             max_message_bytes: 1 << 20,
             connect_timeout_seconds: 10,
+            ws_ping_seconds: 30,
+            resume_grace_seconds: 60,
+            resume_buffer_bytes: 1 << 20,
+            resume_max_parked: 64,
+            resume_max_parked_per_source: 4,
         }
     }
 }
@@ -103,6 +121,23 @@ impl Limits {
         Duration::from_secs(self.connect_timeout_seconds)
     }
 
+    /// WebSocket ping interval.
+    #[must_use]
+    pub fn ws_ping(&self) -> Duration {
+        Duration::from_secs(self.ws_ping_seconds)
+    }
+    /// The resume settings, or `None` when resume is off.
+    #[must_use]
+    pub fn resume(&self) -> Option<crate::resume::ResumeSettings> {
+        (self.resume_grace_seconds > 0).then(|| crate::resume::ResumeSettings {
+            grace: Duration::from_secs(self.resume_grace_seconds),
+            buffer: self.resume_buffer_bytes,
+            max_parked: self.resume_max_parked,
+            max_parked_per_source: self.resume_max_parked_per_source,
+            ping: self.ws_ping(),
+        })
+    }
+
     /// Rejects limits that would make the listener useless.
     pub fn check(&self) -> anyhow::Result<()> {
         for (name, v) in [
@@ -118,7 +153,13 @@ impl Limits {
         if self.max_message_bytes < 1024 {
             bail!("limits: max_message_bytes below 1024 cannot carry SSH packets");
         }
-        if self.handshake_timeout_seconds == 0 || self.connect_timeout_seconds == 0 {
+        if self.resume_grace_seconds > 0 && self.resume_buffer_bytes < 64 * 1024 {
+            bail!("limits: resume_buffer_bytes below 65536 cannot hold one message");
+        }
+        if self.handshake_timeout_seconds == 0
+            || self.connect_timeout_seconds == 0
+            || self.ws_ping_seconds == 0
+        {
             bail!("limits: time-outs must be positive");
         }
         Ok(())
