@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from './chromium.mjs';
+import { screen, waitScreen } from './terminal.mjs';
 import { hostBin, freePort, startServe, passwordHash, shellUser, until, keygen } from '../../js/test/harness.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -54,26 +55,6 @@ after(async () => {
 });
 
 /** Tab `i`'s terminal text (the active tab's when i is null). */
-const screen = (page, i = null) =>
-  page.evaluate((i) => {
-    const p = window.sshgatePage;
-    const term = i === null ? p.term : p.tabs.tabs[i].term;
-    const b = term.buffer.active;
-    const lines = [];
-    for (let n = 0; n < b.length; n++) lines.push(b.getLine(n).translateToString(true));
-    return lines.join('\n');
-  }, i);
-
-async function waitScreen(page, re, what, i = null) {
-  const deadline = Date.now() + 15000;
-  for (;;) {
-    const s = await screen(page, i);
-    if (re.test(s)) return s;
-    if (Date.now() > deadline) throw new Error(`${what}: ${re} not on the screen:\n${s}`);
-    await page.waitForTimeout(50);
-  }
-}
-
 /** Logs the active tab into the shell target as ops (the host key trusted once). */
 async function logIn(page) {
   await page.waitForFunction(() => [...document.querySelectorAll('#device option')].some((o) => o.value === 'shell'));
@@ -117,7 +98,7 @@ test('two tabs hold independent sessions; closing one ends it with a clean disco
   await page.keyboard.press('Control+PageUp');
   await page.waitForFunction(() => window.sshgatePage.tab === window.sshgatePage.tabs.tabs[0]);
   await page.keyboard.type('echo "back-$((1+1))"\r');
-  await waitScreen(page, /^back-2$/m, 'tab one again', 0);
+  await waitScreen(page, /^back-2$/m, 'tab one again', { tab: 0 });
   assert.doesNotMatch(await screen(page, 1), /back-2/);
 
   // Closing tab two (its × button) sends SSH_MSG_DISCONNECT: serve logs a normal end.
@@ -241,7 +222,7 @@ test('deep links pre-fill the form, connect with a kept key, open a tab per targ
   await page.waitForFunction(() => window.sshgatePage.tab === window.sshgatePage.tabs.tabs[0]);
   await page.click('#terminal');
   await page.keyboard.type('echo "I am $(id -un) linked-$((5+5))"\r');
-  await waitScreen(page, /^I am \S+ linked-10$/m, 'the linked session', 0);
+  await waitScreen(page, /^I am \S+ linked-10$/m, 'the linked session', { tab: 0 });
   assert.equal(new URL(page.url()).hash, '#keyed@shell');
   assert.equal(await page.evaluate(() => window.sshgatePage.tabs.tabs[1].state), 'new');
   // Switching to the second tab fills the form with its target and the address follows.

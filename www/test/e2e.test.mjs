@@ -17,6 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from './chromium.mjs';
+import { screen, waitScreen } from './terminal.mjs';
 import { hostBin, freePort, startServe, passwordHash, shellUser, until } from '../../js/test/harness.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -60,25 +61,6 @@ after(async () => {
   if (demo) demo.kill('SIGTERM');
   if (shellSrv) shellSrv.stop();
 });
-
-/** The terminal's text (xterm's active buffer), lines joined with \n. */
-const screen = (page) =>
-  page.evaluate(() => {
-    const b = window.sshgatePage.term.buffer.active;
-    const lines = [];
-    for (let i = 0; i < b.length; i++) lines.push(b.getLine(i).translateToString(true));
-    return lines.join('\n');
-  });
-
-async function waitScreen(page, re, what) {
-  const deadline = Date.now() + 15000;
-  for (;;) {
-    const s = await screen(page);
-    if (re.test(s)) return s;
-    if (Date.now() > deadline) throw new Error(`${what}: ${re} not on the screen:\n${s}`);
-    await page.waitForTimeout(50);
-  }
-}
 
 async function logIn(page, device, user, password, trust) {
   await page.waitForFunction((d) => [...document.querySelectorAll('#device option')].some((o) => o.value === d), device);

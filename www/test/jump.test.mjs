@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from './chromium.mjs';
+import { screen } from './terminal.mjs';
 import { freePort, startServe, startSshd, startBridge, testAccount, passwordHash, shellUser } from '../../js/test/harness.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -41,14 +42,6 @@ after(async () => {
   bastion && bastion.stop();
   srv && srv.stop();
 });
-
-const screen = (page) =>
-  page.evaluate(() => {
-    const b = window.sshgatePage.term.buffer.active;
-    const lines = [];
-    for (let i = 0; i < b.length; i++) lines.push(b.getLine(i).translateToString(true));
-    return lines.join('\n');
-  });
 
 /** Answers the host key question; returns the name it asked about. */
 async function trust(page, answer) {

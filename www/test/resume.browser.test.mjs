@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from './chromium.mjs';
+import { screen, waitScreen } from './terminal.mjs';
 import { hostBin, freePort, startServe, passwordHash, shellUser, until } from '../../js/test/harness.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -66,24 +67,6 @@ after(async () => {
   if (shellSrv) shellSrv.stop();
 });
 
-const screen = (page) =>
-  page.evaluate(() => {
-    const b = window.sshgatePage.term.buffer.active;
-    const lines = [];
-    for (let i = 0; i < b.length; i++) lines.push(b.getLine(i).translateToString(true));
-    return lines.join('\n');
-  });
-
-async function waitScreen(page, re, what) {
-  const deadline = Date.now() + 20000;
-  for (;;) {
-    const s = await screen(page);
-    if (re.test(s)) return s;
-    if (Date.now() > deadline) throw new Error(`${what}: ${re} not on the screen:\n${s}\n${demoLog}`);
-    await page.waitForTimeout(50);
-  }
-}
-
 test('the page terminal goes on after the WebSocket drops', async () => {
   const page = await browser.newPage({ viewport: { width: 1000, height: 640 } });
   const errors = [];
@@ -100,13 +83,13 @@ test('the page terminal goes on after the WebSocket drops', async () => {
   await page.waitForFunction(() => window.sshgatePage.shell !== null && document.getElementById('login').hidden);
   await page.click('#terminal');
   await page.keyboard.type('echo before-$((6*7))\r');
-  await waitScreen(page, /^before-42$/m, 'output before the drop');
+  await waitScreen(page, /^before-42$/m, 'output before the drop', { ms: 20000, context: () => demoLog });
   // A slow counter is running when every connection through the proxy is cut.
   await page.keyboard.type('for i in $(seq 1 40); do echo line-$i; sleep 0.05; done\r');
-  await waitScreen(page, /^line-5$/m, 'the counter started');
+  await waitScreen(page, /^line-5$/m, 'the counter started', { ms: 20000, context: () => demoLog });
   for (const s of socks) s.destroy();
   await page.keyboard.type('echo after-$((7*6))\r');
-  const s = await waitScreen(page, /after-42$/m, 'a command typed after the drop');
+  const s = await waitScreen(page, /after-42$/m, 'a command typed after the drop', { ms: 20000, context: () => demoLog });
   const lines = s.split('\n').filter((l) => /^line-\d+$/.test(l));
   assert.deepEqual(lines, Array.from({ length: 40 }, (_, i) => `line-${i + 1}`), 'every line once, in order');
   await until(() => /resumed/.test(demoLog), () => `no resume in the demo log:\n${demoLog}`);

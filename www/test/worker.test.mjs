@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from './chromium.mjs';
+import { screen, waitScreen } from './terminal.mjs';
 import { startServe, startBridge, passwordHash, shellUser } from '../../js/test/harness.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -56,24 +57,6 @@ function countWasm() {
         return Reflect.construct(target, args);
       },
     });
-  }
-}
-
-const screen = (page) =>
-  page.evaluate(() => {
-    const b = window.sshgatePage.term.buffer.active;
-    const lines = [];
-    for (let i = 0; i < b.length; i++) lines.push(b.getLine(i).translateToString(true));
-    return lines.join('\n');
-  });
-
-async function waitScreen(page, re, what) {
-  const deadline = Date.now() + 15000;
-  for (;;) {
-    const s = await screen(page);
-    if (re.test(s)) return s;
-    if (Date.now() > deadline) throw new Error(`${what}: ${re} not on the screen:\n${s}`);
-    await page.waitForTimeout(50);
   }
 }
 
