@@ -37,21 +37,7 @@ sshd_port=$(free_port)
 bench_sshd "$sshd_port"
 
 serve_port=$(free_port)
-cat >"$tmp/serve.toml" <<EOF
-[server]
-listen = ["127.0.0.1:$serve_port"]
-hostname = "bench"
-host_keys = ["$tmp/sshd_host_ed25519_key"]
-
-[[users]]
-name = "$user"
-authorized_keys = ["$(cat "$tmp/id_ed25519.pub")"]
-command = 'eval "\${SSH_ORIGINAL_COMMAND:-exec /bin/sh}"'
-run_as = "$user"
-EOF
-"$bin" serve --config "$tmp/serve.toml" 2>>"$tmp/serve.log" &
-pids+=("$!")
-wait_port "$serve_port"
+bench_serve "$bin" "$serve_port"
 
 # The two clients, the same key, curve25519 kex, no config files, host keys not checked (a
 # scratch server). Remaining arguments: -c CIPHER, -t, destination, command.

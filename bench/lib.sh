@@ -106,3 +106,27 @@ CONF
   pids+=("$sshd_pid")
   wait_port "$port"
 }
+
+# Starts `$1 serve` (an sshgate-host binary) on 127.0.0.1:$2 with its own ed25519 host key
+# (generated on first start) and one user, the current one, logging in with bench_keys' key and
+# running the client's command as sshd would (`sh -c`); adds it to $pids, sets $serve_pid and
+# waits until it listens.
+bench_serve() {
+  local bin=$1 port=$2
+  cat >"$tmp/serve.toml" <<CONF
+[server]
+listen = ["127.0.0.1:$port"]
+hostname = "bench"
+host_keys = ["$tmp/serve_host_ed25519_key"]
+
+[[users]]
+name = "$user"
+authorized_keys = ["$(cat "$tmp/id_ed25519.pub")"]
+command = 'eval "\${SSH_ORIGINAL_COMMAND:-exec /bin/sh}"'
+run_as = "$user"
+CONF
+  "$bin" serve --config "$tmp/serve.toml" 2>>"$tmp/serve.log" &
+  serve_pid=$!
+  pids+=("$serve_pid")
+  wait_port "$port"
+}

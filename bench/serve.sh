@@ -48,22 +48,7 @@ start_sshd() {
 }
 start_serve() {
   serve_port=$(free_port)
-  cat >"$tmp/serve.toml" <<EOF
-[server]
-listen = ["127.0.0.1:$serve_port"]
-hostname = "bench"
-host_keys = ["$tmp/serve_host_ed25519_key"]
-
-[[users]]
-name = "$user"
-authorized_keys = ["$(cat "$tmp/id_ed25519.pub")"]
-command = 'eval "\${SSH_ORIGINAL_COMMAND:-exec /bin/sh}"'
-run_as = "$user"
-EOF
-  "$serve_bin" serve --config "$tmp/serve.toml" 2>>"$tmp/serve.log" &
-  serve_pid=$!
-  pids+=("$serve_pid")
-  wait_port "$serve_port"
+  bench_serve "$serve_bin" "$serve_port"
 }
 stop() {
   kill "$1" 2>/dev/null || true
