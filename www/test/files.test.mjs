@@ -5,15 +5,15 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from './chromium.mjs';
-import { hostBin, freePort, startServe, passwordHash, until } from '../../js/test/harness.mjs';
+import { hostBin, freePort, startServe, startSshd, testAccount, passwordHash, until } from '../../js/test/harness.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = path.join(root, 'www/dist');
@@ -22,6 +22,9 @@ const PW = 'files-page-pw';
 let demo;
 let demoLog = '';
 let sftpSrv;
+let sshd;
+let account;
+const SFTP_SERVER = '/usr/lib/openssh/sftp-server';
 let scpSrv;
 let sftpRoot;
 let scpRoot;
@@ -45,13 +48,17 @@ before(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing (scripts/setup.sh installs Debian's chromium)`);
   ({ srv: sftpSrv, root: sftpRoot } = await serveWithFiles(true));
   ({ srv: scpSrv, root: scpRoot } = await serveWithFiles(false));
+  // OpenSSH's own sftp-server, behind a private sshd, logged into as the test account.
+  if (!existsSync(SFTP_SERVER)) throw new Error(`${SFTP_SERVER} is missing (openssh-sftp-server)`);
+  account = testAccount();
+  sshd = await startSshd('', [`Subsystem sftp ${SFTP_SERVER}`]);
   tmp = mkdtempSync(path.join(os.tmpdir(), 'sshgate-page-files-local-'));
   const dataDir = path.join(tmp, 'demo');
   const port = await freePort();
   url = `http://127.0.0.1:${port}/`;
   demo = spawn(
     hostBin,
-    ['demo', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--static', dist, '--target', `files=127.0.0.1:${sftpSrv.port}`, '--target', `scponly=127.0.0.1:${scpSrv.port}`],
+    ['demo', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--static', dist, '--target', `files=127.0.0.1:${sftpSrv.port}`, '--target', `scponly=127.0.0.1:${scpSrv.port}`, '--target', `opensshd=127.0.0.1:${sshd.port}`],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   demo.stdout.on('data', (d) => (demoLog += d));
@@ -65,15 +72,16 @@ after(async () => {
   if (demo) demo.kill('SIGTERM');
   if (sftpSrv) sftpSrv.stop();
   if (scpSrv) scpSrv.stop();
+  if (sshd) sshd.stop();
 });
 
-async function logIn(page, device) {
+async function logIn(page, device, user = 'lab', password = PW) {
   await page.goto(url);
   await page.waitForFunction((d) => [...document.querySelectorAll('#device option')].some((o) => o.value === d), device);
   await page.selectOption('#device', device);
-  await page.fill('#user', 'lab');
+  await page.fill('#user', user);
   await page.selectOption('#method', 'password');
-  await page.fill('#password', PW);
+  await page.fill('#password', password);
   await page.click('#connect');
   await page.waitForSelector('#hostkey[open]');
   await page.click('#hostkey button[value="once"]');
@@ -197,6 +205,36 @@ test('the panel makes a folder, renames and deletes (asking first); a cancelled 
   await page.click('.files-transfer:last-child button');
   assert.match(await lastTransfer(page), /^failed: .*cancelled/);
   await until(() => !existsSync(path.join(sftpRoot, 'big.bin')), () => 'the cancelled upload left big.bin behind');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("the file panel against OpenSSH's sftp-server: upload and download byte-exact", async () => {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await logIn(page, 'opensshd', account.user, account.password);
+  await page.click('#files-toggle');
+  await page.waitForSelector('#files .files-crumb');
+  // The panel opens at the account's home (sftp-server's realpath of ".").
+  const home = execFileSync('getent', ['passwd', account.user], { encoding: 'utf8' }).split(':')[5];
+  assert.match(await page.textContent('#files .files-crumbs'), new RegExp(path.basename(home)));
+  const data = randomBytes(2 * 1024 * 1024 + 3);
+  const local = path.join(tmp, 'to-openssh.bin');
+  writeFileSync(local, data);
+  await page.setInputFiles('#files-upload', local);
+  assert.match(await lastTransfer(page), /^done/);
+  const remote = path.join(home, 'to-openssh.bin');
+  try {
+    assert.equal(sha(readFileSync(remote)), sha(data));
+    await page.waitForSelector('#files button.files-file[data-name="to-openssh.bin"]');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#files button.files-file[data-name="to-openssh.bin"]')]);
+    const saved = path.join(tmp, 'from-openssh.bin');
+    await download.saveAs(saved);
+    assert.equal(sha(readFileSync(saved)), sha(data));
+  } finally {
+    rmSync(remote, { force: true });
+  }
   assert.deepEqual(errors, []);
   await page.close();
 });
