@@ -16,7 +16,7 @@ use super::replay::Replay;
 use crate::shutdown::Shutdown;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use bytes::{Buf, Bytes, BytesMut};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -277,8 +277,18 @@ async fn close_socket(mut ws: WebSocket, code: u16, reason: &'static str) {
             code,
             reason: reason.into(),
         };
-        let _ = ws.send(Message::Close(Some(frame))).await;
-        let _ = ws.close().await;
+        if ws.send(Message::Close(Some(frame))).await.is_err() {
+            return;
+        }
+        // The closing handshake (RFC 6455 §7.1.1): read until the client's Close (or the end),
+        // so what it sent meanwhile is consumed and our side ends with a FIN. Dropping a socket
+        // with unread bytes resets it, and a reset can destroy our Close frame before the
+        // client has read it.
+        while let Some(Ok(m)) = ws.recv().await {
+            if matches!(m, Message::Close(_)) {
+                break;
+            }
+        }
     })
     .await;
 }
@@ -430,9 +440,13 @@ impl Task {
                 .await;
             return Some(End::OutOfRange);
         };
-        if self.ws.is_some() {
-            self.close_ws(close::REPLACED, "replaced by a newer connection")
-                .await;
+        if let Some(old) = self.ws.take() {
+            // Closed on the side: the new socket does not wait for the old one's handshake.
+            tokio::spawn(close_socket(
+                old,
+                close::REPLACED,
+                "replaced by a newer connection",
+            ));
         }
         if self.parked_until.take().is_some() {
             self.hub.unpark(self.peer.ip());
