@@ -123,6 +123,10 @@ pub trait Handler<E> {
     fn on_app(&mut self, _engine: &mut E, _msg: AppMsg) -> Flow {
         Flow::Continue
     }
+    /// Every event out so far was given to [`Handler::on_event`] (the events of one input, a
+    /// timer or an application message). A handler that defers work per event, like waking a
+    /// writer thread, does it once here.
+    fn on_events_done(&mut self, _engine: &mut E) {}
 }
 
 impl<E, F: FnMut(&mut E, Event) -> Flow> Handler<E> for F {
@@ -447,6 +451,7 @@ where
     H: Handler<E>,
 {
     let before = out.bytes.len();
+    let mut handled = false;
     loop {
         while engine.poll_transmit(&mut out.bytes) {}
         let mut any = false;
@@ -459,6 +464,10 @@ where
         if !any {
             break;
         }
+        handled = true;
+    }
+    if handled {
+        handler.on_events_done(engine);
     }
     if out.bytes.len() > before {
         if before == out.written {

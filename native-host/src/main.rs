@@ -7,7 +7,8 @@
 //! - `bridge`: WebSocket to TCP for the browser, to a fixed list of targets;
 //! - `demo`: the page, the bridge and a device server in one process, for a first look.
 // No unsafe code, except where a child process drops its privileges before exec
-// (server/process.rs, allowed there alone).
+// (server/process.rs) and where a terminal is registered with epoll (client/local_input.rs),
+// allowed there alone.
 #![deny(unsafe_code)]
 
 mod algs;

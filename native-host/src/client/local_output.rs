@@ -17,7 +17,7 @@ use crate::app_msg::AppMsg;
 use sshgate::channel::ChannelId;
 use std::collections::VecDeque;
 use std::fs::File;
-use std::io::{self, IoSlice, Write};
+use std::io::{self, IoSlice, IsTerminal, Write};
 use std::os::fd::AsFd;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -28,6 +28,13 @@ pub const QUEUE_LIMIT: usize = 2 * 1024 * 1024;
 
 /// At most this many chunks go into one `write_vectored` (the kernel's IOV_MAX is 1024).
 const MAX_IOVECS: usize = 64;
+
+/// Queued bytes that wake the writer without waiting for [`LocalOutput::wake`].
+const WAKE_AT: usize = 256 * 1024;
+
+/// Output up to this size, for a terminal, with nothing queued, is written on the caller's
+/// thread (see [`LocalOutput::push`]).
+const INLINE_LIMIT: usize = 4096;
 
 /// The queue between the connection task and the writer thread.
 #[derive(Default)]
@@ -58,6 +65,8 @@ impl Shared {
 pub struct LocalOutput {
     shared: Arc<Shared>,
     thread: Option<JoinHandle<()>>,
+    /// The descriptor again when it is a terminal, for small writes on the caller's thread.
+    terminal: Option<File>,
 }
 
 impl LocalOutput {
@@ -69,6 +78,11 @@ impl LocalOutput {
         app: mpsc::Sender<AppMsg>,
     ) -> io::Result<Self> {
         let file = File::from(target.as_fd().try_clone_to_owned()?);
+        let terminal = if file.is_terminal() {
+            Some(file.try_clone()?)
+        } else {
+            None
+        };
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
             ready: Condvar::new(),
@@ -80,17 +94,44 @@ impl LocalOutput {
         Ok(LocalOutput {
             shared,
             thread: Some(thread),
+            terminal,
         })
     }
 
     /// Queues `data`; returns how many bytes the engine may consume now (all of them, or none
-    /// when the queue is past its limit: the writer acknowledges those later).
+    /// when the queue is past its limit: the writer acknowledges those later). The writer
+    /// starts on it at the next [`LocalOutput::wake`] (or once [`WAKE_AT`] bytes wait).
     pub fn push(&self, data: Vec<u8>) -> usize {
         let n = data.len();
         if n == 0 {
             return 0;
         }
-        let mut s = self.shared.lock();
+        let s = self.shared.lock();
+        // A keystroke's echo: with the writer idle, handing it over costs a thread wake-up on
+        // every key. Written here instead, as OpenSSH's single loop writes to a terminal (a
+        // blocking write, which a terminal in raw mode, its flow control off, takes at once).
+        // The lock is held, so the writer cannot start on later data meanwhile.
+        let mut data = data;
+        if s.chunks.is_empty()
+            && n <= INLINE_LIMIT
+            && let Some(mut t) = self.terminal.as_ref()
+        {
+            match t.write(&data) {
+                Ok(w) if w == n => return n,
+                // The rest (a descriptor someone made non-blocking, a full terminal) goes to
+                // the writer as usual.
+                Ok(w) => {
+                    data.drain(..w);
+                    return w + self.queue(s, data);
+                }
+                Err(_) => {}
+            }
+        }
+        self.queue(s, data)
+    }
+
+    fn queue(&self, mut s: std::sync::MutexGuard<'_, State>, data: Vec<u8>) -> usize {
+        let n = data.len();
         s.queued += n;
         s.chunks.push_back(data);
         let now = if s.queued <= QUEUE_LIMIT && s.owed == 0 {
@@ -99,11 +140,26 @@ impl LocalOutput {
             s.owed += n;
             0
         };
-        if s.idle {
-            s.idle = false;
-            self.shared.ready.notify_one();
+        if s.queued >= WAKE_AT {
+            Self::wake_writer(&mut s, &self.shared.ready);
         }
         now
+    }
+
+    /// Sets the writer going on what is queued. Called once per batch of engine events, not per
+    /// packet: a download wakes the thread once per socket read rather than once per packet.
+    pub fn wake(&self) {
+        let mut s = self.shared.lock();
+        if !s.chunks.is_empty() {
+            Self::wake_writer(&mut s, &self.shared.ready);
+        }
+    }
+
+    fn wake_writer(s: &mut State, ready: &Condvar) {
+        if s.idle {
+            s.idle = false;
+            ready.notify_one();
+        }
     }
 
     /// No more data: the writer writes what is queued and ends. Waits for it off the async
@@ -224,6 +280,7 @@ mod tests {
             expected.extend_from_slice(&chunk);
             out.push(chunk);
         }
+        out.wake();
         let reading = std::thread::spawn(move || {
             let mut got = Vec::new();
             reader.read_to_end(&mut got).unwrap();
@@ -248,6 +305,7 @@ mod tests {
             now += n;
             owed += chunk.len() - n;
         }
+        out.wake();
         assert!(owed > 0, "a stalled reader must leave bytes owed");
         assert!(
             now <= QUEUE_LIMIT + 64 * 1024 + chunk.len(),

@@ -171,6 +171,13 @@ impl RemoteSession {
         }
     }
 
+    /// The engine's events of one batch are handled: the output writers start on them.
+    pub fn events_done(&self) {
+        for out in [&self.stdout, &self.stderr].into_iter().flatten() {
+            out.wake();
+        }
+    }
+
     /// An engine event for our channel.
     pub fn on_channel(&mut self, conn: &mut Connection, ev: ChannelEvent) -> Flow {
         match ev {

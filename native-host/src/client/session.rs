@@ -332,6 +332,12 @@ impl Handler<Connection> for ClientSession {
             },
         }
     }
+
+    fn on_events_done(&mut self, _conn: &mut Connection) {
+        if let Some(r) = &self.remote {
+            r.events_done();
+        }
+    }
 }
 
 #[cfg(test)]
