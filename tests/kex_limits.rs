@@ -6,11 +6,12 @@
 mod common;
 
 use common::{Dir, Pair, cleartext_packet, cleartext_payloads, host_key, scripted_kexinit};
+use sshgate::internals::Reader;
 use sshgate::kex::DhGroup;
 use sshgate::keys::KeyKind;
 use sshgate::msg::{self, reason};
 use sshgate::transport::cipher::CipherAlg;
-use sshgate::wire::{Reader, Writer};
+use sshgate::wire::Writer;
 use sshgate::{
     Algorithms, ClientConfig, Connection, Duration, Error, Fault, Instant, KexLimits, RekeyLimits,
     ServerConfig,

@@ -6,12 +6,13 @@ mod common;
 
 use common::{Dir, Pair, cleartext_packet, host_key, scripted_kexinit};
 use sshgate::crypto::EngineRng;
-use sshgate::kex::{self, ClientEphemeral, KexAlg};
+use sshgate::internals::{ClientEphemeral, Reader};
+use sshgate::kex::{self, KexAlg};
 use sshgate::keys::KeyKind;
 use sshgate::msg::{self, reason};
 use sshgate::transport::cipher::CipherAlg;
 use sshgate::transport::kexinit::{KEX_STRICT_C, KexInit};
-use sshgate::wire::{Reader, Writer};
+use sshgate::wire::Writer;
 use sshgate::{
     Algorithms, ClientConfig, Connection, Duration, Event, Fault, Instant, RekeyLimits,
     ServerConfig,

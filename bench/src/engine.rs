@@ -3,7 +3,8 @@
 
 use crate::{fixed_key, packet_count, payload};
 use sshgate::crypto::EngineRng;
-use sshgate::transport::cipher::{CipherAlg, DirectionKeys, MacAlg, PacketOpener, PacketSealer};
+use sshgate::internals::{DirectionKeys, PacketOpener, PacketSealer};
+use sshgate::transport::cipher::{CipherAlg, MacAlg};
 use zeroize::Zeroizing;
 
 /// Parses a cipher and MAC name (`""` or `"none"` for AEAD ciphers). Panics on unknown names.

@@ -4,10 +4,11 @@
 //! slice, so a hostile length can never cause an allocation; decoders call [`Reader::finish`] to
 //! reject trailing bytes. [`Writer`] appends to a `Vec<u8>`.
 
-mod reader;
+pub(crate) mod reader;
 mod writer;
 
-pub use reader::Reader;
+// Public only with the `internals` feature (src/internals.rs), for the fuzzer's decoder target.
+pub(crate) use reader::Reader;
 pub use writer::Writer;
 
 /// Why a wire decoder refused its input.

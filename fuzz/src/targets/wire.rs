@@ -3,10 +3,10 @@
 
 use crate::app::App;
 use crate::fixtures::{NOW, wide_client_config, wide_server_config};
+use sshgate::internals::Reader;
 use sshgate::keys::PublicKey;
 use sshgate::pki::{BlobLimits, X509Blob};
 use sshgate::transport::kexinit::KexInit;
-use sshgate::wire::Reader;
 use sshgate::{Connection, Instant};
 
 /// Feeds `data` in pieces, answering events as the application after each, as a driver does.

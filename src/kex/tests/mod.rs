@@ -6,6 +6,7 @@ mod hostile;
 mod roundtrip;
 mod vectors;
 
+use super::ephemeral::ClientSecret;
 use super::*;
 use crate::crypto::EngineRng;
 

@@ -6,17 +6,19 @@
 //! constant time. Cipher and MAC states live as long as their keys, so sealing a packet costs the
 //! primitives and one copy of the payload, nothing more.
 
-use zeroize::Zeroizing;
-
+pub(crate) mod direction_keys;
 mod mac;
 mod modes;
-mod opener;
-mod sealer;
+pub(crate) mod opener;
+pub(crate) mod sealer;
 #[cfg(test)]
 mod tests;
 
-pub use opener::PacketOpener;
-pub use sealer::PacketSealer;
+// Public only with the `internals` feature (src/internals.rs): the benchmarks seal and open
+// packets without a connection.
+pub(crate) use direction_keys::DirectionKeys;
+pub(crate) use opener::PacketOpener;
+pub(crate) use sealer::PacketSealer;
 
 /// Largest `packet_length` accepted from a peer (OpenSSH's limit). RFC 4253 §6.1 asks for at least 35000.
 pub const MAX_PACKET_LEN: usize = 256 * 1024;
@@ -67,20 +69,6 @@ pub enum MacAlg {
     HmacMd5,
     /// `hmac-md5-96` (legacy)
     HmacMd5_96,
-}
-
-/// Keys for one direction, as derived by key exchange (RFC 4253 §7.2).
-pub struct DirectionKeys {
-    /// The cipher.
-    pub cipher: CipherAlg,
-    /// The MAC; `None` exactly when the cipher is AEAD.
-    pub mac: Option<MacAlg>,
-    /// Encryption key, `cipher.key_len()` bytes.
-    pub key: Zeroizing<Vec<u8>>,
-    /// Initial IV, `cipher.iv_len()` bytes.
-    pub iv: Zeroizing<Vec<u8>>,
-    /// Integrity key, `mac.key_len()` bytes (empty for AEAD).
-    pub mac_key: Zeroizing<Vec<u8>>,
 }
 
 /// A packet opened in place.

@@ -66,7 +66,9 @@ impl PacketSealer {
         padding_len(payload_len, align, skip_len)
     }
 
-    /// Appends one complete binary packet carrying `payload` to `out`.
+    /// Appends one complete binary packet carrying `payload` to `out` (the engine seals its
+    /// payloads in parts; the benchmarks and tests seal whole ones).
+    #[cfg(any(test, feature = "internals"))]
     pub fn seal(&mut self, seq: u32, payload: &[u8], rng: &mut EngineRng, out: &mut Vec<u8>) {
         self.seal_parts(seq, &[payload], rng, out);
     }
