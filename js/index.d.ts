@@ -107,6 +107,7 @@ export type ErrorCode =
   | 'WASM_LOAD_FAILED'
   | 'CALLBACK_FAILED'
   | 'CLOSED_LOCALLY'
+  | 'MISUSE' // a call the connection's state does not allow (no such channel, nothing to answer); the connection goes on
   | 'SECURITY_KEY_CANCELLED' // WebAuthn said NotAllowedError: the person declined, or the time ran out
   | 'SECURITY_KEY_FAILED' // WebAuthn failed otherwise (`webauthnError` names the DOMException)
   | 'REFUSED';

@@ -14,6 +14,10 @@ pub enum Fault {
     PeerDisconnected,
     /// The application closed the connection.
     Local,
+    /// The application made a call the connection's state does not allow (no such channel,
+    /// nothing waiting for that answer, a client call on a server). Only the call fails: the
+    /// connection is untouched and goes on.
+    Misuse,
 }
 
 /// Why a connection ended. Once an engine returns an `Error`, it has queued a DISCONNECT (where
@@ -60,6 +64,22 @@ impl Error {
         }
     }
 
+    /// An application call that does not fit the connection's state ([`Fault::Misuse`]).
+    #[must_use]
+    pub(crate) fn misuse(description: impl Into<String>) -> Self {
+        Error {
+            fault: Fault::Misuse,
+            reason: reason::BY_APPLICATION,
+            description: description.into(),
+        }
+    }
+
+    /// Whether this error is a refused call that left the connection as it was.
+    #[must_use]
+    pub fn is_misuse(&self) -> bool {
+        self.fault == Fault::Misuse
+    }
+
     /// The application closed the connection.
     #[must_use]
     pub fn local(reason: u32, description: impl Into<String>) -> Self {
@@ -78,6 +98,7 @@ impl fmt::Display for Error {
             Fault::Policy => "refused by local policy",
             Fault::PeerDisconnected => "disconnected by peer",
             Fault::Local => "closed locally",
+            Fault::Misuse => "call refused",
         };
         write!(f, "{who}: {} (reason {})", self.description, self.reason)
     }

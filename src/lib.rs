@@ -82,6 +82,7 @@ mod event;
 pub mod internals;
 pub mod kex;
 pub mod keys;
+mod layer;
 pub mod msg;
 pub mod pki;
 mod role_gate;

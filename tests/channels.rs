@@ -877,15 +877,17 @@ fn data_after_eof_and_unknown_numbers() {
 fn misuse_leaves_the_connection_alone() {
     let mut p = pair();
     let (c, s) = session(&mut p);
-    assert!(p.client.send_data(ChannelId(42), b"x").is_err());
-    assert!(p.client.accept_channel(c).is_err(), "already open");
-    assert!(p.client.consume(c, 10).is_err());
-    assert!(p.client.answer_channel_request(c, true).is_err());
-    assert!(p.client.answer_global_request(true, None).is_err());
-    assert!(p.server.close_channel(ChannelId(7)).is_err());
+    // Each refusal is typed as misuse (Fault::Misuse), not as the connection closing.
+    let misuse = |r: Result<(), sshgate::Error>| r.expect_err("refused").is_misuse();
+    assert!(misuse(p.client.send_data(ChannelId(42), b"x").map(drop)));
+    assert!(misuse(p.client.accept_channel(c)), "already open");
+    assert!(misuse(p.client.consume(c, 10)));
+    assert!(misuse(p.client.answer_channel_request(c, true)));
+    assert!(misuse(p.client.answer_global_request(true, None)));
+    assert!(misuse(p.server.close_channel(ChannelId(7))));
     p.client.close_channel(c).unwrap();
     p.client.close_channel(c).unwrap();
-    assert!(p.client.send_data(c, b"x").is_err(), "closing");
+    assert!(misuse(p.client.send_data(c, b"x").map(drop)), "closing");
     p.drive();
     assert!(!p.client.is_closed() && !p.server.is_closed());
     assert_eq!(

@@ -249,7 +249,7 @@ fn exec_data_exit_status_and_close() {
     // A closed channel is misuse now: an Error with a code, the connection unharmed.
     let err = p.engine.send_data(ch, b"late").expect_err("closed channel");
     assert!(err.is_instance_of::<js_sys::Error>());
-    assert!(get(&err, "code").as_string().is_some());
+    assert_eq!(get(&err, "code").as_string().as_deref(), Some("MISUSE"));
     assert!(!p.engine.is_closed());
 }
 

@@ -4,9 +4,8 @@
 
 use super::events::{ChannelEvent, GlobalRequest};
 use super::{Channels, messages};
-use crate::connection::layer::Ctx;
 use crate::event::Event;
-use crate::userauth::misuse;
+use crate::layer::Ctx;
 use crate::wire::Writer;
 use crate::{Error, Role};
 
@@ -81,7 +80,7 @@ pub(crate) fn answer(
     bound_port: Option<u32>,
 ) -> Result<(), Error> {
     let Some(slot) = chs.global_owed.iter_mut().find(|s| s.is_none()) else {
-        return Err(misuse("no global request waits for an answer"));
+        return Err(Error::misuse("no global request waits for an answer"));
     };
     *slot = Some((success, bound_port));
     flush(chs, ctx);

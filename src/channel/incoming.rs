@@ -8,8 +8,8 @@ use super::messages::{self, Incoming};
 use super::request::ChannelRequest;
 use super::state::{Channel, Stage};
 use super::{Channels, MAX_SEND_CHUNK};
-use crate::connection::layer::Ctx;
 use crate::event::Event;
+use crate::layer::Ctx;
 use crate::msg::CHANNEL_CLOSE;
 use crate::{Error, Role};
 

@@ -25,8 +25,8 @@ pub use request::{ChannelRequest, PtyRequest, WindowSize, X11Request};
 
 use crate::Error;
 use crate::Role;
-use crate::connection::layer::Ctx;
 use crate::event::Event;
+use crate::layer::Ctx;
 use crate::time::Instant;
 use state::Channel;
 use std::collections::{BTreeMap, VecDeque};

@@ -8,9 +8,8 @@ use super::request::ChannelRequest;
 use super::state::{Channel, Stage};
 use super::{Channels, MAX_SEND_CHUNK};
 use crate::Error;
-use crate::connection::layer::Ctx;
+use crate::layer::Ctx;
 use crate::msg::{CHANNEL_CLOSE, CHANNEL_EOF};
-use crate::userauth::misuse;
 
 /// Data the window has room for: `take` bytes, in messages of at most `chunk` bytes, to the
 /// peer's channel `recipient`.
@@ -41,9 +40,11 @@ impl Channels {
     fn usable(&mut self, id: ChannelId) -> Result<&mut Channel, Error> {
         match self.get_mut(id.0) {
             Some(ch) if ch.stage == Stage::Open && !ch.close_sent => Ok(ch),
-            Some(ch) if ch.stage != Stage::Open => Err(misuse("the channel is not open yet")),
-            Some(_) => Err(misuse("the channel is closing")),
-            None => Err(misuse("no such channel")),
+            Some(ch) if ch.stage != Stage::Open => {
+                Err(Error::misuse("the channel is not open yet"))
+            }
+            Some(_) => Err(Error::misuse("the channel is closing")),
+            None => Err(Error::misuse("no such channel")),
         }
     }
 
@@ -58,7 +59,7 @@ impl Channels {
         let ch = Channel::new(kind.clone(), Stage::Opening, window);
         let id = self
             .allocate(ch)
-            .ok_or_else(|| misuse("too many channels open"))?;
+            .ok_or_else(|| Error::misuse("too many channels open"))?;
         ctx.send(messages::open(&kind, id.0, window, max_packet));
         Ok(id)
     }
@@ -77,7 +78,9 @@ impl Channels {
                 ));
                 Ok(())
             }
-            _ => Err(misuse("no open request with that id waits for an answer")),
+            _ => Err(Error::misuse(
+                "no open request with that id waits for an answer",
+            )),
         }
     }
 
@@ -95,7 +98,9 @@ impl Channels {
                 self.forget(id.0);
                 Ok(())
             }
-            _ => Err(misuse("no open request with that id waits for an answer")),
+            _ => Err(Error::misuse(
+                "no open request with that id waits for an answer",
+            )),
         }
     }
 
@@ -111,10 +116,10 @@ impl Channels {
         let role = self.role;
         let ch = self.usable(id)?;
         if request.sender() != role {
-            return Err(misuse("this side may not send that request"));
+            return Err(Error::misuse("this side may not send that request"));
         }
         if ch.kind != ChannelKind::Session {
-            return Err(misuse("requests go on session channels"));
+            return Err(Error::misuse("requests go on session channels"));
         }
         ctx.send(messages::request(ch.remote_id, request, want_reply));
         if want_reply {
@@ -132,7 +137,9 @@ impl Channels {
     ) -> Result<(), Error> {
         let ch = self.usable(id)?;
         let Some(slot) = ch.replies_owed.iter_mut().find(|s| s.is_none()) else {
-            return Err(misuse("no request on that channel waits for an answer"));
+            return Err(Error::misuse(
+                "no request on that channel waits for an answer",
+            ));
         };
         *slot = Some(success);
         Channels::flush_replies(ctx, ch);
@@ -151,7 +158,7 @@ impl Channels {
     ) -> Result<DataSend, Error> {
         let ch = self.usable(id)?;
         if ch.eof_sent {
-            return Err(misuse("EOF was sent on that channel"));
+            return Err(Error::misuse("EOF was sent on that channel"));
         }
         let take = len.min(ch.send_window as usize);
         let chunk = ch.send_max_packet.min(MAX_SEND_CHUNK) as usize;
@@ -198,9 +205,9 @@ impl Channels {
             // The channel closed meanwhile: nothing to give back.
             return Ok(());
         };
-        let n = u32::try_from(n).map_err(|_| misuse("consumed more than was received"))?;
+        let n = u32::try_from(n).map_err(|_| Error::misuse("consumed more than was received"))?;
         if n > ch.unconsumed {
-            return Err(misuse("consumed more than was received"));
+            return Err(Error::misuse("consumed more than was received"));
         }
         if let Some(adjust) = ch.consume(n) {
             ctx.send(messages::window_adjust(ch.remote_id, adjust));
@@ -221,10 +228,10 @@ impl Channels {
     /// Closes `id`. [`super::ChannelEvent::Closed`] follows when the peer's CLOSE arrives.
     pub(crate) fn close(&mut self, ctx: &mut Ctx<'_>, id: ChannelId) -> Result<(), Error> {
         let Some(ch) = self.get_mut(id.0) else {
-            return Err(misuse("no such channel"));
+            return Err(Error::misuse("no such channel"));
         };
         match ch.stage {
-            Stage::AwaitingAccept => Err(misuse("answer the open request instead")),
+            Stage::AwaitingAccept => Err(Error::misuse("answer the open request instead")),
             Stage::Opening => {
                 ch.close_on_open = true;
                 Ok(())

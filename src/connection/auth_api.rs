@@ -4,12 +4,12 @@
 //! connection as it was; an `Err` from the engine itself ends the connection as usual.
 
 use super::Connection;
-use super::layer::Ctx;
 use crate::Error;
 use crate::keys::openssh_cert::OpenSshCert;
 use crate::keys::{PrivateKey, PublicKey};
+use crate::layer::Ctx;
 use crate::pki::CertifiedKey;
-use crate::userauth::{AuthVerdict, Prompt, UserAuth, misuse};
+use crate::userauth::{AuthVerdict, Prompt, UserAuth};
 use std::sync::Arc;
 
 impl Connection {
@@ -19,10 +19,10 @@ impl Connection {
         f: impl FnOnce(&mut UserAuth, &mut Ctx<'_>) -> Result<R, Error>,
     ) -> Result<R, Error> {
         if self.transport.is_closed() {
-            return Err(misuse("the connection is closed"));
+            return Err(Error::misuse("the connection is closed"));
         }
         if !self.transport.is_established() {
-            return Err(misuse("no key exchange has finished yet"));
+            return Err(Error::misuse("no key exchange has finished yet"));
         }
         let auth = &mut self.auth;
         self.transport.run_layer(|ctx| f(auth, ctx))
@@ -119,7 +119,7 @@ impl Connection {
         let r = self.with_auth(|a, ctx| {
             a.server()?
                 .kbd_prompts(ctx, id, name, instruction, &prompts)
-                .map(|()| super::layer::Signal::default())
+                .map(|()| crate::layer::Signal::default())
         });
         self.settle(r)
     }
@@ -144,13 +144,13 @@ impl Connection {
 
     /// Applies a server answer's outcome: a signal moves the phase, an engine error (not a
     /// misuse, which leaves the connection alone) ends the connection.
-    fn settle(&mut self, r: Result<super::layer::Signal, Error>) -> Result<(), Error> {
+    fn settle(&mut self, r: Result<crate::layer::Signal, Error>) -> Result<(), Error> {
         match r {
             Ok(signal) => {
                 self.apply(signal);
                 Ok(())
             }
-            Err(e) if e.fault == crate::Fault::Local => Err(e),
+            Err(e) if e.is_misuse() => Err(e),
             Err(e) => Err(self.transport.fail(e)),
         }
     }

@@ -3,20 +3,19 @@
 //! `Err` and leaves the connection as it was.
 
 use super::Connection;
-use super::layer::Ctx;
 use crate::Error;
 use crate::channel::{ChannelId, ChannelKind, ChannelRequest, Channels, GlobalRequest};
+use crate::layer::Ctx;
 use crate::msg::Phase;
-use crate::userauth::misuse;
 
 impl Connection {
     /// Connection-protocol calls need an open, authenticated connection.
     fn channels_usable(&self) -> Result<(), Error> {
         if self.transport.is_closed() {
-            return Err(misuse("the connection is closed"));
+            return Err(Error::misuse("the connection is closed"));
         }
         if self.transport.upper_phase != Phase::Connection {
-            return Err(misuse("user authentication has not succeeded yet"));
+            return Err(Error::misuse("user authentication has not succeeded yet"));
         }
         Ok(())
     }

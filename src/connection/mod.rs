@@ -17,7 +17,6 @@
 
 mod auth_api;
 mod channel_api;
-pub(crate) mod layer;
 #[cfg(feature = "test-hooks")]
 mod test_hooks;
 
@@ -262,7 +261,7 @@ impl Connection {
                     let channels = &mut self.channels;
                     self.transport
                         .run_layer(|ctx| channels.handle(ctx, p))
-                        .map(|()| layer::Signal::default())
+                        .map(|()| crate::layer::Signal::default())
                 }
             };
             match result {
@@ -274,7 +273,7 @@ impl Connection {
     }
 
     /// Moves the connection on when a layer says so.
-    fn apply(&mut self, signal: layer::Signal) {
+    fn apply(&mut self, signal: crate::layer::Signal) {
         if signal.authenticated {
             // RFC 4252 §5.1: after USERAUTH_SUCCESS the connection protocol starts.
             self.transport.upper_phase = Phase::Connection;

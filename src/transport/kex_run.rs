@@ -521,9 +521,10 @@ impl Transport {
         let sig = host_key
             .sign(negotiated.host_key, &h, &mut self.rng)
             .map_err(|e| {
-                Error::local(
+                // Our own key could not sign: no peer's doing, and nothing to go on with.
+                Error::policy(
                     reason::KEY_EXCHANGE_FAILED,
-                    format!("host key signing failed: {e:?}"),
+                    format!("host key signing failed: {e}"),
                 )
             })?;
         let reply_no = if gex.is_some() {

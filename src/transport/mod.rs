@@ -17,10 +17,10 @@ mod server_host_cert;
 pub mod version;
 
 use crate::config::{CommonConfig, GexRange, RekeyLimits};
-use crate::connection::layer::Ctx;
 use crate::crypto::EngineRng;
 use crate::event::Event;
 use crate::keys::PrivateKey;
+use crate::layer::Ctx;
 use crate::msg::Phase;
 use crate::pki::{CertifiedKey, Trustpoint};
 use crate::role_gate::ServerRole;

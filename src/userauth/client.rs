@@ -1,15 +1,15 @@
 //! The client side: builds requests, tracks which method is in flight (message 60 means PK_OK,
 //! PASSWD_CHANGEREQ or INFO_REQUEST depending on it), signs public key requests.
 
+use super::ClientAuthConfig;
 use super::events::{AuthEvent, Secret};
 use super::messages::{self, MAX_PROMPTS, MAX_SECRET, MAX_USER};
-use super::{ClientAuthConfig, misuse};
 use crate::Error;
-use crate::connection::layer::{Ctx, Signal};
 use crate::event::Event;
 use crate::keys::openssh_cert::OpenSshCert;
 use crate::keys::sk_ecdsa::{SK_ECDSA_P256, WEBAUTHN_SK_ECDSA_P256};
 use crate::keys::{HostKeyAlg, PrivateKey, PublicKey};
+use crate::layer::{Ctx, Signal};
 use crate::msg::{USERAUTH_60, USERAUTH_BANNER, USERAUTH_FAILURE, USERAUTH_SUCCESS};
 use crate::pki::{CertifiedKey, X509Alg};
 use std::sync::Arc;
@@ -64,14 +64,14 @@ pub(crate) struct Client {
 
 fn check_user(user: &str) -> Result<(), Error> {
     if user.len() > MAX_USER {
-        return Err(misuse("user name longer than 256 bytes"));
+        return Err(Error::misuse("user name longer than 256 bytes"));
     }
     Ok(())
 }
 
 fn check_secret(s: &str) -> Result<(), Error> {
     if s.len() > MAX_SECRET {
-        return Err(misuse("password or answer longer than 1024 bytes"));
+        return Err(Error::misuse("password or answer longer than 1024 bytes"));
     }
     Ok(())
 }
@@ -90,7 +90,7 @@ impl Client {
 
     fn start(&mut self, user: &str, f: InFlight) -> Result<(), Error> {
         if self.done {
-            return Err(misuse("already authenticated"));
+            return Err(Error::misuse("already authenticated"));
         }
         check_user(user)?;
         self.prompt = None;
@@ -132,7 +132,7 @@ impl Client {
                 .iter()
                 .copied()
                 .find(|a| a.key_type() == kt)
-                .ok_or_else(|| misuse("unsupported key type"));
+                .ok_or_else(|| Error::misuse("unsupported key type"));
         }
         let Some(list) = sig_algs else {
             return Ok(HostKeyAlg::RsaSha2_512);
@@ -142,7 +142,7 @@ impl Client {
             .into_iter()
             .find(|a| offered(*a))
             .or(self.cfg.allow_ssh_rsa.then_some(HostKeyAlg::SshRsa))
-            .ok_or_else(|| misuse("the server accepts no RSA signature algorithm we allow"))
+            .ok_or_else(|| Error::misuse("the server accepts no RSA signature algorithm we allow"))
     }
 
     /// `x509v3-*` for a certified key: the first algorithm the key fits that the server lists
@@ -165,7 +165,9 @@ impl Client {
                 .find(|a| list.iter().any(|n| n == a.name())),
             None => allowed.first().copied(),
         };
-        pick.ok_or_else(|| misuse("the server accepts no x509v3 algorithm we allow for this key"))
+        pick.ok_or_else(|| {
+            Error::misuse("the server accepts no x509v3 algorithm we allow for this key")
+        })
     }
 
     pub(crate) fn publickey(
@@ -224,7 +226,11 @@ impl Client {
             match alg {
                 Some(a) if a == SK_ECDSA_P256 => SK_ECDSA_P256,
                 Some(a) if a == WEBAUTHN_SK_ECDSA_P256 => WEBAUTHN_SK_ECDSA_P256,
-                Some(_) => return Err(misuse("a security key signs only as sk- or webauthn-sk-")),
+                Some(_) => {
+                    return Err(Error::misuse(
+                        "a security key signs only as sk- or webauthn-sk-",
+                    ));
+                }
                 // The key type's name even for a webauthn signature: sshd verifies either
                 // format under it, while before OpenSSH 10.3 its default
                 // PubkeyAcceptedAlgorithms leaves the webauthn name out (and its
@@ -236,7 +242,7 @@ impl Client {
             let a = match alg {
                 Some(n) => HostKeyAlg::from_name(n)
                     .filter(|a| a.x509().is_none() && key.supports(*a))
-                    .ok_or_else(|| misuse("the algorithm does not fit the key"))?,
+                    .ok_or_else(|| Error::misuse("the algorithm does not fit the key"))?,
                 None => self.pick_alg(key.key_type(), ctx.server_sig_algs)?,
             };
             a.name()
@@ -273,13 +279,15 @@ impl Client {
             user,
         }) = &self.in_flight
         else {
-            return Err(misuse("no signature request is waiting"));
+            return Err(Error::misuse("no signature request is waiting"));
         };
         if *want != id {
-            return Err(misuse("no signature request with this id is waiting"));
+            return Err(Error::misuse(
+                "no signature request with this id is waiting",
+            ));
         }
         if signature.len() > MAX_EXTERNAL_SIGNATURE {
-            return Err(misuse("signature blob longer than 16 KiB"));
+            return Err(Error::misuse("signature blob longer than 16 KiB"));
         }
         let checked = if key.key_type() == SK_ECDSA_P256 {
             key.verify_security_key(data, signature).map(|_| ())
@@ -288,7 +296,7 @@ impl Client {
                 .ok_or(crate::keys::KeyError::BadSignature)
                 .and_then(|a| key.verify(a, data, signature))
         };
-        checked.map_err(|e| misuse(&format!("the signature does not verify: {e}")))?;
+        checked.map_err(|e| Error::misuse(format!("the signature does not verify: {e}")))?;
         let mut w = messages::request_head(user, "publickey");
         w.bool(true)
             .string(alg.as_bytes())
@@ -345,7 +353,7 @@ impl Client {
         match self.prompt {
             Some((pid, n)) if pid == id && n == responses.len() => {}
             _ => {
-                return Err(misuse(
+                return Err(Error::misuse(
                     "no prompts with this id, or a wrong number of answers",
                 ));
             }
@@ -367,7 +375,7 @@ impl Client {
     ) -> Result<(), Error> {
         let user = match (&self.in_flight, self.change) {
             (Some(InFlight::Password { user }), Some(c)) if c == id => user.clone(),
-            _ => return Err(misuse("no password change request with this id")),
+            _ => return Err(Error::misuse("no password change request with this id")),
         };
         check_secret(old)?;
         check_secret(new)?;
@@ -447,7 +455,7 @@ impl Client {
                 let data = messages::pk_signed_data(ctx.session_id, &user, alg.name(), &blob);
                 let sig = key
                     .sign(alg, &data, ctx.rng)
-                    .map_err(|e| misuse(&format!("signing failed: {e}")))?;
+                    .map_err(|e| Error::misuse(format!("signing failed: {e}")))?;
                 let mut w = messages::request_head(&user, "publickey");
                 w.bool(true)
                     .string(alg.name().as_bytes())

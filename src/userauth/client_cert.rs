@@ -4,7 +4,6 @@
 //! RSA key, from the plain names in `server-sig-algs` (sshd lists no certificate names there),
 //! and the certificate name follows: `rsa-sha2-512-cert-v01@openssh.com` for `rsa-sha2-512`.
 
-use super::misuse;
 use crate::Error;
 use crate::keys::openssh_cert::OpenSshCert;
 use crate::keys::{CertAlg, HostKeyAlg, PrivateKey};
@@ -17,11 +16,11 @@ pub(super) fn cert_alg(
     plain: HostKeyAlg,
 ) -> Result<CertAlg, Error> {
     if cert.key != key.public() {
-        return Err(misuse("the certificate is not for this private key"));
+        return Err(Error::misuse("the certificate is not for this private key"));
     }
     CertAlg::ALL
         .iter()
         .copied()
         .find(|c| c.plain() == plain && c.fits(cert))
-        .ok_or_else(|| misuse("unsupported certificate type"))
+        .ok_or_else(|| Error::misuse("unsupported certificate type"))
 }

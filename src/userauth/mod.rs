@@ -16,7 +16,7 @@ mod server;
 pub use events::{AuthEvent, AuthMethod, AuthVerdict, Prompt, Secret};
 
 use crate::Error;
-use crate::connection::layer::{Ctx, Signal};
+use crate::layer::{Ctx, Signal};
 use crate::pki::Trustpoint;
 use crate::role_gate::ServerRole;
 use crate::time::{Duration, Instant};
@@ -120,14 +120,14 @@ impl UserAuth {
     pub(crate) fn client(&mut self) -> Result<&mut client::Client, Error> {
         match self {
             UserAuth::Client(c) => Ok(c),
-            UserAuth::Server(_, _) => Err(misuse("a client call on a server connection")),
+            UserAuth::Server(_, _) => Err(Error::misuse("a client call on a server connection")),
         }
     }
 
     pub(crate) fn server(&mut self) -> Result<&mut server::Server, Error> {
         match self {
             UserAuth::Server(s, _) => Ok(s),
-            UserAuth::Client(_) => Err(misuse("a server call on a client connection")),
+            UserAuth::Client(_) => Err(Error::misuse("a server call on a client connection")),
         }
     }
 
@@ -138,9 +138,4 @@ impl UserAuth {
             UserAuth::Client(_) => 0,
         }
     }
-}
-
-/// An application call that does not fit (the connection is left as it was).
-pub(crate) fn misuse(what: &str) -> Error {
-    Error::local(crate::msg::reason::BY_APPLICATION, what)
 }

@@ -4,7 +4,7 @@
 
 use super::ServerAuthConfig;
 use crate::Error;
-use crate::connection::layer::Ctx;
+use crate::layer::Ctx;
 use crate::msg::reason;
 use crate::time::{Duration, Instant};
 

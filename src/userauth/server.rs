@@ -4,12 +4,12 @@
 use super::events::{AuthEvent, AuthMethod, AuthVerdict, Prompt};
 use super::messages::{self, MAX_PROMPTS, MAX_SECRET, MethodReq, Request};
 use super::policy::Policy;
-use super::{SERVICE, ServerAuthConfig, misuse};
+use super::{SERVICE, ServerAuthConfig};
 use crate::Error;
-use crate::connection::layer::{Ctx, Signal};
 use crate::event::Event;
 use crate::keys::sk_ecdsa::{SK_ECDSA_P256, WEBAUTHN_SK_ECDSA_P256};
 use crate::keys::{DEFAULT_MIN_RSA_BITS, HostKeyAlg, PublicKey};
+use crate::layer::{Ctx, Signal};
 use crate::msg::{USERAUTH_61, USERAUTH_REQUEST, USERAUTH_SUCCESS, reason};
 use crate::pki::{self, CertificateCheck, Purpose, X509Alg, X509Blob};
 use crate::time::Instant;
@@ -436,7 +436,9 @@ impl Server {
             Some(w) if w.id == id => Ok(w),
             other => {
                 self.waiting = other;
-                Err(misuse("no authentication request with this id is waiting"))
+                Err(Error::misuse(
+                    "no authentication request with this id is waiting",
+                ))
             }
         }
     }
@@ -487,13 +489,15 @@ impl Server {
             (AuthVerdict::PasswordExpired { prompt }, Kind::Password) => {
                 if prompt.len() > MAX_SECRET {
                     self.waiting = Some(w);
-                    return Err(misuse("password change prompt too long"));
+                    return Err(Error::misuse("password change prompt too long"));
                 }
                 ctx.send(messages::passwd_changereq(&prompt));
             }
             (AuthVerdict::PasswordExpired { .. }, _) => {
                 self.waiting = Some(w);
-                return Err(misuse("PasswordExpired answers only a password request"));
+                return Err(Error::misuse(
+                    "PasswordExpired answers only a password request",
+                ));
             }
         }
         self.run_queued(ctx)?;
@@ -512,7 +516,7 @@ impl Server {
         let w = self.take_waiting(id)?;
         if !matches!(w.kind, Kind::Kbd) || prompts.len() > MAX_PROMPTS {
             self.waiting = Some(w);
-            return Err(misuse(
+            return Err(Error::misuse(
                 "prompts answer only keyboard-interactive, at most 16",
             ));
         }

@@ -64,6 +64,7 @@ pub(crate) fn error_code(e: &Error) -> &'static str {
         },
         Fault::PeerDisconnected => "DISCONNECTED_BY_PEER",
         Fault::Local => "CLOSED_LOCALLY",
+        Fault::Misuse => "MISUSE",
     }
 }
 

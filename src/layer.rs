@@ -2,6 +2,9 @@
 //! while they handle a message or a timer: the clock, the session id, the generator, an outbox
 //! of payloads and the event queue. Nothing else — so a layer cannot bypass the transport's
 //! key-exchange holding or sequence numbers.
+//!
+//! It sits below the transport, userauth and channel modules, which all import it, and above
+//! none of them: the connection builds a [`Ctx`] from the transport's fields and hands it down.
 
 use crate::Role;
 use crate::crypto::EngineRng;
