@@ -2,8 +2,8 @@
 # `sshgate-host ssh` (the native client) against OpenSSH's `ssh`, both talking to the same
 # private OpenSSH `sshd` on loopback with the same ed25519 key, in the same run; and our client
 # against our `serve`:
-#   down  BULK_MIB MiB download, `ssh -c CIPHER host 'head -c N /dev/zero' > /dev/null`
-#   up    the same upload, `ssh -c CIPHER host 'cat > /dev/null' < file`
+#   down  BULK_MIB MiB download, `ssh -c CIPHER host 'head -c N /dev/zero' | wc -c` (a pipe, as most downloads go)
+#   up    the same upload, `ssh -c CIPHER host 'wc -c' < file`
 #   echo  keystroke echo latency through tmux (bench/client/echo_latency.py), remote `cat` on a PTY
 # Prints markdown tables and writes them to bench/results/client.md. From the repository root:
 #   bash bench/client.sh               (RUNS=3, 1 GiB, 300 keys)
@@ -86,9 +86,9 @@ out
 bulk() {
   local dir=$1
   if [[ $dir == down ]]; then
-    out "#### Download: ${BULK_MIB} MiB, \`ssh -c CIPHER host 'head -c $bytes /dev/zero' > /dev/null\`"
+    out "#### Download: ${BULK_MIB} MiB, \`ssh -c CIPHER host 'head -c $bytes /dev/zero' | wc -c\`"
   else
-    out "#### Upload: ${BULK_MIB} MiB, \`ssh -c CIPHER host 'cat > /dev/null' < file\`"
+    out "#### Upload: ${BULK_MIB} MiB, \`ssh -c CIPHER host 'wc -c' < file\`"
   fi
   out
   out "Best of $RUNS interleaved runs (wall time, process start to exit, MB/s)."
