@@ -19,7 +19,7 @@ use std::os::fd::AsFd;
 use std::sync::Arc;
 use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 /// Bytes per read: four channel packets, so a file is read in a quarter of the calls of a
 /// pipe-sized read.
@@ -67,19 +67,23 @@ pub fn spawn(source: impl AsFd, channel: ChannelId, tx: mpsc::Sender<AppMsg>) ->
                 } else {
                     data.truncate(n);
                 }
-                let msg = AppMsg::Output {
-                    channel,
-                    ext: None,
-                    data,
-                    permit,
-                };
-                if tx.blocking_send(msg).is_err() {
+                if tx.blocking_send(chunk(channel, data, permit)).is_err() {
                     return;
                 }
             }
             let _ = tx.blocking_send(AppMsg::OutputEnd { channel, ext: None });
         })?;
     Ok(())
+}
+
+/// One chunk of stdin for `channel`, holding its reader permit until the engine has sent it.
+fn chunk(channel: ChannelId, data: Vec<u8>, permit: OwnedSemaphorePermit) -> AppMsg {
+    AppMsg::Output {
+        channel,
+        ext: None,
+        data,
+        permit,
+    }
 }
 
 /// `file` registered with the runtime's epoll for input.
@@ -125,13 +129,7 @@ async fn read_terminal(
             Err(_) => break,
         };
         data.truncate(n);
-        let msg = AppMsg::Output {
-            channel,
-            ext: None,
-            data,
-            permit,
-        };
-        if tx.send(msg).await.is_err() {
+        if tx.send(chunk(channel, data, permit)).await.is_err() {
             return;
         }
     }

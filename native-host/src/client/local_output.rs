@@ -316,9 +316,20 @@ mod tests {
         ChannelId(0)
     }
 
+    /// Reads `reader` to its end on a thread of its own; the join gives the bytes.
+    fn read_to_end_aside(
+        mut reader: impl Read + Send + 'static,
+    ) -> std::thread::JoinHandle<Vec<u8>> {
+        std::thread::spawn(move || {
+            let mut got = Vec::new();
+            reader.read_to_end(&mut got).unwrap();
+            got
+        })
+    }
+
     #[tokio::test]
     async fn everything_queued_reaches_the_descriptor_in_order() {
-        let (mut reader, writer) = std::io::pipe().unwrap();
+        let (reader, writer) = std::io::pipe().unwrap();
         let (app, _rx) = mpsc::channel(4);
         let out = LocalOutput::spawn(&writer, channel(), app).unwrap();
         drop(writer);
@@ -329,11 +340,7 @@ mod tests {
             out.push(chunk);
         }
         out.wake();
-        let reading = std::thread::spawn(move || {
-            let mut got = Vec::new();
-            reader.read_to_end(&mut got).unwrap();
-            got
-        });
+        let reading = read_to_end_aside(reader);
         out.finish().await;
         assert_eq!(reading.join().unwrap(), expected);
     }
@@ -342,7 +349,7 @@ mod tests {
     async fn a_pipe_nobody_reads_never_blocks_the_caller() {
         // What fits in the pipe is written on the caller's thread; the rest must queue rather
         // than wait for a reader (the test would hang here otherwise).
-        let (mut reader, writer) = std::io::pipe().unwrap();
+        let (reader, writer) = std::io::pipe().unwrap();
         let (app, _rx) = mpsc::channel(4);
         let out = LocalOutput::spawn(&writer, channel(), app).unwrap();
         drop(writer);
@@ -353,11 +360,7 @@ mod tests {
             out.push(chunk);
         }
         out.wake();
-        let reading = std::thread::spawn(move || {
-            let mut got = Vec::new();
-            reader.read_to_end(&mut got).unwrap();
-            got
-        });
+        let reading = read_to_end_aside(reader);
         out.finish().await;
         assert!(
             reading.join().unwrap() == expected,
@@ -389,7 +392,7 @@ mod tests {
 
     #[tokio::test]
     async fn past_the_limit_bytes_are_owed_until_the_writer_catches_up() {
-        let (mut reader, writer) = std::io::pipe().unwrap();
+        let (reader, writer) = std::io::pipe().unwrap();
         let (app, mut rx) = mpsc::channel(4);
         let out = LocalOutput::spawn(&writer, channel(), app).unwrap();
         drop(writer);
@@ -408,11 +411,7 @@ mod tests {
             now <= QUEUE_LIMIT + 64 * 1024 + chunk.len(),
             "acknowledged {now} with nothing read"
         );
-        let reading = std::thread::spawn(move || {
-            let mut got = Vec::new();
-            reader.read_to_end(&mut got).unwrap();
-            got.len()
-        });
+        let reading = read_to_end_aside(reader);
         let mut acked = 0;
         while acked < owed {
             match rx.recv().await {
@@ -422,6 +421,6 @@ mod tests {
         }
         assert_eq!(acked, owed);
         out.finish().await;
-        assert_eq!(reading.join().unwrap(), now + owed);
+        assert_eq!(reading.join().unwrap().len(), now + owed);
     }
 }
