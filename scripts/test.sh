@@ -19,6 +19,10 @@ cargo clippy --workspace --all-targets --release -- -D warnings
 cargo clippy -p sshgate --lib --release --target wasm32-unknown-unknown -- -D warnings
 # The npm package's build: the engine without the server role (scripts/build-pkg.sh).
 cargo clippy -p sshgate --lib --release --target wasm32-unknown-unknown --no-default-features -- -D warnings
+# The wasm SIMD128 kernels are compiled only with the flag the package is built with.
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=+simd128" \
+    cargo clippy -p sshgate-bulk-crypto --all-targets --release --target wasm32-unknown-unknown \
+    --target-dir target/wasm-simd -- -D warnings
 
 step "dependencies: licences, bans, sources and advisories (cargo-deny, deny.toml)"
 # Offline: the crates are already fetched, and this machine reaches no advisory database online.
@@ -54,6 +58,21 @@ wasm_test || status=$?
 step "wasm bindings (wasm-bindgen-test) in headless Chromium"
 WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver \
     WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/tests/wasm/webdriver.json" wasm_test || status=$?
+
+# The bulk ciphers' wasm SIMD128 kernels (bulk-crypto/src/chacha_simd128.rs) against RustCrypto,
+# compiled as the npm package is (+simd128), in Node and Chromium; their own target directory, so
+# the flag does not rebuild the wasm tests above.
+bulk_simd_test() {
+    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$wasm_runner" \
+        CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=+simd128" \
+        cargo test --release --target wasm32-unknown-unknown -p sshgate-bulk-crypto \
+        --target-dir target/wasm-simd 2>&1 | tee -a "$log"
+}
+step "bulk crypto with wasm SIMD128 (wasm-bindgen-test) in Node"
+bulk_simd_test || status=$?
+step "bulk crypto with wasm SIMD128 (wasm-bindgen-test) in headless Chromium"
+WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver \
+    WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/tests/wasm/webdriver.json" bulk_simd_test || status=$?
 
 step "npm package in Node: through the bridge to serve and sshd"
 SSHGATE_HOST="$PWD/target/release/sshgate-host" \

@@ -11,11 +11,13 @@ mod engine;
 mod kex;
 mod login;
 mod pair;
+mod primitives;
 mod raw;
 
 pub use engine::seal_open_engine;
 pub use kex::{kex_once, kex_once_gex};
 pub use login::{CertFiles, Login};
+pub use primitives::primitive;
 pub use raw::seal_open_raw;
 
 /// Payload bytes per packet: the typical SSH channel data packet (OpenSSH's 32 KiB).
@@ -126,6 +128,11 @@ mod wasm {
     #[wasm_bindgen(js_name = seal_open_raw)]
     pub fn seal_open_raw(cipher: &str, mac: &str, total: usize, packet: usize) -> u64 {
         super::seal_open_raw(cipher, mac, total, packet)
+    }
+
+    #[wasm_bindgen]
+    pub fn primitive(name: &str, total: usize, message: usize) -> u64 {
+        super::primitive(name, total, message)
     }
 
     #[wasm_bindgen(js_name = kex_once)]

@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
-import ssh2 from 'ssh2';
+import { viaSsh2 as viaSsh2Download, splitCipher, cpuMs } from './ssh2-download.mjs';
 import { createRequire } from 'node:module';
 import { startSshd, startBridge, testAccount } from '../../js/test/harness.mjs';
 
@@ -39,20 +39,8 @@ const privateKey = readFileSync(keyFile, 'utf8');
 const sshd = await startSshd(readFileSync(`${keyFile}.pub`, 'utf8').trim());
 const bridge = await startBridge({ sshd: `127.0.0.1:${sshd.port}` });
 
-/** `cipher` or `cipher+mac`. */
-const split = (name) => {
-  const [cipher, mac] = name.split('+');
-  return { cipher, mac };
-};
-
-/** This process's CPU milliseconds (user + system, every thread) since `from`. */
-const cpuMs = (from) => {
-  const u = process.cpuUsage(from);
-  return (u.user + u.system) / 1000;
-};
-
 async function viaWasm(name) {
-  const { cipher, mac } = split(name);
+  const { cipher, mac } = splitCipher(name);
   const conn = await connect({
     websocket: new WebSocket(bridge.url('sshd')),
     username: account.user,
@@ -77,36 +65,7 @@ async function viaWasm(name) {
   return { ms, cpu, longest };
 }
 
-function viaSsh2(name) {
-  const { cipher, mac } = split(name);
-  return new Promise((resolve, reject) => {
-    const c = new ssh2.Client();
-    c.on('error', reject);
-    c.on('ready', () => {
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      c.exec(command, (err, stream) => {
-        if (err) return reject(err);
-        let got = 0;
-        stream.on('data', (d) => (got += d.length));
-        stream.on('close', () => {
-          const ms = performance.now() - t0;
-          const cpu = cpuMs(c0);
-          c.end();
-          if (got !== bytes) reject(new Error(`ssh2: got ${got} of ${bytes} bytes`));
-          else resolve({ ms, cpu });
-        });
-      });
-    });
-    c.connect({
-      host: '127.0.0.1',
-      port: sshd.port,
-      username: account.user,
-      privateKey,
-      algorithms: { cipher: [cipher], kex: ['curve25519-sha256'], ...(mac ? { hmac: [mac] } : {}) },
-    });
-  });
-}
+const viaSsh2 = (name) => viaSsh2Download({ name, port: sshd.port, user: account.user, privateKey, command, bytes });
 
 const mbs = (ms) => bytes / 1e6 / (ms / 1e3);
 const cpuPerGB = (cpu) => cpu / 1e3 / (bytes / 1e9);

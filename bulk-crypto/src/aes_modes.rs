@@ -92,6 +92,8 @@ impl AesGcm {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn gcm_round_trip_and_tamper() {

@@ -6,11 +6,10 @@
 use super::CipherAlg;
 use aes::{Aes128, Aes192, Aes256};
 use cbc::cipher::array::Array;
-use cbc::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyInit, KeyIvInit};
+use cbc::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit};
 use des::TdesEde3;
-use poly1305::Poly1305;
-use sshgate_bulk_crypto::{AesCtr, AesGcm, chacha20_legacy_xor};
-use zeroize::{Zeroize, Zeroizing};
+use sshgate_bulk_crypto::{AesCtr, AesGcm, chacha20_legacy_xor, poly1305};
+use zeroize::Zeroizing;
 
 /// A stream-like block mode: CTR keeps its counter across packets (RFC 4344 §4). The mode
 /// itself is `sshgate_bulk_crypto`'s, so that it is compiled at that crate's opt-level.
@@ -188,13 +187,11 @@ impl ChaChaPoly {
         chacha20_legacy_xor(&self.header, Self::nonce(seq), 0, len);
     }
 
-    /// The Poly1305 instance for packet `seq`, keyed from block 0 of the main key's stream.
-    fn poly(&self, seq: u32) -> Poly1305 {
-        let mut poly_key = [0u8; 32];
-        chacha20_legacy_xor(&self.main, Self::nonce(seq), 0, &mut poly_key);
-        let poly = Poly1305::new(&Array::from(poly_key));
-        poly_key.zeroize();
-        poly
+    /// The Poly1305 tag of `data` for packet `seq`, keyed from block 0 of the main key's stream.
+    fn tag(&self, seq: u32, data: &[u8]) -> [u8; AEAD_TAG] {
+        let mut poly_key = Zeroizing::new([0u8; 32]);
+        chacha20_legacy_xor(&self.main, Self::nonce(seq), 0, &mut poly_key[..]);
+        poly1305(&poly_key, data)
     }
 
     /// The payload's cipher: the main key's stream from block 1.
@@ -205,12 +202,12 @@ impl ChaChaPoly {
     /// Encrypts `packet[4..]` (length already encrypted) and returns the tag over all of it.
     pub(super) fn seal_body(&self, seq: u32, packet: &mut [u8]) -> [u8; AEAD_TAG] {
         self.crypt_payload(seq, &mut packet[4..]);
-        self.poly(seq).compute_unpadded(packet).into()
+        self.tag(seq, packet)
     }
 
     /// Verifies the tag over the still-encrypted `packet`, then decrypts `packet[4..]`.
     pub(super) fn open_body(&self, seq: u32, packet: &mut [u8], tag: &[u8]) -> bool {
-        let expected: [u8; AEAD_TAG] = self.poly(seq).compute_unpadded(packet).into();
+        let expected = self.tag(seq, packet);
         if !crate::crypto::ct_eq(&expected, tag) {
             return false;
         }
