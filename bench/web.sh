@@ -6,7 +6,8 @@
 #     downloads each, with each client's CPU per GB (goal: ratio >= 1.0);
 #  3. the bulk primitives in wasm (SIMD128, as the package) beside libsodium.js and
 #     @noble/ciphers in the same Node (goal: our ChaCha20-Poly1305 >= libsodium.js);
-#  4. the longest single engine call in headless Chromium for an RSA-3072 / DH group16 login.
+#  4. the same download in headless Chromium (the page's worker and main thread) vs ssh2;
+#  5. the longest single engine call in headless Chromium for an RSA-3072 / DH group16 login.
 # Needs root (a private sshd and the sshgate-test account, as the Node tests) and what
 # scripts/setup.sh installs. From the repository root:  bash bench/web.sh
 # Honoured: DOWNLOAD_MIB (256), CIPHERS, RUNS (3), PKG, KEX_RUNS (3), SKIP_BUILD=1 (reuse pkg/ and
@@ -46,6 +47,7 @@ js=$(cat pkg/index.js pkg/sshgate_wasm.js | gzip -9 | wc -c)
 status=0
 node bench/wasm/download.mjs | tee "$tmp/download.md" || status=1
 node bench/wasm/primitives.mjs | tee "$tmp/primitives.md" || status=1
+node bench/wasm/browser-download.mjs | tee "$tmp/browser-download.md" || status=1
 node bench/wasm/browser-kex.mjs | tee "$tmp/kex.md" || status=1
 
 mkdir -p bench/results
@@ -57,7 +59,7 @@ mkdir -p bench/results
   echo "- machine: $(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- Node $(node --version), $(/usr/sbin/sshd -V 2>&1 | head -1 || true)"
   echo
-  cat "$tmp/size.md" "$tmp/download.md" "$tmp/primitives.md" "$tmp/kex.md"
+  cat "$tmp/size.md" "$tmp/download.md" "$tmp/primitives.md" "$tmp/browser-download.md" "$tmp/kex.md"
 } > bench/results/web.md
 echo "== wrote bench/results/web.md" >&2
 exit "$status"

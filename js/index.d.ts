@@ -426,6 +426,9 @@ export interface ConnectOptions {
   port?: number;
   algorithms?: Algorithms;
   software?: string;
+  /** AES-CTR keystream made by WebCrypto (hardware AES, off the engine's thread) instead of the
+   * engine's software AES, where `crypto.subtle` exists; `false` turns it off. Default true. */
+  webCrypto?: boolean;
   /** The server's banner, raw: show it with `forTerminal(text)`. */
   onBanner?: (text: string) => void;
   onPrompt?: (p: Prompt) => Promise<string[]> | string[];

@@ -23,6 +23,10 @@ import { hostCertificateOption, checkHostCertificate, openSshCertificateRefused,
 import { registerSecurityKey as register, checkSecurityKey, securityKeyAssertion } from './webauthn.js';
 import { openSocket } from './resume.js';
 import { startKeepalive } from './keepalive.js';
+import { KeystreamFeeder, keystreamAvailable } from './keystream.js';
+
+/** Largest WebSocket message sent (bytes). */
+const MESSAGE_MAX = 256 * 1024;
 
 export { Engine, CertificateCredential, checkKnownHosts, knownHostKeyTypes, knownHostsEntry, privateKeyInfo, certificateCredential };
 // A server's banner, prompts and disconnect reason, escaped before they reach a terminal.
@@ -219,7 +223,14 @@ export class Connection {
     try {
       trust = hostCheck(this.options, SshError);
       const openSshHostCertificates = hostCertificateOption(this.hostKeyPolicy());
-      this.engine = Engine.client({ algorithms, software, ...trust, preferHostKeyTypes: this.knownTypes(), openSshHostCertificates }, seed(), now());
+      // AES-CTR's keystream from WebCrypto (js/keystream.js) unless `webCrypto: false`.
+      const keystreamOffload = this.options.webCrypto !== false && keystreamAvailable();
+      this.engine = Engine.client(
+        { algorithms, software, ...trust, preferHostKeyTypes: this.knownTypes(), openSshHostCertificates, keystreamOffload },
+        seed(),
+        now(),
+      );
+      if (keystreamOffload) this.keystream = new KeystreamFeeder(this.engine);
     } catch (e) {
       this.fail(asSshError(e, 'BAD_OPTIONS'));
       return;
@@ -297,7 +308,11 @@ export class Connection {
       const out = this.engine.pollTransmit();
       if (out !== undefined) {
         progressed = true;
-        if (this.ws.readyState === 1) this.ws.send(out);
+        // SSH is a byte stream: a big queued upload goes out in several messages, each within
+        // what a bridge accepts (sshgate-host's limit is 1 MiB by default).
+        if (this.ws.readyState === 1) {
+          for (let at = 0; at < out.length; at += MESSAGE_MAX) this.ws.send(at === 0 && out.length <= MESSAGE_MAX ? out : out.subarray(at, at + MESSAGE_MAX));
+        }
       }
       let ev;
       while ((ev = this.engine.pollEvent()) !== undefined) {
@@ -307,6 +322,7 @@ export class Connection {
       if (!progressed) break;
     }
     clearTimeout(this.timer);
+    if (this.keystream) this.keystream.topUp();
     if (this.engine.isClosed() && !this.closed) this.finish(this.engine.closeReason());
     const t = this.engine.pollTimeout();
     if (t !== undefined && !this.closed) {
@@ -331,6 +347,9 @@ export class Connection {
 
   handle(ev) {
     switch (ev.type) {
+      case 'keystreamKeys':
+        if (this.keystream) this.keystream.keys(ev);
+        break;
       case 'peerVersion':
         this.serverVersion = ev.version;
         break;
@@ -528,6 +547,7 @@ export class Connection {
   fail(err) {
     if (this.closed) return;
     this.closed = true;
+    if (this.keystream) this.keystream.close();
     this.closeReason = { code: err.code, reason: 0, message: err.message };
     this.rejectReady(err);
     this.emit('close', this.closeReason);
@@ -541,6 +561,7 @@ export class Connection {
     this.closed = true;
     clearTimeout(this.timer);
     if (this.keepalive) this.keepalive.stop();
+    if (this.keystream) this.keystream.close();
     const err = this.hostKeyError || this.failure || new SshError(error.code, error.message, { reason: error.reason });
     this.closeReason = { ...error, code: err.code, message: err.message };
     if (!this.authenticated) this.rejectReady(err);

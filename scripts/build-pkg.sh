@@ -57,7 +57,7 @@ if [[ $dev == 0 ]]; then
   mv pkg/sshgate_wasm_bg.opt.wasm pkg/sshgate_wasm_bg.wasm
 fi
 cp js/index.js js/x509.js js/text.js js/sftp.js js/scp.js js/forward.js js/jump.js js/rpc.js js/offthread.js js/worker.js \
-  js/webauthn.js js/openssh-certs.js js/resume.js js/keepalive.js js/index.d.ts js/package.json pkg/
+  js/webauthn.js js/openssh-certs.js js/resume.js js/keepalive.js js/keystream.js js/index.d.ts js/package.json pkg/
 cp README.md pkg/README.md
 size=$(wc -c < pkg/sshgate_wasm_bg.wasm)
 gz=$(gzip -9 -c pkg/sshgate_wasm_bg.wasm | wc -c)

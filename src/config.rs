@@ -247,6 +247,9 @@ pub struct CommonConfig {
     /// Steps recorded for [`crate::Connection::poll_trace`] from the start (off by default;
     /// [`crate::Connection::set_trace`] changes it later).
     pub trace: crate::trace::TraceLevel,
+    /// Tell the driver AES-CTR keys ([`crate::Event::KeystreamKeys`]) so it can supply their
+    /// keystream from elsewhere (the browser's WebCrypto); off by default.
+    pub keystream_offload: bool,
 }
 
 impl Default for CommonConfig {
@@ -258,6 +261,7 @@ impl Default for CommonConfig {
             kex_limits: KexLimits::default(),
             min_rsa_bits: 2048,
             trace: crate::trace::TraceLevel::Off,
+            keystream_offload: false,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The bulk primitives alone, as the engine calls them (`sshgate-bulk-crypto`): ChaCha20,
 //! Poly1305, both as one AEAD-style pass (encrypt, then MAC the ciphertext, as libsodium's
-//! `crypto_aead_chacha20poly1305_ietf_encrypt` does), AES-128-GCM and AES-128-CTR. Run in wasm by
+//! `crypto_aead_chacha20poly1305_ietf_encrypt` does), AES-128-GCM, AES-128-CTR and HMAC-SHA-256
+//! (the engine's `hmac` + `sha2`). Run in wasm by
 //! `bench/wasm/primitives.mjs` beside libsodium.js and @noble/ciphers in the same Node, so the
 //! browser build's raw speed is compared with the JavaScript world's best, message for message.
 
@@ -47,6 +48,15 @@ pub fn primitive(name: &str, total_bytes: usize, message: usize) -> u64 {
             let mut c = AesCtr::new(&key32[..16], &[7; 16]).expect("key");
             for _ in 0..n {
                 c.apply(&mut buf);
+            }
+        }
+        "hmac-sha2-256" => {
+            use hmac::{Hmac, KeyInit, Mac};
+            let mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(&key32).expect("key");
+            for _ in 0..n {
+                let mut m = mac.clone();
+                m.update(&buf);
+                sum ^= u64::from(m.finalize().into_bytes()[0]);
             }
         }
         _ => panic!("unknown primitive {name}"),

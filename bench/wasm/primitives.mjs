@@ -48,6 +48,7 @@ const oursRun = (name) => () => {
 };
 
 const subtleKey = await webcrypto.subtle.importKey('raw', key.subarray(0, 16), 'AES-GCM', false, ['encrypt']);
+const hmacKey = await webcrypto.subtle.importKey('raw', key, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
 const subtleCtrKey = await webcrypto.subtle.importKey('raw', key.subarray(0, 16), 'AES-CTR', false, ['encrypt']);
 
 const rows = [
@@ -82,6 +83,13 @@ const rows = [
     webcrypto: async () => {
       for (let i = 0; i < n; i++)
         sink ^= new Uint8Array(await webcrypto.subtle.encrypt({ name: 'AES-CTR', counter: new Uint8Array(16), length: 64 }, subtleCtrKey, msg))[0];
+    },
+  },
+  {
+    name: 'HMAC-SHA-256',
+    ours: oursRun('hmac-sha2-256'),
+    webcrypto: async () => {
+      for (let i = 0; i < n; i++) sink ^= new Uint8Array(await webcrypto.subtle.sign('HMAC', hmacKey, msg))[0];
     },
   },
 ];

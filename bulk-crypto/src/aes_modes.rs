@@ -4,7 +4,7 @@ use aes::{Aes128, Aes192, Aes256};
 use aes_gcm::aead::AeadInOut;
 use aes_gcm::{Aes128Gcm, Aes256Gcm, KeyInit};
 use ctr::cipher::array::Array;
-use ctr::cipher::{KeyIvInit, StreamCipher};
+use ctr::cipher::{KeyIvInit, StreamCipher, StreamCipherSeek};
 
 type Ctr<C> = ctr::Ctr128BE<C>;
 
@@ -31,6 +31,15 @@ impl AesCtr {
             32 => AesCtr::A256(Box::new(Ctr::new_from_slices(key, iv).ok()?)),
             _ => return None,
         })
+    }
+
+    /// Moves to keystream byte `pos` (counted from the IV's first block).
+    pub fn seek(&mut self, pos: u64) {
+        match self {
+            AesCtr::A128(c) => c.seek(pos),
+            AesCtr::A192(c) => c.seek(pos),
+            AesCtr::A256(c) => c.seek(pos),
+        }
     }
 
     /// XORs `buf` with the next keystream bytes.
@@ -110,6 +119,18 @@ mod tests {
         assert!(!g.open(&nonce, b"aad", &mut copy, &bad));
         assert_eq!(copy, buf);
         assert!(AesGcm::new(&[0; 24]).is_none());
+    }
+
+    #[test]
+    fn ctr_seeks() {
+        let mut a = AesCtr::new(&[1; 32], &[0xff; 16]).unwrap();
+        let mut whole = [0u8; 100];
+        a.apply(&mut whole);
+        let mut b = AesCtr::new(&[1; 32], &[0xff; 16]).unwrap();
+        b.seek(37);
+        let mut tail = [0u8; 63];
+        b.apply(&mut tail);
+        assert_eq!(whole[37..], tail);
     }
 
     #[test]

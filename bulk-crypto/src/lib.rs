@@ -37,6 +37,14 @@ pub fn chacha20_legacy_xor(key: &[u8; 32], nonce: [u8; 8], block: u64, buf: &mut
     chacha20_legacy_xor_portable(key, nonce, block, buf);
 }
 
+/// XORs `keystream` into `data` (the shorter length of the two). Here rather than in the engine
+/// so that it is compiled at this crate's opt-level and vectorised (the engine is built for size).
+pub fn xor_in_place(data: &mut [u8], keystream: &[u8]) {
+    for (d, k) in data.iter_mut().zip(keystream) {
+        *d ^= k;
+    }
+}
+
 /// The Poly1305 tag of `msg` under the one-time key `key` (RFC 8439 §2.5).
 #[must_use]
 pub fn poly1305(key: &[u8; 32], msg: &[u8]) -> [u8; 16] {

@@ -142,3 +142,17 @@ fn poly1305_rfc8439_vector() {
     let tag = poly1305(&key, b"Cryptographic Forum Research Group");
     assert_eq!(tag[..], unhex("a8061dc1305136c6c22b8baf0c0127a9")[..]);
 }
+
+#[test]
+fn xor_in_place_covers_the_shorter() {
+    let mut data = [0xf0u8; 37];
+    let ks: Vec<u8> = (0..33).collect();
+    xor_in_place(&mut data, &ks);
+    assert!(
+        data[..33]
+            .iter()
+            .enumerate()
+            .all(|(i, b)| *b == 0xf0 ^ i as u8)
+    );
+    assert!(data[33..].iter().all(|b| *b == 0xf0));
+}

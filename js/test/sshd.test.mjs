@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { connect } from '../../pkg/index.js';
@@ -58,6 +59,34 @@ test('public key login into sshd (an ssh-keygen ECDSA key)', async () => {
   assert.equal(r.code, 0);
   await c.close();
   assert.match(sshd.log(), /Accepted publickey for sshgate-test/);
+});
+
+test('aes128-ctr with WebCrypto keystream both ways (and without), byte-exact against sshd', async () => {
+  const expected = Array.from({ length: 400000 }, (_, i) => `${i + 1}\n`).join('');
+  const upload = new Uint8Array(3 << 20).map((_, i) => (i * 7919) % 251);
+  const localSum = createHash('sha256').update(upload).digest('hex');
+  for (const webCrypto of [true, false]) {
+    const c = await connect({
+      websocket: new WebSocket(bridge.url('sshd')),
+      username: account.user,
+      auth: [{ type: 'publickey', privateKey: key }],
+      hostKey: (info) => info.publicKey === sshd.hostKey,
+      algorithms: { cipher: ['aes128-ctr'], mac: ['hmac-sha2-256'] },
+      webCrypto,
+    });
+    assert.equal(c.algorithms.cipherServerToClient, 'aes128-ctr');
+    const down = await c.exec('seq 1 400000');
+    assert.equal(text(down.stdout), expected, `download, webCrypto ${webCrypto}`);
+    const up = await c.exec('sha256sum', { stdin: upload });
+    assert.equal(text(up.stdout).split(" ")[0], localSum, `upload, webCrypto ${webCrypto}: ${JSON.stringify({ code: up.code, err: text(up.stderr), close: c.closeReason })}`);
+    if (webCrypto) {
+      // Keystream from WebCrypto carried (part of) each direction.
+      assert.ok(c.keystream.supplied.inbound > 0 && c.keystream.supplied.outbound > 0, JSON.stringify(c.keystream.supplied));
+    } else {
+      assert.equal(c.keystream, undefined);
+    }
+    await c.close();
+  }
 });
 
 test('wrong password into sshd is AUTH_FAILED', async () => {

@@ -25,6 +25,7 @@ use crate::config::ClientConfig;
 use crate::event::Event;
 use crate::msg::{Phase, reason};
 use crate::time::Instant;
+use crate::transport::keystream_offload::{KeystreamDirection, KeystreamProgress};
 use crate::transport::{RoleConfig, Transport};
 use crate::userauth::UserAuth;
 use crate::{Error, Role};
@@ -84,6 +85,28 @@ impl Connection {
     /// (not in the shared, `Arc`-held config) because a server's config outlives any one time.
     pub fn set_wall_clock(&mut self, unix_secs: u64) {
         self.transport.set_wall_clock(unix_secs);
+    }
+
+    /// Hands in AES-CTR keystream for the key of `epoch` in `direction`, from keystream byte
+    /// `offset` on ([`Event::KeystreamKeys`] says how it is made). It is used before the engine
+    /// computes any itself. False, and nothing kept, when the key is no longer in use, the bytes
+    /// do not continue what is held, or more than 8 MiB would be held.
+    pub fn supply_keystream(
+        &mut self,
+        epoch: u32,
+        direction: KeystreamDirection,
+        offset: u64,
+        bytes: &[u8],
+    ) -> bool {
+        self.transport
+            .supply_keystream(epoch, direction, offset, bytes)
+    }
+
+    /// How far `direction`'s AES-CTR keystream is used and supplied; `None` unless that
+    /// direction runs AES-CTR.
+    #[must_use]
+    pub fn keystream_progress(&self, direction: KeystreamDirection) -> Option<KeystreamProgress> {
+        self.transport.keystream_progress(direction)
     }
 
     /// Which side this is.

@@ -6,6 +6,7 @@
 use super::Transport;
 use super::cipher::{DirectionKeys, PacketOpener, PacketSealer};
 use super::kexinit::{self, KexInit, Negotiated};
+use super::keystream_offload::KeystreamDirection;
 use super::{RoleConfig, Usage};
 use crate::config::{GexRange, RekeyLimits};
 use crate::event::{Event, HostKeyInfo};
@@ -577,6 +578,7 @@ impl Transport {
     fn send_newkeys(&mut self, keys: NewKeys) -> Result<(), Error> {
         self.seal(&[msg::NEWKEYS]);
         self.sealer = PacketSealer::new(&keys.outgoing);
+        self.offer_keystream(KeystreamDirection::Outbound, &keys.outgoing);
         self.trace.step(|| TraceStep::NewKeysSent);
         self.usage.sent_under_key = 0;
         self.output_resumed = true;
@@ -613,6 +615,7 @@ impl Transport {
             return Err(Error::protocol("NEWKEYS before the key exchange finished"));
         };
         self.opener = PacketOpener::new(&incoming);
+        self.offer_keystream(KeystreamDirection::Inbound, &incoming);
         self.trace.step(|| TraceStep::NewKeysReceived);
         if self.strict {
             self.recv_seq = 0;

@@ -10,6 +10,7 @@ mod host_key;
 mod input;
 mod kex_run;
 pub mod kexinit;
+pub mod keystream_offload;
 mod openssh_host_cert;
 mod output;
 mod rationing;
@@ -146,6 +147,8 @@ pub(crate) struct Transport {
     wall: Option<(u64, Instant)>,
     /// The steps recorded for the driver's debug output (`src/trace.rs`).
     pub(crate) trace: Tracer,
+    /// Keys taken into use so far, inbound and outbound (`keystream_offload.rs`).
+    keystream_epochs: [u32; 2],
 }
 
 impl Transport {
@@ -197,6 +200,7 @@ impl Transport {
             requested_service: None,
             wall: None,
             trace,
+            keystream_epochs: [0; 2],
         };
         // Both sides may send their identification and KEXINIT at once (RFC 4253 §4.2, §7.1).
         t.out.extend_from_slice(t.our_version.as_bytes());

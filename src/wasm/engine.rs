@@ -9,6 +9,7 @@ use super::keys::private_key;
 use super::options::client_config;
 use super::x509::CertificateCredential;
 use crate::channel::{ChannelId, ChannelRequest, PtyRequest, TerminalModes, WindowSize};
+use crate::transport::keystream_offload::KeystreamDirection;
 use crate::{Connection, Error, Instant};
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
@@ -23,6 +24,14 @@ pub(super) fn js_error(e: &Error) -> JsValue {
 
 fn check(r: Result<(), Error>) -> Result<(), JsValue> {
     r.map_err(|e| js_error(&e))
+}
+
+fn direction(inbound: bool) -> KeystreamDirection {
+    if inbound {
+        KeystreamDirection::Inbound
+    } else {
+        KeystreamDirection::Outbound
+    }
 }
 
 fn at(now_ms: f64) -> Instant {
@@ -254,6 +263,28 @@ impl Engine {
             .send_data(ChannelId(channel), data)
             .map(|n| u32::try_from(n).unwrap_or(u32::MAX))
             .map_err(|e| js_error(&e))
+    }
+
+    /// AES-CTR keystream for the key of `epoch` (a `keystreamKeys` event), inbound or outbound,
+    /// from byte `offset` on; false when not taken ([`Connection::supply_keystream`]).
+    #[wasm_bindgen(js_name = supplyKeystream)]
+    pub fn supply_keystream(
+        &mut self,
+        epoch: u32,
+        inbound: bool,
+        offset: f64,
+        bytes: &[u8],
+    ) -> bool {
+        self.conn
+            .supply_keystream(epoch, direction(inbound), offset as u64, bytes)
+    }
+
+    /// `[epoch, used, suppliedEnd]` of a direction's AES-CTR keystream, or `undefined`.
+    #[wasm_bindgen(js_name = keystreamProgress)]
+    pub fn keystream_progress(&self, inbound: bool) -> Option<Vec<f64>> {
+        self.conn
+            .keystream_progress(direction(inbound))
+            .map(|p| vec![f64::from(p.epoch), p.used as f64, p.supplied_end as f64])
     }
 
     /// Gives `n` bytes of received data back to the peer's window.

@@ -4,6 +4,7 @@
 use crate::channel::{ChannelEvent, ChannelKind, ChannelRequest, GlobalRequest};
 use crate::event::Event;
 use crate::transport::kexinit::Negotiated;
+use crate::transport::keystream_offload::KeystreamDirection;
 use crate::userauth::AuthEvent;
 use crate::{Error, Fault};
 use js_sys::{Array, Object, Reflect, Uint8Array};
@@ -312,6 +313,13 @@ pub(crate) fn to_js(e: Event) -> JsValue {
         Event::Auth(a) => auth(a),
         Event::Channel(c) => channel(c),
         Event::Closed(e) => obj(&[("type", s("closed")), ("error", error(&e))]),
+        Event::KeystreamKeys(k) => obj(&[
+            ("type", s("keystreamKeys")),
+            ("epoch", n(k.epoch)),
+            ("inbound", b(k.direction == KeystreamDirection::Inbound)),
+            ("key", bytes(&k.key)),
+            ("iv", bytes(&k.iv)),
+        ]),
         Event::Ignore(_) | Event::ServiceStarted(_) => obj(&[("type", s("ignore"))]),
     }
 }

@@ -71,6 +71,8 @@ pub(crate) fn client_config(options: &JsValue) -> Result<ClientConfig, JsError> 
     if let Some(s) = get(options, "software").and_then(|v| v.as_string()) {
         cfg.common.software = s;
     }
+    // Set by js/index.js where WebCrypto is (js/keystream.js makes the AES-CTR keystream).
+    cfg.common.keystream_offload = get(options, "keystreamOffload").is_some_and(|v| v.is_truthy());
     let own_host_key_order =
         get(options, "algorithms").is_some_and(|a| get(&a, "hostKey").is_some());
     if let Some(algs) = get(options, "algorithms") {

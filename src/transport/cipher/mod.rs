@@ -7,6 +7,7 @@
 //! primitives and one copy of the payload, nothing more.
 
 pub(crate) mod direction_keys;
+pub(crate) mod keystream;
 mod mac;
 mod modes;
 pub(crate) mod opener;

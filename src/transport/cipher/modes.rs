@@ -4,6 +4,7 @@
 //! are compiled at opt-level 3 even when the engine is built for size (its crate comment says why).
 
 use super::CipherAlg;
+use super::keystream::Supplied;
 use aes::{Aes128, Aes192, Aes256};
 use cbc::cipher::array::Array;
 use cbc::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit};
@@ -12,8 +13,16 @@ use sshgate_bulk_crypto::{AesCtr, AesGcm, chacha20_legacy_xor, poly1305};
 use zeroize::Zeroizing;
 
 /// A stream-like block mode: CTR keeps its counter across packets (RFC 4344 §4). The mode
-/// itself is `sshgate_bulk_crypto`'s, so that it is compiled at that crate's opt-level.
-pub(super) struct CtrState(AesCtr);
+/// itself is `sshgate_bulk_crypto`'s, so that it is compiled at that crate's opt-level. A driver
+/// may hand in keystream made elsewhere (`keystream.rs`); it is used first.
+pub(super) struct CtrState {
+    aes: AesCtr,
+    /// Keystream bytes used since the key was installed.
+    pos: u64,
+    /// Where `aes` stands: behind `pos` after supplied bytes were used.
+    aes_pos: u64,
+    supplied: Supplied,
+}
 
 impl CtrState {
     pub(super) fn new(alg: CipherAlg, key: &[u8], iv: &[u8]) -> Option<Self> {
@@ -21,14 +30,45 @@ impl CtrState {
             CipherAlg::Aes128Ctr | CipherAlg::Aes192Ctr | CipherAlg::Aes256Ctr
                 if key.len() == alg.key_len() =>
             {
-                AesCtr::new(key, iv).map(CtrState)
+                Some(CtrState {
+                    aes: AesCtr::new(key, iv)?,
+                    pos: 0,
+                    aes_pos: 0,
+                    supplied: Supplied::default(),
+                })
             }
             _ => None,
         }
     }
 
     pub(super) fn apply(&mut self, buf: &mut [u8]) {
-        self.0.apply(buf);
+        let mut rest = buf;
+        while !rest.is_empty() {
+            let covered = self.supplied.apply(self.pos, rest);
+            self.pos += covered as u64;
+            rest = &mut rest[covered..];
+            // Our own AES up to where supplied keystream starts (or to the end).
+            let n = self.supplied.gap(self.pos, rest.len());
+            if n > 0 {
+                if self.aes_pos != self.pos {
+                    self.aes.seek(self.pos);
+                }
+                self.aes.apply(&mut rest[..n]);
+                self.pos += n as u64;
+                self.aes_pos = self.pos;
+                rest = &mut rest[n..];
+            }
+        }
+    }
+
+    /// Takes keystream from byte `offset` on (see [`Supplied::add`]).
+    pub(super) fn supply(&mut self, offset: u64, bytes: &[u8]) -> bool {
+        self.supplied.add(self.pos, offset, bytes)
+    }
+
+    /// Bytes used so far and the end of what is supplied.
+    pub(super) fn keystream_progress(&self) -> (u64, u64) {
+        (self.pos, self.supplied.end(self.pos))
     }
 }
 

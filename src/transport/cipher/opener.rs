@@ -58,6 +58,30 @@ impl PacketOpener {
         }
     }
 
+    /// Hands in AES-CTR keystream from byte `offset` on (`keystream.rs`); false when this
+    /// direction is not CTR or the bytes do not continue what is held.
+    pub fn supply_keystream(&mut self, offset: u64, bytes: &[u8]) -> bool {
+        match &mut self.kind {
+            Protection::Block {
+                mode: BlockDec::Ctr(c),
+                ..
+            } => c.supply(offset, bytes),
+            _ => false,
+        }
+    }
+
+    /// For AES-CTR: keystream bytes used so far and the end of what was handed in.
+    #[must_use]
+    pub fn keystream_progress(&self) -> Option<(u64, u64)> {
+        match &self.kind {
+            Protection::Block {
+                mode: BlockDec::Ctr(c),
+                ..
+            } => Some(c.keystream_progress()),
+            _ => None,
+        }
+    }
+
     /// From freshly derived keys.
     #[must_use]
     pub fn new(keys: &DirectionKeys) -> Self {

@@ -1,0 +1,115 @@
+//! Keystream a driver computed elsewhere for an AES-CTR direction, e.g. with the browser's
+//! WebCrypto, which runs AES in hardware while wasm runs it in bitsliced software (about 3x
+//! slower; bench/README.md). CTR's keystream does not depend on the data, so it can be made
+//! ahead of time from the key and IV ([`crate::Event::KeystreamKeys`]). The engine never waits
+//! for it: bytes it has are used, and past them it runs AES itself, so a slow, absent or
+//! misbehaving supplier costs speed, never correctness. A supplier that hands in wrong bytes
+//! corrupts the connection the way a wrong key would (the MAC fails); it holds the key anyway.
+
+use zeroize::Zeroize;
+
+/// At most this many supplied bytes are held per direction (a driver keeps a few MiB ahead).
+pub const MAX_SUPPLIED: usize = 8 << 20;
+
+/// Supplied keystream: `buf[head..]` is keystream from position `start` on. `start` may lie
+/// ahead of the next byte the engine needs: a driver that fell behind supplies from further on,
+/// and the engine runs its own AES up to there.
+#[derive(Default)]
+pub(super) struct Supplied {
+    buf: Vec<u8>,
+    head: usize,
+    /// Keystream position of `buf[head]`.
+    start: u64,
+}
+
+impl Supplied {
+    fn held(&self) -> usize {
+        self.buf.len() - self.head
+    }
+
+    /// Keystream position just past the supplied bytes (`pos` when none are held).
+    pub(super) fn end(&self, pos: u64) -> u64 {
+        if self.held() == 0 {
+            pos
+        } else {
+            self.start + self.held() as u64
+        }
+    }
+
+    /// Takes `bytes`, keystream from position `offset`: with nothing held, from anywhere at or
+    /// past `pos` (the next byte the engine needs; bytes before it are dropped); otherwise they
+    /// must continue what is held (an overlap is dropped). False when refused: a gap, bytes
+    /// wholly behind, or more than [`MAX_SUPPLIED`] held.
+    pub(super) fn add(&mut self, pos: u64, offset: u64, bytes: &[u8]) -> bool {
+        let end = offset.saturating_add(bytes.len() as u64);
+        let from = if self.held() == 0 {
+            pos.max(offset)
+        } else if offset <= self.start + self.held() as u64 {
+            self.start + self.held() as u64
+        } else {
+            return false; // a gap after what is held
+        };
+        if end <= from {
+            return false; // nothing new
+        }
+        let Ok(skip) = usize::try_from(from - offset) else {
+            return false;
+        };
+        let fresh = &bytes[skip..];
+        if self.held() + fresh.len() > MAX_SUPPLIED {
+            return false;
+        }
+        if self.held() == 0 {
+            self.clear();
+            self.start = from;
+        } else if self.head >= self.buf.len() / 2 {
+            self.buf.drain(..self.head);
+            self.head = 0;
+        }
+        self.buf.extend_from_slice(fresh);
+        true
+    }
+
+    /// Bytes from `pos` before the held keystream starts (all of `len` when none is held or it
+    /// is behind).
+    pub(super) fn gap(&self, pos: u64, len: usize) -> usize {
+        if self.held() == 0 || self.start <= pos {
+            return if self.held() == 0 { len } else { 0 };
+        }
+        usize::try_from(self.start - pos).map_or(len, |g| g.min(len))
+    }
+
+    /// XORs as much of `data` as the held keystream covers from position `pos` and returns how
+    /// many bytes that was (0 when it starts later). Held bytes before `pos` (the engine ran its
+    /// own AES past them) are dropped first.
+    pub(super) fn apply(&mut self, pos: u64, data: &mut [u8]) -> usize {
+        if self.held() == 0 || pos < self.start {
+            return 0;
+        }
+        let stale = usize::try_from(pos - self.start).map_or(self.held(), |s| s.min(self.held()));
+        self.consume(stale);
+        let n = self.held().min(data.len());
+        sshgate_bulk_crypto::xor_in_place(&mut data[..n], &self.buf[self.head..]);
+        self.consume(n);
+        n
+    }
+
+    /// Drops `n` held bytes, wiping them: used keystream decrypts what it covered.
+    fn consume(&mut self, n: usize) {
+        self.buf[self.head..self.head + n].zeroize();
+        self.head += n;
+        self.start += n as u64;
+    }
+
+    fn clear(&mut self) {
+        self.buf.zeroize();
+        self.buf.clear();
+        self.head = 0;
+    }
+}
+
+impl Drop for Supplied {
+    fn drop(&mut self) {
+        self.buf.zeroize();
+    }
+}
