@@ -24,6 +24,7 @@ import { registerSecurityKey as register, checkSecurityKey, securityKeyAssertion
 import { openSocket } from './resume.js';
 import { startKeepalive } from './keepalive.js';
 import { KeystreamFeeder, keystreamAvailable } from './keystream.js';
+import { wasmFile, wasmUrl } from './wasm-pick.js';
 
 /** Largest WebSocket message sent (bytes). */
 const MESSAGE_MAX = 256 * 1024;
@@ -48,7 +49,10 @@ export async function registerSecurityKey(options = {}) {
   return register(options, SshError);
 }
 
-/** Loads the WebAssembly module (once). In Node it is read from the package directory. */
+/**
+ * Loads the WebAssembly module (once): the SIMD build where the engine has SIMD, the other
+ * elsewhere (js/wasm-pick.js). In Node it is read from the package directory.
+ */
 export function init(wasm) {
   if (!ready) {
     ready = (async () => {
@@ -57,10 +61,10 @@ export function init(wasm) {
         // Kept from bundlers' view: a page never takes this branch.
         const fsModule = 'node:fs/promises';
         const { readFile } = await import(/* @vite-ignore */ fsModule);
-        const bytes = await readFile(new URL('./sshgate_wasm_bg.wasm', import.meta.url));
+        const bytes = await readFile(new URL(`./${wasmFile()}`, import.meta.url));
         return initSync({ module: bytes });
       }
-      return initWasm();
+      return initWasm({ module_or_path: wasmUrl() });
     })();
     ready.catch(() => (ready = null));
   }

@@ -46,19 +46,42 @@ if [[ $dev == 0 ]]; then
 fi
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:-$rustflags}" \
   cargo build --profile "$profile" --target wasm32-unknown-unknown -p sshgate --lib --no-default-features "${build_std[@]}"
+# The same engine without SIMD, for browsers that lack it (Safari before 16.4): js/wasm-pick.js
+# loads it only where WebAssembly.validate refuses a SIMD probe. Its own target directory, so the
+# two flag sets do not rebuild each other.
+no_simd_rustflags=${rustflags/-C target-feature=+simd128/}
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$no_simd_rustflags" \
+  cargo build --profile "$profile" --target wasm32-unknown-unknown -p sshgate --lib --no-default-features \
+  --target-dir "$target_dir/wasm-no-simd" "${build_std[@]}"
 rm -rf pkg
 "$wasm_bindgen" --target web --out-dir pkg --out-name sshgate_wasm \
   "$target_dir/wasm32-unknown-unknown/$profile/sshgate.wasm"
+no_simd_dir=$(mktemp -d)
+trap 'rm -rf "$no_simd_dir"' EXIT
+"$wasm_bindgen" --target web --out-dir "$no_simd_dir" --out-name sshgate_wasm \
+  "$target_dir/wasm-no-simd/wasm32-unknown-unknown/$profile/sshgate.wasm"
+# One glue file serves both modules: they must import and export exactly the same.
+if ! cmp -s pkg/sshgate_wasm.js "$no_simd_dir/sshgate_wasm.js"; then
+  echo "build-pkg: the SIMD and no-SIMD builds need different JS glue" >&2
+  exit 1
+fi
+# Features the wasm-bindgen output already uses (and every current browser and Node 20 have);
+# SIMD only for the default module. wasm-opt validates against these, so the no-SIMD module
+# failing to build here means a SIMD instruction slipped into it.
+features=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals
+  --enable-reference-types --enable-multivalue)
 if [[ $dev == 0 ]]; then
-  # Features the wasm-bindgen output already uses (and every current browser and Node 20 have).
-  "$wasm_opt" -O3 --strip-debug --strip-producers --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
-    --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+  "$wasm_opt" -O3 --strip-debug --strip-producers --enable-simd "${features[@]}" \
     -o pkg/sshgate_wasm_bg.opt.wasm pkg/sshgate_wasm_bg.wasm
   mv pkg/sshgate_wasm_bg.opt.wasm pkg/sshgate_wasm_bg.wasm
+  "$wasm_opt" -O3 --strip-debug --strip-producers "${features[@]}" \
+    -o pkg/sshgate_wasm_no_simd_bg.wasm "$no_simd_dir/sshgate_wasm_bg.wasm"
+else
+  cp "$no_simd_dir/sshgate_wasm_bg.wasm" pkg/sshgate_wasm_no_simd_bg.wasm
 fi
 cp js/index.js js/x509.js js/text.js js/sftp.js js/scp.js js/forward.js js/jump.js js/rpc.js js/offthread.js js/worker.js \
-  js/webauthn.js js/openssh-certs.js js/resume.js js/keepalive.js js/keystream.js js/index.d.ts js/package.json pkg/
+  js/webauthn.js js/openssh-certs.js js/resume.js js/keepalive.js js/keystream.js js/wasm-pick.js js/index.d.ts js/package.json pkg/
 cp README.md pkg/README.md
 size=$(wc -c < pkg/sshgate_wasm_bg.wasm)
 gz=$(gzip -9 -c pkg/sshgate_wasm_bg.wasm | wc -c)
-echo "pkg/: sshgate_wasm_bg.wasm $size bytes, $gz gzipped" >&2
+echo "pkg/: sshgate_wasm_bg.wasm $size bytes, $gz gzipped (no-SIMD module: $(gzip -9 -c pkg/sshgate_wasm_no_simd_bg.wasm | wc -c) gzipped)" >&2
