@@ -23,7 +23,7 @@ import { hostCertificateOption, checkHostCertificate, openSshCertificateRefused,
 import { registerSecurityKey as register, checkSecurityKey, securityKeyAssertion } from './webauthn.js';
 import { openSocket } from './resume.js';
 import { startKeepalive } from './keepalive.js';
-import { KeystreamFeeder, keystreamAvailable } from './keystream.js';
+import { KeystreamFeeder, KEYSTREAM_MODES, keystreamAvailable } from './keystream.js';
 import { wasmFile, wasmUrl } from './wasm-pick.js';
 
 /** Largest WebSocket message sent (bytes). */
@@ -227,14 +227,14 @@ export class Connection {
     try {
       trust = hostCheck(this.options, SshError);
       const openSshHostCertificates = hostCertificateOption(this.hostKeyPolicy());
-      // AES-CTR's keystream from WebCrypto (js/keystream.js) unless `webCrypto: false`.
-      const keystreamOffload = this.options.webCrypto !== false && keystreamAvailable();
+      // AES keystream from WebCrypto (js/keystream.js) unless `webCrypto: false`.
+      const keystreamOffload = this.options.webCrypto !== false && keystreamAvailable() ? KEYSTREAM_MODES : [];
       this.engine = Engine.client(
         { algorithms, software, ...trust, preferHostKeyTypes: this.knownTypes(), openSshHostCertificates, keystreamOffload },
         seed(),
         now(),
       );
-      if (keystreamOffload) this.keystream = new KeystreamFeeder(this.engine);
+      if (keystreamOffload.length) this.keystream = new KeystreamFeeder(this.engine);
     } catch (e) {
       this.fail(asSshError(e, 'BAD_OPTIONS'));
       return;

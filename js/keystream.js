@@ -1,35 +1,43 @@
 // AES-CTR keystream from WebCrypto for the engine. The engine runs AES in bitsliced wasm
 // (~175 MB/s); WebCrypto runs it in hardware (AES-NI, ARMv8 AES) and, in browsers and Node, off
-// this thread. CTR's keystream does not depend on the data, so it is made ahead, a MiB at a
-// time, from the key the engine hands out when it takes a CTR key into use (`keystreamKeys`),
-// and handed back with `supplyKeystream`. The engine uses what it has and computes the rest
-// itself, so a late or failing WebCrypto costs speed only (src/transport/cipher/keystream.rs).
+// this thread. The keystream does not depend on the data, so it is made ahead, a MiB per call,
+// from the key the engine hands out when it takes an AES-CTR key into use (`keystreamKeys`), and
+// handed back with `supplyKeystream`. The engine uses what it has and computes the rest itself,
+// so a late or failing WebCrypto costs speed only (src/transport/cipher/keystream.rs).
+// The engine can take AES-GCM keystream too (one call a packet nonce), but measured in Node that
+// did not keep up: WebCrypto's per-call latency with the thread busy decrypting left 87-97 % of
+// packets to the engine, for no gain (bench/README.md), so only CTR is asked for.
 
-/** Bytes per WebCrypto call. */
-const CHUNK = 1 << 20;
-/** Keystream kept ready ahead of what the engine has used, per direction. */
-const AHEAD = 4 << 20;
-/** WebCrypto calls in flight per direction (they run in parallel off this thread). */
-const IN_FLIGHT = 3;
-/** After falling behind (the engine ran its own AES past us), restart this far ahead of it. */
-const LEAD = 1 << 20;
-let zeros = null;
+/** Per mode: bytes a WebCrypto call makes, positions one call covers, how far ahead to keep,
+ * calls in flight per direction, how far past the engine to restart after falling behind. */
+const MODES = {
+  ctr: { bytes: 1 << 20, step: 1 << 20, ahead: 4 << 20, inFlight: 3, lead: 1 << 20 },
+};
+const zeros = {};
+
+/** The modes the engine is asked to hand keys out for (the others it does alone). */
+export const KEYSTREAM_MODES = Object.keys(MODES);
 
 /** Whether this JavaScript has WebCrypto's AES-CTR (browsers in secure contexts, Node >= 19). */
 export function keystreamAvailable() {
   return !!(globalThis.crypto && globalThis.crypto.subtle);
 }
 
-/** `iv` (16 bytes, a big-endian counter) advanced by `blocks`. */
-export function counterAt(iv, blocks) {
-  const out = new Uint8Array(iv);
-  let carry = blocks;
+/** `block` (16 bytes, a big-endian counter) advanced by `n`. */
+export function counterAt(block, n) {
+  const out = new Uint8Array(block);
+  let carry = n;
   for (let i = 15; i >= 0 && carry > 0; i--) {
     const sum = out[i] + (carry % 256);
     out[i] = sum & 255;
     carry = Math.floor(carry / 256) + (sum >> 8);
   }
   return out;
+}
+
+/** WebCrypto AES-CTR parameters for byte `at` of a direction's keystream. */
+function ctrParams(d, at) {
+  return { name: 'AES-CTR', counter: counterAt(d.iv, at / 16), length: 128 };
 }
 
 export class KeystreamFeeder {
@@ -44,9 +52,11 @@ export class KeystreamFeeder {
 
   /** A `keystreamKeys` event: imports the key (then wipes the copy) and starts generating. */
   keys(ev) {
-    // next: where the next generation starts; due: the next offset to hand in (results are
+    const m = MODES[ev.mode];
+    if (!m) return;
+    // next: where the next generation starts; due: the next position to hand in (results are
     // handed in in order, whatever order WebCrypto finishes them in); ready: finished, not due.
-    const d = { epoch: ev.epoch, inbound: ev.inbound, iv: ev.iv, key: null, next: 0, due: 0, ready: new Map(), busy: 0, dead: false };
+    const d = { ...m, mode: ev.mode, epoch: ev.epoch, inbound: ev.inbound, iv: ev.iv, key: null, next: 0, due: 0, ready: new Map(), busy: 0, dead: false };
     this.dirs[ev.inbound ? 0 : 1] = d;
     crypto.subtle.importKey('raw', ev.key, 'AES-CTR', false, ['encrypt']).then(
       (k) => {
@@ -58,7 +68,7 @@ export class KeystreamFeeder {
     ev.key.fill(0);
   }
 
-  /** Starts generations for each direction that is not AHEAD bytes ahead of the engine. */
+  /** Starts generations for each direction that is not `ahead` of the engine. */
   topUp() {
     if (this.closed) return;
     for (const d of this.dirs) {
@@ -67,32 +77,32 @@ export class KeystreamFeeder {
       if (!p || p[0] !== d.epoch) continue; // the key was replaced; its event will come
       const used = p[1];
       if (d.next < used) {
-        // Behind: what is in flight is too late. Aim past where the engine will be.
-        d.next = used - (used % 16) + LEAD;
+        // Behind: what is in flight is too late. Aim past where the engine will be, on a block
+        // boundary.
+        d.next = used - (used % 16) + d.lead;
         d.due = d.next;
         d.ready.clear();
       }
-      while (d.busy < IN_FLIGHT && d.next - used < AHEAD) {
+      while (d.busy < d.inFlight && d.next - used < d.ahead) {
         this.generate(d, d.next);
-        d.next += CHUNK;
+        d.next += d.step;
       }
     }
   }
 
-  generate(d, offset) {
+  generate(d, at) {
     d.busy++;
-    zeros ||= new Uint8Array(CHUNK);
-    const counter = counterAt(d.iv, offset / 16);
-    crypto.subtle.encrypt({ name: 'AES-CTR', counter, length: 128 }, d.key, zeros).then(
+    zeros[d.bytes] ||= new Uint8Array(d.bytes);
+    crypto.subtle.encrypt(ctrParams(d, at), d.key, zeros[d.bytes]).then(
       (ks) => {
         d.busy--;
         if (this.closed || d.dead) return;
-        if (offset >= d.due) d.ready.set(offset, new Uint8Array(ks));
+        if (at >= d.due) d.ready.set(at, new Uint8Array(ks));
         while (d.ready.has(d.due)) {
           const bytes = d.ready.get(d.due);
           d.ready.delete(d.due);
-          if (this.engine.supplyKeystream(d.epoch, d.inbound, d.due, bytes)) this.supplied[d.inbound ? 'inbound' : 'outbound'] += CHUNK;
-          d.due += CHUNK;
+          if (this.engine.supplyKeystream(d.epoch, d.inbound, d.due, bytes)) this.supplied[d.inbound ? 'inbound' : 'outbound'] += bytes.length;
+          d.due += d.step;
         }
         this.topUp();
       },

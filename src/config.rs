@@ -247,9 +247,10 @@ pub struct CommonConfig {
     /// Steps recorded for [`crate::Connection::poll_trace`] from the start (off by default;
     /// [`crate::Connection::set_trace`] changes it later).
     pub trace: crate::trace::TraceLevel,
-    /// Tell the driver AES-CTR keys ([`crate::Event::KeystreamKeys`]) so it can supply their
-    /// keystream from elsewhere (the browser's WebCrypto); off by default.
-    pub keystream_offload: bool,
+    /// The keystream layouts the driver can make elsewhere (the browser's WebCrypto): keys of
+    /// those modes are handed out ([`crate::Event::KeystreamKeys`]) so it can supply their
+    /// keystream. Empty (the default): none, and no key leaves the engine.
+    pub keystream_offload: Vec<crate::transport::keystream_offload::KeystreamMode>,
 }
 
 impl Default for CommonConfig {
@@ -261,7 +262,7 @@ impl Default for CommonConfig {
             kex_limits: KexLimits::default(),
             min_rsa_bits: 2048,
             trace: crate::trace::TraceLevel::Off,
-            keystream_offload: false,
+            keystream_offload: Vec::new(),
         }
     }
 }

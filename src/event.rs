@@ -48,7 +48,7 @@ pub enum Event {
     Auth(crate::userauth::AuthEvent),
     /// The connection protocol: channels and global requests.
     Channel(crate::channel::ChannelEvent),
-    /// With `keystream_offload` on: an AES-CTR key was taken into use; the driver may compute
+    /// An AES key of a mode `keystream_offload` names was taken into use; the driver may compute
     /// its keystream elsewhere and hand it in ([`crate::Connection::supply_keystream`]).
     KeystreamKeys(crate::transport::keystream_offload::KeystreamKeys),
     /// The connection ended; nothing more will happen. Holds the reason.

@@ -1,7 +1,8 @@
-//! AES-CTR keystream handed in by the driver (`Connection::supply_keystream`, what the npm
-//! package does with WebCrypto): the keys go out only when asked for, supplied keystream is
-//! used (wrong bytes break the connection as a wrong key would), the engine falls back to its
-//! own AES where nothing was supplied, and stale, gapped or oversized supplies are refused.
+//! AES-CTR and AES-GCM keystream handed in by the driver (`Connection::supply_keystream`, what
+//! the npm package does with WebCrypto): the keys go out only when asked for, supplied keystream
+//! is used (wrong bytes break the connection as a wrong key would), the engine falls back to its
+//! own AES where nothing (or too little) was supplied, and stale, gapped or oversized supplies
+//! are refused.
 
 mod common;
 
@@ -10,14 +11,16 @@ use common::{Pair, host_key};
 use ctr::cipher::{KeyIvInit, StreamCipher, StreamCipherSeek};
 use sshgate::keys::KeyKind;
 use sshgate::transport::cipher::{CipherAlg, MacAlg};
-use sshgate::transport::keystream_offload::{KeystreamDirection, KeystreamKeys};
+use sshgate::transport::keystream_offload::{KeystreamDirection, KeystreamKeys, KeystreamMode};
 use sshgate::{ClientConfig, Event, Fault, ServerConfig};
 
 fn pair(cipher: CipherAlg, mac: MacAlg, offload: bool) -> Pair {
     let mut client = ClientConfig::default();
     client.common.algorithms.cipher = vec![cipher];
     client.common.algorithms.mac = vec![mac];
-    client.common.keystream_offload = offload;
+    if offload {
+        client.common.keystream_offload = vec![KeystreamMode::Ctr, KeystreamMode::Gcm];
+    }
     let server = ServerConfig {
         host_keys: vec![host_key(KeyKind::Ed25519)],
         ..ServerConfig::default()
@@ -56,7 +59,7 @@ fn keystream(k: &KeystreamKeys, offset: u64, len: usize) -> Vec<u8> {
 }
 
 #[test]
-fn keys_go_out_only_when_asked_and_only_for_ctr() {
+fn keys_go_out_only_when_asked_and_only_for_aes() {
     let off = pair(CipherAlg::Aes128Ctr, MacAlg::HmacSha256Etm, false);
     assert!(keys(&off.client_events).is_empty());
     assert!(
@@ -65,19 +68,44 @@ fn keys_go_out_only_when_asked_and_only_for_ctr() {
             .is_some()
     );
 
-    let gcm = pair(CipherAlg::Aes128Gcm, MacAlg::HmacSha256Etm, true);
-    assert!(keys(&gcm.client_events).is_empty());
+    let chacha = pair(CipherAlg::ChaCha20Poly1305, MacAlg::HmacSha256Etm, true);
+    assert!(keys(&chacha.client_events).is_empty());
     assert_eq!(
-        gcm.client.keystream_progress(KeystreamDirection::Inbound),
+        chacha
+            .client
+            .keystream_progress(KeystreamDirection::Inbound),
         None
     );
+
+    let gcm = pair(CipherAlg::Aes256Gcm, MacAlg::HmacSha256Etm, true);
+    let k = key_for(&gcm, KeystreamDirection::Inbound);
+    assert_eq!(
+        (k.mode, k.key.len(), k.iv.len()),
+        (KeystreamMode::Gcm, 32, 12)
+    );
+
+    // A mode not named hands out nothing.
+    let mut client = ClientConfig::default();
+    client.common.algorithms.cipher = vec![CipherAlg::Aes128Gcm];
+    client.common.keystream_offload = vec![KeystreamMode::Ctr];
+    let server = ServerConfig {
+        host_keys: vec![host_key(KeyKind::Ed25519)],
+        ..ServerConfig::default()
+    };
+    let mut gcm_not_named = Pair::new(client, server);
+    gcm_not_named.drive();
+    assert!(gcm_not_named.client.is_established());
+    assert!(keys(&gcm_not_named.client_events).is_empty());
 
     let on = pair(CipherAlg::Aes128Ctr, MacAlg::HmacSha256Etm, true);
     let k = keys(&on.client_events);
     assert_eq!(k.len(), 2, "{k:?}");
     for d in [KeystreamDirection::Inbound, KeystreamDirection::Outbound] {
         let k = key_for(&on, d);
-        assert_eq!((k.epoch, k.key.len()), (1, 16));
+        assert_eq!(
+            (k.epoch, k.mode, k.key.len(), k.iv.len()),
+            (1, KeystreamMode::Ctr, 16, 16)
+        );
     }
     // The key never shows in debug output.
     let shown = format!("{:?}", key_for(&on, KeystreamDirection::Inbound));
@@ -233,5 +261,79 @@ fn keystream_supplied_ahead_is_used_from_where_it_starts() {
                 "{pr:?}"
             );
         }
+    }
+}
+
+/// GCM packet `index`'s keystream under `k` (nonce = iv + index; AES-CTR from nonce ‖ 1).
+fn gcm_keystream(k: &KeystreamKeys, index: u64, len: usize) -> Vec<u8> {
+    let mut block = [0u8; 16];
+    block[..12].copy_from_slice(&k.iv);
+    let c = u64::from_be_bytes(block[4..12].try_into().unwrap()).wrapping_add(index);
+    block[4..12].copy_from_slice(&c.to_be_bytes());
+    block[15] = 1;
+    let mut out = vec![0u8; len];
+    ctr::Ctr32BE::<Aes128>::new_from_slices(&k.key, &block)
+        .unwrap()
+        .apply_keystream(&mut out);
+    out
+}
+
+/// GCM both ways on supplied packet keystreams, one too short (the engine does that packet
+/// alone), then packets past what was supplied; a flipped bit is a tag failure; indexes already
+/// past, repeated or too many are refused.
+#[test]
+fn gcm_packets_run_on_supplied_keystream() {
+    for flip in [false, true] {
+        let mut p = pair(CipherAlg::Aes128Gcm, MacAlg::HmacSha256Etm, true);
+        for d in [KeystreamDirection::Inbound, KeystreamDirection::Outbound] {
+            let k = key_for(&p, d);
+            let next = p.client.keystream_progress(d).unwrap().used;
+            for i in next..next + 6 {
+                // Packet next+2 gets too little (the engine does it alone).
+                let len = if i == next + 2 { 100 } else { 16 + 5000 };
+                let mut ks = gcm_keystream(&k, i, len);
+                // In the tag mask: GCM's tag covers the ciphertext, so only a wrong mask (or
+                // key) shows; a wrong data keystream would only garble the plaintext.
+                if flip && d == KeystreamDirection::Inbound && i == next {
+                    ks[3] ^= 1;
+                }
+                assert!(p.client.supply_keystream(k.epoch, d, i, &ks));
+            }
+            assert!(!p.client.supply_keystream(k.epoch, d, next + 5, &[0; 64]));
+            assert!(!p.client.supply_keystream(k.epoch, d, next + 3, &[0; 64]));
+            let pr = p.client.keystream_progress(d).unwrap();
+            assert_eq!((pr.used, pr.supplied_end), (next, next + 6));
+        }
+        // Pings out, pongs back (ping@openssh.com: the server echoes the data),
+        // so decrypted plaintext is checked byte for byte in both directions.
+        let data: Vec<Vec<u8>> = (0..10u8).map(|i| vec![i.wrapping_mul(37); 3000]).collect();
+        for d in &data {
+            p.client.send_ping(d);
+        }
+        p.drive();
+        if flip {
+            assert_eq!(p.client_error.expect("tag failure").fault, Fault::Peer);
+            continue;
+        }
+        assert!(p.client_error.is_none() && p.server_error.is_none());
+        for d in [KeystreamDirection::Inbound, KeystreamDirection::Outbound] {
+            let pr = p.client.keystream_progress(d).unwrap();
+            assert!(pr.used >= 10 && pr.supplied_end == pr.used, "{pr:?}");
+            // An index already past is refused; too many at once are too.
+            assert!(!p.client.supply_keystream(1, d, pr.used - 1, &[0; 32]));
+            let refused = (pr.used..pr.used + 300)
+                .filter(|i| !p.client.supply_keystream(1, d, *i, &[0; 32]))
+                .count();
+            assert_eq!(refused, 300 - 256);
+        }
+        let pongs: Vec<Vec<u8>> = p
+            .client_events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Pong(d) => Some(d.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(pongs, data);
     }
 }

@@ -87,10 +87,13 @@ impl Connection {
         self.transport.set_wall_clock(unix_secs);
     }
 
-    /// Hands in AES-CTR keystream for the key of `epoch` in `direction`, from keystream byte
-    /// `offset` on ([`Event::KeystreamKeys`] says how it is made). It is used before the engine
-    /// computes any itself. False, and nothing kept, when the key is no longer in use, the bytes
-    /// do not continue what is held, or more than 8 MiB would be held.
+    /// Hands in keystream for the key of `epoch` in `direction`: for AES-CTR from keystream byte
+    /// `offset` on, for AES-GCM packet number `offset`'s
+    /// ([`crate::transport::keystream_offload::KeystreamMode`] says how it is made).
+    /// It is used before the engine computes any itself. False, and nothing kept, when the key
+    /// is no longer in use, the bytes do not continue what is held (CTR) or name a packet
+    /// already past or not after those held (GCM), or more than 8 MiB (or 256 packets) would be
+    /// held.
     pub fn supply_keystream(
         &mut self,
         epoch: u32,
@@ -102,8 +105,8 @@ impl Connection {
             .supply_keystream(epoch, direction, offset, bytes)
     }
 
-    /// How far `direction`'s AES-CTR keystream is used and supplied; `None` unless that
-    /// direction runs AES-CTR.
+    /// How far `direction`'s keystream is used and supplied (bytes for AES-CTR, packets for
+    /// AES-GCM); `None` unless that direction runs one of them.
     #[must_use]
     pub fn keystream_progress(&self, direction: KeystreamDirection) -> Option<KeystreamProgress> {
         self.transport.keystream_progress(direction)

@@ -1,8 +1,8 @@
-//! AES-CTR keystream made by the driver (`cipher/keystream.rs` says why): the keys go out as an
-//! event when a CTR key is taken into use, keystream comes back through
+//! AES-CTR and AES-GCM keystream made by the driver (`cipher/keystream.rs` says why): the keys go
+//! out as an event when such a key is taken into use, keystream comes back through
 //! [`crate::Connection::supply_keystream`]. Off unless [`crate::config::CommonConfig`]'s
-//! `keystream_offload` asks for it (the npm package does, for WebCrypto; native hosts have
-//! AES-NI and do not).
+//! `keystream_offload` names the mode (the npm package names CTR, for WebCrypto; native hosts
+//! have AES-NI and name none).
 
 use super::Transport;
 use super::cipher::{CipherAlg, DirectionKeys};
@@ -27,18 +27,34 @@ impl KeystreamDirection {
     }
 }
 
-/// An AES-CTR key just taken into use in one direction. Keystream byte `n` is
-/// AES(key, iv + n / 16)[n % 16], the IV a 128-bit big-endian counter (RFC 4344 §4).
+/// How keystream for a key is laid out, and what [`crate::Connection::supply_keystream`]'s
+/// position counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeystreamMode {
+    /// AES-CTR: one stream; byte `n` is AES(key, iv + n / 16)[n % 16], the 16-byte IV a 128-bit
+    /// big-endian counter (RFC 4344 §4). Positions are bytes.
+    Ctr,
+    /// AES-GCM: one stream a packet; packet `i` (from 0 under the key) has the nonce `iv` (12
+    /// bytes) with `i` added to its last 8 as a big-endian counter (RFC 5647 §7.1), and its
+    /// keystream is AES-CTR from counter block nonce ‖ 00000001 with a 32-bit counter: the tag
+    /// mask (16 bytes), then the packet's. Positions are packets; a packet longer than what was
+    /// supplied for it is done by the engine alone.
+    Gcm,
+}
+
+/// An AES-CTR or AES-GCM key just taken into use in one direction.
 #[derive(Clone)]
 pub struct KeystreamKeys {
-    /// Counts this direction's CTR keys from 1; supplied keystream names it.
+    /// Counts this direction's keys from 1; supplied keystream names it.
     pub epoch: u32,
     /// The direction.
     pub direction: KeystreamDirection,
+    /// The layout of the keystream.
+    pub mode: KeystreamMode,
     /// The AES key, 16, 24 or 32 bytes.
     pub key: Zeroizing<Vec<u8>>,
-    /// The initial counter block.
-    pub iv: [u8; 16],
+    /// The initial counter block (CTR, 16 bytes) or nonce (GCM, 12 bytes).
+    pub iv: Vec<u8>,
 }
 
 impl core::fmt::Debug for KeystreamKeys {
@@ -46,42 +62,44 @@ impl core::fmt::Debug for KeystreamKeys {
         f.debug_struct("KeystreamKeys")
             .field("epoch", &self.epoch)
             .field("direction", &self.direction)
+            .field("mode", &self.mode)
             .field("key_len", &self.key.len())
             .finish_non_exhaustive()
     }
 }
 
-/// Where a direction's keystream stands.
+/// Where a direction's keystream stands, in bytes (CTR) or packets (GCM).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KeystreamProgress {
     /// The current key's epoch ([`KeystreamKeys::epoch`]).
     pub epoch: u32,
-    /// Keystream bytes used so far under it.
+    /// Used so far under it.
     pub used: u64,
     /// The end of what was supplied (at least `used`).
     pub supplied_end: u64,
 }
 
 impl Transport {
-    /// After a new key in `direction`: for AES-CTR with offload on, tells the driver.
+    /// After a new key in `direction`: for AES-CTR or AES-GCM with offload on, tells the driver.
     pub(super) fn offer_keystream(&mut self, direction: KeystreamDirection, keys: &DirectionKeys) {
-        let ctr = matches!(
-            keys.cipher,
-            CipherAlg::Aes128Ctr | CipherAlg::Aes192Ctr | CipherAlg::Aes256Ctr
-        );
+        let mode = match keys.cipher {
+            CipherAlg::Aes128Ctr | CipherAlg::Aes192Ctr | CipherAlg::Aes256Ctr => {
+                Some(KeystreamMode::Ctr)
+            }
+            CipherAlg::Aes128Gcm | CipherAlg::Aes256Gcm => Some(KeystreamMode::Gcm),
+            _ => None,
+        };
         let epoch = &mut self.keystream_epochs[direction.index()];
         *epoch += 1;
-        if !self.cfg.keystream_offload || !ctr {
-            return;
-        }
-        let Ok(iv) = <[u8; 16]>::try_from(keys.iv.as_slice()) else {
+        let Some(mode) = mode.filter(|m| self.cfg.keystream_offload.contains(m)) else {
             return;
         };
         self.events.push_back(Event::KeystreamKeys(KeystreamKeys {
             epoch: *epoch,
             direction,
+            mode,
             key: keys.key.clone(),
-            iv,
+            iv: keys.iv.to_vec(),
         }));
     }
 

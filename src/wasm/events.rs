@@ -4,7 +4,7 @@
 use crate::channel::{ChannelEvent, ChannelKind, ChannelRequest, GlobalRequest};
 use crate::event::Event;
 use crate::transport::kexinit::Negotiated;
-use crate::transport::keystream_offload::KeystreamDirection;
+use crate::transport::keystream_offload::{KeystreamDirection, KeystreamMode};
 use crate::userauth::AuthEvent;
 use crate::{Error, Fault};
 use js_sys::{Array, Object, Reflect, Uint8Array};
@@ -317,6 +317,13 @@ pub(crate) fn to_js(e: Event) -> JsValue {
             ("type", s("keystreamKeys")),
             ("epoch", n(k.epoch)),
             ("inbound", b(k.direction == KeystreamDirection::Inbound)),
+            (
+                "mode",
+                s(match k.mode {
+                    KeystreamMode::Ctr => "ctr",
+                    KeystreamMode::Gcm => "gcm",
+                }),
+            ),
             ("key", bytes(&k.key)),
             ("iv", bytes(&k.iv)),
         ]),

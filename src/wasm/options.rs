@@ -9,6 +9,7 @@ use crate::config::{Algorithms, ClientConfig};
 use crate::kex::KexAlg;
 use crate::keys::HostKeyAlg;
 use crate::transport::cipher::{CipherAlg, MacAlg};
+use crate::transport::keystream_offload::KeystreamMode;
 use js_sys::{Array, Reflect};
 use wasm_bindgen::{JsError, JsValue};
 
@@ -71,8 +72,17 @@ pub(crate) fn client_config(options: &JsValue) -> Result<ClientConfig, JsError> 
     if let Some(s) = get(options, "software").and_then(|v| v.as_string()) {
         cfg.common.software = s;
     }
-    // Set by js/index.js where WebCrypto is (js/keystream.js makes the AES-CTR keystream).
-    cfg.common.keystream_offload = get(options, "keystreamOffload").is_some_and(|v| v.is_truthy());
+    // Set by js/index.js where WebCrypto is: the modes js/keystream.js makes keystream for.
+    if let Some(modes) = get(options, "keystreamOffload") {
+        cfg.common.keystream_offload = js_sys::Array::from(&modes)
+            .iter()
+            .filter_map(|m| match m.as_string().as_deref() {
+                Some("ctr") => Some(KeystreamMode::Ctr),
+                Some("gcm") => Some(KeystreamMode::Gcm),
+                _ => None,
+            })
+            .collect();
+    }
     let own_host_key_order =
         get(options, "algorithms").is_some_and(|a| get(&a, "hostKey").is_some());
     if let Some(algs) = get(options, "algorithms") {

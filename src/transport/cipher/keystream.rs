@@ -3,10 +3,12 @@
 //! slower; bench/README.md). CTR's keystream does not depend on the data, so it can be made
 //! ahead of time from the key and IV ([`crate::Event::KeystreamKeys`]). The engine never waits
 //! for it: bytes it has are used, and past them it runs AES itself, so a slow, absent or
-//! misbehaving supplier costs speed, never correctness. A supplier that hands in wrong bytes
-//! corrupts the connection the way a wrong key would (the MAC fails); it holds the key anyway.
+//! misbehaving supplier costs speed. Wrong bytes garble what they cover, as a wrong key would:
+//! with a MAC over the plaintext that ends the connection, but GCM's tag and ETM MACs cover the
+//! ciphertext, so there only a wrong tag mask is caught. The supplier is part of the client (it
+//! holds the key), so this is the trust it has anyway, not a new one.
 
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 /// At most this many supplied bytes are held per direction (a driver keeps a few MiB ahead).
 pub const MAX_SUPPLIED: usize = 8 << 20;
@@ -111,5 +113,54 @@ impl Supplied {
 impl Drop for Supplied {
     fn drop(&mut self) {
         self.buf.zeroize();
+    }
+}
+
+/// At most this many GCM packets' keystreams are held per direction.
+pub const MAX_SUPPLIED_PACKETS: usize = 256;
+
+/// Supplied AES-GCM keystream, one entry a packet: for packet `index` (counted from 0 under the
+/// key), AES-CTR from counter block nonce ‖ 1 (the tag mask, then the packet's keystream), as
+/// long as the driver guessed the packet might be. Indexes strictly increase.
+#[derive(Default)]
+pub(super) struct SuppliedPackets {
+    queue: std::collections::VecDeque<(u64, Zeroizing<Vec<u8>>)>,
+    bytes: usize,
+}
+
+impl SuppliedPackets {
+    /// The index after the last one held (`next` when none is).
+    pub(super) fn end(&self, next: u64) -> u64 {
+        self.queue.back().map_or(next, |(i, _)| i + 1)
+    }
+
+    /// Takes packet `index`'s keystream when `index` is still to come (≥ `next`), after every
+    /// index held, and the bounds allow; false otherwise.
+    pub(super) fn add(&mut self, next: u64, index: u64, bytes: &[u8]) -> bool {
+        if index < next || self.queue.back().is_some_and(|(i, _)| index <= *i) {
+            return false;
+        }
+        if self.queue.len() >= MAX_SUPPLIED_PACKETS || self.bytes + bytes.len() > MAX_SUPPLIED {
+            return false;
+        }
+        self.bytes += bytes.len();
+        self.queue
+            .push_back((index, Zeroizing::new(bytes.to_vec())));
+        true
+    }
+
+    /// Packet `index`'s keystream if held; those of earlier packets are dropped.
+    pub(super) fn take(&mut self, index: u64) -> Option<Zeroizing<Vec<u8>>> {
+        while let Some((i, _)) = self.queue.front() {
+            if *i > index {
+                return None;
+            }
+            let (i, ks) = self.queue.pop_front()?;
+            self.bytes -= ks.len();
+            if i == index {
+                return Some(ks);
+            }
+        }
+        None
     }
 }

@@ -4,7 +4,7 @@
 //! are compiled at opt-level 3 even when the engine is built for size (its crate comment says why).
 
 use super::CipherAlg;
-use super::keystream::Supplied;
+use super::keystream::{Supplied, SuppliedPackets};
 use aes::{Aes128, Aes192, Aes256};
 use cbc::cipher::array::Array;
 use cbc::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit};
@@ -149,10 +149,13 @@ impl CbcDec {
 }
 
 /// AES-GCM with the RFC 5647 nonce: a 4-byte fixed field and an 8-byte invocation counter that
-/// increments after every packet.
+/// increments after every packet. A driver may hand in packets' keystreams (`keystream.rs`).
 pub(super) struct GcmState {
     aead: AesGcm,
     nonce: [u8; 12],
+    /// Packets sealed or opened under this key: the index supplied keystreams name.
+    index: u64,
+    supplied: SuppliedPackets,
 }
 
 /// Tag length of both AEAD constructions.
@@ -169,6 +172,8 @@ impl GcmState {
         Some(GcmState {
             aead,
             nonce: iv.try_into().ok()?,
+            index: 0,
+            supplied: SuppliedPackets::default(),
         })
     }
 
@@ -176,11 +181,15 @@ impl GcmState {
         let mut ctr = u64::from_be_bytes(self.nonce[4..].try_into().expect("8 bytes"));
         ctr = ctr.wrapping_add(1);
         self.nonce[4..].copy_from_slice(&ctr.to_be_bytes());
+        self.index += 1;
     }
 
     /// Encrypts `body` with `aad` and returns the tag.
     pub(super) fn seal(&mut self, aad: &[u8], body: &mut [u8]) -> [u8; AEAD_TAG] {
-        let tag = self.aead.seal(&self.nonce, aad, body);
+        let supplied = self.supplied.take(self.index);
+        let tag = supplied
+            .and_then(|ks| self.aead.seal_with_keystream(aad, body, &ks))
+            .unwrap_or_else(|| self.aead.seal(&self.nonce, aad, body));
         self.next_nonce();
         tag
     }
@@ -190,11 +199,24 @@ impl GcmState {
         let Ok(tag) = <&[u8; AEAD_TAG]>::try_from(tag) else {
             return false;
         };
-        let ok = self.aead.open(&self.nonce, aad, body, tag);
+        let supplied = self.supplied.take(self.index);
+        let ok = supplied
+            .and_then(|ks| self.aead.open_with_keystream(aad, body, tag, &ks))
+            .unwrap_or_else(|| self.aead.open(&self.nonce, aad, body, tag));
         if ok {
             self.next_nonce();
         }
         ok
+    }
+
+    /// Takes packet `index`'s keystream (see [`SuppliedPackets::add`]).
+    pub(super) fn supply(&mut self, index: u64, bytes: &[u8]) -> bool {
+        self.supplied.add(self.index, index, bytes)
+    }
+
+    /// Packets sealed or opened so far and the index after the last keystream supplied.
+    pub(super) fn keystream_progress(&self) -> (u64, u64) {
+        (self.index, self.supplied.end(self.index))
     }
 }
 

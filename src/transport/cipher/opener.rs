@@ -58,19 +58,21 @@ impl PacketOpener {
         }
     }
 
-    /// Hands in AES-CTR keystream from byte `offset` on (`keystream.rs`); false when this
-    /// direction is not CTR or the bytes do not continue what is held.
-    pub fn supply_keystream(&mut self, offset: u64, bytes: &[u8]) -> bool {
+    /// Hands in keystream (`keystream.rs`): for AES-CTR from byte `at` on, for AES-GCM packet
+    /// `at`'s; false when this direction is neither or the bytes are refused.
+    pub fn supply_keystream(&mut self, at: u64, bytes: &[u8]) -> bool {
         match &mut self.kind {
             Protection::Block {
                 mode: BlockDec::Ctr(c),
                 ..
-            } => c.supply(offset, bytes),
+            } => c.supply(at, bytes),
+            Protection::Gcm(g) => g.supply(at, bytes),
             _ => false,
         }
     }
 
-    /// For AES-CTR: keystream bytes used so far and the end of what was handed in.
+    /// For AES-CTR, keystream bytes used so far and the end of what was handed in; for AES-GCM
+    /// the same in packets.
     #[must_use]
     pub fn keystream_progress(&self) -> Option<(u64, u64)> {
         match &self.kind {
@@ -78,6 +80,7 @@ impl PacketOpener {
                 mode: BlockDec::Ctr(c),
                 ..
             } => Some(c.keystream_progress()),
+            Protection::Gcm(g) => Some(g.keystream_progress()),
             _ => None,
         }
     }

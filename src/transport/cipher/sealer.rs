@@ -32,19 +32,21 @@ impl PacketSealer {
         }
     }
 
-    /// Hands in AES-CTR keystream from byte `offset` on (`keystream.rs`); false when this
-    /// direction is not CTR or the bytes do not continue what is held.
-    pub fn supply_keystream(&mut self, offset: u64, bytes: &[u8]) -> bool {
+    /// Hands in keystream (`keystream.rs`): for AES-CTR from byte `at` on, for AES-GCM packet
+    /// `at`'s; false when this direction is neither or the bytes are refused.
+    pub fn supply_keystream(&mut self, at: u64, bytes: &[u8]) -> bool {
         match &mut self.kind {
             Protection::Block {
                 mode: BlockEnc::Ctr(c),
                 ..
-            } => c.supply(offset, bytes),
+            } => c.supply(at, bytes),
+            Protection::Gcm(g) => g.supply(at, bytes),
             _ => false,
         }
     }
 
-    /// For AES-CTR: keystream bytes used so far and the end of what was handed in.
+    /// For AES-CTR, keystream bytes used so far and the end of what was handed in; for AES-GCM
+    /// the same in packets.
     #[must_use]
     pub fn keystream_progress(&self) -> Option<(u64, u64)> {
         match &self.kind {
@@ -52,6 +54,7 @@ impl PacketSealer {
                 mode: BlockEnc::Ctr(c),
                 ..
             } => Some(c.keystream_progress()),
+            Protection::Gcm(g) => Some(g.keystream_progress()),
             _ => None,
         }
     }
