@@ -8,15 +8,18 @@
 // did not keep up: WebCrypto's per-call latency with the thread busy decrypting left 87-97 % of
 // packets to the engine, for no gain (bench/README.md), so only CTR is asked for.
 
-/** Per mode: bytes a WebCrypto call makes, positions one call covers, how far ahead to keep,
- * calls in flight per direction, how far past the engine to restart after falling behind. */
-const MODES = {
-  ctr: { bytes: 1 << 20, step: 1 << 20, ahead: 4 << 20, inFlight: 3, lead: 1 << 20 },
-};
-const zeros = {};
+/** Bytes per WebCrypto call. */
+const CHUNK = 1 << 20;
+/** Keystream kept ready ahead of what the engine has used, per direction. */
+const AHEAD = 4 << 20;
+/** WebCrypto calls in flight per direction (they run in parallel off this thread). */
+const IN_FLIGHT = 3;
+/** After falling behind (the engine ran its own AES past us), restart this far ahead of it. */
+const LEAD = 1 << 20;
+let zeros = null;
 
 /** The modes the engine is asked to hand keys out for (the others it does alone). */
-export const KEYSTREAM_MODES = Object.keys(MODES);
+export const KEYSTREAM_MODES = ['ctr'];
 
 /** Whether this JavaScript has WebCrypto's AES-CTR (browsers in secure contexts, Node >= 19). */
 export function keystreamAvailable() {
@@ -35,11 +38,6 @@ export function counterAt(block, n) {
   return out;
 }
 
-/** WebCrypto AES-CTR parameters for byte `at` of a direction's keystream. */
-function ctrParams(d, at) {
-  return { name: 'AES-CTR', counter: counterAt(d.iv, at / 16), length: 128 };
-}
-
 export class KeystreamFeeder {
   constructor(engine) {
     this.engine = engine;
@@ -52,11 +50,10 @@ export class KeystreamFeeder {
 
   /** A `keystreamKeys` event: imports the key (then wipes the copy) and starts generating. */
   keys(ev) {
-    const m = MODES[ev.mode];
-    if (!m) return;
+    if (ev.mode !== 'ctr') return;
     // next: where the next generation starts; due: the next position to hand in (results are
     // handed in in order, whatever order WebCrypto finishes them in); ready: finished, not due.
-    const d = { ...m, mode: ev.mode, epoch: ev.epoch, inbound: ev.inbound, iv: ev.iv, key: null, next: 0, due: 0, ready: new Map(), busy: 0, dead: false };
+    const d = { epoch: ev.epoch, inbound: ev.inbound, iv: ev.iv, key: null, next: 0, due: 0, ready: new Map(), busy: 0, dead: false };
     this.dirs[ev.inbound ? 0 : 1] = d;
     crypto.subtle.importKey('raw', ev.key, 'AES-CTR', false, ['encrypt']).then(
       (k) => {
@@ -68,7 +65,7 @@ export class KeystreamFeeder {
     ev.key.fill(0);
   }
 
-  /** Starts generations for each direction that is not `ahead` of the engine. */
+  /** Starts generations for each direction that is not AHEAD bytes ahead of the engine. */
   topUp() {
     if (this.closed) return;
     for (const d of this.dirs) {
@@ -79,21 +76,22 @@ export class KeystreamFeeder {
       if (d.next < used) {
         // Behind: what is in flight is too late. Aim past where the engine will be, on a block
         // boundary.
-        d.next = used - (used % 16) + d.lead;
+        d.next = used - (used % 16) + LEAD;
         d.due = d.next;
         d.ready.clear();
       }
-      while (d.busy < d.inFlight && d.next - used < d.ahead) {
+      while (d.busy < IN_FLIGHT && d.next - used < AHEAD) {
         this.generate(d, d.next);
-        d.next += d.step;
+        d.next += CHUNK;
       }
     }
   }
 
   generate(d, at) {
     d.busy++;
-    zeros[d.bytes] ||= new Uint8Array(d.bytes);
-    crypto.subtle.encrypt(ctrParams(d, at), d.key, zeros[d.bytes]).then(
+    zeros ||= new Uint8Array(CHUNK);
+    const params = { name: 'AES-CTR', counter: counterAt(d.iv, at / 16), length: 128 };
+    crypto.subtle.encrypt(params, d.key, zeros).then(
       (ks) => {
         d.busy--;
         if (this.closed || d.dead) return;
@@ -102,7 +100,7 @@ export class KeystreamFeeder {
           const bytes = d.ready.get(d.due);
           d.ready.delete(d.due);
           if (this.engine.supplyKeystream(d.epoch, d.inbound, d.due, bytes)) this.supplied[d.inbound ? 'inbound' : 'outbound'] += bytes.length;
-          d.due += d.step;
+          d.due += CHUNK;
         }
         this.topUp();
       },
